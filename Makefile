@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& echo $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint format bench install clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 or python3.13)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+## make run: the service with demo data on http://127.0.0.1:8000/ (web, worker, beat; Ctrl-C stops all)
+run: $(INSTALLED)
+	@$(BIN)/python -m config.devserver run
+
+## make test: the whole suite against PostgreSQL (and Redis where a test needs a real broker)
+test: $(INSTALLED)
+	@$(BIN)/python -m config.devserver test $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(INSTALLED)
+	@$(BIN)/python -m config.devserver test tests/benchmarks -p no:randomly -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var/staticfiles

@@ -1,0 +1,19 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _roles_sync_after_migrate(sender: AppConfig, **kwargs: Any) -> None:
+    from accounts.roles import roles_sync
+
+    roles_sync()
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Councils, agencies and users"
+
+    def ready(self) -> None:
+        # After every migrate (and after the test database is flushed), the roles match roles.yaml.
+        post_migrate.connect(_roles_sync_after_migrate, sender=self)

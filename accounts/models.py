@@ -1,0 +1,260 @@
+"""Councils, their localities and agencies, and the people who use the service.
+
+Every record in the service belongs to one local authority (council); a user belongs to one agency
+and so to one council. Council scoping (accounts.scoping) keeps each council's records to itself.
+"""
+
+from datetime import time
+from typing import Optional
+from zoneinfo import available_timezones
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.scoping import CouncilScopedQuerySet
+
+
+class Role(models.TextChoices):
+    """The roles of DESIGN.md, each a Django group whose permissions come from accounts/data/roles.yaml."""
+
+    PRACTITIONER = "Practitioner", "Practitioner"
+    CAF_ADMINISTRATOR = "CAF administrator", "CAF administrator"
+    SOCIAL_CARE_MANAGER = "Social care manager", "Social care manager"
+    SOCIAL_WORKER = "Social worker", "Social worker"
+    COUNCIL_ADMINISTRATOR = "Council administrator", "Council administrator"
+
+
+class AgencyType(models.TextChoices):
+    SCHOOL = "school", "School"
+    EARLY_YEARS = "early_years", "Early years"
+    CHILDRENS_CENTRE = "childrens_centre", "Children's centre"
+    HEALTH_VISITING = "health_visiting", "Health visiting"
+    SCHOOL_NURSING = "school_nursing", "School nursing"
+    GP = "gp", "GP"
+    HOSPITAL = "hospital", "Hospital"
+    CAMHS = "camhs", "Child and adolescent mental health"
+    ADULT_MENTAL_HEALTH = "adult_mental_health", "Adult mental health"
+    POLICE = "police", "Police"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    EARLY_HELP = "early_help", "Early help"
+    YOUTH_SERVICE = "youth_service", "Youth service"
+    YOUTH_OFFENDING = "youth_offending", "Youth offending"
+    HOUSING = "housing", "Housing"
+    EDUCATION_WELFARE = "education_welfare", "Education welfare"
+    VOLUNTARY = "voluntary", "Voluntary and community"
+    OTHER = "other", "Other"
+
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(available_timezones()) if name.startswith("Europe/")]
+
+
+class LocalAuthorityQuerySet(CouncilScopedQuerySet):
+    council_lookup = "pk"
+
+
+class LocalAuthority(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Short name used in addresses and commands.")
+    child_population = models.PositiveIntegerField(
+        "child population aged 0 to 17",
+        help_text="Used for rates per 10,000 children.",
+    )
+    default_review_interval_weeks = models.PositiveSmallIntegerField(
+        "default weeks between TAF reviews", default=6, validators=[MinValueValidator(1)]
+    )
+    referral_decision_deadline_working_hours = models.PositiveSmallIntegerField(
+        "working hours to decide a step-up referral",
+        default=8,
+        validators=[MinValueValidator(1)],
+        help_text="8 working hours is one working day with the default 09:00 to 17:00 working day.",
+    )
+    front_door_phone = models.CharField(
+        "front door phone number",
+        max_length=40,
+        help_text="Where staff call children's social care today about a child at risk of significant harm.",
+    )
+    out_of_hours_phone = models.CharField(
+        "emergency duty team phone number",
+        max_length=40,
+        blank=True,
+        help_text="Out of office hours, urgent safeguarding calls go here.",
+    )
+    working_day_starts = models.TimeField(default=time(9, 0))
+    working_day_ends = models.TimeField(default=time(17, 0))
+    time_zone = models.CharField(max_length=60, default="Europe/London", choices=TIME_ZONE_CHOICES)
+
+    objects = LocalAuthorityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "council"
+        verbose_name_plural = "councils"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(working_day_ends__gt=models.F("working_day_starts")),
+                name="council_working_day_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(child_population__gt=0), name="council_child_population_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(default_review_interval_weeks__gt=0), name="council_review_interval_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(referral_decision_deadline_working_hours__gt=0),
+                name="council_referral_deadline_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.working_day_starts and self.working_day_ends and self.working_day_ends <= self.working_day_starts:
+            raise ValidationError({"working_day_ends": "The working day must end after it starts."})
+
+
+class Locality(models.Model):
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="localities")
+    name = models.CharField(max_length=120)
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "localities"
+        ordering = ["council__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["council", "name"], name="locality_name_unique_in_council")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="agencies")
+    locality = models.ForeignKey(
+        Locality,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        null=True,
+        blank=True,
+        help_text="Leave empty for an agency that works across the whole council.",
+    )
+    name = models.CharField(max_length=200)
+    agency_type = models.CharField("type", max_length=40, choices=AgencyType.choices)
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["council__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["council", "name"], name="agency_name_unique_in_council")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.locality_id and self.council_id and self.locality.council_id != self.council_id:
+            raise ValidationError({"locality": "Choose a locality of the agency's own council."})
+
+
+class UserQuerySet(CouncilScopedQuerySet):
+    council_lookup = "agency__council"
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: Optional[str] = None, **fields: object) -> "User":
+        if not email:
+            raise ValueError("A user needs an e-mail address")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: Optional[str] = None, **fields: object) -> "User":
+        fields.setdefault("full_name", "Service administrator")
+        return self.create_user(email, password, is_staff=True, is_superuser=True, **fields)
+
+    def get_by_natural_key(self, username: Optional[str]) -> "User":
+        # E-mail addresses are stored in lower case, so sign-in is case-insensitive.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField(max_length=150)
+    job_title = models.CharField(max_length=150, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        help_text="Every user except a service administrator belongs to one agency, and so to one council.",
+    )
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Clear this instead of deleting someone: their history stays readable."
+    )
+    is_staff = models.BooleanField(
+        "can use the administration pages",
+        default=False,
+        help_text="Set from the council administrator role.",
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
+            models.CheckConstraint(
+                condition=models.Q(agency__isnull=False) | models.Q(is_superuser=True),
+                name="user_belongs_to_an_agency",
+                violation_error_message="Choose the agency this person works for.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def council_id(self) -> Optional[int]:
+        return self.agency.council_id if self.agency_id else None
+
+    @property
+    def council(self) -> Optional[LocalAuthority]:
+        return self.agency.council if self.agency_id else None
+
+    def has_role(self, role: Role) -> bool:
+        return role.value in self.role_names
+
+    @property
+    def role_names(self) -> frozenset[str]:
+        # Cached on the instance: the header and the home page ask several times per request.
+        if not hasattr(self, "_role_names"):
+            self._role_names = frozenset(self.groups.values_list("name", flat=True))
+        return self._role_names

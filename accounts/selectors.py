@@ -1,0 +1,110 @@
+"""Reads for accounts pages. Each returns data already limited to the user's council."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+
+from accounts.models import Agency, Locality, Role, User
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """One list on a home page: what needs this person now."""
+
+    heading: str
+    empty_text: str
+    items: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HomeSection:
+    role: Role
+    heading: str
+    queues: list[WorkQueue]
+    links: list[tuple[str, str]] = field(default_factory=list)
+    figures: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _practitioner_section(user: User) -> HomeSection:
+    # The CAF issue fills these queues from caf.selectors.
+    return HomeSection(
+        role=Role.PRACTITIONER,
+        heading="Your work with families",
+        queues=[
+            WorkQueue("Your draft CAFs", "You have no draft CAFs."),
+            WorkQueue("CAFs you lead", "You are not lead professional for any family."),
+            WorkQueue("Teams around the family you are on", "You are not on any team around a family."),
+            WorkQueue("Actions due", "You have no actions due."),
+        ],
+    )
+
+
+def _caf_administrator_section(user: User) -> HomeSection:
+    return HomeSection(
+        role=Role.CAF_ADMINISTRATOR,
+        heading="CAF administration",
+        queues=[
+            WorkQueue("New CAFs to register", "There are no new CAFs to register."),
+            WorkQueue("CAFs without a lead professional", "Every active CAF has a lead professional."),
+            WorkQueue("Lead professional changes to log", "There are no lead professional changes to log."),
+            WorkQueue("Reviews overdue", "No reviews are overdue."),
+        ],
+    )
+
+
+def _social_care_manager_section(user: User) -> HomeSection:
+    return HomeSection(
+        role=Role.SOCIAL_CARE_MANAGER,
+        heading="Children's social care decisions",
+        queues=[
+            WorkQueue("Step-up referrals awaiting a decision", "There are no referrals awaiting a decision."),
+            WorkQueue("Step-downs waiting to be picked up", "Every step-down has been picked up."),
+        ],
+    )
+
+
+def _social_worker_section(user: User) -> HomeSection:
+    return HomeSection(
+        role=Role.SOCIAL_WORKER,
+        heading="Your social-work-led cases",
+        queues=[
+            WorkQueue("Families you are lead professional for", "You are not lead professional for any family."),
+            WorkQueue("Reviews due", "You have no reviews due."),
+        ],
+    )
+
+
+def _council_administrator_section(user: User) -> HomeSection:
+    council_id = user.council_id
+    users = User.objects.for_council(council_id).aggregate(active=Count("pk", filter=Q(is_active=True)))
+    return HomeSection(
+        role=Role.COUNCIL_ADMINISTRATOR,
+        heading="Your council's set-up",
+        queues=[],
+        figures=[
+            ("Localities", Locality.objects.for_council(council_id).count()),
+            ("Agencies", Agency.objects.for_council(council_id).count()),
+            ("Active users", users["active"]),
+        ],
+        links=[
+            ("Council settings and working calendar", "admin:accounts_localauthority_changelist"),
+            ("Localities", "admin:accounts_locality_changelist"),
+            ("Agencies", "admin:accounts_agency_changelist"),
+            ("Users and their roles", "admin:accounts_user_changelist"),
+        ],
+    )
+
+
+_SECTION_BUILDERS = {
+    Role.PRACTITIONER: _practitioner_section,
+    Role.CAF_ADMINISTRATOR: _caf_administrator_section,
+    Role.SOCIAL_CARE_MANAGER: _social_care_manager_section,
+    Role.SOCIAL_WORKER: _social_worker_section,
+    Role.COUNCIL_ADMINISTRATOR: _council_administrator_section,
+}
+
+
+def home_sections_for(user: User) -> list[HomeSection]:
+    """The home page shows one section per role the user holds, in the order of DESIGN.md."""
+    return [build(user) for role, build in _SECTION_BUILDERS.items() if user.has_role(role)]

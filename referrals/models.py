@@ -1,0 +1,1 @@
+"""referrals: filled by a later issue (see DESIGN.md)."""

@@ -1,0 +1,297 @@
+"""The administration pages: a council administrator manages only their own council."""
+
+import re
+
+from django.contrib.auth.models import Group
+from django.core import mail
+
+from accounts.models import Agency, AgencyType, LocalAuthority, Locality, Role, User
+from tests.factories import AgencyFactory, UserFactory
+
+
+def test_the_agency_list_shows_only_the_administrators_council(council_admin, school, other_council_school, signed_in):
+    page = signed_in(council_admin).get("/admin/accounts/agency/").content.decode()
+    assert "Oakfield Primary School" in page
+    assert "Southmoor High School" not in page
+
+
+def test_the_user_list_shows_only_the_administrators_council(
+    council_admin, school_practitioner, other_council_user, signed_in
+):
+    page = signed_in(council_admin).get("/admin/accounts/user/").content.decode()
+    assert "Priya Shah" in page
+    assert "Olivia Brennan" not in page
+
+
+def test_the_council_list_shows_only_their_own_council(council_admin, other_council, signed_in):
+    page = signed_in(council_admin).get("/admin/accounts/localauthority/").content.decode()
+    assert "Northbridge Borough Council" in page
+    assert "Southmoor District Council" not in page
+
+
+def test_another_councils_agency_cannot_be_opened_or_changed(council_admin, other_council_school, signed_in):
+    client = signed_in(council_admin)
+    url = f"/admin/accounts/agency/{other_council_school.pk}/change/"
+    response = client.get(url, follow=True)
+    assert "Southmoor High School" not in response.content.decode()
+    assert "doesn\u2019t exist" in response.content.decode()
+
+    client.post(url, {"name": "Taken over", "agency_type": AgencyType.POLICE})
+    other_council_school.refresh_from_db()
+    assert other_council_school.name == "Southmoor High School"
+
+
+def test_another_councils_user_cannot_be_changed(council_admin, other_council_user, school, signed_in):
+    client = signed_in(council_admin)
+    response = client.post(
+        f"/admin/accounts/user/{other_council_user.pk}/change/",
+        {"email": "hijack@example.org", "full_name": "Hijacked", "agency": school.pk, "is_active": "on"},
+    )
+    assert response.status_code == 302
+    other_council_user.refresh_from_db()
+    assert other_council_user.email == "olivia@southmoor.example"
+    assert other_council_user.agency.council.slug == "southmoor"
+
+
+def test_a_council_administrator_adds_an_agency_to_their_council(council_admin, locality, signed_in):
+    client = signed_in(council_admin)
+    form = client.get("/admin/accounts/agency/add/").content.decode()
+    assert "Southmoor" not in form
+    response = client.post(
+        "/admin/accounts/agency/add/",
+        {
+            "council": council_admin.council_id,
+            "name": "Hill Street Surgery",
+            "agency_type": AgencyType.GP,
+            "locality": locality.pk,
+        },
+    )
+    assert response.status_code == 302
+    agency = Agency.objects.get(name="Hill Street Surgery")
+    assert agency.council == council_admin.council
+    assert agency.locality == locality
+
+
+def test_an_agency_cannot_be_added_to_another_council(council_admin, other_council, signed_in):
+    response = signed_in(council_admin).post(
+        "/admin/accounts/agency/add/",
+        {"council": other_council.pk, "name": "Planted Agency", "agency_type": AgencyType.GP},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Agency.objects.filter(name="Planted Agency").exists()
+
+
+def test_an_agency_cannot_take_another_councils_locality(council_admin, other_council, signed_in):
+    foreign_locality = Locality.objects.create(council=other_council, name="Southmoor")
+    response = signed_in(council_admin).post(
+        "/admin/accounts/agency/add/",
+        {
+            "council": council_admin.council_id,
+            "name": "Hill Street Surgery",
+            "agency_type": AgencyType.GP,
+            "locality": foreign_locality.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Agency.objects.filter(name="Hill Street Surgery").exists()
+
+
+def test_a_service_administrator_cannot_mix_councils_in_an_agency(council, other_council, client):
+    superuser = User.objects.create_superuser("ops@example.org", "a-long-password-for-ops")
+    client.force_login(superuser)
+    foreign_locality = Locality.objects.create(council=other_council, name="Southmoor")
+    response = client.post(
+        "/admin/accounts/agency/add/",
+        {"council": council.pk, "name": "Mixed Agency", "agency_type": AgencyType.GP, "locality": foreign_locality.pk},
+    )
+    assert response.status_code == 200
+    assert "Choose a locality of the agency" in response.content.decode()
+    assert not Agency.objects.filter(name="Mixed Agency").exists()
+
+
+def test_a_duplicate_agency_name_is_an_error_on_the_form(council_admin, school, signed_in):
+    response = signed_in(council_admin).post(
+        "/admin/accounts/agency/add/",
+        {"council": council_admin.council_id, "name": school.name, "agency_type": AgencyType.SCHOOL},
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert Agency.objects.filter(name=school.name).count() == 1
+
+
+def test_a_new_user_is_invited_by_email_to_choose_a_password(
+    council_admin, school, signed_in, django_capture_on_commit_callbacks
+):
+    client = signed_in(council_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/accounts/user/add/",
+            {
+                "email": "New.Teacher@Oakfield.example",
+                "full_name": "Nia Teacher",
+                "job_title": "Teacher",
+                "agency": school.pk,
+                "groups": [Group.objects.get(name=Role.PRACTITIONER).pk],
+            },
+        )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.teacher@oakfield.example")
+    assert not user.has_usable_password()
+    assert user.has_role(Role.PRACTITIONER)
+    assert not user.is_staff
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["new.teacher@oakfield.example"]
+    link = re.search(r"http://testserver(/password-reset/\S+/)", mail.outbox[0].body).group(1)
+
+    page = client.get(link, follow=True)
+    assert "Choose a new password" in page.content.decode()
+    set_password = client.post(
+        page.redirect_chain[-1][0],
+        {
+            "new_password1": "a-brand-new-long-password",
+            "new_password2": "a-brand-new-long-password",
+        },
+    )
+    assert set_password.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a-brand-new-long-password")
+
+
+def test_a_user_cannot_be_given_another_councils_agency(council_admin, other_council_school, signed_in):
+    response = signed_in(council_admin).post(
+        "/admin/accounts/user/add/",
+        {"email": "spy@example.org", "full_name": "Spy", "agency": other_council_school.pk},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not User.objects.filter(email="spy@example.org").exists()
+    assert mail.outbox == []
+
+
+def test_a_council_administrator_cannot_make_a_superuser(council_admin, school_practitioner, signed_in):
+    client = signed_in(council_admin)
+    url = f"/admin/accounts/user/{school_practitioner.pk}/change/"
+    page = client.get(url).content.decode()
+    assert 'name="is_superuser"' not in page
+    assert 'name="user_permissions"' not in page
+    client.post(
+        url,
+        {
+            "email": school_practitioner.email,
+            "full_name": "Priya Shah",
+            "agency": school_practitioner.agency_id,
+            "is_active": "on",
+            "is_superuser": "on",
+        },
+    )
+    school_practitioner.refresh_from_db()
+    assert not school_practitioner.is_superuser
+
+
+def test_giving_the_council_administrator_role_opens_the_administration_pages(
+    council_admin, school_practitioner, signed_in
+):
+    client = signed_in(council_admin)
+    admin_group = Group.objects.get(name=Role.COUNCIL_ADMINISTRATOR)
+    response = client.post(
+        f"/admin/accounts/user/{school_practitioner.pk}/change/",
+        {
+            "email": school_practitioner.email,
+            "full_name": "Priya Shah",
+            "agency": school_practitioner.agency_id,
+            "is_active": "on",
+            "groups": [admin_group.pk],
+        },
+    )
+    assert response.status_code == 302
+    school_practitioner.refresh_from_db()
+    assert school_practitioner.is_staff
+    assert signed_in(school_practitioner).get("/admin/").status_code == 200
+
+
+def test_nothing_can_be_deleted_from_the_administration_pages(council_admin, school, signed_in):
+    client = signed_in(council_admin)
+    response = client.post(f"/admin/accounts/agency/{school.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Agency.objects.filter(pk=school.pk).exists()
+
+
+def test_a_council_administrator_cannot_add_a_council(council_admin, signed_in):
+    response = signed_in(council_admin).post(
+        "/admin/accounts/localauthority/add/",
+        {
+            "name": "New Council",
+            "slug": "new",
+            "child_population": 1000,
+            "front_door_phone": "1",
+        },
+    )
+    assert response.status_code == 403
+    assert not LocalAuthority.objects.filter(slug="new").exists()
+
+
+def test_a_council_administrator_changes_their_councils_settings(council_admin, signed_in):
+    council = council_admin.council
+    response = signed_in(council_admin).post(
+        f"/admin/accounts/localauthority/{council.pk}/change/",
+        {
+            "child_population": 61_000,
+            "front_door_phone": "01632 960 123",
+            "out_of_hours_phone": "",
+            "working_day_starts": "08:30",
+            "working_day_ends": "17:00",
+            "time_zone": "Europe/London",
+            "default_review_interval_weeks": 8,
+            "referral_decision_deadline_working_hours": 8,
+        },
+    )
+    assert response.status_code == 302
+    council.refresh_from_db()
+    assert council.child_population == 61_000
+    assert council.default_review_interval_weeks == 8
+
+
+def test_a_working_day_that_ends_before_it_starts_is_refused(council_admin, signed_in):
+    council = council_admin.council
+    response = signed_in(council_admin).post(
+        f"/admin/accounts/localauthority/{council.pk}/change/",
+        {
+            "child_population": 61_000,
+            "front_door_phone": "01632 960 123",
+            "out_of_hours_phone": "",
+            "working_day_starts": "17:00",
+            "working_day_ends": "09:00",
+            "time_zone": "Europe/London",
+            "default_review_interval_weeks": 8,
+            "referral_decision_deadline_working_hours": 8,
+        },
+    )
+    assert response.status_code == 200
+    assert "The working day must end after it starts." in response.content.decode()
+
+
+def test_practitioners_cannot_use_the_administration_pages(school_practitioner, signed_in):
+    response = signed_in(school_practitioner).get("/admin/accounts/agency/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_another_councils_administrator_sees_their_own_council_only(other_council_admin, school, signed_in):
+    AgencyFactory(council=other_council_admin.council, name="Southmoor Youth Club")
+    page = signed_in(other_council_admin).get("/admin/accounts/agency/").content.decode()
+    assert "Southmoor Youth Club" in page
+    assert "Oakfield Primary School" not in page
+
+
+def test_the_user_list_query_count_does_not_grow_with_the_page(
+    council_admin, school, signed_in, django_assert_max_num_queries
+):
+    client = signed_in(council_admin)
+    UserFactory.create_batch(5, agency=school, roles=[Role.PRACTITIONER])
+    with django_assert_max_num_queries(20) as small:
+        client.get("/admin/accounts/user/")
+    UserFactory.create_batch(40, agency=school, roles=[Role.PRACTITIONER])
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get("/admin/accounts/user/")

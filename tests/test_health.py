@@ -1,0 +1,95 @@
+"""/healthz, for compose health checks and monitoring: real services, and really broken ones."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import django, json
+django.setup()
+from django.db import connection
+from django.test import Client
+response = Client().get("/healthz", HTTP_HOST="any-host.invalid")
+print(json.dumps({"status": response.status_code, "body": json.loads(response.content)}))
+"""
+
+
+def current_test_database_url() -> str:
+    """The URL of the test database this test run uses (pytest-django made it)."""
+    db = connection.settings_dict
+    host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def healthz_in_a_process_with(**environment: str) -> dict:
+    """Ask /healthz from a fresh process whose settings point at the given services."""
+    environment.setdefault("DATABASE_URL", current_test_database_url())
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_CONNECT_TIMEOUT": "2",
+        "CELERY_BROKER_CONNECTION_TIMEOUT": "2",
+        **environment,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_healthz_reports_a_reachable_database_and_broker(db, redis_url, settings):
+    settings.CELERY_BROKER_URL = redis_url
+    response = Client().get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["database"]["engine"].startswith("PostgreSQL")
+    assert body["broker"] == {**body["broker"], "ok": True, "transport": "redis"}
+
+
+def test_healthz_answers_without_sign_in_over_plain_http_on_any_host(db, redis_url, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["caf.example.gov.uk"]
+    response = Client().get("/healthz", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+
+
+def test_healthz_reports_a_broken_database_as_unhealthy(db, redis_url):
+    result = healthz_in_a_process_with(
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/caf", REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url
+    )
+    assert result["status"] == 503
+    assert result["body"]["status"] == "unhealthy"
+    assert result["body"]["database"]["ok"] is False
+    assert result["body"]["broker"]["ok"] is True
+
+
+def test_healthz_reports_a_broken_broker_as_unhealthy(db):
+    result = healthz_in_a_process_with(REDIS_URL="redis://127.0.0.1:1/0", CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+    assert result["status"] == 503
+    assert result["body"]["database"]["ok"] is True
+    assert result["body"]["broker"]["ok"] is False
+
+
+def test_healthz_works_with_the_filesystem_broker_of_make_run(db, tmp_path):
+    result = healthz_in_a_process_with(CELERY_BROKER_URL="filesystem://", CELERY_FILESYSTEM_BROKER_DIR=str(tmp_path))
+    assert result["status"] == 200
+    assert result["body"]["broker"]["transport"] == "filesystem"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_healthz_changes_nothing_and_only_answers_reads(method, db):
+    response = getattr(Client(), method)("/healthz")
+    assert response.status_code in (302, 403, 404, 405)

@@ -1,0 +1,1 @@
+"""thresholds: filled by a later issue (see DESIGN.md)."""
