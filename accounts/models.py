@@ -61,7 +61,9 @@ class LocalAuthority(models.Model):
     slug = models.SlugField(max_length=60, unique=True, help_text="Short name used in addresses and commands.")
     child_population = models.PositiveIntegerField(
         "child population aged 0 to 17",
-        help_text="Used for rates per 10,000 children.",
+        null=True,
+        blank=True,
+        help_text="Used for rates per 10,000 children; the figures show no rates until it is set.",
     )
     default_review_interval_weeks = models.PositiveSmallIntegerField(
         "default weeks between TAF reviews", default=6, validators=[MinValueValidator(1)]
@@ -75,6 +77,7 @@ class LocalAuthority(models.Model):
     front_door_phone = models.CharField(
         "front door phone number",
         max_length=40,
+        blank=True,
         help_text="Where staff call children's social care today about a child at risk of significant harm.",
     )
     out_of_hours_phone = models.CharField(

@@ -77,11 +77,20 @@ def _social_worker_section(user: User) -> HomeSection:
 
 def _council_administrator_section(user: User) -> HomeSection:
     council_id = user.council_id
+    council = user.council
+    missing = [
+        label
+        for label, value in [
+            ("child population (for rates per 10,000 children)", council.child_population),
+            ("front door phone number (shown to staff who need to refer a child today)", council.front_door_phone),
+        ]
+        if not value
+    ]
     users = User.objects.for_council(council_id).aggregate(active=Count("pk", filter=Q(is_active=True)))
     return HomeSection(
         role=Role.COUNCIL_ADMINISTRATOR,
         heading="Your council's set-up",
-        queues=[],
+        queues=[WorkQueue("Settings to complete", "Your council's settings are complete.", missing)],
         figures=[
             ("Localities", Locality.objects.for_council(council_id).count()),
             ("Agencies", Agency.objects.for_council(council_id).count()),

