@@ -11,6 +11,8 @@ from django.db import transaction
 
 from accounts.models import Agency, AgencyType, LocalAuthority, Locality, Role, User
 from accounts.roles import roles_sync
+from thresholds.models import ThresholdModel
+from thresholds.services import reference_models_load, threshold_model_draft_start, threshold_model_publish
 
 DEMO_PASSWORD = "demo-caf-password"
 
@@ -157,4 +159,16 @@ def demo_load() -> list[DemoUser]:
             is_staff=demo_user.role == Role.COUNCIL_ADMINISTRATOR,
         )
         user.groups.add(Group.objects.get(name=demo_user.role))
+    _demo_threshold_models()
     return DEMO_USERS
+
+
+def _demo_threshold_models() -> None:
+    """The six councils' published models from the source documents; each demo council starts
+    from a copy of Leicestershire's (a council may start from a neighbour's model)."""
+    reference_models_load()
+    leicestershire = ThresholdModel.objects.published().get(council__slug="leicestershire")
+    for council in LocalAuthority.objects.filter(slug__in=[spec["slug"] for spec in DEMO_COUNCILS]):
+        if not ThresholdModel.objects.filter(council=council).exists():
+            draft = threshold_model_draft_start(user=None, council=council, copy_from=leicestershire)
+            threshold_model_publish(user=None, threshold_model=draft)

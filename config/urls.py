@@ -14,5 +14,6 @@ def admin_sign_in(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
+    path("thresholds/", include("thresholds.urls")),
     path("", include("accounts.urls")),
 ]

@@ -1,0 +1,3 @@
+"""The threshold guide: "Check the threshold" for every signed-in user."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Council administrators: draft versions, edits, comparison, policy cases and publishing."""
+
+urlpatterns: list = []
