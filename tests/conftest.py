@@ -147,3 +147,20 @@ def redis_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return url
+
+
+@pytest.fixture
+def reference_models(db) -> dict:
+    """The six councils' published threshold models from the source documents, by council slug."""
+    from thresholds.services import reference_models_load
+
+    return {model.council.slug: model for model in reference_models_load()}
+
+
+@pytest.fixture
+def council_model(council, reference_models):
+    """Northbridge's (the `council` fixture's) published model: a copy of Leicestershire's."""
+    from thresholds.services import threshold_model_draft_start, threshold_model_publish
+
+    draft = threshold_model_draft_start(user=None, council=council, copy_from=reference_models["leicestershire"])
+    return threshold_model_publish(user=None, threshold_model=draft)
