@@ -4,11 +4,17 @@ import os
 
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 from django.test import Client
 
 from accounts.models import AgencyType, Role, User
 from accounts.roles import roles_sync
 from tests.factories import PASSWORD, AgencyFactory, LocalAuthorityFactory, LocalityFactory, UserFactory
+
+# Hypothesis: no per-example deadline (CI machines vary); the same examples every run under CI.
+hypothesis_settings.register_profile("default", deadline=None, max_examples=150)
+hypothesis_settings.register_profile("ci", deadline=None, max_examples=150, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "default")
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 version starts as a copy of the latest; publishing runs the policy cases and refuses while any
 fails; publishing retires the version it replaces. Each function checks who may do it."""
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -44,9 +45,11 @@ def _check_draft(threshold_model: ThresholdModel) -> None:
 # Reference data -----------------------------------------------------------------------------------
 
 
+@functools.cache
 def _read(name: str) -> Any:
+    """A data file, parsed once per process (callers copy before changing anything)."""
     with (DATA_DIR / name).open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
 
 
 @transaction.atomic
@@ -388,3 +391,10 @@ def threshold_model_publish(*, user: Optional[User], threshold_model: ThresholdM
     locked.published_by = user
     locked.save(update_fields=["status", "published_at", "published_by"])
     return locked
+
+
+@transaction.atomic
+def policy_case_remove(*, user: Optional[User], case: PolicyCase) -> None:
+    """Remove a policy case from a draft (a published version keeps the cases it was published with)."""
+    _editable(user, case.threshold_model)
+    case.delete()
