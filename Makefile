@@ -34,7 +34,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff format .
 
 bench: $(INSTALLED)
-	@$(BIN)/python -m config.devserver test tests/benchmarks -p no:randomly -q $(PYTEST_ARGS)
+	@$(BIN)/python -m config.devserver test tests/benchmarks --benchmark-only --benchmark-disable-gc -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles
