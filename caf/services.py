@@ -1,0 +1,586 @@
+"""Every change to a child's record. Each service checks who may make it, changes the state in one
+transaction, grants or revokes access in the same transaction, and writes the access log.
+
+The CAF's lifecycle is the table `CAF_MOVES`: draft -> active (consent and a submitted assessment)
+-> closed; a closed CAF is reopened as a new episode linked to the old one.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Optional
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Agency, Role, User
+from caf import permissions as perms
+from caf.models import (
+    AccessLog,
+    Adult,
+    AssessmentEntry,
+    Caf,
+    CafChild,
+    Child,
+    Consent,
+    LeadProfessionalAssignment,
+    LevelChange,
+    PlanAction,
+    TeamAroundFamilyMember,
+)
+from referrals.models import Referral
+from thresholds.classifier import Answers, Result, classify
+from thresholds.models import Indicator, Level, ThresholdModel
+from thresholds.selectors import model_snapshot
+
+CAF_MOVES = {
+    (Caf.Status.DRAFT, Caf.Status.ACTIVE): "submit the assessment with the family's consent",
+    (Caf.Status.ACTIVE, Caf.Status.CLOSED): "close the CAF",
+}
+
+
+class CafError(ValidationError):
+    """A refused change, with a message the user can act on."""
+
+
+def _move(caf: Caf, to: str) -> None:
+    if (caf.status, to) not in CAF_MOVES:
+        raise CafError(
+            f"This CAF is {caf.get_status_display().lower()}, so it cannot become {Caf.Status(to).label.lower()}."
+        )
+    caf.status = to
+
+
+def _require(user: User, permission: str, caf: Caf) -> None:
+    if not perms.has_caf_permission(user, permission, caf):
+        raise PermissionDenied("You do not have access to change this CAF.")
+
+
+def _require_caf_administrator(user: User, caf: Caf) -> None:
+    if not perms.is_caf_administrator_for(user, caf):
+        raise PermissionDenied("Only the council's CAF administrators may do this.")
+
+
+def _locked(caf: Caf) -> Caf:
+    return Caf.objects.select_for_update().get(pk=caf.pk)
+
+
+def access_log_write(
+    *, user: User, action: str, what: str, caf: Optional[Caf] = None, child: Optional[Child] = None
+) -> AccessLog:
+    council_id = caf.council_id if caf else child.council_id if child else user.council_id
+    return AccessLog.objects.create(
+        council_id=council_id, user=user, agency_id=user.agency_id, caf=caf, child=child, action=action, what=what[:200]
+    )
+
+
+def _log_change(user: User, caf: Caf, what: str) -> None:
+    access_log_write(user=user, action=AccessLog.Action.CHANGE, what=what, caf=caf)
+
+
+# Children -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def child_create(*, user: User, **fields: Any) -> Child:
+    if user.council_id is None:
+        raise PermissionDenied("Only a council's staff can record a child.")
+    fields["postcode"] = fields.get("postcode", "").strip().upper()
+    fields["nhs_number"] = fields.get("nhs_number", "").replace(" ", "")
+    child = Child(council_id=user.council_id, created_by=user, **fields)
+    child.full_clean()
+    child.save()
+    access_log_write(user=user, action=AccessLog.Action.CHANGE, what="Recorded the child", child=child)
+    return child
+
+
+@transaction.atomic
+def child_merge(*, user: User, keep: Child, duplicate: Child) -> Child:
+    """A CAF administrator merges a duplicate record into the one to keep. Both stay, with every
+    CAF, consent and level of each: the duplicate points at the kept record, and the kept record's
+    chronology includes the duplicate's."""
+    if not (user.has_role(Role.CAF_ADMINISTRATOR) and user.council_id == keep.council_id == duplicate.council_id):
+        raise PermissionDenied("Only the council's CAF administrators may merge records.")
+    if keep.pk == duplicate.pk:
+        raise CafError("Choose two different records to merge.")
+    keep, duplicate = (Child.objects.select_for_update().get(pk=pk) for pk in (keep.pk, duplicate.pk))
+    if keep.merged_into_id or duplicate.merged_into_id:
+        raise CafError("One of these records has already been merged. Merge into the record it was merged into.")
+    duplicate.merged_into = keep
+    duplicate.merged_at = timezone.now()
+    duplicate.merged_by = user
+    duplicate.save(update_fields=["merged_into", "merged_at", "merged_by"])
+    Child.objects.filter(merged_into=duplicate).update(merged_into=keep)
+    access_log_write(
+        user=user, action=AccessLog.Action.CHANGE, what=f"Merged record {duplicate.pk} into this one", child=keep
+    )
+    return keep
+
+
+# Starting a CAF -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def caf_start(*, user: User, children: list[Child], adults: Iterable[Adult] = ()) -> Caf:
+    """A practitioner starts a draft CAF for one child or a whole family, with the council's
+    current threshold model. The initiator and their agency can see it from now on."""
+    if not user.is_active or user.agency_id is None:
+        raise PermissionDenied("Only a council's staff can start a CAF.")
+    if not children:
+        raise CafError("Choose the child, or the children of the family, the CAF is for.")
+    if any(child.council_id != user.council_id or child.merged_into_id for child in children):
+        raise CafError("Choose children recorded in your council (not merged records).")
+    threshold_model = ThresholdModel.objects.published().filter(council_id=user.council_id).first()
+    if threshold_model is None:
+        raise CafError("Your council has no published threshold model yet. Ask your council administrator.")
+    caf = Caf.objects.create(
+        council_id=user.council_id,
+        kind=Caf.Kind.FAMILY if len(children) > 1 else Caf.Kind.CHILD,
+        initiating_agency_id=user.agency_id,
+        initiated_by=user,
+        threshold_model=threshold_model,
+    )
+    for child in children:
+        CafChild.objects.create(caf=caf, child=child)
+    caf.adults.set(adults)
+    perms.grant_user(user, caf, perms.VIEW, perms.CHANGE)
+    perms.grant_agency(user.agency, caf)
+    _log_change(user, caf, "Started a draft CAF")
+    return caf
+
+
+# Consent ------------------------------------------------------------------------------------------
+
+
+def current_consent(caf: Caf) -> Optional[Consent]:
+    return caf.consents.filter(withdrawn_on__isnull=True).order_by("-recorded_at").first()
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    user: User,
+    caf: Caf,
+    agencies: Iterable[Agency],
+    excluded_agencies: Iterable[Agency] = (),
+    excluded_people: Iterable[User] = (),
+    **fields: Any,
+) -> Consent:
+    """Record the family's consent: who gave it, how, and which agencies it covers. The initiating
+    agency is always covered (it is the one asking); an agency cannot be both covered and excluded."""
+    caf = _locked(caf)
+    _require(user, perms.CHANGE if caf.status == Caf.Status.DRAFT else perms.CHANGE_PLAN, caf)
+    if caf.status == Caf.Status.CLOSED:
+        raise CafError("This CAF is closed: reopen it as a new episode to record consent.")
+    agencies = set(agencies) | {caf.initiating_agency}
+    excluded = set(excluded_agencies)
+    if agencies & excluded:
+        raise CafError("An agency cannot be both covered by the consent and excluded by the family.")
+    if any(agency.council_id != caf.council_id for agency in agencies | excluded):
+        raise CafError("Choose agencies of this council.")
+    if fields.get("is_young_person") and not fields.get("competence_note", "").strip():
+        raise CafError("Say why the young person can give consent for themselves.")
+    consent = Consent(caf=caf, recorded_by=user, **fields)
+    consent.full_clean()
+    consent.save()
+    consent.agencies.set(agencies)
+    consent.excluded_agencies.set(excluded)
+    consent.excluded_people.set(excluded_people)
+    _log_change(user, caf, f"Recorded consent given by {consent.given_by}")
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(
+    *, user: User, consent: Consent, withdrawn_on: date, reason: str, safeguarding_referral_follows: bool = False
+) -> Consent:
+    """Withdrawal stops further sharing at once: members from other agencies than the initiator's
+    leave the TAF and lose access. The CAF closes as "consent withdrawn" unless a safeguarding
+    referral follows, in which case a referral draft is started with the CAF attached as evidence."""
+    caf = _locked(consent.caf)
+    if not (
+        perms.has_caf_permission(user, perms.CHANGE_PLAN, caf)
+        or perms.has_caf_permission(user, perms.CHANGE, caf)
+        or perms.is_caf_administrator_for(user, caf)
+    ):
+        raise PermissionDenied("You do not have access to change this CAF.")
+    if consent.withdrawn_on is not None:
+        raise CafError("This consent has already been withdrawn.")
+    if not reason.strip():
+        raise CafError("Enter the reason the consent was withdrawn.")
+    consent.withdrawn_on = withdrawn_on
+    consent.withdrawal_reason = reason.strip()
+    consent.withdrawal_recorded_by = user
+    consent.save(update_fields=["withdrawn_on", "withdrawal_reason", "withdrawal_recorded_by"])
+    for membership in caf.taf_members.filter(left_at__isnull=True).exclude(agency=caf.initiating_agency):
+        _membership_end(membership, ended_by=user)
+    if safeguarding_referral_follows:
+        _referral_draft(
+            user=user,
+            caf=caf,
+            reason=f"Consent withdrawn ({consent.withdrawal_reason}); a safeguarding referral follows.",
+        )
+    elif caf.status == Caf.Status.ACTIVE:
+        _close(user=user, caf=caf, reason=Caf.ClosureReason.CONSENT_WITHDRAWN, summary=consent.withdrawal_reason)
+    _log_change(user, caf, "Recorded that consent was withdrawn")
+    return consent
+
+
+def _referral_draft(*, user: User, caf: Caf, reason: str) -> Referral:
+    referral = Referral.objects.create(
+        council_id=caf.council_id,
+        caf=caf,
+        basis=Referral.Basis.SAFEGUARDING_OVERRIDE,
+        override_reason=reason,
+        created_by=user,
+    )
+    referral.children.set(caf.children.all())
+    return referral
+
+
+@transaction.atomic
+def safeguarding_override_record(*, user: User, caf: Caf, reason: str) -> Referral:
+    """Without consent, a CAF cannot go on (it is voluntary). Where seeking consent would increase
+    the risk of significant harm, the concern becomes a step-up referral draft, with the draft CAF
+    attached as evidence (DESIGN.md, Settled question 2)."""
+    caf = _locked(caf)
+    _require(user, perms.CHANGE, caf)
+    if caf.status != Caf.Status.DRAFT:
+        raise CafError("A safeguarding override is recorded on a draft CAF. For an active CAF, refer to social care.")
+    if not reason.strip():
+        raise CafError("Enter why seeking consent would increase the risk of significant harm.")
+    referral = _referral_draft(user=user, caf=caf, reason=reason.strip())
+    _log_change(user, caf, "Recorded a safeguarding override: started a referral to children's social care")
+    return referral
+
+
+# Assessment and levels ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assessment_save(
+    *, user: User, caf: Caf, entries: dict[int, tuple[str, str]], views_of_child: str = "", views_of_family: str = ""
+) -> Caf:
+    """Strengths and needs per sub-domain (by sub-domain id), and the views of the child and family."""
+    caf = _locked(caf)
+    _require(user, perms.CHANGE, caf)
+    if caf.status == Caf.Status.CLOSED:
+        raise CafError("This CAF is closed.")
+    for sub_domain_id, (strengths, needs) in entries.items():
+        AssessmentEntry.objects.update_or_create(
+            caf=caf, sub_domain_id=sub_domain_id, defaults={"strengths": strengths.strip(), "needs": needs.strip()}
+        )
+    caf.views_of_child = views_of_child.strip()
+    caf.views_of_family = views_of_family.strip()
+    caf.save(update_fields=["views_of_child", "views_of_family"])
+    _log_change(user, caf, "Saved the assessment")
+    return caf
+
+
+@transaction.atomic
+def child_indicators_set(
+    *, user: User, caf_child: CafChild, indicators: Iterable[Indicator], extra_unmet_needs: int = 0
+) -> Result:
+    """Record the indicators chosen for one child and the classifier's suggestion (with reasons).
+    An immediate-harm result is returned for the page to interrupt with what to do now."""
+    caf = _locked(caf_child.caf)
+    _require(user, perms.CHANGE, caf)
+    indicators = list(indicators)
+    if any(indicator.threshold_model_id != caf.threshold_model_id for indicator in indicators):
+        raise CafError("Choose indicators of the threshold model this CAF uses.")
+    child = caf_child.child
+    result = classify(
+        model_snapshot(caf.threshold_model),
+        Answers(
+            indicator_ids=frozenset(indicator.pk for indicator in indicators),
+            extra_unmet_needs=extra_unmet_needs,
+            age=child.age_on(timezone.localdate()),
+            unborn=child.is_unborn,
+            send=child.send,
+        ),
+    )
+    caf_child.indicators.set(indicators)
+    caf_child.extra_unmet_needs = extra_unmet_needs
+    caf_child.suggested_level_id = result.level.id if result.level else None
+    caf_child.suggestion_reasons = list(result.reasons)
+    caf_child.save(update_fields=["extra_unmet_needs", "suggested_level", "suggestion_reasons"])
+    _log_change(user, caf, f"Chose indicators for {child}")
+    return result
+
+
+@transaction.atomic
+def child_level_set(*, user: User, caf_child: CafChild, level: Level, reason: str = "") -> LevelChange:
+    """Thresholds drive, people decide: the practitioner's chosen level, with a reason when it
+    differs from the suggestion. Every change is kept in the child's level history."""
+    caf = _locked(caf_child.caf)
+    _require(user, perms.CHANGE_PLAN if caf.status == Caf.Status.ACTIVE else perms.CHANGE, caf)
+    if caf.status == Caf.Status.CLOSED:
+        raise CafError("This CAF is closed.")
+    if level.threshold_model_id != caf.threshold_model_id:
+        raise CafError("Choose a level of the threshold model this CAF uses.")
+    if caf_child.suggested_level_id and level.pk != caf_child.suggested_level_id and not reason.strip():
+        raise CafError("Say why you chose a different level from the one suggested.")
+    if caf_child.level_id and level.pk != caf_child.level_id and not reason.strip():
+        raise CafError("Say why the level is changing.")
+    caf_child.level = level
+    caf_child.level_reason = reason.strip()
+    caf_child.save(update_fields=["level", "level_reason"])
+    change = LevelChange.objects.create(
+        caf_child=caf_child,
+        child=caf_child.child,
+        level=level,
+        suggested_level_id=caf_child.suggested_level_id,
+        reason=reason.strip(),
+        changed_by=user,
+    )
+    _log_change(user, caf, f"Set {caf_child.child}'s level of need to {level.label}")
+    return change
+
+
+# Submitting ---------------------------------------------------------------------------------------
+
+
+def submit_problems(caf: Caf) -> list[str]:
+    problems = []
+    if current_consent(caf) is None:
+        problems.append("Record the family's consent: a CAF cannot start without it.")
+    if not caf.assessment_entries.exclude(strengths="", needs="").exists():
+        problems.append("Write the strengths and needs of at least one part of the assessment.")
+    for caf_child in caf.caf_children.select_related("child"):
+        if caf_child.level_id is None:
+            problems.append(f"Choose {caf_child.child}'s level of need.")
+    return problems
+
+
+@transaction.atomic
+def caf_submit(*, user: User, caf: Caf) -> Caf:
+    """Draft to active: needs current consent, the assessment, and a level for every child. The
+    initiator becomes the first member of the Team Around the Family."""
+    caf = _locked(caf)
+    _require(user, perms.CHANGE, caf)
+    if caf.status != Caf.Status.DRAFT:
+        _move(caf, Caf.Status.ACTIVE)
+    problems = submit_problems(caf)
+    if problems:
+        raise CafError(problems)
+    _move(caf, Caf.Status.ACTIVE)
+    now = timezone.now()
+    caf.activated_at = caf.assessment_submitted_at = now
+    caf.save(update_fields=["status", "activated_at", "assessment_submitted_at"])
+    TeamAroundFamilyMember.objects.create(
+        caf=caf, user=caf.initiated_by, agency=caf.initiating_agency, role="Initiator", added_by=user
+    )
+    _log_change(user, caf, "Submitted the assessment: the CAF is active")
+    return caf
+
+
+@transaction.atomic
+def caf_register(*, user: User, caf: Caf, reference: str) -> Caf:
+    """The CAF administrator's check of a newly active CAF, giving it the council's reference."""
+    caf = _locked(caf)
+    _require_caf_administrator(user, caf)
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("Only an active CAF is registered.")
+    if not reference.strip():
+        raise CafError("Enter the council's reference for this CAF.")
+    if Caf.objects.filter(council_id=caf.council_id, reference=reference.strip()).exclude(pk=caf.pk).exists():
+        raise CafError("Another CAF already has this reference.")
+    caf.reference = reference.strip()
+    caf.registered_at = timezone.now()
+    caf.registered_by = user
+    caf.save(update_fields=["reference", "registered_at", "registered_by"])
+    _log_change(user, caf, f"Registered the CAF as {caf.reference}")
+    return caf
+
+
+# Team Around the Family and lead professional ---------------------------------------------------
+
+
+def may_manage_team(user: User, caf: Caf) -> bool:
+    """The lead professional manages the TAF; until one is logged, the initiator and the CAF
+    administrator may form it."""
+    if perms.has_caf_permission(user, perms.CHANGE_PLAN, caf) or perms.is_caf_administrator_for(user, caf):
+        return True
+    has_lead = caf.lead_professionals.filter(ended_at__isnull=True).exists()
+    return not has_lead and caf.initiated_by_id == user.pk and user.is_active
+
+
+@transaction.atomic
+def taf_member_add(*, user: User, caf: Caf, member: User, role: str = "") -> TeamAroundFamilyMember:
+    caf = _locked(caf)
+    if not may_manage_team(user, caf):
+        raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("People join the Team Around the Family of an active CAF.")
+    if member.council_id != caf.council_id or not member.is_active:
+        raise CafError("Choose an active member of staff in this council.")
+    consent = current_consent(caf)
+    if consent is None:
+        raise CafError("Consent has been withdrawn: nobody new can join the Team Around the Family.")
+    if consent.excluded_people.filter(pk=member.pk).exists():
+        raise CafError(f"The family asked that {member} does not see the assessment.")
+    if consent.excluded_agencies.filter(pk=member.agency_id).exists():
+        raise CafError(f"The family asked that {member.agency} does not see the assessment.")
+    if not consent.agencies.filter(pk=member.agency_id).exists():
+        raise CafError(f"The family's consent does not cover {member.agency}: record consent that covers it first.")
+    if caf.taf_members.filter(user=member, left_at__isnull=True).exists():
+        raise CafError(f"{member} is already in the Team Around the Family.")
+    membership = TeamAroundFamilyMember.objects.create(
+        caf=caf, user=member, agency=member.agency, role=role.strip(), added_by=user
+    )
+    perms.grant_user(member, caf, perms.VIEW)
+    perms.grant_agency(member.agency, caf)
+    _log_change(user, caf, f"Added {member} ({member.agency}) to the Team Around the Family")
+    return membership
+
+
+def _membership_end(membership: TeamAroundFamilyMember, *, ended_by: User) -> None:
+    caf = membership.caf
+    membership.left_at = timezone.now()
+    membership.save(update_fields=["left_at"])
+    current_lead = caf.lead_professionals.filter(ended_at__isnull=True, user=membership.user).first()
+    if current_lead:
+        current_lead.ended_at = membership.left_at
+        current_lead.save(update_fields=["ended_at"])
+        perms.revoke_user(membership.user, caf, perms.CHANGE_PLAN, perms.CLOSE)
+    if membership.user_id != caf.initiated_by_id:
+        perms.revoke_user(membership.user, caf, perms.VIEW, perms.CHANGE)
+    still_involved = (
+        membership.agency_id == caf.initiating_agency_id
+        or caf.taf_members.filter(agency_id=membership.agency_id, left_at__isnull=True).exists()
+    )
+    if not still_involved:
+        perms.revoke_agency(membership.agency, caf)
+
+
+@transaction.atomic
+def taf_member_remove(*, user: User, membership: TeamAroundFamilyMember) -> TeamAroundFamilyMember:
+    """Leaving the TAF removes the person's access, and their agency's once it is no longer involved."""
+    caf = _locked(membership.caf)
+    if not (may_manage_team(user, caf) or membership.user_id == user.pk):
+        raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
+    if membership.left_at is not None:
+        raise CafError(f"{membership.user} has already left the Team Around the Family.")
+    if caf.lead_professionals.filter(ended_at__isnull=True, user_id=membership.user_id).exists() and (
+        caf.status == Caf.Status.ACTIVE
+    ):
+        raise CafError("The lead professional cannot leave until the CAF administrator logs another.")
+    _membership_end(membership, ended_by=user)
+    _log_change(user, caf, f"{membership.user} left the Team Around the Family")
+    return membership
+
+
+def may_be_lead_professional(member: User, caf: Caf) -> bool:
+    """Who may be LP, in one place: a current TAF member (Working Together 2023's supervised
+    non-social-worker for Child in Need work will be a council setting here)."""
+    return caf.taf_members.filter(user=member, left_at__isnull=True).exists()
+
+
+@transaction.atomic
+def lead_professional_assign(*, user: User, caf: Caf, lead: User) -> LeadProfessionalAssignment:
+    """The CAF administrator logs the lead professional the TAF agreed. Exactly one is current;
+    the history is kept."""
+    caf = _locked(caf)
+    _require_caf_administrator(user, caf)
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("A lead professional is logged for an active CAF.")
+    if not may_be_lead_professional(lead, caf):
+        raise CafError(f"{lead} must be a current member of the Team Around the Family to be lead professional.")
+    current = caf.lead_professionals.filter(ended_at__isnull=True).first()
+    if current and current.user_id == lead.pk:
+        raise CafError(f"{lead} is already the lead professional.")
+    now = timezone.now()
+    if current:
+        current.ended_at = now
+        current.save(update_fields=["ended_at"])
+        perms.revoke_user(current.user, caf, perms.CHANGE_PLAN, perms.CLOSE)
+    assignment = LeadProfessionalAssignment.objects.create(
+        caf=caf,
+        user=lead,
+        started_at=now,
+        logged_by=user,
+        social_work_led=lead.has_role(Role.SOCIAL_WORKER),
+    )
+    perms.grant_user(lead, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
+    _log_change(user, caf, f"Logged {lead} as lead professional")
+    return assignment
+
+
+# The plan -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_action_add(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
+    caf = _locked(caf)
+    _require(user, perms.CHANGE_PLAN, caf)
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("The plan of an active CAF changes; this one is not active.")
+    action = PlanAction(caf=caf, created_by=user, **fields)
+    if action.agency.council_id != caf.council_id:
+        raise CafError("Choose an agency of this council.")
+    action.full_clean()
+    action.save()
+    _log_change(user, caf, "Added an action to the plan")
+    return action
+
+
+@transaction.atomic
+def plan_action_update(*, user: User, action: PlanAction, status: str, outcome: str = "") -> PlanAction:
+    """The lead professional changes any action; a TAF member their own."""
+    caf = _locked(action.caf)
+    own = action.owner_id == user.pk and caf.taf_members.filter(user=user, left_at__isnull=True).exists()
+    if not (own or perms.has_caf_permission(user, perms.CHANGE_PLAN, caf)):
+        raise PermissionDenied("You can update only your own actions.")
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("The plan of a closed CAF does not change.")
+    action.status = status
+    action.outcome = outcome.strip()
+    action.full_clean()
+    action.save(update_fields=["status", "outcome"])
+    _log_change(user, caf, "Updated an action of the plan")
+    return action
+
+
+# Closing and reopening ----------------------------------------------------------------------------
+
+
+def _close(*, user: User, caf: Caf, reason: str, summary: str) -> None:
+    _move(caf, Caf.Status.CLOSED)
+    caf.closed_at = timezone.now()
+    caf.closed_by = user
+    caf.closure_reason = reason
+    caf.outcome_summary = summary.strip()
+    caf.save(update_fields=["status", "closed_at", "closed_by", "closure_reason", "outcome_summary"])
+    caf.lead_professionals.filter(ended_at__isnull=True).update(ended_at=caf.closed_at)
+
+
+@transaction.atomic
+def caf_close(*, user: User, caf: Caf, reason: str, summary: str) -> Caf:
+    caf = _locked(caf)
+    if not (perms.has_caf_permission(user, perms.CLOSE, caf) or perms.is_caf_administrator_for(user, caf)):
+        raise PermissionDenied("Only the lead professional or a CAF administrator closes a CAF.")
+    if reason not in Caf.ClosureReason.values:
+        raise CafError("Choose why the CAF is closing.")
+    if not summary.strip():
+        raise CafError("Summarise the outcome for the family.")
+    _close(user=user, caf=caf, reason=reason, summary=summary)
+    _log_change(user, caf, f"Closed the CAF: {caf.get_closure_reason_display()}")
+    return caf
+
+
+@transaction.atomic
+def caf_reopen(*, user: User, caf: Caf) -> Caf:
+    """A CAF reopened after closure is a new episode, linked to the old one, with the same children."""
+    caf = _locked(caf)
+    if not perms.has_caf_permission(user, perms.VIEW, caf):
+        raise PermissionDenied("You do not have access to this CAF.")
+    if caf.status != Caf.Status.CLOSED:
+        raise CafError("Only a closed CAF can be reopened.")
+    if Caf.objects.filter(previous_episode=caf).exists():
+        raise CafError("This CAF has already been reopened.")
+    episode = caf_start(
+        user=user, children=list(caf.children.filter(merged_into__isnull=True)), adults=caf.adults.all()
+    )
+    episode.previous_episode = caf
+    episode.save(update_fields=["previous_episode"])
+    return episode
