@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
     path("thresholds/", include("thresholds.urls")),
+    path("", include("caf.urls")),
     path("", include("accounts.urls")),
 ]

@@ -401,3 +401,54 @@ def test_merging_keeps_both_records(child, school_practitioner, caf_admin, counc
     assert duplicate.merged_into == child
     assert Child.objects.count() == 2
     assert list(caf_on_duplicate.children.all()) == [duplicate]
+
+
+# Finding children and the chronology --------------------------------------------------------------
+
+
+def test_find_before_create_tolerates_spelling_sound_and_name_order(child, school_practitioner, caf_admin):
+    from caf.selectors import children_find
+
+    for first, last in [("Jaden", "Smith"), ("Jayden", "Smyth"), ("Smith", "Jayden"), ("jayden", "SMITH")]:
+        found = children_find(school_practitioner, first_name=first, last_name=last)
+        assert [match.child for match in found] == [child], (first, last)
+    assert children_find(school_practitioner, first_name="Olivia", last_name="Brown") == []
+    by_birth_date = children_find(school_practitioner, first_name="J", last_name="S", date_of_birth=date(2016, 5, 4))
+    assert [match.child for match in by_birth_date] == [child]
+    assert AccessLog.objects.filter(what__startswith="Searched for a child", user=school_practitioner).count() == 6
+
+
+def test_find_before_create_stays_in_the_council(child, other_council_user):
+    from caf.selectors import children_find
+
+    assert children_find(other_council_user, first_name="Jayden", last_name="Smith") == []
+
+
+def test_the_chronology_tells_the_childs_story_from_the_records(active, caf_admin, school_practitioner, health_visitor):
+    from caf.selectors import child_chronology
+
+    services.lead_professional_assign(user=caf_admin, caf=active, lead=school_practitioner)
+    services.taf_member_add(user=school_practitioner, caf=active, member=health_visitor)
+    events = [event.what for event in child_chronology(school_practitioner, active.children.get())]
+    assert events[0] == "CAF started by Priya Shah (Oakfield Primary School)"
+    assert "Consent given by Kelly Smith (mother)" in events
+    assert "Level of need set to 2: Early Help by Priya Shah" in events
+    assert "Assessment submitted: the CAF became active" in events
+    assert "Priya Shah became lead professional" in events
+    assert events[-1] == "Hannah Okoro (Health Visiting North) joined the TAF"
+    # Someone who cannot see the CAF sees none of it.
+    assert child_chronology(health_visitor, active.children.get()) != []
+    outsider = UserFactory(agency=AgencyFactory(council=active.council), roles=[Role.PRACTITIONER])
+    assert child_chronology(outsider, active.children.get()) == []
+
+
+def test_reading_a_caf_is_logged_and_a_refusal_too(active, school_practitioner, other_council_user):
+    from django.http import Http404
+
+    from caf.selectors import caf_get_for_user
+
+    caf_get_for_user(school_practitioner, active.pk)
+    assert AccessLog.objects.filter(user=school_practitioner, caf=active, action="view").exists()
+    with pytest.raises(Http404):
+        caf_get_for_user(other_council_user, active.pk)
+    assert AccessLog.objects.filter(user=other_council_user, caf=active, action="refused").exists()

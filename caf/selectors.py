@@ -1,0 +1,293 @@
+"""Reads of children's records, each already limited to what the user may see."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Optional
+
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db import connection
+from django.db.models import Exists, Func, OuterRef, Q, QuerySet
+from django.db.models.functions import Greatest, Lower
+from django.http import Http404
+
+from accounts.models import Role, User
+from caf import permissions as perms
+from caf.models import (
+    AccessLog,
+    Caf,
+    CafChild,
+    Child,
+    Consent,
+    LeadProfessionalAssignment,
+    LevelChange,
+    PlanAction,
+    TeamAroundFamilyMember,
+)
+from caf.services import access_log_write
+from referrals.models import Referral
+
+
+class Dmetaphone(Func):
+    """fuzzystrmatch's double metaphone code: names that sound alike share it (Jayden, Jaden)."""
+
+    function = "dmetaphone"
+
+
+# Fetching one record, with the check and the access log -------------------------------------------
+
+
+def caf_get_for_user(user: User, caf_id: int, permission: str = perms.VIEW, *, what: str = "Viewed the CAF") -> Caf:
+    """The one way a page gets a CAF: 404 for anyone without the permission (the attempt is
+    logged), and every read is logged."""
+    caf = (
+        Caf.objects.filter(pk=caf_id)
+        .select_related("council", "initiating_agency", "initiated_by", "threshold_model")
+        .first()
+    )
+    if caf is None or not perms.has_caf_permission(user, permission, caf):
+        if caf is not None and user.is_authenticated:
+            access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", caf=caf)
+        raise Http404("No CAF matches the given query.")
+    access_log_write(user=user, action=AccessLog.Action.VIEW, what=what, caf=caf)
+    return caf
+
+
+def child_may_see(user: User, child: Child) -> bool:
+    if not user.is_active or user.council_id != child.council_id:
+        return False
+    if user.has_role(Role.CAF_ADMINISTRATOR) or child.created_by_id == user.pk:
+        return True
+    records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
+    return perms.cafs_visible_to(user).filter(children__in=records).exists()
+
+
+def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the child's record") -> Child:
+    child = Child.objects.filter(pk=child_id).select_related("merged_into").first()
+    if child is None or not child_may_see(user, child):
+        if child is not None and user.is_authenticated:
+            access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", child=child)
+        raise Http404("No child matches the given query.")
+    access_log_write(user=user, action=AccessLog.Action.VIEW, what=what, child=child)
+    return child
+
+
+# Find before create -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PossibleMatch:
+    child: Child
+    score: float
+
+    @property
+    def postcode_area(self) -> str:
+        return self.child.postcode.split(" ")[0] if self.child.postcode else ""
+
+
+def children_find(
+    user: User,
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: Optional[date] = None,
+    postcode: str = "",
+    limit: int = 10,
+) -> list[PossibleMatch]:
+    """Children of the user's council who may be the one being recorded: tolerant of spelling
+    (trigram similarity), of sound (double metaphone) and of name order (first and last swapped).
+    Shows only enough to recognise a child; the search itself is logged."""
+    if user.council_id is None:
+        return []
+    first, last = first_name.strip().lower(), last_name.strip().lower()
+    first_code, last_code = _sounds(first, last)
+    similarity = Greatest(
+        TrigramSimilarity(Lower("first_name"), first) + TrigramSimilarity(Lower("last_name"), last),
+        TrigramSimilarity(Lower("first_name"), last) + TrigramSimilarity(Lower("last_name"), first),
+    )
+    sounds_alike = (Q(first_sound=first_code) & Q(last_sound=last_code)) | (
+        Q(first_sound=last_code) & Q(last_sound=first_code)
+    )
+    same_birth_date = Q(date_of_birth=date_of_birth) if date_of_birth else Q(pk__in=[])
+    candidates = (
+        Child.objects.filter(council_id=user.council_id, merged_into__isnull=True)
+        .annotate(
+            similarity=similarity,
+            first_sound=Dmetaphone(Lower("first_name")),
+            last_sound=Dmetaphone(Lower("last_name")),
+        )
+        .filter(Q(similarity__gte=0.6) | sounds_alike | same_birth_date)
+    )
+    matches = []
+    for child in candidates.order_by("-similarity")[: limit * 3]:
+        score = float(child.similarity) / 2
+        if date_of_birth and child.date_of_birth == date_of_birth:
+            score += 0.5
+        if postcode and child.postcode and child.postcode.replace(" ", "") == postcode.replace(" ", "").upper():
+            score += 0.25
+        if {child.first_sound, child.last_sound} == {first_code, last_code}:
+            score += 0.25
+        matches.append(PossibleMatch(child, round(score, 2)))
+    matches.sort(key=lambda match: (-match.score, match.child.last_name, match.child.pk))
+    access_log_write(
+        user=user, action=AccessLog.Action.VIEW, what=f"Searched for a child: {len(matches[:limit])} possible matches"
+    )
+    return matches[:limit]
+
+
+def _sounds(*names: str) -> tuple[str, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["dmetaphone(%s)"] * len(names)), names)
+        return tuple(cursor.fetchone())
+
+
+# Lists --------------------------------------------------------------------------------------------
+
+
+def _with_children(cafs: QuerySet[Caf]) -> QuerySet[Caf]:
+    return cafs.select_related("initiating_agency").prefetch_related("children").order_by("-created_at")
+
+
+def drafts_of(user: User) -> QuerySet[Caf]:
+    return _with_children(perms.cafs_visible_to(user).filter(status=Caf.Status.DRAFT, initiated_by=user))
+
+
+def cafs_led_by(user: User) -> QuerySet[Caf]:
+    led = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), user=user, ended_at__isnull=True)
+    return _with_children(perms.cafs_visible_to(user).filter(Exists(led), status=Caf.Status.ACTIVE))
+
+
+def tafs_of(user: User) -> QuerySet[Caf]:
+    member = TeamAroundFamilyMember.objects.filter(caf=OuterRef("pk"), user=user, left_at__isnull=True)
+    return _with_children(perms.cafs_visible_to(user).filter(Exists(member), status=Caf.Status.ACTIVE))
+
+
+def actions_due_for(user: User, *, by: date) -> QuerySet[PlanAction]:
+    return (
+        PlanAction.objects.filter(
+            owner=user,
+            caf__status=Caf.Status.ACTIVE,
+            due_on__lte=by,
+            status__in=[PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS],
+            caf__in=perms.cafs_visible_to(user),
+        )
+        .select_related("caf")
+        .order_by("due_on")
+    )
+
+
+def cafs_to_register(user: User) -> QuerySet[Caf]:
+    if not user.has_role(Role.CAF_ADMINISTRATOR):
+        return Caf.objects.none()
+    return _with_children(
+        Caf.objects.filter(council_id=user.council_id, status=Caf.Status.ACTIVE, registered_at__isnull=True)
+    )
+
+
+def cafs_without_lead(user: User) -> QuerySet[Caf]:
+    if not user.has_role(Role.CAF_ADMINISTRATOR):
+        return Caf.objects.none()
+    current = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
+    return _with_children(
+        Caf.objects.filter(council_id=user.council_id, status=Caf.Status.ACTIVE).exclude(Exists(current))
+    )
+
+
+def access_log_for_child(user: User, child: Child) -> QuerySet[AccessLog]:
+    """The log of a child's record (and of its CAFs), for the council's CAF administrators only."""
+    if not (user.has_role(Role.CAF_ADMINISTRATOR) and user.council_id == child.council_id):
+        raise Http404("No child matches the given query.")
+    records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
+    return (
+        AccessLog.objects.filter(Q(child__in=records) | Q(caf__children__in=records))
+        .select_related("user", "agency")
+        .distinct()
+        .order_by("-at", "-pk")
+    )
+
+
+# Chronology ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChronologyEvent:
+    at: datetime
+    what: str
+    caf: Optional[Caf] = None
+
+
+def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
+    """Everything significant about a child, in time order, derived from the records (never typed
+    twice): CAFs opened, activated, registered and closed, consent, level changes, TAF joins and
+    leaves, lead professional changes and referrals. Only from the CAFs the user may see; the
+    child's merged records are included. A fixed number of queries whatever the history's length."""
+    records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
+    cafs = list(
+        perms.cafs_visible_to(user)
+        .filter(children__in=records)
+        .distinct()
+        .select_related("initiated_by", "initiating_agency", "registered_by", "closed_by")
+    )
+    caf_ids = [caf.pk for caf in cafs]
+    by_id = {caf.pk: caf for caf in cafs}
+    events: list[ChronologyEvent] = []
+    for caf in cafs:
+        events.append(
+            ChronologyEvent(caf.created_at, f"CAF started by {caf.initiated_by} ({caf.initiating_agency})", caf)
+        )
+        if caf.activated_at:
+            events.append(ChronologyEvent(caf.activated_at, "Assessment submitted: the CAF became active", caf))
+        if caf.registered_at:
+            events.append(ChronologyEvent(caf.registered_at, f"Registered as {caf.reference}", caf))
+        if caf.closed_at:
+            events.append(ChronologyEvent(caf.closed_at, f"CAF closed: {caf.get_closure_reason_display()}", caf))
+    for consent in Consent.objects.filter(caf__in=caf_ids):
+        events.append(
+            ChronologyEvent(
+                consent.recorded_at,
+                f"Consent given by {consent.given_by} ({consent.relationship})",
+                by_id[consent.caf_id],
+            )
+        )
+        if consent.withdrawn_on:
+            events.append(
+                ChronologyEvent(
+                    datetime.combine(consent.withdrawn_on, datetime.min.time(), tzinfo=consent.recorded_at.tzinfo),
+                    f"Consent withdrawn: {consent.withdrawal_reason}",
+                    by_id[consent.caf_id],
+                )
+            )
+    for change in LevelChange.objects.filter(child__in=records, caf_child__caf__in=caf_ids).select_related(
+        "level", "changed_by", "caf_child"
+    ):
+        reason = f" ({change.reason})" if change.reason else ""
+        events.append(
+            ChronologyEvent(
+                change.changed_at,
+                f"Level of need set to {change.level.label} by {change.changed_by}{reason}",
+                by_id[change.caf_child.caf_id],
+            )
+        )
+    for member in TeamAroundFamilyMember.objects.filter(caf__in=caf_ids).select_related("user", "agency"):
+        events.append(
+            ChronologyEvent(member.joined_at, f"{member.user} ({member.agency}) joined the TAF", by_id[member.caf_id])
+        )
+        if member.left_at:
+            events.append(
+                ChronologyEvent(member.left_at, f"{member.user} ({member.agency}) left the TAF", by_id[member.caf_id])
+            )
+    for lead in LeadProfessionalAssignment.objects.filter(caf__in=caf_ids).select_related("user"):
+        events.append(ChronologyEvent(lead.started_at, f"{lead.user} became lead professional", by_id[lead.caf_id]))
+    for referral in Referral.objects.filter(caf__in=caf_ids):
+        events.append(
+            ChronologyEvent(
+                referral.created_at,
+                f"Referral to children's social care started ({referral.get_basis_display().lower()})",
+                by_id[referral.caf_id],
+            )
+        )
+    events.sort(key=lambda event: event.at)
+    return events
+
+
+def caf_children_with_levels(caf: Caf) -> QuerySet[CafChild]:
+    return caf.caf_children.select_related("child", "level", "suggested_level").prefetch_related("indicators")

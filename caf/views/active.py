@@ -1,0 +1,3 @@
+"""active screens of the CAF (see caf/urls.py)."""
+
+urlpatterns: list = []

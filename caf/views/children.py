@@ -1,0 +1,3 @@
+"""children screens of the CAF (see caf/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""draft screens of the CAF (see caf/urls.py)."""
+
+urlpatterns: list = []
