@@ -101,6 +101,7 @@ def _council_administrator_section(user: User) -> HomeSection:
             ("Localities", "admin:accounts_locality_changelist"),
             ("Agencies", "admin:accounts_agency_changelist"),
             ("Users and their roles", "admin:accounts_user_changelist"),
+            ("Threshold model: versions, drafts and publishing", "thresholds:manage"),
         ],
     )
 

@@ -151,3 +151,10 @@ def test_the_database_refuses_two_published_versions(council_model):
             status="published",
             published_at=council_model.published_at,
         )
+
+
+def test_a_published_version_refuses_new_policy_cases(council_model, council_admin):
+    case = PolicyCase(threshold_model=council_model, name="Late", expected_level=council_model.levels.get(code="2"))
+    with pytest.raises(ThresholdModelError, match="published and cannot change"):
+        policy_case_save(user=council_admin, case=case, indicators=[])
+    assert not council_model.policy_cases.exists()

@@ -308,8 +308,7 @@ def rule_remove(*, user: Optional[User], rule: Rule) -> None:
 
 @transaction.atomic
 def policy_case_save(*, user: Optional[User], case: PolicyCase, indicators: list[Indicator]) -> PolicyCase:
-    threshold_model = ThresholdModel.objects.select_related("council").get(pk=case.threshold_model_id)
-    _check_administrator(user, threshold_model.council)
+    threshold_model = _editable(user, case.threshold_model)
     if case.expected_level.threshold_model_id != threshold_model.pk or any(
         indicator.threshold_model_id != threshold_model.pk for indicator in indicators
     ):
