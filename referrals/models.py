@@ -21,8 +21,14 @@ class Referral(models.Model):
         SAFEGUARDING_OVERRIDE = "safeguarding_override", "Without consent: seeking it would increase the risk"
 
     council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="referrals")
-    caf = models.ForeignKey("caf.Caf", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals",
-                            help_text="The CAF attached as evidence, if any.")
+    caf = models.ForeignKey(
+        "caf.Caf",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        help_text="The CAF attached as evidence, if any.",
+    )
     children = models.ManyToManyField("caf.Child", related_name="referrals")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     basis = models.CharField(max_length=30, choices=Basis.choices)

@@ -4,8 +4,8 @@ import os
 
 import pytest
 import redis
-from hypothesis import settings as hypothesis_settings
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import AgencyType, Role, User
 from accounts.roles import roles_sync
