@@ -1,0 +1,55 @@
+"""What a person sees in a real browser (Debian's Chromium driven by Playwright): the threshold
+guide's result updates as boxes are ticked, without a page load."""
+
+import os
+import shutil
+
+import pytest
+
+from accounts.models import Role
+from tests.factories import PASSWORD, UserFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        message = "this test needs Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright drives its browser from a thread with its own event loop; Django must allow that.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_threshold_guide_updates_as_boxes_are_ticked(browser, live_server, settings):
+    from accounts.roles import roles_sync
+    from thresholds.services import reference_models_load
+
+    roles_sync()
+    models = {model.council.slug: model for model in reference_models_load(only=["rutland"])}
+    user = UserFactory(agency__council=models["rutland"].council, roles=[Role.PRACTITIONER])
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/sign-in/")
+    page.fill("#id_username", user.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("#id_submit")
+    page.goto(f"{live_server.url}/thresholds/check/{models['rutland'].pk}/")
+
+    for text in ["Occasional truanting or non-attendance", "Overcrowding", "Poor self-esteem"]:
+        page.get_by_label(text, exact=True).first.check()
+
+    page.wait_for_function("document.body.innerText.includes('3 or more suggest')", timeout=10_000)
+    assert "2: Early Help/CAF" in page.inner_text("body")
+    assert page.url.startswith(f"{live_server.url}/thresholds/check/")  # no page load needed
