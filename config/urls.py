@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("thresholds/", include("thresholds.urls")),
     path("", include("caf.urls")),
+    path("", include("referrals.views")),
     path("", include("accounts.urls")),
 ]

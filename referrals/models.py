@@ -36,6 +36,7 @@ class Referral(models.Model):
     concern = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     objects = CouncilScopedQuerySet.as_manager()
 
@@ -45,6 +46,9 @@ class Referral(models.Model):
             models.CheckConstraint(
                 condition=~Q(basis="safeguarding_override") | ~Q(override_reason=""),
                 name="referral_override_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(sent_at__isnull=False), name="referral_sent_has_date"
             ),
         ]
 

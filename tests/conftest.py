@@ -1,6 +1,7 @@
 """Named councils and users per role, as DESIGN.md's people. Every test gets fresh rows."""
 
 import os
+from datetime import date
 
 import pytest
 import redis
@@ -9,6 +10,8 @@ from hypothesis import settings as hypothesis_settings
 
 from accounts.models import AgencyType, Role, User
 from accounts.roles import roles_sync
+from caf import services
+from tests.caf_helpers import complete, consent
 from tests.factories import PASSWORD, AgencyFactory, LocalAuthorityFactory, LocalityFactory, UserFactory
 
 # Hypothesis: no per-example deadline (CI machines vary); the same examples every run under CI.
@@ -170,3 +173,59 @@ def council_model(council, reference_models):
 
     draft = threshold_model_draft_start(user=None, council=council, copy_from=reference_models["leicestershire"])
     return threshold_model_publish(user=None, threshold_model=draft)
+
+
+# CAFs -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def health_visiting(council):
+    return AgencyFactory(council=council, name="Health Visiting North", agency_type=AgencyType.HEALTH_VISITING)
+
+
+@pytest.fixture
+def police(council):
+    return AgencyFactory(council=council, name="Neighbourhood Policing", agency_type=AgencyType.POLICE)
+
+
+@pytest.fixture
+def health_visitor(health_visiting):
+    return UserFactory(full_name="Hannah Okoro", agency=health_visiting, roles=[Role.PRACTITIONER])
+
+
+@pytest.fixture
+def health_colleague(health_visiting):
+    return UserFactory(full_name="Harriet Colleague", agency=health_visiting, roles=[Role.PRACTITIONER])
+
+
+@pytest.fixture
+def police_officer(police):
+    return UserFactory(full_name="Pat Officer", agency=police, roles=[Role.PRACTITIONER])
+
+
+@pytest.fixture
+def school_colleague(school):
+    return UserFactory(full_name="Sam Teacher", agency=school, roles=[Role.PRACTITIONER])
+
+
+@pytest.fixture
+def child(school_practitioner):
+    return services.child_create(
+        user=school_practitioner,
+        first_name="Jayden",
+        last_name="Smith",
+        date_of_birth=date(2016, 5, 4),
+        postcode="nb1 2ab",
+    )
+
+
+@pytest.fixture
+def draft(school_practitioner, child, council_model):
+    return services.caf_start(user=school_practitioner, children=[child])
+
+
+@pytest.fixture
+def active(draft, school_practitioner, health_visiting):
+    consent(draft, school_practitioner, health_visiting)
+    complete(draft, school_practitioner)
+    return services.caf_submit(user=school_practitioner, caf=draft)

@@ -6,99 +6,13 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from accounts.models import AgencyType, Role
+from accounts.models import Role
 from caf import permissions as perms
 from caf import services
 from caf.models import AccessLog, Caf, Child, LeadProfessionalAssignment, LevelChange
 from referrals.models import Referral
+from tests.caf_helpers import complete, consent
 from tests.factories import AgencyFactory, UserFactory
-
-
-@pytest.fixture
-def health_visiting(council):
-    return AgencyFactory(council=council, name="Health Visiting North", agency_type=AgencyType.HEALTH_VISITING)
-
-
-@pytest.fixture
-def police(council):
-    return AgencyFactory(council=council, name="Neighbourhood Policing", agency_type=AgencyType.POLICE)
-
-
-@pytest.fixture
-def health_visitor(health_visiting):
-    return UserFactory(full_name="Hannah Okoro", agency=health_visiting, roles=[Role.PRACTITIONER])
-
-
-@pytest.fixture
-def health_colleague(health_visiting):
-    return UserFactory(full_name="Harriet Colleague", agency=health_visiting, roles=[Role.PRACTITIONER])
-
-
-@pytest.fixture
-def police_officer(police):
-    return UserFactory(full_name="Pat Officer", agency=police, roles=[Role.PRACTITIONER])
-
-
-@pytest.fixture
-def school_colleague(school):
-    return UserFactory(full_name="Sam Teacher", agency=school, roles=[Role.PRACTITIONER])
-
-
-@pytest.fixture
-def child(school_practitioner):
-    return services.child_create(
-        user=school_practitioner,
-        first_name="Jayden",
-        last_name="Smith",
-        date_of_birth=date(2016, 5, 4),
-        postcode="nb1 2ab",
-    )
-
-
-@pytest.fixture
-def draft(school_practitioner, child, council_model):
-    return services.caf_start(user=school_practitioner, children=[child])
-
-
-def consent(caf, user, *agencies, **extra):
-    return services.consent_record(
-        user=user,
-        caf=caf,
-        agencies=agencies,
-        given_by="Kelly Smith",
-        relationship="mother",
-        given_on=date(2026, 11, 2),
-        method="signed_form",
-        explained_storage=True,
-        explained_sharing=True,
-        **extra,
-    )
-
-
-def complete(caf, user, level_code="2"):
-    sub_domain_id = caf.threshold_model.indicators.first().sub_domain_id
-    services.assessment_save(user=user, caf=caf, entries={sub_domain_id: ("Loves football", "Often late")})
-    caf_child = caf.caf_children.get()
-    services.child_indicators_set(
-        user=user,
-        caf_child=caf_child,
-        indicators=caf.threshold_model.indicators.filter(text="Occasional truanting or non-attendance"),
-    )
-    caf_child.refresh_from_db()
-    services.child_level_set(
-        user=user,
-        caf_child=caf_child,
-        level=caf.threshold_model.levels.get(code=level_code),
-        reason="" if level_code == "2" else "The family's situation is worse than it looks",
-    )
-
-
-@pytest.fixture
-def active(draft, school_practitioner, health_visiting):
-    consent(draft, school_practitioner, health_visiting)
-    complete(draft, school_practitioner)
-    return services.caf_submit(user=school_practitioner, caf=draft)
-
 
 # Lifecycle ----------------------------------------------------------------------------------------
 

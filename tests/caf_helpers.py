@@ -1,0 +1,38 @@
+"""Building CAFs through the services, for tests."""
+
+from datetime import date
+
+from caf import services
+
+
+def consent(caf, user, *agencies, **extra):
+    return services.consent_record(
+        user=user,
+        caf=caf,
+        agencies=agencies,
+        given_by="Kelly Smith",
+        relationship="mother",
+        given_on=date(2026, 11, 2),
+        method="signed_form",
+        explained_storage=True,
+        explained_sharing=True,
+        **extra,
+    )
+
+
+def complete(caf, user, level_code="2"):
+    sub_domain_id = caf.threshold_model.indicators.first().sub_domain_id
+    services.assessment_save(user=user, caf=caf, entries={sub_domain_id: ("Loves football", "Often late")})
+    caf_child = caf.caf_children.get()
+    services.child_indicators_set(
+        user=user,
+        caf_child=caf_child,
+        indicators=caf.threshold_model.indicators.filter(text="Occasional truanting or non-attendance"),
+    )
+    caf_child.refresh_from_db()
+    services.child_level_set(
+        user=user,
+        caf_child=caf_child,
+        level=caf.threshold_model.levels.get(code=level_code),
+        reason="" if level_code == "2" else "The family's situation is worse than it looks",
+    )
