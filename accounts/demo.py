@@ -160,6 +160,9 @@ def demo_load() -> list[DemoUser]:
         )
         user.groups.add(Group.objects.get(name=demo_user.role))
     _demo_threshold_models()
+    from caf.demo import caf_demo_load  # caf depends on accounts, not the other way round
+
+    caf_demo_load()
     return DEMO_USERS
 
 

@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from caf import permissions as perms
 from caf.models import (
     AccessLog,
+    Adult,
     Caf,
     CafChild,
     Child,
@@ -291,3 +292,117 @@ def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
 
 def caf_children_with_levels(caf: Caf) -> QuerySet[CafChild]:
     return caf.caf_children.select_related("child", "level", "suggested_level").prefetch_related("indicators")
+
+
+# The children's screens (find, record, merge, access log) -----------------------------------------
+
+
+def child_get_for_caf_administrator(user: User, child_id: int, *, what: str) -> Child:
+    """For the pages only the council's CAF administrators see (access log, merge): 404 for anyone
+    else, the attempt logged, without logging a read they were refused."""
+    if not user.has_role(Role.CAF_ADMINISTRATOR):
+        child = Child.objects.filter(pk=child_id).first()
+        if child is not None and user.is_authenticated:
+            access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", child=child)
+        raise Http404("No child matches the given query.")
+    return child_get_for_user(user, child_id, what=what)
+
+
+def _records_of(child: Child) -> list[int]:
+    return [child.pk, *child.merged_records.values_list("pk", flat=True)]
+
+
+def child_cafs(user: User, child: Child) -> QuerySet[CafChild]:
+    """The child's CAFs the user may see (the merged records' too), each with the child's own
+    level, newest first. A fixed number of queries whatever their number."""
+    return (
+        CafChild.objects.filter(child__in=_records_of(child), caf__in=perms.cafs_visible_to(user))
+        .select_related("caf", "caf__initiating_agency", "level", "child")
+        .order_by("-caf__created_at", "-pk")
+    )
+
+
+def child_level_history(user: User, child: Child) -> QuerySet[LevelChange]:
+    """Every level of need set for the child in the CAFs the user may see, newest first."""
+    return (
+        LevelChange.objects.filter(child__in=_records_of(child), caf_child__caf__in=perms.cafs_visible_to(user))
+        .select_related("level", "suggested_level", "changed_by", "caf_child__caf")
+        .order_by("-changed_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class Household:
+    children: list[Child]
+    adults: list[Adult]
+
+
+def child_household(user: User, child: Child) -> Household:
+    """The household as the records know it: the other children and the adults of the child's CAFs
+    that the user may see."""
+    records = _records_of(child)
+    visible = perms.cafs_visible_to(user).filter(children__in=records).values("pk")
+    return Household(
+        children=list(Child.objects.filter(cafs__in=visible).exclude(pk__in=records).distinct()),
+        adults=list(Adult.objects.filter(cafs__in=visible).distinct().order_by("full_name", "pk")),
+    )
+
+
+def sibling_candidates_for(user: User, child: Child) -> QuerySet[Child]:
+    """Children a practitioner may add to a Family CAF for `child`: recorded in the same council,
+    not merged, and ones the user may see (recorded by them or on a CAF they can see). A CAF
+    administrator, who may see every child of the council, is offered those sharing the child's
+    surname or postcode."""
+    if not user.is_active or user.council_id != child.council_id:
+        return Child.objects.none()
+    candidates = Child.objects.filter(council_id=child.council_id, merged_into__isnull=True).exclude(pk=child.pk)
+    if user.has_role(Role.CAF_ADMINISTRATOR):
+        same_home = Q(last_name__iexact=child.last_name)
+        if child.postcode:
+            same_home |= Q(postcode__iexact=child.postcode)
+        candidates = candidates.filter(same_home)
+    else:
+        on_visible_cafs = CafChild.objects.filter(caf__in=perms.cafs_visible_to(user)).values("child_id")
+        candidates = candidates.filter(Q(created_by=user) | Q(pk__in=on_visible_cafs))
+    return candidates.order_by("last_name", "first_name", "pk")
+
+
+# The active CAF's screens and the CAF administrator's home queues ---------------------------------
+
+
+def caf_possible_duplicates(user: User, caf: Caf) -> QuerySet[Caf]:
+    """Other CAFs of the council for any of this CAF's children, for the CAF administrator's check
+    at registration that the CAF is not a duplicate."""
+    if not perms.is_caf_administrator_for(user, caf):
+        return Caf.objects.none()
+    children = CafChild.objects.filter(caf=caf).values("child_id")
+    return _with_children(
+        Caf.objects.filter(council_id=caf.council_id, caf_children__child__in=children).exclude(pk=caf.pk).distinct()
+    )
+
+
+def cafs_with_lead_to_log(user: User) -> QuerySet[Caf]:
+    """Active CAFs whose TAF has formed (two or more current members) but with no current lead
+    professional: the TAF has to agree one and the CAF administrator log it."""
+    from django.db.models import Count  # imported here to leave the module's header to its owner
+
+    if not user.has_role(Role.CAF_ADMINISTRATOR):
+        return Caf.objects.none()
+    current_lead = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
+    return _with_children(
+        Caf.objects.filter(council_id=user.council_id, status=Caf.Status.ACTIVE)
+        .exclude(Exists(current_lead))
+        .annotate(current_members=Count("taf_members", filter=Q(taf_members__left_at__isnull=True)))
+        .filter(current_members__gt=1)
+    )
+
+
+def child_for_new_caf(user: User, child_id: int) -> Child:
+    """A child a practitioner found (find before create) and may start a CAF for: any child of
+    their council who is not a merged record. Starting a CAF is how a second agency comes to work
+    with a child already known to another; it shows no other agency's records."""
+    child = Child.objects.filter(pk=child_id, council_id=user.council_id, merged_into__isnull=True).first()
+    if child is None or not user.is_active or user.agency_id is None:
+        raise Http404("No child matches the given query.")
+    access_log_write(user=user, action=AccessLog.Action.VIEW, what="Opened the page to start a CAF", child=child)
+    return child

@@ -142,7 +142,8 @@ def caf_start(*, user: User, children: list[Child], adults: Iterable[Adult] = ()
     )
     for child in children:
         CafChild.objects.create(caf=caf, child=child)
-    caf.adults.set(adults)
+    # The household comes with the children: the adults recorded with any of them.
+    caf.adults.set({*adults, *Adult.objects.filter(children__in=children)})
     perms.grant_user(user, caf, perms.VIEW, perms.CHANGE)
     perms.grant_agency(user.agency, caf)
     _log_change(user, caf, "Started a draft CAF")
@@ -584,3 +585,28 @@ def caf_reopen(*, user: User, caf: Caf) -> Caf:
     episode.previous_episode = caf
     episode.save(update_fields=["previous_episode"])
     return episode
+
+
+# The household ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def household_record(*, user: User, child: Child, adults: Iterable[dict[str, Any]]) -> list[Adult]:
+    """Record the adults of a child's household (name, relationship, parental responsibility,
+    phone), in the user's council, logged against the child's record. They are offered to the
+    CAF when it starts (Caf.adults)."""
+    if user.council_id is None or user.council_id != child.council_id:
+        raise PermissionDenied("Only the council's staff can record a child's household.")
+    recorded = []
+    for fields in adults:
+        adult = Adult(council_id=child.council_id, **fields)
+        adult.full_clean()
+        adult.save()
+        adult.children.add(child)
+        recorded.append(adult)
+    if recorded:
+        names = ", ".join(adult.full_name for adult in recorded)
+        access_log_write(
+            user=user, action=AccessLog.Action.CHANGE, what=f"Recorded the household: {names}", child=child
+        )
+    return recorded

@@ -1,3 +1,207 @@
-"""children screens of the CAF (see caf/urls.py)."""
+"""Children's screens (see caf/urls.py): find before create, record a new child and their household,
+the child's page (CAFs, levels, chronology), the access log and merging duplicates.
 
-urlpatterns: list = []
+Every page that shows a child's record gets it through caf.selectors (child_get_for_user, or
+child_get_for_caf_administrator for the administrators' pages): 404 for anyone without access,
+with the attempt logged, and every read logged.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role
+from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm
+from caf.models import Child
+from caf.selectors import (
+    access_log_for_child,
+    child_cafs,
+    child_chronology,
+    child_get_for_caf_administrator,
+    child_get_for_user,
+    child_household,
+    child_level_history,
+    children_find,
+)
+from caf.services import child_create, child_merge, household_record
+from caf.views.common import form_errors_from
+
+# The search answers, as the find form sends them and the new-child form takes them.
+SEARCH_FIELDS = ("first_name", "last_name", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2", "postcode")
+ACCESS_LOG_PAGE_SIZE = 50
+
+
+def _require_council_staff(request: HttpRequest) -> None:
+    if request.user.agency_id is None or request.user.council_id is None:
+        raise PermissionDenied("Only the staff of a council's agencies can find and record children.")
+
+
+def _search_answers(query: QueryDict) -> QueryDict:
+    answers = QueryDict(mutable=True)
+    for name in SEARCH_FIELDS:
+        if query.get(name, "").strip():
+            answers[name] = query[name].strip()
+    return answers
+
+
+def _service_errors_onto(form: ChildForm, error: ValidationError) -> None:
+    """A service's refusal: on the field it names when the form has it, else at the top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form_errors_from(form, error)
+
+
+# Find before create -------------------------------------------------------------------------------
+
+
+@require_GET
+def find(request: HttpRequest) -> HttpResponse:
+    """Search the council's children by name (tolerant of spelling and of name order), date of
+    birth and postcode; show only enough to recognise a child."""
+    _require_council_staff(request)
+    submitted = any(name in request.GET for name in SEARCH_FIELDS)
+    form = ChildFindForm(request.GET if submitted else None)
+    matches = None
+    if form.is_bound and form.is_valid():
+        matches = children_find(request.user, **form.search)
+    answers = _search_answers(request.GET)
+    create_url = reverse("caf:child_create") + (f"?{answers.urlencode()}" if answers else "")
+    return render(request, "caf/child_find.html", {"form": form, "matches": matches, "create_url": create_url})
+
+
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    """Record a new child, and the adults of the household. The answers are searched again on
+    submit: possible matches stop the form until the user ticks that none of them is this child."""
+    _require_council_staff(request)
+    if request.method == "GET":
+        search = ChildFindForm(request.GET)
+        initial = search.search if search.is_valid() else _search_answers(request.GET).dict()
+        form = ChildForm(initial=initial)
+        return render(request, "caf/child_create.html", {"form": form, "matches": []})
+
+    form = ChildForm(request.POST)
+    if form.is_valid():
+        matches = children_find(request.user, **form.search)
+        if matches and not form.cleaned_data["checked_new_child"]:
+            form.refuse_until_checked(matches)
+        else:
+            try:
+                with transaction.atomic():
+                    child = child_create(user=request.user, **form.child_fields)
+                    household_record(user=request.user, child=child, adults=form.adults)
+            except ValidationError as error:
+                _service_errors_onto(form, error)
+                form.possible_matches = matches
+            else:
+                messages.success(request, f"{child}'s record has been created.")
+                return redirect("caf:child_detail", child_id=child.pk)
+    elif form.cleaned_data.get("first_name") and form.cleaned_data.get("last_name"):
+        # Keep the possible matches in view while the user corrects other answers.
+        form.possible_matches = children_find(
+            request.user,
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            date_of_birth=form.cleaned_data.get("date_of_birth"),
+            postcode=form.cleaned_data.get("postcode", ""),
+        )
+    if form.possible_matches:
+        form.offer_confirmation()
+    return render(request, "caf/child_create.html", {"form": form, "matches": form.possible_matches})
+
+
+# The child's record -------------------------------------------------------------------------------
+
+
+@require_GET
+def detail(request: HttpRequest, child_id: int) -> HttpResponse:
+    child = child_get_for_user(request.user, child_id)
+    is_caf_administrator = request.user.has_role(Role.CAF_ADMINISTRATOR)
+    context = {
+        "child": child,
+        "caf_children": list(child_cafs(request.user, child)),
+        "level_history": list(child_level_history(request.user, child)),
+        "chronology": child_chronology(request.user, child),
+        "household": child_household(request.user, child),
+        "merged_records": list(child.merged_records.order_by("pk")),
+        "may_start_caf": request.user.agency_id is not None and child.merged_into_id is None,
+        "is_caf_administrator": is_caf_administrator,
+    }
+    return render(request, "caf/child_detail.html", context)
+
+
+@require_GET
+def access_log(request: HttpRequest, child_id: int) -> HttpResponse:
+    """Read-only: who read or changed the child's record (and its CAFs), newest first."""
+    child = child_get_for_caf_administrator(request.user, child_id, what="Viewed the access log")
+    page = Paginator(access_log_for_child(request.user, child), ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "caf/child_access_log.html", {"child": child, "page": page})
+
+
+def _holdings(request: HttpRequest, child: Child) -> dict[str, Any]:
+    """What a record holds, for the merge's confirmation page."""
+    return {
+        "child": child,
+        "caf_children": list(child_cafs(request.user, child)),
+        "level_changes": child_level_history(request.user, child).count(),
+        "merged_records": list(child.merged_records.order_by("pk")),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest, child_id: int) -> HttpResponse:
+    """A CAF administrator merges a duplicate (chosen among this child's possible matches) into this
+    record, after a page that shows what each record holds. Both records are kept."""
+    child = child_get_for_caf_administrator(request.user, child_id, what="Opened the merge of the child's record")
+    if child.merged_into_id:
+        return render(request, "caf/child_merge.html", {"child": child, "form": None, "candidates": []})
+    candidates = [
+        match.child
+        for match in children_find(
+            request.user,
+            first_name=child.first_name,
+            last_name=child.last_name,
+            date_of_birth=child.date_of_birth,
+            postcode=child.postcode,
+        )
+        if match.child.pk != child.pk
+    ]
+    data = request.POST if request.method == "POST" else request.GET if "duplicate" in request.GET else None
+    form = ChooseDuplicateForm(data, candidates=candidates)
+    if form.is_bound and form.is_valid():
+        duplicate = child_get_for_user(
+            request.user, form.cleaned_data["duplicate"], what=f"Compared with record {child.pk} to merge"
+        )
+        if request.method == "POST":
+            try:
+                child_merge(user=request.user, keep=child, duplicate=duplicate)
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(
+                    request, f"Record {duplicate.pk} ({duplicate}) was merged into this record. Both records are kept."
+                )
+                return redirect("caf:child_detail", child_id=child.pk)
+        else:
+            keep, merged = _holdings(request, child), _holdings(request, duplicate)
+            context = {"keep": keep, "duplicate": merged, "records": [keep, merged], "form": form}
+            return render(request, "caf/child_merge_confirm.html", context)
+    return render(request, "caf/child_merge.html", {"child": child, "form": form, "candidates": candidates})
+
+
+urlpatterns = [
+    path("children/find/", find, name="child_find"),
+    path("children/new/", create, name="child_create"),
+    path("children/<int:child_id>/", detail, name="child_detail"),
+    path("children/<int:child_id>/access-log/", access_log, name="child_access_log"),
+    path("children/<int:child_id>/merge/", merge, name="child_merge"),
+]

@@ -1,0 +1,393 @@
+"""Forms of the draft CAF's pages: start, consent, withdrawal, override, assessment, levels, submit.
+
+They parse and check what a person typed; the rules of the CAF itself are in caf/services.py, and
+its refusals come back to these forms through caf.views.common.form_errors_from.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Optional
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.forms import gds_helper
+from accounts.models import Agency, User
+from caf.models import Child, Consent
+from thresholds.classifier import LevelSpec
+from thresholds.models import Domain
+
+
+class GovukDateField(DateInputField):
+    """A GOV.UK date input whose messages name the date, with a plain-English "real date" error."""
+
+    def __init__(self, *, what: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.what = what
+        self.error_messages["required"] = f"Enter {what}"
+        self.error_messages["incomplete"] = f"{what.capitalize()} must include a day, month and year"
+
+    def clean(self, value: Any) -> Optional[date]:
+        try:
+            return super().clean(value)
+        except ValidationError as error:
+            if error.code in ("required", "incomplete"):
+                raise
+            raise ValidationError(f"{self.what.capitalize()} must be a real date, like 27 3 2026") from error
+
+    def compress(self, data_list: Any) -> Optional[date]:
+        day, month, year = data_list
+        if not (day and month and year):
+            return None
+        try:
+            return date(int(year), int(month), int(day))
+        except ValueError as error:
+            raise ValidationError(f"{self.what.capitalize()} must be a real date, like 27 3 2026") from error
+
+
+def _not_in_future(value: Optional[date], what: str) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(f"{what.capitalize()} must be today or in the past")
+
+
+class EmptyForm(forms.Form):
+    """For pages whose only input is a button; its errors show in the error summary."""
+
+    def __init__(self, *args: Any, button: str = "Continue", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(button=button)
+
+
+# Starting a CAF -----------------------------------------------------------------------------------
+
+
+class CafStartForm(forms.Form):
+    siblings = forms.ModelMultipleChoiceField(
+        label="Add brothers or sisters to make a Family CAF (optional)",
+        help_text="Children already recorded that you may see. Each child has their own level of need.",
+        queryset=Child.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose only children listed here"},
+    )
+
+    def __init__(self, *args: Any, candidates: QuerySet[Child], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["siblings"].queryset = candidates
+        self.fields["siblings"].label_from_instance = _child_label
+        fields = [Field.checkboxes("siblings", legend_size=Size.MEDIUM, legend_tag="h2", small=True)]
+        self.helper = gds_helper(*(fields if candidates.exists() else []), button="Start the CAF")
+
+
+def _child_label(child: Child) -> str:
+    born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
+    return f"{child.first_name} {child.last_name}, {born}"
+
+
+# Consent ------------------------------------------------------------------------------------------
+
+
+class ConsentForm(forms.Form):
+    PARENT_OR_CARER = "parent_or_carer"
+    YOUNG_PERSON = "young_person"
+    EXPLAINED = [
+        ("storage", "How the information is stored and kept safe"),
+        ("sharing", "Who will see the assessment, and why"),
+    ]
+
+    given_by_kind = forms.ChoiceField(
+        label="Who gave consent?",
+        choices=[(PARENT_OR_CARER, "A parent or carer"), (YOUNG_PERSON, "The young person, for themselves")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who gave consent"},
+    )
+    given_by = forms.CharField(
+        label="Their full name", max_length=200, error_messages={"required": "Enter the name of who gave consent"}
+    )
+    relationship = forms.CharField(
+        label="Their relationship to the child",
+        help_text='For example, "mother", "foster carer" or "the young person".',
+        max_length=100,
+        error_messages={"required": "Enter their relationship to the child"},
+    )
+    competence_note = forms.CharField(
+        label="If the young person consented for themselves, why are they able to?",
+        help_text="Their understanding of what they agree to, as you assessed it.",
+        required=False,
+        widget=forms.Textarea,
+    )
+    given_on = GovukDateField(
+        label="When was consent given?", help_text="For example, 27 3 2026", what="the date consent was given"
+    )
+    method = forms.ChoiceField(
+        label="How was consent given?",
+        choices=Consent.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how consent was given"},
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        label="Which agencies may see the assessment?",
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose only agencies listed here"},
+    )
+    excluded_agencies = forms.ModelMultipleChoiceField(
+        label="Which agencies must not see the assessment? (optional)",
+        help_text="Agencies the family asked to leave out.",
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose only agencies listed here"},
+    )
+    excluded_person = forms.ModelChoiceField(
+        label="A named person who must not see the assessment (optional)",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Nobody named",
+        error_messages={"invalid_choice": "Choose a person from the list"},
+    )
+    copy_to = forms.CharField(
+        label="Who gets a copy of the assessment? (optional)",
+        help_text="For example, the mother and the young person.",
+        required=False,
+        widget=forms.Textarea,
+    )
+    explained = forms.MultipleChoiceField(
+        label="What did you explain to them?",
+        choices=EXPLAINED,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Confirm that you explained how the information is stored and who sees it"},
+    )
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], people: QuerySet[User], own_agency: Agency, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].queryset = agencies
+        self.fields["agencies"].help_text = f"{own_agency} (your agency) is always covered. Select all that apply."
+        self.fields["excluded_agencies"].queryset = agencies
+        self.fields["excluded_person"].queryset = people
+        self.fields["excluded_person"].label_from_instance = lambda user: f"{user.full_name} ({user.agency})"
+        self.helper = gds_helper(
+            Field.radios("given_by_kind", legend_size=Size.MEDIUM, legend_tag="h2"),
+            Field.text("given_by", field_width=20),
+            Field.text("relationship", field_width=20),
+            Field.textarea("competence_note", rows=3),
+            Field("given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+            Field.radios("method", legend_size=Size.SMALL),
+            Field.checkboxes("agencies", legend_size=Size.MEDIUM, legend_tag="h2", small=True),
+            Field.checkboxes("excluded_agencies", legend_size=Size.MEDIUM, legend_tag="h2", small=True),
+            Field.select("excluded_person"),
+            Field.textarea("copy_to", rows=2),
+            Field.checkboxes("explained", legend_size=Size.SMALL),
+            button="Save consent",
+        )
+
+    def clean_given_on(self) -> date:
+        value = self.cleaned_data["given_on"]
+        _not_in_future(value, "the date consent was given")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        young_person = cleaned.get("given_by_kind") == self.YOUNG_PERSON
+        if young_person and not cleaned.get("competence_note", "").strip():
+            self.add_error("competence_note", "Say why the young person can give consent for themselves")
+        both = set(cleaned.get("agencies") or []) & set(cleaned.get("excluded_agencies") or [])
+        if both:
+            names = ", ".join(sorted(agency.name for agency in both))
+            self.add_error("excluded_agencies", f"An agency cannot be both covered and excluded: {names}")
+        if "explained" in cleaned and set(cleaned["explained"]) != {key for key, _ in self.EXPLAINED}:
+            self.add_error("explained", "Confirm that you explained how the information is stored and who sees it")
+        return cleaned
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "agencies": list(data["agencies"]),
+            "excluded_agencies": list(data["excluded_agencies"]),
+            "excluded_people": [data["excluded_person"]] if data["excluded_person"] else [],
+            "given_by": data["given_by"].strip(),
+            "relationship": data["relationship"].strip(),
+            "is_young_person": data["given_by_kind"] == self.YOUNG_PERSON,
+            "competence_note": data["competence_note"].strip(),
+            "given_on": data["given_on"],
+            "method": data["method"],
+            "copy_to": data["copy_to"].strip(),
+            "explained_storage": "storage" in data["explained"],
+            "explained_sharing": "sharing" in data["explained"],
+        }
+
+
+class ConsentWithdrawForm(forms.Form):
+    withdrawn_on = GovukDateField(
+        label="When was consent withdrawn?", help_text="For example, 27 3 2026", what="the date consent was withdrawn"
+    )
+    reason = forms.CharField(
+        label="Why was consent withdrawn?",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the reason the consent was withdrawn"},
+    )
+    safeguarding_referral_follows = forms.BooleanField(
+        label="A safeguarding referral to children's social care follows",
+        help_text="The CAF then stays open as evidence for the referral instead of closing.",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, consent: Consent, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.consent = consent
+        self.helper = gds_helper(
+            Field("withdrawn_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+            Field.textarea("reason", rows=3),
+            Field.checkbox("safeguarding_referral_follows"),
+            button="Record the withdrawal",
+        )
+
+    def clean_withdrawn_on(self) -> date:
+        value = self.cleaned_data["withdrawn_on"]
+        _not_in_future(value, "the date consent was withdrawn")
+        if value and value < self.consent.given_on:
+            raise ValidationError("The date consent was withdrawn must be on or after the date it was given")
+        return value
+
+
+class SafeguardingOverrideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why would seeking consent increase the risk of significant harm?",
+        help_text="This starts a referral to children's social care. Say what you know and how you know it.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter why seeking consent would increase the risk of significant harm"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(
+            Field.textarea("reason", label_size=Size.MEDIUM, label_tag="h2", rows=5), button="Start the referral"
+        )
+
+
+# Assessment ---------------------------------------------------------------------------------------
+
+
+class AssessmentForm(forms.Form):
+    """A strengths and a needs textarea for each sub-domain, grouped by domain, then the views."""
+
+    views_of_child = forms.CharField(
+        label="The child's views",
+        help_text="In their own words where you can.",
+        required=False,
+        widget=forms.Textarea,
+    )
+    views_of_family = forms.CharField(
+        label="The views of the parents and carers", required=False, widget=forms.Textarea
+    )
+
+    def __init__(self, *args: Any, domains: Iterable[Domain], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        layout: list[Any] = []
+        self.sub_domain_ids: list[int] = []
+        for domain in domains:
+            layout.append(HTML(format_html('<h2 class="govuk-heading-l">{}</h2>', domain.name)))
+            for sub_domain in domain.sub_domains.all():
+                self.sub_domain_ids.append(sub_domain.pk)
+                for part in ("strengths", "needs"):
+                    self.fields[f"{part}_{sub_domain.pk}"] = forms.CharField(
+                        label=part.capitalize(), required=False, widget=forms.Textarea
+                    )
+                layout.append(
+                    Fieldset(
+                        Field.textarea(f"strengths_{sub_domain.pk}", rows=3),
+                        Field.textarea(f"needs_{sub_domain.pk}", rows=3),
+                        legend=sub_domain.name,
+                        legend_size=Size.MEDIUM,
+                        legend_tag="h3",
+                    )
+                )
+        layout.append(HTML('<h2 class="govuk-heading-l">Views of the child and family</h2>'))
+        layout += [Field.textarea("views_of_child", rows=4), Field.textarea("views_of_family", rows=4)]
+        self.helper = gds_helper(*layout, button="Save the assessment")
+
+    def entries(self, existing: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """What to save: every sub-domain written in, and those written before (they may be cleared)."""
+        existing = set(existing)
+        data = self.cleaned_data
+        return {
+            pk: (data[f"strengths_{pk}"], data[f"needs_{pk}"])
+            for pk in self.sub_domain_ids
+            if pk in existing or data[f"strengths_{pk}"].strip() or data[f"needs_{pk}"].strip()
+        }
+
+
+# Levels of need -----------------------------------------------------------------------------------
+
+
+class IndicatorsForm(forms.Form):
+    """The indicator checkboxes are drawn by the page's template, grouped by level, domain and
+    sub-domain like the threshold guide; this form checks they belong to the CAF's model."""
+
+    indicator = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        error_messages={"invalid_choice": "Choose only indicators from this council's thresholds"},
+    )
+    extra_unmet_needs = forms.IntegerField(
+        label="How many other unmet needs does the child have?",
+        help_text="Needs that are not in the lists above. Enter 0 if there are none.",
+        required=False,
+        min_value=0,
+        max_value=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={
+            "invalid": "Enter the number of other unmet needs as a whole number, like 2",
+            "min_value": "The number of other unmet needs must be 0 or more",
+            "max_value": "The number of other unmet needs must be 20 or fewer",
+        },
+    )
+
+    def __init__(self, *args: Any, indicator_ids: Iterable[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].choices = [(pk, str(pk)) for pk in indicator_ids]
+        # The page draws its own "Check the level" button, after the indicators.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(Field.text("extra_unmet_needs", field_width=2))
+
+
+class LevelChoiceForm(forms.Form):
+    level = forms.TypedChoiceField(
+        label="Which level of need do you choose?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a level of need", "invalid_choice": "Select a level from the list"},
+    )
+    reason = forms.CharField(
+        label="Why did you choose this level? (needed when it differs from the suggestion)",
+        required=False,
+        widget=forms.Textarea,
+    )
+
+    def __init__(self, *args: Any, levels: Iterable[LevelSpec], suggested_id: Optional[int], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.suggested_id = suggested_id
+        self.fields["level"].choices = [
+            (level.id, f"{level.label} (suggested)" if level.id == suggested_id else level.label) for level in levels
+        ]
+        self.helper = gds_helper(
+            Field.radios("level", legend_size=Size.MEDIUM, legend_tag="h2"),
+            Field.textarea("reason", rows=3),
+            button="Save the level",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        level = cleaned.get("level")
+        if self.suggested_id and level and level != self.suggested_id and not cleaned.get("reason", "").strip():
+            self.add_error("reason", "Say why you chose a different level from the one suggested")
+        return cleaned
