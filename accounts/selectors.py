@@ -1,11 +1,26 @@
 """Reads for accounts pages. Each returns data already limited to the user's council."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Agency, Locality, Role, User
+from caf.selectors import (
+    actions_due_for,
+    caf_children_names,
+    caf_detail_url,
+    caf_queue_item,
+    cafs_led_by,
+    cafs_to_register,
+    cafs_with_lead_to_log,
+    cafs_without_lead,
+    drafts_of,
+    tafs_of,
+)
 
 
 @dataclass(frozen=True)
@@ -27,15 +42,38 @@ class HomeSection:
 
 
 def _practitioner_section(user: User) -> HomeSection:
-    # The CAF issue fills these queues from caf.selectors.
+    due_by = timezone.localdate() + timedelta(days=14)
+    actions = actions_due_for(user, by=due_by).prefetch_related("caf__children")
     return HomeSection(
         role=Role.PRACTITIONER,
         heading="Your work with families",
         queues=[
-            WorkQueue("Your draft CAFs", "You have no draft CAFs."),
-            WorkQueue("CAFs you lead", "You are not lead professional for any family."),
-            WorkQueue("Teams around the family you are on", "You are not on any team around a family."),
-            WorkQueue("Actions due", "You have no actions due."),
+            WorkQueue(
+                "Your draft CAFs",
+                "You have no draft CAFs.",
+                [caf_queue_item(caf, caf_detail_url(caf.pk)) for caf in drafts_of(user)],
+            ),
+            WorkQueue(
+                "CAFs you lead",
+                "You are not lead professional for any family.",
+                [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in cafs_led_by(user)],
+            ),
+            WorkQueue(
+                "Teams around the family you are on",
+                "You are not on any team around a family.",
+                [caf_queue_item(caf, reverse("caf:taf", args=[caf.pk])) for caf in tafs_of(user)],
+            ),
+            WorkQueue(
+                "Actions due",
+                "You have no actions due in the next 14 days.",
+                [
+                    (
+                        f"{action.action} for {caf_children_names(action.caf)}, due {action.due_on:%-d %B %Y}",
+                        reverse("caf:plan_action", args=[action.caf_id, action.pk]),
+                    )
+                    for action in actions
+                ],
+            ),
         ],
     )
 
@@ -45,9 +83,27 @@ def _caf_administrator_section(user: User) -> HomeSection:
         role=Role.CAF_ADMINISTRATOR,
         heading="CAF administration",
         queues=[
-            WorkQueue("New CAFs to register", "There are no new CAFs to register."),
-            WorkQueue("CAFs without a lead professional", "Every active CAF has a lead professional."),
-            WorkQueue("Lead professional changes to log", "There are no lead professional changes to log."),
+            WorkQueue(
+                "New CAFs to register",
+                "There are no new CAFs to register.",
+                [caf_queue_item(caf, reverse("caf:caf_register", args=[caf.pk])) for caf in cafs_to_register(user)],
+            ),
+            WorkQueue(
+                "CAFs without a lead professional",
+                "Every active CAF has a lead professional.",
+                [
+                    caf_queue_item(caf, reverse("caf:lead_professional", args=[caf.pk]))
+                    for caf in cafs_without_lead(user)
+                ],
+            ),
+            WorkQueue(
+                "Lead professional changes to log",
+                "There are no lead professional changes to log.",
+                [
+                    caf_queue_item(caf, reverse("caf:lead_professional", args=[caf.pk]))
+                    for caf in cafs_with_lead_to_log(user)
+                ],
+            ),
             WorkQueue("Reviews overdue", "No reviews are overdue."),
         ],
     )
@@ -69,7 +125,11 @@ def _social_worker_section(user: User) -> HomeSection:
         role=Role.SOCIAL_WORKER,
         heading="Your social-work-led cases",
         queues=[
-            WorkQueue("Families you are lead professional for", "You are not lead professional for any family."),
+            WorkQueue(
+                "Families you are lead professional for",
+                "You are not lead professional for any family.",
+                [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in cafs_led_by(user)],
+            ),
             WorkQueue("Reviews due", "You have no reviews due."),
         ],
     )
@@ -90,7 +150,11 @@ def _council_administrator_section(user: User) -> HomeSection:
     return HomeSection(
         role=Role.COUNCIL_ADMINISTRATOR,
         heading="Your council's set-up",
-        queues=[WorkQueue("Settings to complete", "Your council's settings are complete.", missing)],
+        queues=[
+            WorkQueue(
+                "Settings to complete", "Your council's settings are complete.", [(label, "") for label in missing]
+            )
+        ],
         figures=[
             ("Localities", Locality.objects.for_council(council_id).count()),
             ("Agencies", Agency.objects.for_council(council_id).count()),

@@ -129,8 +129,12 @@ class Adult(models.Model):
     """A parent, carer or other adult in a child's household."""
 
     council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="+")
-    children = models.ManyToManyField(Child, blank=True, related_name="household_adults",
-                                      help_text="The children whose household this adult is part of.")
+    children = models.ManyToManyField(
+        Child,
+        blank=True,
+        related_name="household_adults",
+        help_text="The children whose household this adult is part of.",
+    )
     full_name = models.CharField(max_length=200)
     relationship = models.CharField(max_length=100, help_text='To the children, e.g. "mother", "stepfather".')
     parental_responsibility = models.BooleanField(default=False)

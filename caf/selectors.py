@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.models import Exists, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest, Lower
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role, User
 from caf import permissions as perms
@@ -406,3 +408,21 @@ def child_for_new_caf(user: User, child_id: int) -> Child:
         raise Http404("No child matches the given query.")
     access_log_write(user=user, action=AccessLog.Action.VIEW, what="Opened the page to start a CAF", child=child)
     return child
+
+
+# Home page queues -------------------------------------------------------------------------------
+
+
+def caf_detail_url(caf_id: int) -> str:
+    return reverse("caf:caf_detail", args=[caf_id])
+
+
+def caf_queue_item(caf: Caf, url: str) -> tuple[str, str]:
+    """A CAF in a home page queue: the children's names and the CAF's reference, and where to go.
+    Expects the CAF's children prefetched (the caf.selectors lists do)."""
+    reference = caf.reference or f"number {caf.pk}"
+    return f"{caf_children_names(caf)} (CAF {reference}, started {timezone.localdate(caf.created_at):%-d %B %Y})", url
+
+
+def caf_children_names(caf: Caf) -> str:
+    return ", ".join(f"{child.first_name} {child.last_name}" for child in caf.children.all())

@@ -1,3 +1,304 @@
-"""active screens of the CAF (see caf/urls.py)."""
+"""Screens of an active CAF: the Team Around the Family, the lead professional, registration, the
+delivery plan, closure, reopening and the printable CAF for the family (see caf/urls.py).
 
-urlpatterns: list = []
+Every page fetches its CAF with caf_get_for_user (404 and a logged refusal for anyone who may not
+see it; every read logged). Writes go through caf.services, which check who may make them: their
+PermissionDenied is a 403, their refusals (CafError, ValidationError) are shown on the form.
+"""
+
+from typing import Any, Optional
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, QuerySet, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Agency, User
+from caf import permissions as perms
+from caf import services
+from caf.forms_active import (
+    CloseForm,
+    ConfirmForm,
+    LeadProfessionalForm,
+    PlanActionForm,
+    PlanActionUpdateForm,
+    RegisterForm,
+    TafMemberForm,
+)
+from caf.models import Caf, TeamAroundFamilyMember
+from caf.selectors import caf_children_with_levels, caf_detail_url, caf_get_for_user, caf_possible_duplicates
+from caf.views.common import form_errors_from
+
+GET_AND_POST = require_http_methods(["GET", "POST"])
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request: HttpRequest, template: str, caf: Caf, **context: Any) -> HttpResponse:
+    prefetch_related_objects([caf], "children")  # one query for this page and the CAF's header
+    return render(
+        request,
+        template,
+        {"caf": caf, "caf_children": list(caf.children.all()), "caf_url": caf_detail_url(caf.pk), **context},
+    )
+
+
+def _current_members(caf: Caf) -> QuerySet[TeamAroundFamilyMember]:
+    return caf.taf_members.filter(left_at__isnull=True).select_related("user", "agency")
+
+
+def _current_member_users(caf: Caf) -> QuerySet[User]:
+    return (
+        User.objects.filter(taf_memberships__caf=caf, taf_memberships__left_at__isnull=True)
+        .select_related("agency")
+        .order_by("full_name")
+    )
+
+
+def _current_lead(caf: Caf) -> Any:
+    return caf.lead_professionals.filter(ended_at__isnull=True).select_related("user", "user__agency").first()
+
+
+def _is_current_member(user: User, caf: Caf) -> bool:
+    return caf.taf_members.filter(user=user, left_at__isnull=True).exists()
+
+
+# Team Around the Family ---------------------------------------------------------------------------
+
+
+@GET_AND_POST
+def taf(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the Team Around the Family")
+    may_manage = caf.status == Caf.Status.ACTIVE and services.may_manage_team(request.user, caf)
+    form: Optional[TafMemberForm] = None
+    if may_manage:
+        people = (
+            User.objects.filter(agency__council_id=caf.council_id, is_active=True)
+            .select_related("agency")
+            .order_by("agency__name", "full_name")
+        )
+        form = TafMemberForm(_posted(request), people=people)
+        if request.method == "POST" and form.is_valid():
+            member = form.cleaned_data["member"]
+            try:
+                services.taf_member_add(user=request.user, caf=caf, member=member, role=form.cleaned_data["role"])
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, f"{member.full_name} ({member.agency.name}) joined the team.")
+                return redirect("caf:taf", caf.pk)
+    elif request.method == "POST":
+        raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
+    members = list(
+        caf.taf_members.select_related("user", "agency").order_by(F("left_at").desc(nulls_first=True), "joined_at")
+    )
+    return _page(
+        request,
+        "caf/active_taf.html",
+        caf,
+        form=form,
+        may_manage=may_manage,
+        current_members=[member for member in members if member.left_at is None],
+        past_members=[member for member in members if member.left_at is not None],
+        lead=_current_lead(caf),
+        is_caf_administrator=perms.is_caf_administrator_for(request.user, caf),
+    )
+
+
+@GET_AND_POST
+def taf_remove(request: HttpRequest, caf_id: int, membership_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the Team Around the Family")
+    membership = get_object_or_404(
+        caf.taf_members.select_related("user", "agency"), pk=membership_id, left_at__isnull=True
+    )
+    own = membership.user_id == request.user.pk
+    if not (own or services.may_manage_team(request.user, caf)):
+        raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
+    form = ConfirmForm(_posted(request), button="Leave the team" if own else "Remove from the team", warning=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.taf_member_remove(user=request.user, membership=membership)
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, f"{membership.user.full_name} has left the team.")
+            if not perms.has_caf_permission(request.user, perms.VIEW, caf):
+                return redirect("home")
+            return redirect("caf:taf", caf.pk)
+    return _page(request, "caf/active_taf_remove.html", caf, form=form, membership=membership, own=own)
+
+
+@GET_AND_POST
+def lead_professional(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the lead professional history")
+    if not perms.is_caf_administrator_for(request.user, caf):
+        raise PermissionDenied("Only the council's CAF administrators log the lead professional.")
+    form: Optional[LeadProfessionalForm] = None
+    if caf.status == Caf.Status.ACTIVE:
+        form = LeadProfessionalForm(_posted(request), members=_current_member_users(caf))
+        if request.method == "POST" and form.is_valid():
+            lead = form.cleaned_data["lead"]
+            try:
+                services.lead_professional_assign(user=request.user, caf=caf, lead=lead)
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, f"{lead.full_name} is now the lead professional.")
+                return redirect("caf:lead_professional", caf.pk)
+    history = caf.lead_professionals.select_related("user", "user__agency", "logged_by").order_by("-started_at")
+    return _page(request, "caf/active_lead_professional.html", caf, form=form, history=list(history))
+
+
+@GET_AND_POST
+def caf_register(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the CAF to register it")
+    if not perms.is_caf_administrator_for(request.user, caf):
+        raise PermissionDenied("Only the council's CAF administrators register CAFs.")
+    form = RegisterForm(_posted(request), initial={"reference": caf.reference})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.caf_register(user=request.user, caf=caf, reference=form.cleaned_data["reference"])
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, f"The CAF is registered as {form.cleaned_data['reference'].strip()}.")
+            return redirect("home")
+    return _page(
+        request,
+        "caf/active_register.html",
+        caf,
+        form=form,
+        possible_duplicates=list(caf_possible_duplicates(request.user, caf)),
+    )
+
+
+# The delivery plan --------------------------------------------------------------------------------
+
+
+@GET_AND_POST
+def plan(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the plan")
+    may_change_plan = caf.status == Caf.Status.ACTIVE and perms.has_caf_permission(request.user, perms.CHANGE_PLAN, caf)
+    form: Optional[PlanActionForm] = None
+    if may_change_plan:
+        form = PlanActionForm(
+            _posted(request),
+            agencies=Agency.objects.for_council(caf.council_id).order_by("name"),
+            members=_current_member_users(caf),
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.plan_action_add(user=request.user, caf=caf, **form.cleaned_data)
+            except ValidationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, "The action is added to the plan.")
+                return redirect("caf:plan", caf.pk)
+    elif request.method == "POST":
+        raise PermissionDenied("Only the lead professional changes the plan.")
+    is_member = caf.status == Caf.Status.ACTIVE and _is_current_member(request.user, caf)
+    actions = caf.actions.select_related("agency", "owner").order_by("due_on", "pk")
+    rows = [(action, may_change_plan or (is_member and action.owner_id == request.user.pk)) for action in actions]
+    return _page(request, "caf/active_plan.html", caf, form=form, rows=rows, may_change_plan=may_change_plan)
+
+
+@GET_AND_POST
+def plan_action(request: HttpRequest, caf_id: int, action_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed an action of the plan")
+    action = get_object_or_404(caf.actions.select_related("agency", "owner"), pk=action_id)
+    own = action.owner_id == request.user.pk and _is_current_member(request.user, caf)
+    if not (own or perms.has_caf_permission(request.user, perms.CHANGE_PLAN, caf)):
+        raise PermissionDenied("You can update only your own actions.")
+    form = PlanActionUpdateForm(_posted(request), initial={"status": action.status, "outcome": action.outcome})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_action_update(
+                user=request.user,
+                action=action,
+                status=form.cleaned_data["status"],
+                outcome=form.cleaned_data["outcome"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, "The action is updated.")
+            return redirect("caf:plan", caf.pk)
+    return _page(request, "caf/active_plan_action.html", caf, form=form, action=action)
+
+
+# Closing, reopening and printing ------------------------------------------------------------------
+
+
+@GET_AND_POST
+def caf_close(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the CAF to close it")
+    if not (
+        perms.has_caf_permission(request.user, perms.CLOSE, caf) or perms.is_caf_administrator_for(request.user, caf)
+    ):
+        raise PermissionDenied("Only the lead professional or a CAF administrator closes a CAF.")
+    form = CloseForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.caf_close(
+                user=request.user, caf=caf, reason=form.cleaned_data["reason"], summary=form.cleaned_data["summary"]
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, "The CAF is closed.")
+            return redirect(caf_detail_url(caf.pk))
+    return _page(request, "caf/active_close.html", caf, form=form)
+
+
+@GET_AND_POST
+def caf_reopen(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the CAF to reopen it")
+    form = ConfirmForm(_posted(request), button="Start a new CAF for this family")
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = services.caf_reopen(user=request.user, caf=caf)
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, "A new draft CAF is started, linked to the closed one.")
+            return redirect(caf_detail_url(episode.pk))
+    return _page(request, "caf/active_reopen.html", caf, form=form)
+
+
+@require_GET
+def caf_print(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Printed the CAF and plan for the family")
+    entries = caf.assessment_entries.select_related("sub_domain__domain").order_by(
+        "sub_domain__domain__order", "sub_domain__order"
+    )
+    return render(
+        request,
+        "caf/print.html",
+        {
+            "caf": caf,
+            "caf_children": list(caf_children_with_levels(caf)),
+            "entries": list(entries),
+            "actions": list(caf.actions.select_related("agency", "owner").order_by("due_on", "pk")),
+            "members": list(_current_members(caf).order_by("joined_at")),
+            "lead": _current_lead(caf),
+            "caf_url": caf_detail_url(caf.pk),
+        },
+    )
+
+
+urlpatterns = [
+    path("cafs/<int:caf_id>/team/", taf, name="taf"),
+    path("cafs/<int:caf_id>/team/<int:membership_id>/remove/", taf_remove, name="taf_remove"),
+    path("cafs/<int:caf_id>/lead-professional/", lead_professional, name="lead_professional"),
+    path("cafs/<int:caf_id>/register/", caf_register, name="caf_register"),
+    path("cafs/<int:caf_id>/plan/", plan, name="plan"),
+    path("cafs/<int:caf_id>/plan/<int:action_id>/", plan_action, name="plan_action"),
+    path("cafs/<int:caf_id>/close/", caf_close, name="caf_close"),
+    path("cafs/<int:caf_id>/reopen/", caf_reopen, name="caf_reopen"),
+    path("cafs/<int:caf_id>/print/", caf_print, name="caf_print"),
+]

@@ -1,0 +1,196 @@
+"""Forms of an active CAF's screens: team, lead professional, registration, plan, closure.
+
+They only parse input. Who may make a change and whether the CAF's state allows it are checked by
+caf.services, whose refusals the views add to the form (caf.views.common.form_errors_from).
+"""
+
+from typing import Any
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Field, Layout, Size
+from django import forms
+from django.db.models import QuerySet
+
+from accounts.forms import gds_helper
+from accounts.models import Agency, User
+from caf.models import Caf, PlanAction
+
+
+def _person_with_agency(user: User) -> str:
+    return f"{user.full_name} ({user.agency.name})" if user.agency_id else user.full_name
+
+
+class TafMemberForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label="Who is joining the team",
+        help_text="People are listed by agency. The family's consent must cover their agency.",
+        queryset=User.objects.none(),
+        error_messages={"required": "Choose who is joining the team", "invalid_choice": "Choose someone in the list"},
+    )
+    role = forms.CharField(
+        label="Their role in the team",
+        help_text="For example, school nurse, family support worker.",
+        max_length=120,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["member"]
+        field.queryset = people
+        field.empty_label = "Choose a person"
+        field.label_from_instance = _person_with_agency
+        self.helper = gds_helper(
+            Field.select("member"),
+            Field.text("role", field_width="two-thirds"),
+            button="Add to the team",
+        )
+
+
+class ConfirmForm(forms.Form):
+    """A page whose only input is its button (remove from the team, reopen)."""
+
+    def __init__(self, *args: Any, button: str, warning: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's form carries the token
+        self.helper.layout = Layout(Button.warning("submit", button) if warning else Button("submit", button))
+
+
+class LeadProfessionalForm(forms.Form):
+    lead = forms.ModelChoiceField(
+        label="Who did the team agree as lead professional?",
+        queryset=User.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Choose the lead professional the team agreed",
+            "invalid_choice": "Choose a current member of the team",
+        },
+    )
+
+    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["lead"]
+        field.queryset = members
+        field.label_from_instance = _person_with_agency
+        self.helper = gds_helper(Field.radios("lead", legend_size=Size.MEDIUM), button="Log the lead professional")
+
+
+class RegisterForm(forms.Form):
+    reference = forms.CharField(
+        label="The council's reference number for this CAF",
+        max_length=40,
+        error_messages={"required": "Enter the council's reference number"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(Field.text("reference", field_width=20), button="Register the CAF")
+
+
+class PlanActionForm(forms.Form):
+    need = forms.CharField(
+        label="The need this action meets",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the need this action meets"},
+    )
+    action = forms.CharField(
+        label="What will be done",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter what will be done"},
+    )
+    agency = forms.ModelChoiceField(
+        label="Which agency will do it",
+        queryset=Agency.objects.none(),
+        error_messages={
+            "required": "Choose the agency that will do it",
+            "invalid_choice": "Choose an agency in the list",
+        },
+    )
+    owner = forms.ModelChoiceField(
+        label="Who will do it (optional)",
+        help_text="A current member of the team. They can then update the action themselves.",
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Choose a current member of the team"},
+    )
+    due_on = DateInputField(
+        label="By when",
+        help_text="For example, 27 3 2027",
+        require_all_fields=False,
+    )
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], members: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["agency"].empty_label = "Choose an agency"
+        self.fields["owner"].queryset = members
+        self.fields["owner"].empty_label = "Nobody named yet"
+        self.fields["owner"].label_from_instance = _person_with_agency
+        self.fields["due_on"].error_messages["required"] = "Enter the date it will be done by"
+        self.helper = gds_helper(
+            Field.textarea("need", rows=3),
+            Field.textarea("action", rows=3),
+            Field.select("agency"),
+            Field.select("owner"),
+            Field("due_on", context={"legend_size": Size.SMALL}),
+            button="Add the action",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        owner, agency = cleaned.get("owner"), cleaned.get("agency")
+        if owner and agency and owner.agency_id != agency.pk:
+            self.add_error(
+                "owner", f"{owner.full_name} works for {owner.agency.name}: choose that agency or someone else"
+            )
+        return cleaned
+
+
+class PlanActionUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Where is this action now?",
+        choices=PlanAction.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose where this action is now"},
+    )
+    outcome = forms.CharField(
+        label="What has happened (optional)",
+        help_text="In plain words the family will understand.",
+        widget=forms.Textarea,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(
+            Field.radios("status", legend_size=Size.SMALL),
+            Field.textarea("outcome", rows=4),
+            button="Save the update",
+        )
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why is the CAF closing?",
+        choices=Caf.ClosureReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why the CAF is closing"},
+    )
+    summary = forms.CharField(
+        label="Outcome for the family",
+        help_text="What changed for the child and family, and what support continues.",
+        widget=forms.Textarea,
+        error_messages={"required": "Summarise the outcome for the family"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(
+            Field.radios("reason", legend_size=Size.SMALL),
+            Field.textarea("summary", rows=5),
+            button="Close the CAF",
+        )
