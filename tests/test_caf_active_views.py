@@ -10,27 +10,7 @@ from caf import services
 from caf.models import AccessLog, Caf, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
 from tests.factories import AgencyFactory, UserFactory
 
-# Helpers copied from tests/test_caf_services.py ---------------------------------------------------
-
-
-@pytest.fixture
-def health_visiting(council):
-    return AgencyFactory(council=council, name="Health Visiting North", agency_type=AgencyType.HEALTH_VISITING)
-
-
-@pytest.fixture
-def police(council):
-    return AgencyFactory(council=council, name="Neighbourhood Policing", agency_type=AgencyType.POLICE)
-
-
-@pytest.fixture
-def health_visitor(health_visiting):
-    return UserFactory(full_name="Hannah Okoro", agency=health_visiting, roles=[Role.PRACTITIONER])
-
-
-@pytest.fixture
-def police_officer(police):
-    return UserFactory(full_name="Pat Officer", agency=police, roles=[Role.PRACTITIONER])
+# Helpers --------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -38,11 +18,6 @@ def child(school_practitioner):
     return services.child_create(
         user=school_practitioner, first_name="Jayden", last_name="Smith", date_of_birth=date(2016, 5, 4)
     )
-
-
-@pytest.fixture
-def draft(school_practitioner, child, council_model):
-    return services.caf_start(user=school_practitioner, children=[child])
 
 
 def consent(caf, user, *agencies, **extra):

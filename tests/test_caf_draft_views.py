@@ -7,11 +7,9 @@ from datetime import date
 
 import pytest
 
-from accounts.models import AgencyType, Role
 from caf import services
 from caf.models import AccessLog, AssessmentEntry, Caf, CafChild, Consent, LevelChange, TeamAroundFamilyMember
 from referrals.models import Referral
-from tests.factories import AgencyFactory, UserFactory
 
 TRUANTING = "Occasional truanting or non-attendance"
 
@@ -29,26 +27,6 @@ def error_summary(response) -> str:
     return html_module.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[start : page.index("</ul>", start)])))
 
 
-@pytest.fixture
-def health_visiting(council):
-    return AgencyFactory(council=council, name="Health Visiting North", agency_type=AgencyType.HEALTH_VISITING)
-
-
-@pytest.fixture
-def police(council):
-    return AgencyFactory(council=council, name="Neighbourhood Policing", agency_type=AgencyType.POLICE)
-
-
-@pytest.fixture
-def health_visitor(health_visiting):
-    return UserFactory(full_name="Hannah Okoro", agency=health_visiting, roles=[Role.PRACTITIONER])
-
-
-@pytest.fixture
-def police_officer(police):
-    return UserFactory(full_name="Pat Officer", agency=police, roles=[Role.PRACTITIONER])
-
-
 def record_child(user, first_name: str, born: date = date(2016, 5, 4)):
     return services.child_create(
         user=user, first_name=first_name, last_name="Smith", date_of_birth=born, postcode="NB1 2AB"
@@ -58,11 +36,6 @@ def record_child(user, first_name: str, born: date = date(2016, 5, 4)):
 @pytest.fixture
 def child(school_practitioner):
     return record_child(school_practitioner, "Jayden")
-
-
-@pytest.fixture
-def draft(school_practitioner, child, council_model):
-    return services.caf_start(user=school_practitioner, children=[child])
 
 
 def consent_data(*agencies, **changes) -> dict:

@@ -5,22 +5,10 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import AgencyType, Role
 from caf import services
 from caf.models import Caf, PlanAction
-from tests.factories import AgencyFactory, UserFactory
 
-# Helpers copied from tests/test_caf_services.py ---------------------------------------------------
-
-
-@pytest.fixture
-def health_visiting(council):
-    return AgencyFactory(council=council, name="Health Visiting North", agency_type=AgencyType.HEALTH_VISITING)
-
-
-@pytest.fixture
-def health_visitor(health_visiting):
-    return UserFactory(full_name="Hannah Okoro", agency=health_visiting, roles=[Role.PRACTITIONER])
+# Helpers --------------------------------------------------------------------------------------------
 
 
 def child_of(user, first_name, last_name="Smith"):
