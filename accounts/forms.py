@@ -72,5 +72,12 @@ class GovukPasswordChangeForm(PasswordChangeForm):
         )
 
 
-class EmptyForm(forms.Form):
-    """For pages whose only input is a button (sign out)."""
+class ConfirmForm(forms.Form):
+    """A page whose only input is its button (remove, publish, reopen): a warning button for what
+    cannot be undone by the same person."""
+
+    def __init__(self, *args: Any, button: str, warning: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(button=button)
+        if warning:
+            self.helper.layout = Layout(Button.warning("submit", button))

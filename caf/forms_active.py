@@ -7,8 +7,7 @@ caf.services, whose refusals the views add to the form (caf.views.common.form_er
 from typing import Any
 
 from crispy_forms_gds.fields import DateInputField
-from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Field, Layout, Size
+from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.db.models import QuerySet
 
@@ -46,17 +45,6 @@ class TafMemberForm(forms.Form):
             Field.text("role", field_width="two-thirds"),
             button="Add to the team",
         )
-
-
-class ConfirmForm(forms.Form):
-    """A page whose only input is its button (remove from the team, reopen)."""
-
-    def __init__(self, *args: Any, button: str, warning: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the template's form carries the token
-        self.helper.layout = Layout(Button.warning("submit", button) if warning else Button("submit", button))
 
 
 class LeadProfessionalForm(forms.Form):

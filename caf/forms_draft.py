@@ -56,14 +56,6 @@ def _not_in_future(value: Optional[date], what: str) -> None:
         raise ValidationError(f"{what.capitalize()} must be today or in the past")
 
 
-class EmptyForm(forms.Form):
-    """For pages whose only input is a button; its errors show in the error summary."""
-
-    def __init__(self, *args: Any, button: str = "Continue", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = gds_helper(button=button)
-
-
 # Starting a CAF -----------------------------------------------------------------------------------
 
 

@@ -276,14 +276,3 @@ class PolicyCaseForm(forms.Form):
         case.send = data["send"]
         case.expected_level = _level_of(self.threshold_model, data["expected_level"])
         return case
-
-
-class ConfirmForm(forms.Form):
-    """A page whose only input is its button (remove, publish)."""
-
-    def __init__(self, *args: Any, button: str, warning: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True  # the template's form carries the token
-        self.helper.layout = Layout(Button.warning("submit", button) if warning else Button("submit", button))

@@ -16,12 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import ConfirmForm
 from accounts.models import Agency, User
 from caf import permissions as perms
 from caf import services
 from caf.forms_active import (
     CloseForm,
-    ConfirmForm,
     LeadProfessionalForm,
     PlanActionForm,
     PlanActionUpdateForm,

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.forms import ConfirmForm
 from accounts.models import Agency, User
 from caf import permissions as perms
 from caf import selectors, services
@@ -25,7 +26,6 @@ from caf.forms_draft import (
     CafStartForm,
     ConsentForm,
     ConsentWithdrawForm,
-    EmptyForm,
     IndicatorsForm,
     LevelChoiceForm,
     SafeguardingOverrideForm,
@@ -435,7 +435,7 @@ def caf_submit(request: HttpRequest, caf_id: int) -> HttpResponse:
         return render(request, "caf/draft_submitted.html", {"caf": caf})
     if caf.status == Caf.Status.CLOSED:
         return redirect("caf:caf_detail", caf_id=caf.pk)
-    form = EmptyForm(_posted(request), button="Submit the assessment")
+    form = ConfirmForm(_posted(request), button="Submit the assessment")
     if form.is_bound and form.is_valid():
         try:
             services.caf_submit(user=request.user, caf=caf)

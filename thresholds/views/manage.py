@@ -16,9 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.forms import ConfirmForm
 from accounts.models import Role
 from thresholds.forms_manage import (
-    ConfirmForm,
     CountRuleForm,
     DraftFromOtherCouncilForm,
     DraftStartForm,
