@@ -397,13 +397,23 @@ def caf_register(*, user: User, caf: Caf, reference: str) -> Caf:
 # Team Around the Family and lead professional ---------------------------------------------------
 
 
+def _initiator_until_a_lead_is_logged(user: User, caf: Caf) -> bool:
+    has_lead = caf.lead_professionals.filter(ended_at__isnull=True).exists()
+    return not has_lead and caf.initiated_by_id == user.pk and perms.has_caf_permission(user, perms.VIEW, caf)
+
+
 def may_manage_team(user: User, caf: Caf) -> bool:
     """The lead professional manages the TAF; until one is logged, the initiator and the CAF
     administrator may form it."""
     if perms.has_caf_permission(user, perms.CHANGE_PLAN, caf) or perms.is_caf_administrator_for(user, caf):
         return True
-    has_lead = caf.lead_professionals.filter(ended_at__isnull=True).exists()
-    return not has_lead and caf.initiated_by_id == user.pk and user.is_active
+    return _initiator_until_a_lead_is_logged(user, caf)
+
+
+def may_manage_plan(user: User, caf: Caf) -> bool:
+    """The lead professional manages the plan; until one is logged, the initiator builds it with
+    the family (so the TAF can agree a lead professional around a plan)."""
+    return perms.has_caf_permission(user, perms.CHANGE_PLAN, caf) or _initiator_until_a_lead_is_logged(user, caf)
 
 
 @transaction.atomic
@@ -513,7 +523,8 @@ def lead_professional_assign(*, user: User, caf: Caf, lead: User) -> LeadProfess
 @transaction.atomic
 def plan_action_add(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
     caf = _locked(caf)
-    _require(user, perms.CHANGE_PLAN, caf)
+    if not may_manage_plan(user, caf):
+        raise PermissionDenied("Only the lead professional changes the plan.")
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("The plan of an active CAF changes; this one is not active.")
     action = PlanAction(caf=caf, created_by=user, **fields)
@@ -530,7 +541,7 @@ def plan_action_update(*, user: User, action: PlanAction, status: str, outcome: 
     """The lead professional changes any action; a TAF member their own."""
     caf = _locked(action.caf)
     own = action.owner_id == user.pk and caf.taf_members.filter(user=user, left_at__isnull=True).exists()
-    if not (own or perms.has_caf_permission(user, perms.CHANGE_PLAN, caf)):
+    if not (own or may_manage_plan(user, caf)):
         raise PermissionDenied("You can update only your own actions.")
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("The plan of a closed CAF does not change.")

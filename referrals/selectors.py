@@ -22,8 +22,9 @@ def referral_get_for_user(user: User, referral_id: int) -> Referral:
     referral = Referral.objects.filter(pk=referral_id).select_related("caf", "created_by", "council").first()
     if referral is None or not referral_may_see(user, referral):
         if referral is not None and user.is_authenticated:
-            access_log_write(user=user, action=AccessLog.Action.REFUSED, what="Refused: viewed a referral",
-                             caf=referral.caf)
+            access_log_write(
+                user=user, action=AccessLog.Action.REFUSED, what="Refused: viewed a referral", caf=referral.caf
+            )
         raise Http404("No referral matches the given query.")
     access_log_write(user=user, action=AccessLog.Action.VIEW, what="Viewed a referral", caf=referral.caf)
     return referral

@@ -21,8 +21,9 @@ def referral_send(*, user: User, referral: Referral, concern: str) -> Referral:
     """Send a referral to the council's children's social care: from now on its agencies (their
     managers and social workers) see the referral and the CAF attached as evidence."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
-    if referral.created_by_id != user.pk and not (referral.caf and perms.has_caf_permission(user, perms.CHANGE,
-                                                                                            referral.caf)):
+    if referral.created_by_id != user.pk and not (
+        referral.caf and perms.has_caf_permission(user, perms.CHANGE, referral.caf)
+    ):
         raise PermissionDenied("Only the person who started the referral may send it.")
     if referral.status != Referral.Status.DRAFT:
         raise CafError("This referral has already been sent.")
@@ -38,6 +39,7 @@ def referral_send(*, user: User, referral: Referral, concern: str) -> Referral:
     if referral.caf_id:
         for agency in agencies:
             perms.grant_agency(agency, referral.caf)
-    access_log_write(user=user, action=AccessLog.Action.CHANGE, what="Sent a referral to children's social care",
-                     caf=referral.caf)
+    access_log_write(
+        user=user, action=AccessLog.Action.CHANGE, what="Sent a referral to children's social care", caf=referral.caf
+    )
     return referral

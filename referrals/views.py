@@ -41,8 +41,9 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
             else:
                 messages.success(request, "The referral has been sent to children's social care.")
                 return redirect("referrals:referral_detail", referral_id=referral.pk)
-    return render(request, "referrals/detail.html", {"referral": referral, "form": form,
-                                                     "children": referral.children.all()})
+    return render(
+        request, "referrals/detail.html", {"referral": referral, "form": form, "children": referral.children.all()}
+    )
 
 
 app_name = "referrals"

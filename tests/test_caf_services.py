@@ -366,3 +366,29 @@ def test_reading_a_caf_is_logged_and_a_refusal_too(active, school_practitioner, 
     with pytest.raises(Http404):
         caf_get_for_user(other_council_user, active.pk)
     assert AccessLog.objects.filter(user=other_council_user, caf=active, action="refused").exists()
+
+
+def test_the_initiator_builds_the_plan_until_a_lead_professional_is_logged(
+    active, school_practitioner, health_visitor, caf_admin
+):
+    action = services.plan_action_add(
+        user=school_practitioner,
+        caf=active,
+        need="Attendance",
+        action="Morning club",
+        agency=school_practitioner.agency,
+        due_on=date(2027, 1, 10),
+    )
+    assert action.created_by == school_practitioner
+    services.taf_member_add(user=school_practitioner, caf=active, member=health_visitor)
+    services.lead_professional_assign(user=caf_admin, caf=active, lead=health_visitor)
+    with pytest.raises(PermissionDenied):
+        services.plan_action_add(
+            user=school_practitioner,
+            caf=active,
+            need="Sleep",
+            action="Routine",
+            agency=school_practitioner.agency,
+            due_on=date(2027, 1, 10),
+        )
+    assert active.actions.count() == 1

@@ -183,7 +183,7 @@ def caf_register(request: HttpRequest, caf_id: int) -> HttpResponse:
 @GET_AND_POST
 def plan(request: HttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the plan")
-    may_change_plan = caf.status == Caf.Status.ACTIVE and perms.has_caf_permission(request.user, perms.CHANGE_PLAN, caf)
+    may_change_plan = caf.status == Caf.Status.ACTIVE and services.may_manage_plan(request.user, caf)
     form: Optional[PlanActionForm] = None
     if may_change_plan:
         form = PlanActionForm(
@@ -212,7 +212,7 @@ def plan_action(request: HttpRequest, caf_id: int, action_id: int) -> HttpRespon
     caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed an action of the plan")
     action = get_object_or_404(caf.actions.select_related("agency", "owner"), pk=action_id)
     own = action.owner_id == request.user.pk and _is_current_member(request.user, caf)
-    if not (own or perms.has_caf_permission(request.user, perms.CHANGE_PLAN, caf)):
+    if not (own or services.may_manage_plan(request.user, caf)):
         raise PermissionDenied("You can update only your own actions.")
     form = PlanActionUpdateForm(_posted(request), initial={"status": action.status, "outcome": action.outcome})
     if request.method == "POST" and form.is_valid():

@@ -161,7 +161,7 @@ def caf_detail(request: HttpRequest, caf_id: int) -> HttpResponse:
     consent = next((each for each in consents if each.is_current), None)
     is_administrator = perms.is_caf_administrator_for(user, caf)
     may_change = perms.has_caf_permission(user, perms.CHANGE, caf)
-    may_change_plan = perms.has_caf_permission(user, perms.CHANGE_PLAN, caf)
+    may_change_plan = caf.status == Caf.Status.ACTIVE and services.may_manage_plan(user, caf)
     context: dict[str, Any] = {
         "caf": caf,
         "caf_children": caf_children,
