@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -107,6 +107,9 @@ class Child(models.Model):
             # Find-before-create: trigram similarity on names, tolerant of spelling.
             GinIndex(OpClass(Lower("first_name"), name="gin_trgm_ops"), name="child_first_name_trgm"),
             GinIndex(OpClass(Lower("last_name"), name="gin_trgm_ops"), name="child_last_name_trgm"),
+            # ... and on sound: fuzzystrmatch's double metaphone (immutable), as caf.selectors.children_find asks.
+            models.Index(Func(Lower("first_name"), function="dmetaphone"), name="child_first_name_sound"),
+            models.Index(Func(Lower("last_name"), function="dmetaphone"), name="child_last_name_sound"),
             models.Index(Upper("postcode"), name="child_postcode"),
             models.Index(fields=["council", "date_of_birth"], name="child_council_birth_date"),
         ]

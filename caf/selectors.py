@@ -115,10 +115,19 @@ def children_find(
         Child.objects.filter(council_id=user.council_id, merged_into__isnull=True)
         .annotate(
             similarity=similarity,
+            first_lower=Lower("first_name"),
+            last_lower=Lower("last_name"),
             first_sound=Dmetaphone(Lower("first_name")),
             last_sound=Dmetaphone(Lower("last_name")),
         )
-        .filter(Q(similarity__gte=0.6) | sounds_alike | same_birth_date)
+        # Each branch can use an index: pg_trgm's % on the lower-cased names (GIN), the sound codes
+        # and the birth date (b-tree), so PostgreSQL combines them instead of reading every child.
+        .filter(
+            Q(first_lower__trigram_similar=first, last_lower__trigram_similar=last)
+            | Q(first_lower__trigram_similar=last, last_lower__trigram_similar=first)
+            | sounds_alike
+            | same_birth_date
+        )
     )
     matches = []
     for child in candidates.order_by("-similarity")[: limit * 3]:
