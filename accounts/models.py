@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -86,6 +87,23 @@ class LocalAuthority(models.Model):
         blank=True,
         help_text="Out of office hours, urgent safeguarding calls go here.",
     )
+    review_reminder_working_days = models.PositiveSmallIntegerField(
+        "working days before a review that reminders go", default=7
+    )
+    overdue_escalation_working_days = models.PositiveSmallIntegerField(
+        "working days after a missed review before it escalates", default=5, validators=[MinValueValidator(1)]
+    )
+    no_lead_flag_working_days = models.PositiveSmallIntegerField(
+        "working days an active CAF may wait for a lead professional", default=10, validators=[MinValueValidator(1)]
+    )
+    early_help_lead = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Overdue reviews escalate to them when the lead professional's agency has no manager.",
+    )
     working_day_starts = models.TimeField(default=time(9, 0))
     working_day_ends = models.TimeField(default=time(17, 0))
     time_zone = models.CharField(max_length=60, default="Europe/London", choices=TIME_ZONE_CHOICES)
@@ -148,6 +166,14 @@ class Agency(models.Model):
     )
     name = models.CharField(max_length=200)
     agency_type = models.CharField("type", max_length=40, choices=AgencyType.choices)
+    manager = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Overdue reviews of CAFs led from this agency escalate to them.",
+    )
 
     objects = CouncilScopedQuerySet.as_manager()
 
@@ -261,3 +287,48 @@ class User(AbstractBaseUser, PermissionsMixin):
         if not hasattr(self, "_role_names"):
             self._role_names = frozenset(self.groups.values_list("name", flat=True))
         return self._role_names
+
+
+class Notification(models.Model):
+    """Something a person must be told, by e-mail and in their notifications list.
+
+    Exactly once: a notification is recorded before it is sent, unique per (recipient, kind,
+    subject), so a job that runs twice records nothing new; the worker claims unsent rows with
+    SKIP LOCKED and marks each sent after the mail server accepts it (README: the one window).
+    """
+
+    class Kind(models.TextChoices):
+        REVIEW_DUE = "review_due", "Review coming up"
+        REVIEW_TODAY = "review_today", "Review today"
+        REVIEW_OVERDUE = "review_overdue", "Review overdue"
+        REVIEW_ESCALATED = "review_escalated", "Overdue review escalated"
+        ACTION_DUE = "action_due", "Action due"
+        NO_LEAD_PROFESSIONAL = "no_lead_professional", "CAF without a lead professional"
+
+    recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    subject_key = models.CharField(max_length=120, help_text='What it is about, e.g. "review:12:2026-12-01".')
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "kind", "subject_key"], name="notification_once"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["sent_at", "cancelled_at"],
+                name="notification_unsent",
+                condition=Q(sent_at__isnull=True, cancelled_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} for {self.recipient}"

@@ -6,7 +6,7 @@ The CAF's lifecycle is the table `CAF_MOVES`: draft -> active (consent and a sub
 """
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Optional
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +26,7 @@ from caf.models import (
     LeadProfessionalAssignment,
     LevelChange,
     PlanAction,
+    ReviewDateChange,
     TeamAroundFamilyMember,
 )
 from referrals.models import Referral
@@ -367,10 +368,13 @@ def caf_submit(*, user: User, caf: Caf) -> Caf:
     _move(caf, Caf.Status.ACTIVE)
     now = timezone.now()
     caf.activated_at = caf.assessment_submitted_at = now
-    caf.save(update_fields=["status", "activated_at", "assessment_submitted_at"])
+    # The TAF forms with the initiator, and with it the first review date (the council's interval).
+    caf.next_review_on = timezone.localdate(now) + timedelta(weeks=caf.council.default_review_interval_weeks)
+    caf.save(update_fields=["status", "activated_at", "assessment_submitted_at", "next_review_on"])
     TeamAroundFamilyMember.objects.create(
         caf=caf, user=caf.initiated_by, agency=caf.initiating_agency, role="Initiator", added_by=user
     )
+    ReviewDateChange.objects.create(caf=caf, review_on=caf.next_review_on, reason="The TAF formed", changed_by=user)
     _log_change(user, caf, "Submitted the assessment: the CAF is active")
     return caf
 
