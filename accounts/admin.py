@@ -34,6 +34,9 @@ class CouncilScopedAdmin(admin.ModelAdmin):
         related = db_field.related_model
         if related in (LocalAuthority, Locality, Agency):
             kwargs["queryset"] = related.objects.for_user(request.user)
+        elif related is User:
+            # An agency's manager, a council's early help lead: active people of the administrator's council.
+            kwargs["queryset"] = User.objects.for_user(request.user).filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
@@ -61,7 +64,26 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
                 ]
             },
         ),
+        (
+            "Reminders and escalation",
+            {
+                "fields": [
+                    "review_reminder_working_days",
+                    "overdue_escalation_working_days",
+                    "no_lead_flag_working_days",
+                    "early_help_lead",
+                ]
+            },
+        ),
     ]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "early_help_lead" in form.base_fields:
+            # The early help lead works for this council (a service administrator sees every council's users).
+            field = form.base_fields["early_help_lead"]
+            field.queryset = field.queryset.filter(agency__council=obj) if obj else field.queryset.none()
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [] if request.user.is_superuser else ["name", "slug"]
@@ -79,12 +101,22 @@ class LocalityAdmin(CouncilScopedAdmin):
     search_fields = ["name"]
 
 
+class AgencyAdminForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        manager, council = cleaned.get("manager"), cleaned.get("council")
+        if manager is not None and council is not None and manager.council_id != council.pk:
+            self.add_error("manager", "Choose a manager who works for this council.")
+        return cleaned
+
+
 @admin.register(Agency)
 class AgencyAdmin(CouncilScopedAdmin):
-    list_display = ["name", "agency_type", "locality", "council"]
+    form = AgencyAdminForm
+    list_display = ["name", "agency_type", "locality", "manager", "council"]
     list_filter = ["agency_type", "locality"]
     search_fields = ["name"]
-    list_select_related = ["locality", "council"]
+    list_select_related = ["locality", "council", "manager"]
 
 
 class UserAddForm(forms.ModelForm):

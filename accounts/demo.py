@@ -163,7 +163,22 @@ def demo_load() -> list[DemoUser]:
     from caf.demo import caf_demo_load  # caf depends on accounts, not the other way round
 
     caf_demo_load()
+    _demo_escalation()
     return DEMO_USERS
+
+
+def _demo_escalation() -> None:
+    """Overdue reviews in the demo council escalate to its CAF administrator, as the Early Help Hub's
+    manager and as the council's early help lead. Set only while empty: a change made since stays."""
+    caf_administrator = User.objects.filter(email="caf.admin@demo.example").first()
+    if caf_administrator is None:
+        return
+    LocalAuthority.objects.filter(slug="northbridge", early_help_lead__isnull=True).update(
+        early_help_lead=caf_administrator
+    )
+    Agency.objects.filter(council__slug="northbridge", name="Early Help Hub", manager__isnull=True).update(
+        manager=caf_administrator
+    )
 
 
 def _demo_threshold_models() -> None:

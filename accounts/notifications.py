@@ -1,17 +1,26 @@
-"""Recording notifications: the one way anything tells a person something.
+"""Recording and sending notifications: the one way anything tells a person something.
 
 A job records a notification for (recipient, kind, subject) at most once, whatever happens: the
 row is inserted against a unique constraint (a duplicate is refused by the database), so running a job twice,
 concurrently, or by hand after a crash records nothing new. Sending happens after the transaction
-commits (accounts.tasks.notifications_send).
+commits (accounts.tasks.notifications_send), and every minute from beat for anything left.
 """
 
+import logging
+from datetime import timedelta
+from smtplib import SMTPException
 from typing import Optional
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Notification, User
+
+logger = logging.getLogger(__name__)
 
 
 def notification_record(
@@ -43,3 +52,92 @@ def notifications_cancel(*, subject_key: str) -> int:
     return Notification.objects.filter(subject_key=subject_key, sent_at__isnull=True, cancelled_at__isnull=True).update(
         cancelled_at=timezone.now()
     )
+
+
+# Sending ----------------------------------------------------------------------------------------
+
+
+def notifications_send_pending(*, limit: int = 100) -> int:
+    """Send up to `limit` recorded, unsent, uncancelled notifications by e-mail; return how many
+    the mail server accepted.
+
+    Rows are claimed (claimed_at) in one short transaction with SKIP LOCKED, so two senders never
+    take the same row, and each is marked sent in its own statement as soon as the mail server
+    accepts it. A claim older than NOTIFICATION_CLAIM_LEASE_MINUTES (its sender died) is taken
+    again, so the only way a message goes twice is a crash between the server accepting it and
+    the mark. A row whose recipient is no longer active is cancelled, never sent. A message the
+    server refuses is released for a later run, and the rest of the batch still goes.
+    """
+    sent = 0
+    for notification in _notifications_claim(limit=limit):
+        sent += _notification_send(notification)
+    return sent
+
+
+def _notifications_claim(*, limit: int) -> list[Notification]:
+    now = timezone.now()
+    lease_ended = now - timedelta(minutes=settings.NOTIFICATION_CLAIM_LEASE_MINUTES)
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(sent_at__isnull=True, cancelled_at__isnull=True)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=lease_ended))
+            .order_by("created_at", "pk")[:limit]
+        )
+        claimed = [notification for notification in due if notification.recipient.is_active]
+        gone = [notification.pk for notification in due if not notification.recipient.is_active]
+        if gone:
+            Notification.objects.filter(pk__in=gone).update(cancelled_at=now)
+        Notification.objects.filter(pk__in=[notification.pk for notification in claimed]).update(claimed_at=now)
+    return claimed
+
+
+def _notification_send(notification: Notification) -> int:
+    message = notification.body
+    if notification.url:
+        message = f"{message}\n\n{_full_url(notification.url)}"
+    try:
+        send_mail(
+            subject=" ".join(notification.title.split()),  # a line break in a header is refused
+            message=message,
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+    except (SMTPException, OSError):
+        logger.exception("Notification %s to %s not sent; a later run retries", notification.pk, notification.recipient)
+        Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(claimed_at=None)
+        return 0
+    # The one window for a repeat: a crash here, after the server accepted and before this mark.
+    return Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+
+
+def _full_url(url: str) -> str:
+    if url.startswith(("http://", "https://")):
+        return url
+    return f"{settings.SITE_URL.rstrip('/')}/{url.lstrip('/')}"
+
+
+# The list ---------------------------------------------------------------------------------------
+
+
+def notifications_for(*, user: User) -> QuerySet[Notification]:
+    """A person's own notifications, newest first (what they were sent and what is waiting)."""
+    return Notification.objects.filter(recipient=user, cancelled_at__isnull=True).order_by("-created_at", "-pk")
+
+
+def notifications_unread_count(*, user: User) -> int:
+    return notifications_for(user=user).filter(read_at__isnull=True).count()
+
+
+def notification_mark_read(*, user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read; anyone else's is not found (404)."""
+    notification = get_object_or_404(notifications_for(user=user), pk=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return notifications_for(user=user).filter(read_at__isnull=True).update(read_at=timezone.now())

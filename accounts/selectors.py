@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Agency, Locality, Role, User
+from caf.models import Caf
 from caf.selectors import (
     actions_due_for,
     caf_children_names,
@@ -19,6 +20,8 @@ from caf.selectors import (
     cafs_with_lead_to_log,
     cafs_without_lead,
     drafts_of,
+    review_state,
+    reviews_overdue_in_council,
     tafs_of,
 )
 
@@ -41,8 +44,23 @@ class HomeSection:
     figures: list[tuple[str, int]] = field(default_factory=list)
 
 
+def _review_item(caf: Caf, *, record: bool) -> tuple[str, str]:
+    """A CAF whose review is coming up or overdue: the lead professional goes to record it, the CAF
+    administrator (who chases it) to the CAF's reviews."""
+    label, url = caf_queue_item(caf, reverse("caf:review_record" if record else "caf:reviews", args=[caf.pk]))
+    when = "was due" if caf.next_review_on < timezone.localdate() else "due"
+    return f"{label}: review {when} {caf.next_review_on:%-d %B %Y}", url
+
+
+def _reviews_of(led: list[Caf], state: str) -> list[Caf]:
+    """The CAFs a user leads (already fetched) whose review is in `state` (caf.selectors.review_state:
+    the rule of reviews_upcoming_for and reviews_overdue_for), soonest first, without another query."""
+    return sorted((caf for caf in led if review_state(caf) == state), key=lambda caf: (caf.next_review_on, caf.pk))
+
+
 def _practitioner_section(user: User) -> HomeSection:
     due_by = timezone.localdate() + timedelta(days=14)
+    led = list(cafs_led_by(user))
     actions = actions_due_for(user, by=due_by).prefetch_related("caf__children")
     return HomeSection(
         role=Role.PRACTITIONER,
@@ -56,12 +74,22 @@ def _practitioner_section(user: User) -> HomeSection:
             WorkQueue(
                 "CAFs you lead",
                 "You are not lead professional for any family.",
-                [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in cafs_led_by(user)],
+                [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in led],
             ),
             WorkQueue(
                 "Teams around the family you are on",
                 "You are not on any team around a family.",
                 [caf_queue_item(caf, reverse("caf:taf", args=[caf.pk])) for caf in tafs_of(user)],
+            ),
+            WorkQueue(
+                "Reviews coming up",
+                "You have no reviews in the next 14 days.",
+                [_review_item(caf, record=True) for caf in _reviews_of(led, "upcoming")],
+            ),
+            WorkQueue(
+                "Reviews overdue",
+                "None of your reviews is overdue.",
+                [_review_item(caf, record=True) for caf in _reviews_of(led, "overdue")],
             ),
             WorkQueue(
                 "Actions due",
@@ -104,7 +132,11 @@ def _caf_administrator_section(user: User) -> HomeSection:
                     for caf in cafs_with_lead_to_log(user)
                 ],
             ),
-            WorkQueue("Reviews overdue", "No reviews are overdue."),
+            WorkQueue(
+                "Reviews overdue",
+                "No reviews are overdue.",
+                [_review_item(caf, record=False) for caf in reviews_overdue_in_council(user)],
+            ),
         ],
     )
 
@@ -121,6 +153,7 @@ def _social_care_manager_section(user: User) -> HomeSection:
 
 
 def _social_worker_section(user: User) -> HomeSection:
+    led = list(cafs_led_by(user))
     return HomeSection(
         role=Role.SOCIAL_WORKER,
         heading="Your social-work-led cases",
@@ -128,9 +161,16 @@ def _social_worker_section(user: User) -> HomeSection:
             WorkQueue(
                 "Families you are lead professional for",
                 "You are not lead professional for any family.",
-                [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in cafs_led_by(user)],
+                [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in led],
             ),
-            WorkQueue("Reviews due", "You have no reviews due."),
+            WorkQueue(
+                "Reviews due",
+                "You have no reviews due.",
+                [
+                    _review_item(caf, record=True)
+                    for caf in [*_reviews_of(led, "overdue"), *_reviews_of(led, "upcoming")]
+                ],
+            ),
         ],
     )
 

@@ -2,6 +2,10 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from accounts.notifications import notifications_send_pending
+
+BATCH = 100
+
 
 @shared_task
 def expired_sessions_clear() -> int:
@@ -10,7 +14,12 @@ def expired_sessions_clear() -> int:
     return deleted
 
 
-@shared_task
+@shared_task(acks_late=True)
 def notifications_send() -> int:
-    """Send what is recorded and not yet sent. Filled in by the notifications work (issue 5)."""
-    return 0
+    """Send what is recorded and not yet sent. Safe to run twice, or on two workers at once: each
+    row is claimed before it is sent (accounts.notifications.notifications_send_pending)."""
+    sent = total = notifications_send_pending(limit=BATCH)
+    while sent == BATCH:  # a full batch went: there may be more; a failure stops for beat to retry
+        sent = notifications_send_pending(limit=BATCH)
+        total += sent
+    return total

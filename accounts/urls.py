@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_notifications
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,4 +13,7 @@ urlpatterns = [
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("change-password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("change-password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("notifications/", views_notifications.notification_list, name="notifications"),
+    path("notifications/<int:notification_id>/read/", views_notifications.notification_read, name="notification_read"),
+    path("notifications/read-all/", views_notifications.notifications_read_all, name="notifications_read_all"),
 ]

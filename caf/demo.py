@@ -4,16 +4,17 @@ the demo has the same grants, history and access log as real use).
 Idempotent: nothing happens once Northbridge has children. Called at the end of accounts.demo.demo_load.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Optional
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.calendar import WorkingCalendar
 from accounts.models import Agency, LocalAuthority, User
 from caf import services
-from caf.models import Adult, Caf, Child
+from caf.models import Adult, Caf, Child, ReviewDateChange
 from thresholds.models import ThresholdModel
 
 COUNCIL = "northbridge"
@@ -102,6 +103,8 @@ def caf_demo_load() -> Optional[list[Caf]]:
         return None
     if not ThresholdModel.objects.published().filter(council=council).exists():
         return None
+    today = timezone.localdate()
+    calendar = WorkingCalendar.for_council(council)
     priya = _user("practitioner@demo.example")
     hannah = _user("health.visitor@demo.example")
     colin = _user("caf.admin@demo.example")
@@ -216,7 +219,7 @@ def caf_demo_load() -> Optional[list[Caf]]:
         action="Offer a place on the Incredible Years parenting programme",
         agency=health_visiting,
         owner=hannah,
-        due_on=date(2026, 12, 11),
+        due_on=today + timedelta(days=18),
     )
     services.plan_action_add(
         user=priya,
@@ -225,7 +228,14 @@ def caf_demo_load() -> Optional[list[Caf]]:
         action="Daily meet and greet with his teaching assistant",
         agency=priya.agency,
         owner=priya,
-        due_on=date(2026, 12, 4),
+        due_on=calendar.add_working_days(today, 1),
+    )
+    # The review comes up soon, so `make run` sends its reminders without anyone pressing a button.
+    services.review_date_set(
+        user=priya,
+        caf=caf,
+        review_on=calendar.add_working_days(today, 3),
+        reason="The family asked to meet before the school holidays",
     )
     cafs.append(caf)
 
@@ -246,6 +256,13 @@ def caf_demo_load() -> Optional[list[Caf]]:
     caf = _active(hannah, [mia, leo], adults, "Sophie Wilson", (overcrowding,), social_care)
     services.taf_member_add(user=colin, caf=caf, member=sam, role="Social worker")
     services.lead_professional_assign(user=colin, caf=caf, lead=hannah)
+    # A review the team missed two working days ago: the demo shows the overdue reminders and, after
+    # the council's escalation days, the escalation.
+    missed = calendar.subtract_working_days(today, 2)
+    Caf.objects.filter(pk=caf.pk).update(next_review_on=missed)
+    ReviewDateChange.objects.create(
+        caf=caf, review_on=missed, reason="Demo: a review that was missed", changed_by=hannah
+    )
     cafs.append(caf)
 
     # Closed: needs met.

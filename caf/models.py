@@ -477,7 +477,7 @@ class Review(models.Model):
         ordering = ["-held_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(decision="close") | Q(decision="step_up") | Q(next_review_on__isnull=False),
+                condition=Q(decision__in=["close", "step_up", "step_down"]) | Q(next_review_on__isnull=False),
                 name="review_continuing_has_next_date",
             ),
         ]

@@ -1,18 +1,18 @@
 """Reads of children's records, each already limited to what the user may see."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Optional
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Exists, Func, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest, Lower
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import LocalAuthority, Role, User
 from caf import permissions as perms
 from caf.models import (
     AccessLog,
@@ -24,6 +24,8 @@ from caf.models import (
     LeadProfessionalAssignment,
     LevelChange,
     PlanAction,
+    Review,
+    ReviewDateChange,
     TeamAroundFamilyMember,
 )
 from caf.services import access_log_write
@@ -435,3 +437,85 @@ def caf_queue_item(caf: Caf, url: str) -> tuple[str, str]:
 
 def caf_children_names(caf: Caf) -> str:
     return ", ".join(f"{child.first_name} {child.last_name}" for child in caf.children.all())
+
+
+# Reviews ------------------------------------------------------------------------------------------
+
+# Imported here, not in the header, so that this section merges cleanly with the header's owner.
+
+
+REVIEWS_UPCOMING_WITHIN_DAYS = 14
+
+
+def review_state(caf: Caf, *, within_days: int = REVIEWS_UPCOMING_WITHIN_DAYS) -> Optional[str]:
+    """ "overdue" when an active CAF's next review date has passed, "upcoming" when it falls between
+    today and `within_days` ahead, else None. The same rule as the querysets below, for a list of
+    CAFs already fetched (the home page splits the CAFs a user leads without another query)."""
+    today = timezone.localdate()
+    if caf.status != Caf.Status.ACTIVE or caf.next_review_on is None:
+        return None
+    if caf.next_review_on < today:
+        return "overdue"
+    return "upcoming" if caf.next_review_on <= today + timedelta(days=within_days) else None
+
+
+def reviews_upcoming_for(user: User, *, within_days: int = REVIEWS_UPCOMING_WITHIN_DAYS) -> QuerySet[Caf]:
+    """Active CAFs the user leads whose next review falls between today and `within_days` ahead."""
+    today = timezone.localdate()
+    return (
+        cafs_led_by(user)
+        .filter(next_review_on__gte=today, next_review_on__lte=today + timedelta(days=within_days))
+        .order_by("next_review_on", "pk")
+    )
+
+
+def reviews_overdue_for(user: User) -> QuerySet[Caf]:
+    """Active CAFs the user leads whose next review date has passed without a review."""
+    return cafs_led_by(user).filter(next_review_on__lt=timezone.localdate()).order_by("next_review_on", "pk")
+
+
+def reviews_overdue_in_council(user: User) -> QuerySet[Caf]:
+    """For the council's CAF administrators, who chase them: every active CAF of the council whose
+    review is overdue, led or not."""
+    if not user.has_role(Role.CAF_ADMINISTRATOR):
+        return Caf.objects.none()
+    return _with_children(
+        Caf.objects.filter(
+            council_id=user.council_id, status=Caf.Status.ACTIVE, next_review_on__lt=timezone.localdate()
+        )
+    ).order_by("next_review_on", "pk")
+
+
+@dataclass(frozen=True)
+class ReviewFigures:
+    held: int
+    on_time: int
+    late: int
+    overdue_today: int
+
+
+def review_figures(council: LocalAuthority, start: date, end: date) -> ReviewFigures:
+    """The figures councils report: reviews held in the period (inclusive) on time (held on or before
+    the date they were due) and late, and active CAFs whose review is overdue today. Counted in the
+    database; a review with no due date (none was set) counts as held only."""
+    counts = Review.objects.filter(caf__council=council, held_on__gte=start, held_on__lte=end).aggregate(
+        held=Count("pk"),
+        on_time=Count("pk", filter=Q(due_on__isnull=False, held_on__lte=F("due_on"))),
+        late=Count("pk", filter=Q(due_on__isnull=False, held_on__gt=F("due_on"))),
+    )
+    overdue = Caf.objects.filter(
+        council=council, status=Caf.Status.ACTIVE, next_review_on__lt=timezone.localdate()
+    ).count()
+    return ReviewFigures(held=counts["held"], on_time=counts["on_time"], late=counts["late"], overdue_today=overdue)
+
+
+def caf_reviews(caf: Caf) -> QuerySet[Review]:
+    """A CAF's reviews, newest first, with who attended, progress per action and level changes:
+    a fixed number of queries whatever their number."""
+    return caf.reviews.select_related("recorded_by").prefetch_related(
+        "attendees", "progress__action", "level_changes__level", "level_changes__child"
+    )
+
+
+def caf_review_date_changes(caf: Caf) -> QuerySet[ReviewDateChange]:
+    return caf.review_date_changes.select_related("changed_by").order_by("-changed_at", "-pk")

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Agency, Role, User
+from accounts.notifications import notifications_cancel
 from caf import permissions as perms
 from caf.models import (
     AccessLog,
@@ -26,6 +27,8 @@ from caf.models import (
     LeadProfessionalAssignment,
     LevelChange,
     PlanAction,
+    Review,
+    ReviewActionProgress,
     ReviewDateChange,
     TeamAroundFamilyMember,
 )
@@ -625,3 +628,196 @@ def household_record(*, user: User, child: Child, adults: Iterable[dict[str, Any
             user=user, action=AccessLog.Action.CHANGE, what=f"Recorded the household: {names}", child=child
         )
     return recorded
+
+
+# Reviews ------------------------------------------------------------------------------------------
+
+# Imported here, not in the header, so that this section merges cleanly with the header's owner.
+
+# What a review records about each open action, and the plan status it leaves the action in.
+REVIEW_PROGRESS_TO_ACTION_STATUS = {
+    "done": PlanAction.Status.DONE,
+    "in_progress": PlanAction.Status.IN_PROGRESS,
+    "not_started": PlanAction.Status.NOT_STARTED,
+    "no_longer_needed": PlanAction.Status.STOPPED,
+}
+OPEN_ACTION_STATUSES = (PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS)
+
+
+def review_reminder_key(caf: Caf, review_on: date) -> str:
+    """The subject of a review date's reminders: the reminder jobs record under this key."""
+    return f"review:{caf.pk}:{review_on.isoformat()}"
+
+
+def _review_date_move(*, user: User, caf: Caf, review_on: Optional[date], reason: str) -> None:
+    """Cancel the unsent reminders of the old date, then keep the new one (with its history row)."""
+    if caf.next_review_on is not None and caf.next_review_on != review_on:
+        notifications_cancel(subject_key=review_reminder_key(caf, caf.next_review_on))
+    caf.next_review_on = review_on
+    caf.save(update_fields=["next_review_on"])
+    if review_on is not None:
+        ReviewDateChange.objects.create(caf=caf, review_on=review_on, reason=reason, changed_by=user)
+
+
+@transaction.atomic
+def review_date_set(*, user: User, caf: Caf, review_on: date, reason: str) -> ReviewDateChange:
+    """The lead professional moves the next review, with a reason; the old date's reminders are
+    cancelled and every date set is kept."""
+    caf = _locked(caf)
+    if not may_manage_plan(user, caf):
+        raise PermissionDenied("Only the lead professional changes the review date.")
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("Reviews are for an active CAF; this one is not active.")
+    if review_on < timezone.localdate():
+        raise CafError("The next review date must be today or in the future.")
+    if not reason.strip():
+        raise CafError("Enter why the review date is changing.")
+    if review_on == caf.next_review_on:
+        raise CafError(f"The next review is already on {review_on:%-d %B %Y}.")
+    _review_date_move(user=user, caf=caf, review_on=review_on, reason=reason.strip())
+    _log_change(user, caf, f"Moved the next review to {review_on:%-d %B %Y}")
+    return caf.review_date_changes.order_by("-pk").first()
+
+
+@transaction.atomic
+def review_record(
+    *,
+    user: User,
+    caf: Caf,
+    held_on: date,
+    attendees: Iterable[User] = (),
+    family_attendees: str = "",
+    summary: str = "",
+    progress: Iterable[tuple[PlanAction, str, str]] = (),
+    new_actions: Iterable[dict[str, Any]] = (),
+    levels: Optional[dict[CafChild, tuple[Level, str]]] = None,
+    decision: str,
+    next_review_on: Optional[date] = None,
+    close_reason: str = "",
+    outcome: str = "",
+) -> Review:
+    """The lead professional records a Team Around the Family review: progress on every open action
+    of the plan (the form starts from it), new actions, each child's level after the review (kept in
+    the level history), and the decision. Continuing sets the next review date; closing (or stepping
+    down to universal services, closed as "needs met, universal services continue": Settled
+    question 6) closes the CAF; stepping up leaves it active for the referral to social care."""
+    caf = _locked(caf)
+    if not may_manage_plan(user, caf):
+        raise PermissionDenied("Only the lead professional records a review.")
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("Reviews are recorded for an active CAF; this one is not active.")
+    today = timezone.localdate()
+    if held_on > today:
+        raise CafError("The review date cannot be in the future: record a review after it is held.")
+    if caf.activated_at and held_on < timezone.localdate(caf.activated_at):
+        raise CafError("The review date cannot be before the CAF became active.")
+    if decision not in Review.Decision.values:
+        raise CafError("Choose the decision of the review.")
+    closes = decision in (Review.Decision.CLOSE, Review.Decision.STEP_DOWN)
+    # Only a continuing plan needs its next review: close and step down end the CAF, step up hands
+    # the decision to children's social care (Review's constraint says the same).
+    if decision == Review.Decision.CONTINUE and next_review_on is None:
+        raise CafError("Enter the date of the next review.")
+    if next_review_on is not None and not closes and next_review_on < today:
+        raise CafError("The next review date must be today or in the future.")
+    if closes:
+        if not perms.has_caf_permission(user, perms.CLOSE, caf):
+            raise CafError("Only the lead professional closes the CAF: ask the CAF administrator to log one first.")
+        if not outcome.strip():
+            raise CafError("Summarise the outcome for the family: the CAF closes.")
+        if decision == Review.Decision.STEP_DOWN:
+            close_reason = Caf.ClosureReason.NEEDS_MET
+        close_reason = close_reason or Caf.ClosureReason.NEEDS_MET
+        if close_reason not in Caf.ClosureReason.values or close_reason == Caf.ClosureReason.STEPPED_UP:
+            raise CafError("Choose why the CAF is closing.")
+
+    current_members = set(caf.taf_members.filter(left_at__isnull=True).values_list("user_id", flat=True))
+    attendees = list(attendees)
+    if any(attendee.pk not in current_members for attendee in attendees):
+        raise CafError("Choose who attended from the current Team Around the Family.")
+
+    open_actions = {action.pk: action for action in caf.actions.filter(status__in=OPEN_ACTION_STATUSES)}
+    progress = list(progress)
+    reviewed = [action.pk for action, _, _ in progress]
+    if len(set(reviewed)) != len(reviewed) or any(pk not in open_actions for pk in reviewed):
+        raise CafError("Record progress only on the open actions of this CAF's plan, once each.")
+    if set(reviewed) != set(open_actions):
+        raise CafError("Record progress on every open action of the plan: the plan has changed, start again.")
+    if any(status not in REVIEW_PROGRESS_TO_ACTION_STATUS for _, status, _ in progress):
+        raise CafError("Choose where each action is now.")
+
+    levels = levels or {}
+    level_changes = []
+    for caf_child, (level, reason) in levels.items():
+        if caf_child.caf_id != caf.pk or level.threshold_model_id != caf.threshold_model_id:
+            raise CafError("Choose a level of the threshold model this CAF uses, for a child of this CAF.")
+        if caf_child.level_id != level.pk:
+            if not reason.strip():
+                raise CafError(f"Say why {caf_child.child}'s level of need is changing.")
+            level_changes.append((caf_child, level, reason.strip()))
+
+    due_on = caf.next_review_on
+    review = Review(
+        caf=caf,
+        held_on=held_on,
+        due_on=due_on,
+        family_attendees=family_attendees.strip(),
+        summary=summary.strip(),
+        decision=decision,
+        next_review_on=None if closes else next_review_on,
+        recorded_by=user,
+    )
+    review.full_clean()
+    review.save()
+    review.attendees.set(attendees)
+
+    rows = []
+    for action, status, note in progress:
+        action = open_actions[action.pk]
+        action.status = REVIEW_PROGRESS_TO_ACTION_STATUS[status]
+        update_fields = ["status"]
+        if note.strip():
+            action.outcome = note.strip()
+            update_fields.append("outcome")
+        action.save(update_fields=update_fields)
+        rows.append(ReviewActionProgress(review=review, action=action, status=status, note=note.strip()))
+    ReviewActionProgress.objects.bulk_create(rows)
+
+    for fields in new_actions:
+        owner = fields.get("owner")
+        if owner is not None and owner.pk not in current_members:
+            raise CafError(f"{owner} is not a current member of the team: choose someone who is, or nobody.")
+        action = PlanAction(caf=caf, created_by=user, **fields)
+        if action.agency.council_id != caf.council_id:
+            raise CafError("Choose an agency of this council.")
+        action.full_clean()
+        action.save()
+
+    for caf_child, level, reason in level_changes:
+        caf_child.level = level
+        caf_child.level_reason = reason
+        caf_child.save(update_fields=["level", "level_reason"])
+        LevelChange.objects.create(
+            caf_child=caf_child,
+            child=caf_child.child,
+            level=level,
+            suggested_level_id=caf_child.suggested_level_id,
+            reason=reason,
+            changed_by=user,
+            review=review,
+        )
+
+    held = f"{held_on:%-d %B %Y}"
+    if closes:
+        _review_date_move(user=user, caf=caf, review_on=None, reason="")
+        summary_text = outcome.strip()
+        if decision == Review.Decision.STEP_DOWN:
+            summary_text = (
+                f"Stepped down at the review of {held}: needs met, universal services continue. {summary_text}"
+            )
+        _close(user=user, caf=caf, reason=close_reason, summary=summary_text)
+        _log_change(user, caf, f"Recorded the review of {held} and closed the CAF: {caf.get_closure_reason_display()}")
+    else:
+        _review_date_move(user=user, caf=caf, review_on=next_review_on, reason=f"After the review of {held}")
+        _log_change(user, caf, f"Recorded the review of {held}: {review.get_decision_display()}")
+    return review

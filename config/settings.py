@@ -233,8 +233,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "control_folder": str(_broker_dir / "control"),
     }
+else:
+    # Redis hands an unacknowledged task to another worker after this long: longer than any task
+    # runs, so a slow task is not run twice (they are idempotent anyway: rows are claimed).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TASK_IGNORE_RESULT = True
+# Acknowledge after the task has run, and requeue it if its worker dies: a lost worker's task is
+# redelivered, never lost.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule"))
@@ -242,6 +249,20 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.expired_sessions_clear",
         "schedule": 60 * 60,
+    },
+    # Reminders and overdue reviews: a frequent tick that finds what is due (caf.reminders), never
+    # long ETA tasks. A tick not taken within its five minutes expires: the next one does its work.
+    "reminders-tick": {
+        "task": "caf.tasks.reminders_tick",
+        "schedule": 5 * 60,
+        "options": {"expires": 5 * 60},
+    },
+    # Sends whatever the on-commit enqueue missed (broker down, worker lost); expires so that
+    # runs do not pile up while no worker listens.
+    "send-notifications": {
+        "task": "accounts.tasks.notifications_send",
+        "schedule": 60,
+        "options": {"expires": 60},
     },
 }
 
@@ -255,3 +276,7 @@ LOGGING = {
 }
 
 SERVICE_NAME = env("SERVICE_NAME", "Early help case management")
+# The service's address as people reach it, for links in e-mails.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+# A notification claimed by a sender that died is sent by another after this long.
+NOTIFICATION_CLAIM_LEASE_MINUTES = env_int("NOTIFICATION_CLAIM_LEASE_MINUTES", 10)

@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('decision', 'close'), ('decision', 'step_up'), ('next_review_on__isnull', False), _connector='OR'), name='review_continuing_has_next_date'),
+            constraint=models.CheckConstraint(condition=models.Q(('decision__in', ['close', 'step_up', 'step_down']), ('next_review_on__isnull', False), _connector='OR'), name='review_continuing_has_next_date'),
         ),
         migrations.AddConstraint(
             model_name='reviewactionprogress',

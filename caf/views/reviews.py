@@ -1,0 +1,151 @@
+"""Screens of a CAF's reviews: the history with the next review date, recording a review (one form
+that starts from the current plan) and moving the next review date.
+
+Every page fetches its CAF with caf_get_for_user (404 and a logged refusal for anyone who may not
+see it; every read logged). Only the lead professional (or, before one is logged, the initiator:
+caf.services.may_manage_plan) records a review or moves the date: anyone else gets a 403. Other
+members update their own actions on the plan's pages before the review.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Agency, User
+from caf import permissions as perms
+from caf import services
+from caf.forms_reviews import ReviewDateForm, ReviewForm
+from caf.models import Caf, Review
+from caf.selectors import caf_detail_url, caf_get_for_user, caf_review_date_changes, caf_reviews
+from caf.views.common import form_errors_from
+
+GET_AND_POST = require_http_methods(["GET", "POST"])
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request: HttpRequest, template: str, caf: Caf, **context: Any) -> HttpResponse:
+    prefetch_related_objects([caf], "children")  # one query for this page and the CAF's header
+    return render(request, template, {"caf": caf, "caf_url": caf_detail_url(caf.pk), **context})
+
+
+def _may_manage(user: User, caf: Caf) -> bool:
+    return caf.status == Caf.Status.ACTIVE and services.may_manage_plan(user, caf)
+
+
+@require_GET
+def reviews(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the reviews")
+    today = timezone.localdate()
+    return _page(
+        request,
+        "caf/review_list.html",
+        caf,
+        reviews=list(caf_reviews(caf)),
+        date_changes=list(caf_review_date_changes(caf)),
+        may_manage=_may_manage(request.user, caf),
+        overdue=caf.status == Caf.Status.ACTIVE and caf.next_review_on is not None and caf.next_review_on < today,
+    )
+
+
+@GET_AND_POST
+def review_record(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the review form")
+    if not services.may_manage_plan(request.user, caf):
+        raise PermissionDenied("Only the lead professional records a review.")
+    if caf.status != Caf.Status.ACTIVE:
+        messages.info(request, "Reviews are recorded for an active CAF; this one is not active.")
+        return redirect("caf:reviews", caf.pk)
+    today = timezone.localdate()
+    caf_children = list(caf.caf_children.select_related("child", "level", "suggested_level").order_by("pk"))
+    form = ReviewForm(
+        _posted(request),
+        actions=list(
+            caf.actions.filter(status__in=services.OPEN_ACTION_STATUSES)
+            .select_related("agency", "owner")
+            .order_by("due_on", "pk")
+        ),
+        members=list(
+            User.objects.filter(taf_memberships__caf=caf, taf_memberships__left_at__isnull=True)
+            .select_related("agency")
+            .order_by("full_name", "pk")
+        ),
+        agencies=list(Agency.objects.for_council(caf.council_id).order_by("name", "pk")),
+        caf_children=caf_children,
+        levels=list(caf.threshold_model.levels.order_by("order", "pk")),
+        initial={
+            "held_on": today,
+            "next_review_on": today + timedelta(weeks=caf.council.default_review_interval_weeks),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            review = services.review_record(
+                user=request.user,
+                caf=caf,
+                held_on=data["held_on"],
+                attendees=data["attendee_users"],
+                family_attendees=data["family_attendees"],
+                summary=data["summary"],
+                progress=data["progress"],
+                new_actions=data["new_actions"],
+                levels=data["levels"],
+                decision=data["decision"],
+                next_review_on=data["next_review_on"],
+                close_reason=data["close_reason"],
+                outcome=data["outcome"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            if review.decision == Review.Decision.STEP_UP:
+                messages.warning(
+                    request,
+                    "The review is recorded and the CAF stays active. Make a referral to children's social care "
+                    "now: the CAF will go with it as evidence.",
+                )
+            elif review.decision == Review.Decision.CONTINUE:
+                messages.success(
+                    request, f"The review is recorded. The next review is on {review.next_review_on:%-d %B %Y}."
+                )
+            else:
+                messages.success(request, "The review is recorded and the CAF is closed.")
+            return redirect("caf:reviews", caf.pk)
+    return _page(request, "caf/review_record.html", caf, form=form)
+
+
+@GET_AND_POST
+def review_date(request: HttpRequest, caf_id: int) -> HttpResponse:
+    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the next review date")
+    if not services.may_manage_plan(request.user, caf):
+        raise PermissionDenied("Only the lead professional changes the review date.")
+    form = ReviewDateForm(_posted(request), initial={"review_on": caf.next_review_on})
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.review_date_set(
+                user=request.user, caf=caf, review_on=form.cleaned_data["review_on"], reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, f"The next review is now on {change.review_on:%-d %B %Y}.")
+            return redirect("caf:reviews", caf.pk)
+    return _page(request, "caf/review_date.html", caf, form=form)
+
+
+urlpatterns = [
+    path("cafs/<int:caf_id>/reviews/", reviews, name="reviews"),
+    path("cafs/<int:caf_id>/reviews/new/", review_record, name="review_record"),
+    path("cafs/<int:caf_id>/reviews/date/", review_date, name="review_date"),
+]
