@@ -20,6 +20,7 @@ from caf.selectors import (
     cafs_with_lead_to_log,
     cafs_without_lead,
     drafts_of,
+    overdue_actions_in_plans_led_by,
     review_state,
     reviews_overdue_in_council,
     tafs_of,
@@ -90,6 +91,18 @@ def _practitioner_section(user: User) -> HomeSection:
                 "Reviews overdue",
                 "None of your reviews is overdue.",
                 [_review_item(caf, record=True) for caf in _reviews_of(led, "overdue")],
+            ),
+            WorkQueue(
+                "Overdue actions in plans you lead",
+                "No action in the plans you lead is overdue.",
+                [
+                    (
+                        f"{action.action} ({action.owner or 'nobody named'}) for "
+                        f"{caf_children_names(action.caf)}, due {action.due_on:%-d %B %Y}",
+                        reverse("caf:plan_action", args=[action.caf_id, action.pk]),
+                    )
+                    for action in overdue_actions_in_plans_led_by(user, today=timezone.localdate())
+                ],
             ),
             WorkQueue(
                 "Actions due",

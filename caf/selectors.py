@@ -175,6 +175,23 @@ def tafs_of(user: User) -> QuerySet[Caf]:
     return _with_children(perms.cafs_visible_to(user).filter(Exists(member), status=Caf.Status.ACTIVE))
 
 
+def overdue_actions_in_plans_led_by(user: User, *, today: date) -> QuerySet[PlanAction]:
+    """Actions past their date in the plans the user leads, whoever owns them (issue 5: "overdue
+    actions are listed for the LP")."""
+    led = LeadProfessionalAssignment.objects.filter(caf=OuterRef("caf"), user=user, ended_at__isnull=True)
+    return (
+        PlanAction.objects.filter(
+            Exists(led),
+            caf__status=Caf.Status.ACTIVE,
+            due_on__lt=today,
+            status__in=[PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS],
+        )
+        .select_related("caf", "owner")
+        .prefetch_related("caf__children")
+        .order_by("due_on", "pk")
+    )
+
+
 def actions_due_for(user: User, *, by: date) -> QuerySet[PlanAction]:
     return (
         PlanAction.objects.filter(

@@ -193,7 +193,7 @@ def test_the_home_page_runs_a_fixed_number_of_queries_whatever_the_queues_length
     practitioner, administrator = signed_in(school_practitioner), signed_in(caf_admin)
     # Sign-in, user, agency, roles and the unread count, then a query for each queue and one for its
     # CAFs' children.
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         response = practitioner.get("/")
     assert len(queue(response, "Your draft CAFs")) == size
     assert len(queue(response, "Teams around the family you are on")) == size
@@ -201,3 +201,28 @@ def test_the_home_page_runs_a_fixed_number_of_queries_whatever_the_queues_length
         response = administrator.get("/")
     assert len(queue(response, "New CAFs to register")) == size
     assert len(queue(response, "CAFs without a lead professional")) == size - size // 2
+
+
+def test_the_lead_professional_sees_overdue_actions_of_the_plan_whoever_owns_them(
+    active, school_practitioner, health_visitor, caf_admin, signed_in
+):
+    import time_machine
+
+    services.taf_member_add(user=caf_admin, caf=active, member=health_visitor)
+    services.lead_professional_assign(user=caf_admin, caf=active, lead=school_practitioner)
+    services.plan_action_add(
+        user=school_practitioner,
+        caf=active,
+        need="Sleep",
+        action="Bedtime routine",
+        agency=health_visitor.agency,
+        owner=health_visitor,
+        due_on=date(2026, 12, 1),
+    )
+    with time_machine.travel("2026-12-03 10:00", tick=False):
+        lead_page = signed_in(school_practitioner).get("/")
+        member_page = signed_in(health_visitor).get("/")
+        items = queue(lead_page, "Overdue actions in plans you lead")
+        assert len(items) == 1
+        assert "Bedtime routine (Hannah Okoro)" in items[0][0]
+        assert queue(member_page, "Overdue actions in plans you lead") == []
