@@ -183,6 +183,9 @@ def test(pytest_args: list[str]) -> int:
             "SECURE_COOKIES": "false",
             "STATIC_MANIFEST": "false",
             "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+            # Worker threads in the real-worker tests then close their connections after each task,
+            # so the test database can be dropped at the end of the run.
+            "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "0"),
             **broker_environment("test"),
         }
         return subprocess.run([sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env).returncode
