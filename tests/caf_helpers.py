@@ -20,19 +20,30 @@ def consent(caf, user, *agencies, **extra):
     )
 
 
-def complete(caf, user, level_code="2"):
+def complete(caf, user, level_code="2", views_of_child="I want to play for the school team"):
+    """The assessment, and for each child the truanting indicator and a level (2, or another with a reason)."""
     sub_domain_id = caf.threshold_model.indicators.first().sub_domain_id
-    services.assessment_save(user=user, caf=caf, entries={sub_domain_id: ("Loves football", "Often late")})
-    caf_child = caf.caf_children.get()
-    services.child_indicators_set(
-        user=user,
-        caf_child=caf_child,
-        indicators=caf.threshold_model.indicators.filter(text="Occasional truanting or non-attendance"),
+    services.assessment_save(
+        user=user, caf=caf, entries={sub_domain_id: ("Loves football", "Often late")}, views_of_child=views_of_child
     )
-    caf_child.refresh_from_db()
-    services.child_level_set(
-        user=user,
-        caf_child=caf_child,
-        level=caf.threshold_model.levels.get(code=level_code),
-        reason="" if level_code == "2" else "The family's situation is worse than it looks",
-    )
+    for caf_child in caf.caf_children.all():
+        services.child_indicators_set(
+            user=user,
+            caf_child=caf_child,
+            indicators=caf.threshold_model.indicators.filter(text="Occasional truanting or non-attendance"),
+        )
+        caf_child.refresh_from_db()
+        services.child_level_set(
+            user=user,
+            caf_child=caf_child,
+            level=caf.threshold_model.levels.get(code=level_code),
+            reason="" if level_code == "2" else "The family's situation is worse than it looks",
+        )
+
+
+def active_caf(user, child, *agencies):
+    """A CAF for the child, consented (covering the agencies), assessed and submitted by the user."""
+    caf = services.caf_start(user=user, children=[child])
+    consent(caf, user, *agencies)
+    complete(caf, user)
+    return services.caf_submit(user=user, caf=caf)

@@ -20,46 +20,6 @@ def child(school_practitioner):
     )
 
 
-def consent(caf, user, *agencies, **extra):
-    return services.consent_record(
-        user=user,
-        caf=caf,
-        agencies=agencies,
-        given_by="Kelly Smith",
-        relationship="mother",
-        given_on=date(2026, 11, 2),
-        method="signed_form",
-        explained_storage=True,
-        explained_sharing=True,
-        **extra,
-    )
-
-
-def complete(caf, user, level_code="2"):
-    sub_domain_id = caf.threshold_model.indicators.first().sub_domain_id
-    services.assessment_save(
-        user=user,
-        caf=caf,
-        entries={sub_domain_id: ("Loves football", "Often late")},
-        views_of_child="I want to play for the school team",
-    )
-    caf_child = caf.caf_children.get()
-    services.child_indicators_set(
-        user=user,
-        caf_child=caf_child,
-        indicators=caf.threshold_model.indicators.filter(text="Occasional truanting or non-attendance"),
-    )
-    caf_child.refresh_from_db()
-    services.child_level_set(user=user, caf_child=caf_child, level=caf.threshold_model.levels.get(code=level_code))
-
-
-@pytest.fixture
-def active(draft, school_practitioner, health_visiting):
-    consent(draft, school_practitioner, health_visiting)
-    complete(draft, school_practitioner)
-    return services.caf_submit(user=school_practitioner, caf=draft)
-
-
 @pytest.fixture
 def led(active, caf_admin, school_practitioner):
     """The active CAF with the initiator logged as lead professional."""

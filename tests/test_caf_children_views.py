@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Role
 from caf import services
 from caf.models import AccessLog, Adult, Caf, Child
+from tests.caf_helpers import active_caf, complete
 from tests.factories import AgencyFactory, UserFactory
 
 
@@ -34,38 +35,6 @@ def health_visitor(council):
 def unrelated_practitioner(council):
     agency = AgencyFactory(council=council, name="Neighbourhood Policing")
     return UserFactory(full_name="Pat Officer", agency=agency, roles=[Role.PRACTITIONER])
-
-
-def consent(caf, user, *agencies):
-    return services.consent_record(
-        user=user,
-        caf=caf,
-        agencies=agencies,
-        given_by="Kelly Smith",
-        relationship="mother",
-        given_on=date(2026, 11, 2),
-        method="signed_form",
-    )
-
-
-def complete(caf, user):
-    sub_domain_id = caf.threshold_model.indicators.first().sub_domain_id
-    services.assessment_save(user=user, caf=caf, entries={sub_domain_id: ("Loves football", "Often late")})
-    for caf_child in caf.caf_children.all():
-        services.child_indicators_set(
-            user=user,
-            caf_child=caf_child,
-            indicators=caf.threshold_model.indicators.filter(text="Occasional truanting or non-attendance"),
-        )
-        caf_child.refresh_from_db()
-        services.child_level_set(user=user, caf_child=caf_child, level=caf.threshold_model.levels.get(code="2"))
-
-
-def active_caf(child, user, *agencies):
-    caf = services.caf_start(user=user, children=[child])
-    consent(caf, user, *agencies)
-    complete(caf, user)
-    return services.caf_submit(user=user, caf=caf)
 
 
 def new_child_answers(**changes):
@@ -344,7 +313,7 @@ def test_another_councils_user_gets_404(signed_in, other_council_user, child):
 def test_the_caf_administrator_sees_the_child_with_cafs_levels_and_chronology(
     signed_in, caf_admin, school_practitioner, child, council_model
 ):
-    caf = active_caf(child, school_practitioner)
+    caf = active_caf(school_practitioner, child)
     response = signed_in(caf_admin).get(reverse("caf:child_detail", args=[child.pk]))
     assert response.status_code == 200
     assert [caf_child.caf for caf_child in response.context["caf_children"]] == [caf]
@@ -360,7 +329,7 @@ def test_the_caf_administrator_sees_the_child_with_cafs_levels_and_chronology(
 def test_a_taf_member_sees_the_child_and_leaving_the_taf_removes_it(
     signed_in, caf_admin, school_practitioner, health_visitor, child, council_model
 ):
-    caf = active_caf(child, school_practitioner, health_visitor.agency)
+    caf = active_caf(school_practitioner, child, health_visitor.agency)
     membership = services.taf_member_add(user=caf_admin, caf=caf, member=health_visitor)
     client = signed_in(health_visitor)
     assert client.get(reverse("caf:child_detail", args=[child.pk])).status_code == 200

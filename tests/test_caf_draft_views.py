@@ -10,6 +10,7 @@ import pytest
 from caf import services
 from caf.models import AccessLog, AssessmentEntry, Caf, CafChild, Consent, LevelChange, TeamAroundFamilyMember
 from referrals.models import Referral
+from tests.caf_helpers import complete, consent
 
 TRUANTING = "Occasional truanting or non-attendance"
 
@@ -54,38 +55,6 @@ def consent_data(*agencies, **changes) -> dict:
     }
     data.update(changes)
     return data
-
-
-def give_consent(caf, user, *agencies):
-    return services.consent_record(
-        user=user,
-        caf=caf,
-        agencies=agencies,
-        given_by="Kelly Smith",
-        relationship="mother",
-        given_on=date(2025, 11, 2),
-        method="signed_form",
-        explained_storage=True,
-        explained_sharing=True,
-    )
-
-
-def complete(caf, user):
-    sub_domain_id = caf.threshold_model.indicators.first().sub_domain_id
-    services.assessment_save(user=user, caf=caf, entries={sub_domain_id: ("Loves football", "Often late")})
-    for caf_child in caf.caf_children.all():
-        services.child_indicators_set(
-            user=user, caf_child=caf_child, indicators=caf.threshold_model.indicators.filter(text=TRUANTING)
-        )
-        caf_child.refresh_from_db()
-        services.child_level_set(user=user, caf_child=caf_child, level=caf_child.suggested_level)
-
-
-@pytest.fixture
-def active(draft, school_practitioner, health_visiting):
-    give_consent(draft, school_practitioner, health_visiting)
-    complete(draft, school_practitioner)
-    return services.caf_submit(user=school_practitioner, caf=draft)
 
 
 # The whole journey --------------------------------------------------------------------------------
@@ -272,13 +241,13 @@ def test_withdrawing_consent_through_its_page_closes_an_active_caf(active, schoo
     assert page.status_code == 200 and "Record that consent was withdrawn" in text_of(page)
 
     response = client.post(
-        url, {"withdrawn_on_0": "20", "withdrawn_on_1": "11", "withdrawn_on_2": "2025", "reason": "Mother declines"}
+        url, {"withdrawn_on_0": "20", "withdrawn_on_1": "11", "withdrawn_on_2": "2026", "reason": "Mother declines"}
     )
     assert response.status_code == 302
     active.refresh_from_db()
     consent.refresh_from_db()
     assert (active.status, active.closure_reason) == ("closed", "consent_withdrawn")
-    assert (consent.withdrawn_on, consent.withdrawal_reason) == (date(2025, 11, 20), "Mother declines")
+    assert (consent.withdrawn_on, consent.withdrawal_reason) == (date(2026, 11, 20), "Mother declines")
     assert "Closed on" in text_of(client.get(f"/cafs/{active.pk}/"))
 
 
@@ -352,7 +321,7 @@ def page_url(template: str, caf: Caf) -> str:
 def test_outsiders_get_404_on_every_page_and_the_refusal_is_logged(
     request, draft, school_practitioner, signed_in, template, who
 ):
-    give_consent(draft, school_practitioner)
+    consent(draft, school_practitioner)
     user = request.getfixturevalue(who)
     url = page_url(template, draft)
     client = signed_in(user)
@@ -402,7 +371,7 @@ def test_the_caf_administrator_sees_the_caf(active, caf_admin, signed_in):
 def family_caf(user, size: int) -> Caf:
     children = [record_child(user, f"Child{n}", date(2012 + n, 1, 1)) for n in range(size)]
     caf = services.caf_start(user=user, children=children)
-    give_consent(caf, user)
+    consent(caf, user)
     complete(caf, user)
     return caf
 

@@ -6,6 +6,7 @@ role (anyone else gets 403). Every write goes through thresholds.services, which
 to a published or retired version; the views show its refusal, never a 500.
 """
 
+from collections.abc import Callable
 from typing import Any, Optional
 
 from django import forms
@@ -223,24 +224,47 @@ def _indicator_form(
     return _form_page(request, template, threshold_model, form, indicator=indicator)
 
 
-@GET_AND_POST
-def indicator_remove_confirm(request: HttpRequest, model_id: int, indicator_id: int) -> HttpResponse:
-    threshold_model = _get_model_for_admin(request, model_id)
-    indicator = get_object_or_404(threshold_model.indicators.select_related("level", "sub_domain"), pk=indicator_id)
-    form = ConfirmForm(_posted(request), button="Remove indicator", warning=True)
+def _remove_confirm(
+    request: HttpRequest,
+    threshold_model: ThresholdModel,
+    *,
+    what: str,
+    template: str,
+    remove: Callable[[], object],
+    done: str,
+    anchor: str,
+    **context: Any,
+) -> HttpResponse:
+    """The confirmation page for removing a part of a draft: GET asks, POST removes through the
+    service (whose refusals show on the page); a published or retired version refuses both."""
+    form = ConfirmForm(_posted(request), button=f"Remove {what}", warning=True)
     if request.method == "GET" and not threshold_model.is_editable:
         return _refused(request, threshold_model)
     if request.method == "POST" and form.is_valid():
         try:
-            indicator_remove(user=request.user, indicator=indicator)
+            remove()
         except ValidationError as error:
             add_refusal(form, error)
-            return _form_page(
-                request, "thresholds/manage_indicator_remove.html", threshold_model, form, True, indicator=indicator
-            )
-        messages.success(request, f'Indicator "{indicator.text}" removed.')
-        return redirect(_model_url(threshold_model) + f"#level-{indicator.level_id}")
-    return _form_page(request, "thresholds/manage_indicator_remove.html", threshold_model, form, indicator=indicator)
+            return _form_page(request, template, threshold_model, form, True, **context)
+        messages.success(request, done)
+        return redirect(_model_url(threshold_model) + anchor)
+    return _form_page(request, template, threshold_model, form, **context)
+
+
+@GET_AND_POST
+def indicator_remove_confirm(request: HttpRequest, model_id: int, indicator_id: int) -> HttpResponse:
+    threshold_model = _get_model_for_admin(request, model_id)
+    indicator = get_object_or_404(threshold_model.indicators.select_related("level", "sub_domain"), pk=indicator_id)
+    return _remove_confirm(
+        request,
+        threshold_model,
+        what="indicator",
+        template="thresholds/manage_indicator_remove.html",
+        remove=lambda: indicator_remove(user=request.user, indicator=indicator),
+        done=f'Indicator "{indicator.text}" removed.',
+        anchor=f"#level-{indicator.level_id}",
+        indicator=indicator,
+    )
 
 
 # Rules --------------------------------------------------------------------------------------------
@@ -280,19 +304,16 @@ def rule_add(request: HttpRequest, model_id: int) -> HttpResponse:
 def rule_remove_confirm(request: HttpRequest, model_id: int, rule_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     rule = get_object_or_404(threshold_model.rules.select_related("at_level", "suggests_level"), pk=rule_id)
-    form = ConfirmForm(_posted(request), button="Remove rule", warning=True)
-    template = "thresholds/manage_rule_remove.html"
-    if request.method == "GET" and not threshold_model.is_editable:
-        return _refused(request, threshold_model)
-    if request.method == "POST" and form.is_valid():
-        try:
-            rule_remove(user=request.user, rule=rule)
-        except ValidationError as error:
-            add_refusal(form, error)
-            return _form_page(request, template, threshold_model, form, True, rule=rule)
-        messages.success(request, f"Rule removed: {rule}.")
-        return redirect(_model_url(threshold_model) + "#rules")
-    return _form_page(request, template, threshold_model, form, rule=rule)
+    return _remove_confirm(
+        request,
+        threshold_model,
+        what="rule",
+        template="thresholds/manage_rule_remove.html",
+        remove=lambda: rule_remove(user=request.user, rule=rule),
+        done=f"Rule removed: {rule}.",
+        anchor="#rules",
+        rule=rule,
+    )
 
 
 # Policy cases -------------------------------------------------------------------------------------
@@ -336,19 +357,16 @@ def _policy_case_form(
 def policy_case_remove_confirm(request: HttpRequest, model_id: int, case_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     case = get_object_or_404(threshold_model.policy_cases, pk=case_id)
-    form = ConfirmForm(_posted(request), button="Remove policy case", warning=True)
-    template = "thresholds/manage_policy_case_remove.html"
-    if request.method == "GET" and not threshold_model.is_editable:
-        return _refused(request, threshold_model)
-    if request.method == "POST" and form.is_valid():
-        try:
-            policy_case_remove(user=request.user, case=case)
-        except ValidationError as error:
-            add_refusal(form, error)
-            return _form_page(request, template, threshold_model, form, True, case=case)
-        messages.success(request, f'Policy case "{case.name}" removed.')
-        return redirect(_model_url(threshold_model) + "#policy-cases")
-    return _form_page(request, template, threshold_model, form, case=case)
+    return _remove_confirm(
+        request,
+        threshold_model,
+        what="policy case",
+        template="thresholds/manage_policy_case_remove.html",
+        remove=lambda: policy_case_remove(user=request.user, case=case),
+        done=f'Policy case "{case.name}" removed.',
+        anchor="#policy-cases",
+        case=case,
+    )
 
 
 # Comparing and publishing -------------------------------------------------------------------------
