@@ -61,9 +61,11 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
                     "time_zone",
                     "default_review_interval_weeks",
                     "referral_decision_deadline_working_hours",
+                    "step_down_pick_up_working_days",
                 ]
             },
         ),
+        ("Step-up to social care", {"fields": ["social_worker_leads_caf"]}),
         (
             "Reminders and escalation",
             {

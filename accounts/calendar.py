@@ -107,3 +107,21 @@ class WorkingCalendar:
             # Exactly the rest of the day ends at the start of the next working day.
             remaining -= left_today
             day, clock = self.next_working_day(day), self.starts
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """Working hours from `start` to `end` (aware datetimes); negative when `end` is earlier.
+        The queues show a deadline's time left, or how late it is, in these hours."""
+        if end < start:
+            return -self.working_hours_between(end, start)
+        start, end = start.astimezone(self.zone), end.astimezone(self.zone)
+        total = timedelta()
+        day = start.date()
+        while day <= end.date():
+            if self.is_working_day(day):
+                opens = datetime.combine(day, self.starts, tzinfo=self.zone)
+                closes = datetime.combine(day, self.ends, tzinfo=self.zone)
+                low, high = max(opens, start), min(closes, end)
+                if high > low:
+                    total += high - low
+            day += timedelta(days=1)
+        return total.total_seconds() / 3600

@@ -161,8 +161,10 @@ def demo_load() -> list[DemoUser]:
         user.groups.add(Group.objects.get(name=demo_user.role))
     _demo_threshold_models()
     from caf.demo import caf_demo_load  # caf depends on accounts, not the other way round
+    from referrals.demo import referrals_demo_load
 
     caf_demo_load()
+    referrals_demo_load()
     _demo_escalation()
     return DEMO_USERS
 

@@ -93,6 +93,18 @@ class LocalAuthority(models.Model):
     overdue_escalation_working_days = models.PositiveSmallIntegerField(
         "working days after a missed review before it escalates", default=5, validators=[MinValueValidator(1)]
     )
+    step_down_pick_up_working_days = models.PositiveSmallIntegerField(
+        "working days early help has to pick up a step-down", default=5, validators=[MinValueValidator(1)]
+    )
+    social_worker_leads_caf = models.BooleanField(
+        "the allocated social worker becomes the CAF's lead professional",
+        default=True,
+        help_text=(
+            "When social care takes a referral on (Child in Need or child protection), the CAF continues as one "
+            "record, social-work led. Clear this if the council's social care cases live in another system: the "
+            "CAF then closes as stepped up to children's social care."
+        ),
+    )
     no_lead_flag_working_days = models.PositiveSmallIntegerField(
         "working days an active CAF may wait for a lead professional", default=10, validators=[MinValueValidator(1)]
     )
@@ -304,6 +316,14 @@ class Notification(models.Model):
         REVIEW_ESCALATED = "review_escalated", "Overdue review escalated"
         ACTION_DUE = "action_due", "Action due"
         NO_LEAD_PROFESSIONAL = "no_lead_professional", "CAF without a lead professional"
+        REFERRAL_IMMEDIATE = "referral_immediate", "Referral: immediate risk"
+        REFERRAL_DECIDED = "referral_decided", "Referral decided"
+        REFERRAL_OVERDUE = "referral_overdue", "Referral decision overdue"
+        REFERRAL_STILL_OVERDUE = "referral_still_overdue", "Referral decision still overdue"
+        SOCIAL_WORKER_ALLOCATED = "social_worker_allocated", "Allocated as social worker"
+        STEP_DOWN_SENT = "step_down_sent", "Step-down to pick up"
+        STEP_DOWN_OVERDUE = "step_down_overdue", "Step-down not picked up in time"
+        STEP_DOWN_PICKED_UP = "step_down_picked_up", "Step-down picked up"
 
     recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

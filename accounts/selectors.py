@@ -25,6 +25,8 @@ from caf.selectors import (
     reviews_overdue_in_council,
     tafs_of,
 )
+from referrals import selectors as referral_selectors
+from referrals.models import Referral, StepDown
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,48 @@ def _reviews_of(led: list[Caf], state: str) -> list[Caf]:
     """The CAFs a user leads (already fetched) whose review is in `state` (caf.selectors.review_state:
     the rule of reviews_upcoming_for and reviews_overdue_for), soonest first, without another query."""
     return sorted((caf for caf in led if review_state(caf) == state), key=lambda caf: (caf.next_review_on, caf.pk))
+
+
+def _children(record: Referral | StepDown) -> str:
+    # Expects the children prefetched (the referrals.selectors lists do).
+    return ", ".join(f"{child.first_name} {child.last_name}" for child in record.children.all())
+
+
+def _front_door_item(referral: Referral) -> tuple[str, str, object]:
+    """A referral in the front-door queue: who it is about and from, what to notice (immediate risk,
+    a re-referral, who holds it), and its clock (colour and words)."""
+    notes = []
+    if referral.is_immediate:
+        notes.append("immediate risk")
+    if referral.earlier_id:
+        notes.append(
+            f"re-referral: referred on {timezone.localtime(referral.earlier_sent_at):%-d %B %Y}, "
+            f"{referral_selectors.earlier_outcome(referral.earlier_decision)}"
+        )
+    notes.append(f"claimed by {referral.claimed_by}" if referral.claimed_by else "not claimed")
+    label = f"{_children(referral)}, from {referral.created_by} ({referral.referring_agency}): {'; '.join(notes)}"
+    return label, reverse("referrals:referral_detail", args=[referral.pk]), referral_selectors.decision_clock(referral)
+
+
+def _step_down_item(step_down: StepDown, *, url: str = "") -> tuple[str, str, object]:
+    label = f"{_children(step_down)}: {step_down.point_phrase} (sent by {step_down.sent_by})"
+    if step_down.status == StepDown.Status.PICKED_UP:
+        label += f"; picked up by {step_down.picked_up_by}, waiting for a lead professional"
+    return (
+        label,
+        url or reverse("referrals:step_down_detail", args=[step_down.pk]),
+        referral_selectors.pick_up_clock(step_down),
+    )
+
+
+def _own_referral_item(referral: Referral) -> tuple[str, str]:
+    if referral.status == Referral.Status.DRAFT:
+        state = "draft, not sent"
+    else:
+        sent = f"sent {timezone.localtime(referral.sent_at):%-d %B %Y}"
+        decided = f"decided: {referral.get_decision_display()}" if referral.decision else "awaiting a decision"
+        state = f"{sent}, {decided}"
+    return f"{_children(referral)}: {state}", reverse("referrals:referral_detail", args=[referral.pk])
 
 
 def _practitioner_section(user: User) -> HomeSection:
@@ -105,6 +149,11 @@ def _practitioner_section(user: User) -> HomeSection:
                 ],
             ),
             WorkQueue(
+                "Your referrals to children's social care",
+                "You have no draft referrals and none sent in the last 90 days.",
+                [_own_referral_item(referral) for referral in referral_selectors.referrals_made_by(user)],
+            ),
+            WorkQueue(
                 "Actions due",
                 "You have no actions due in the next 14 days.",
                 [
@@ -150,6 +199,23 @@ def _caf_administrator_section(user: User) -> HomeSection:
                 "No reviews are overdue.",
                 [_review_item(caf, record=False) for caf in reviews_overdue_in_council(user)],
             ),
+            WorkQueue(
+                "Step-downs from social care to pick up",
+                "No family is waiting to be picked up from children's social care.",
+                [_step_down_item(step_down) for step_down in referral_selectors.step_downs_to_pick_up(user)],
+            ),
+            WorkQueue(
+                "Step-downs waiting for a lead professional",
+                "Every step-down picked up has a lead professional.",
+                [
+                    _step_down_item(step_down, url=reverse("caf:lead_professional", args=[step_down.picked_up_caf_id]))
+                    for step_down in referral_selectors.step_downs_waiting_for_lead(user)
+                ],
+            ),
+        ],
+        links=[
+            ("The step-down pick-up queue", "referrals:pick_up_queue"),
+            ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
 
@@ -159,8 +225,32 @@ def _social_care_manager_section(user: User) -> HomeSection:
         role=Role.SOCIAL_CARE_MANAGER,
         heading="Children's social care decisions",
         queues=[
-            WorkQueue("Step-up referrals awaiting a decision", "There are no referrals awaiting a decision."),
-            WorkQueue("Step-downs waiting to be picked up", "Every step-down has been picked up."),
+            WorkQueue(
+                "Step-up referrals awaiting a decision",
+                "There are no referrals awaiting a decision.",
+                [_front_door_item(referral) for referral in referral_selectors.front_door_queue(user)],
+            ),
+            WorkQueue(
+                "Step-downs waiting to be picked up by early help",
+                "Every step-down has been picked up.",
+                [_step_down_item(step_down) for step_down in referral_selectors.step_downs_open_from_social_care(user)],
+            ),
+            WorkQueue(
+                "Decided in the last 7 days",
+                "No referral has been decided in the last 7 days.",
+                [
+                    (
+                        f"{_children(referral)}: {referral.get_decision_display()} ({referral.decided_by}, "
+                        f"{timezone.localtime(referral.decided_at):%-d %B %H:%M})",
+                        reverse("referrals:referral_detail", args=[referral.pk]),
+                    )
+                    for referral in referral_selectors.referrals_decided_recently(user)
+                ],
+            ),
+        ],
+        links=[
+            ("The front-door queue, with filters", "referrals:front_door"),
+            ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
 
@@ -175,6 +265,17 @@ def _social_worker_section(user: User) -> HomeSection:
                 "Families you are lead professional for",
                 "You are not lead professional for any family.",
                 [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in led],
+            ),
+            WorkQueue(
+                "Families the front door allocated to you",
+                "The front door has not allocated a family to you.",
+                [
+                    (
+                        f"{_children(referral)}: {referral.get_decision_display()}",
+                        reverse("referrals:referral_detail", args=[referral.pk]),
+                    )
+                    for referral in referral_selectors.referrals_allocated_to(user)
+                ],
             ),
             WorkQueue(
                 "Reviews due",

@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import LocalAuthority, Role, User
+from accounts.models import AgencyType, LocalAuthority, Role, User
 from caf import permissions as perms
 from caf.models import (
     AccessLog,
@@ -29,7 +29,7 @@ from caf.models import (
     TeamAroundFamilyMember,
 )
 from caf.services import access_log_write
-from referrals.models import Referral
+from referrals.models import Referral, StepDown
 
 
 class Dmetaphone(Func):
@@ -63,7 +63,14 @@ def child_may_see(user: User, child: Child) -> bool:
     if user.has_role(Role.CAF_ADMINISTRATOR) or child.created_by_id == user.pk:
         return True
     records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
-    return perms.cafs_visible_to(user).filter(children__in=records).exists()
+    if perms.cafs_visible_to(user).filter(children__in=records).exists():
+        return True
+    # Children's social care sees a child referred to it (the agency is the unit of sharing), to
+    # read their chronology and earlier referrals while deciding.
+    return (
+        user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
+        and Referral.objects.filter(children__in=records).exclude(status=Referral.Status.DRAFT).exists()
+    )
 
 
 def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the child's record") -> Child:
@@ -308,14 +315,31 @@ def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
             )
     for lead in LeadProfessionalAssignment.objects.filter(caf__in=caf_ids).select_related("user"):
         events.append(ChronologyEvent(lead.started_at, f"{lead.user} became lead professional", by_id[lead.caf_id]))
-    for referral in Referral.objects.filter(caf__in=caf_ids):
-        events.append(
-            ChronologyEvent(
-                referral.created_at,
-                f"Referral to children's social care started ({referral.get_basis_display().lower()})",
-                by_id[referral.caf_id],
+    for referral in Referral.objects.filter(caf__in=caf_ids).select_related("referring_agency"):
+        caf = by_id[referral.caf_id]
+        started = "Referral to children's social care started"
+        if referral.basis:
+            started += f" ({referral.get_basis_display().lower()})"
+        events.append(ChronologyEvent(referral.created_at, started, caf))
+        if referral.sent_at:
+            events.append(
+                ChronologyEvent(
+                    referral.sent_at, f"Referral sent to children's social care by {referral.referring_agency}", caf
+                )
             )
-        )
+        if referral.decided_at:
+            events.append(
+                ChronologyEvent(
+                    referral.decided_at, f"Children's social care decided: {referral.get_decision_display()}", caf
+                )
+            )
+    for step_down in StepDown.objects.filter(Q(caf__in=caf_ids) | Q(picked_up_caf__in=caf_ids)):
+        caf = by_id.get(step_down.picked_up_caf_id) or by_id[step_down.caf_id]
+        events.append(ChronologyEvent(step_down.sent_at, f"Stepped down to early help, {step_down.point_phrase}", caf))
+        if step_down.picked_up_at:
+            events.append(ChronologyEvent(step_down.picked_up_at, "Step-down picked up by early help", caf))
+        if step_down.declined_at:
+            events.append(ChronologyEvent(step_down.declined_at, "The family declined early help", caf))
     events.sort(key=lambda event: event.at)
     return events
 

@@ -32,12 +32,13 @@ from caf.models import (
     ReviewDateChange,
     TeamAroundFamilyMember,
 )
-from referrals.models import Referral
+from referrals.models import Referral, TimelineEntry
 from thresholds.classifier import Answers, Result, classify
 from thresholds.models import Indicator, Level, ThresholdModel
 from thresholds.selectors import model_snapshot
 
 CAF_MOVES = {
+    # ... or pick up a step-down from social care, which carries the consent and the assessment.
     (Caf.Status.DRAFT, Caf.Status.ACTIVE): "submit the assessment with the family's consent",
     (Caf.Status.ACTIVE, Caf.Status.CLOSED): "close the CAF",
 }
@@ -238,8 +239,12 @@ def _referral_draft(*, user: User, caf: Caf, reason: str) -> Referral:
         basis=Referral.Basis.SAFEGUARDING_OVERRIDE,
         override_reason=reason,
         created_by=user,
+        referring_agency_id=user.agency_id,
     )
     referral.children.set(caf.children.all())
+    TimelineEntry.objects.create(
+        referral=referral, by=user, what="Started from the draft CAF: a safeguarding override (no consent sought)"
+    )
     return referral
 
 
@@ -521,7 +526,156 @@ def lead_professional_assign(*, user: User, caf: Caf, lead: User) -> LeadProfess
     )
     perms.grant_user(lead, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
     _log_change(user, caf, f"Logged {lead} as lead professional")
+    _step_downs_complete(user=user, caf=caf, assignment=assignment)
     return assignment
+
+
+def _step_downs_complete(*, user: User, caf: Caf, assignment: LeadProfessionalAssignment) -> None:
+    # A step-down picked up into this CAF is closed once early help has a lead professional
+    # (referrals.services owns the rule; imported here because referrals.services imports this module).
+    from referrals.services import step_downs_complete_for
+
+    step_downs_complete_for(user=user, caf=caf, assignment=assignment)
+
+
+# Step-up and step-down (called by referrals.services) --------------------------------------------
+
+
+@transaction.atomic
+def lead_professional_from_social_care(*, user: User, caf: Caf, social_worker: User) -> LeadProfessionalAssignment:
+    """Settled question 7: when social care takes a referral on and allocates a social worker, the
+    social worker joins the Team Around the Family and becomes lead professional; the CAF continues
+    as one record, social-work led. The decision is the social care manager's, a statutory one, so
+    neither the CAF administrator nor the family's consent scope is asked (the referral is the basis)."""
+    caf = _locked(caf)
+    if not (user.has_role(Role.SOCIAL_CARE_MANAGER) and user.council_id == caf.council_id):
+        raise PermissionDenied("Only the council's social care managers allocate a social worker.")
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("Only an active CAF takes a lead professional.")
+    if not social_worker.has_role(Role.SOCIAL_WORKER) or social_worker.council_id != caf.council_id:
+        raise CafError("Choose a social worker of this council.")
+    if not caf.taf_members.filter(user=social_worker, left_at__isnull=True).exists():
+        TeamAroundFamilyMember.objects.create(
+            caf=caf, user=social_worker, agency=social_worker.agency, role="Allocated social worker", added_by=user
+        )
+        perms.grant_agency(social_worker.agency, caf)
+    now = timezone.now()
+    current = caf.lead_professionals.filter(ended_at__isnull=True).first()
+    if current and current.user_id == social_worker.pk:
+        current.social_work_led = True
+        current.save(update_fields=["social_work_led"])
+        return current
+    if current:
+        current.ended_at = now
+        current.save(update_fields=["ended_at"])
+        perms.revoke_user(current.user, caf, perms.CHANGE_PLAN, perms.CLOSE)
+    assignment = LeadProfessionalAssignment.objects.create(
+        caf=caf, user=social_worker, started_at=now, logged_by=user, social_work_led=True
+    )
+    perms.grant_user(social_worker, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
+    _log_change(user, caf, f"Allocated {social_worker} as social worker: lead professional, support is social-work led")
+    return assignment
+
+
+@transaction.atomic
+def caf_close_stepped_up(*, user: User, caf: Caf, summary: str) -> Caf:
+    """For a council whose social care cases live in another system (LocalAuthority.social_worker_leads_caf
+    cleared): the CAF closes as stepped up to children's social care when social care takes it on."""
+    caf = _locked(caf)
+    if not (user.has_role(Role.SOCIAL_CARE_MANAGER) and user.council_id == caf.council_id):
+        raise PermissionDenied("Only the council's social care managers decide a step-up.")
+    _close(user=user, caf=caf, reason=Caf.ClosureReason.STEPPED_UP, summary=summary)
+    _log_change(user, caf, "Closed the CAF: stepped up to children's social care")
+    return caf
+
+
+def consent_from_step_down(
+    *, user: User, caf: Caf, consent: dict[str, Any], consent_agencies: Iterable[Agency]
+) -> Consent:
+    """The family's consent to early help, given to social care at the step-down, recorded on the
+    CAF that picks them up: it covers the agencies the family named (and those an earlier consent
+    covered); whatever the family excluded before stays excluded."""
+    if not user.has_role(Role.CAF_ADMINISTRATOR) or user.council_id != caf.council_id:
+        raise PermissionDenied("Only the council's CAF administrators pick up a step-down.")
+    earlier = current_consent(caf)
+    agencies = {*consent_agencies, caf.initiating_agency}
+    excluded_agencies, excluded_people = set(), set()
+    if earlier is not None:
+        agencies |= set(earlier.agencies.all())
+        excluded_agencies = set(earlier.excluded_agencies.all())
+        excluded_people = set(earlier.excluded_people.all())
+    record = Consent(caf=caf, recorded_by=user, explained_storage=True, explained_sharing=True, **consent)
+    record.full_clean()
+    record.save()
+    record.agencies.set(agencies - excluded_agencies)
+    record.excluded_agencies.set(excluded_agencies)
+    record.excluded_people.set(excluded_people)
+    _log_change(user, caf, f"Recorded consent to early help given by {record.given_by} (from the step-down)")
+    return record
+
+
+@transaction.atomic
+def caf_start_from_step_down(
+    *,
+    user: User,
+    children: list[Child],
+    previous: Optional[Caf],
+    consent: dict[str, Any],
+    consent_agencies: Iterable[Agency],
+    levels: dict[int, Level],
+    level_reason: str,
+) -> Caf:
+    """An early help coordinator picks up a step-down into a new CAF (a new episode of `previous`
+    when the family had one), active at once: the transfer carries the family's consent and social
+    care's assessment, so nothing is keyed twice. The household, the assessment and the views come
+    across from the previous episode; each child gets the level the coordinator chose (kept in the
+    level history with the reason). The coordinator is the first member of the Team Around the Family."""
+    if not user.has_role(Role.CAF_ADMINISTRATOR):
+        raise PermissionDenied("Only the council's CAF administrators pick up a step-down.")
+    if previous is not None and Caf.objects.filter(previous_episode=previous).exists():
+        raise CafError("The family's last CAF has already been reopened: continue that one.")
+    adults = previous.adults.all() if previous is not None else ()
+    caf = caf_start(user=user, children=children, adults=adults)
+    caf = _locked(caf)
+    if previous is not None:
+        caf.previous_episode = previous
+        caf.views_of_child, caf.views_of_family = previous.views_of_child, previous.views_of_family
+        AssessmentEntry.objects.bulk_create(
+            AssessmentEntry(caf=caf, sub_domain_id=entry.sub_domain_id, strengths=entry.strengths, needs=entry.needs)
+            for entry in previous.assessment_entries.all()
+        )
+    consent_from_step_down(user=user, caf=caf, consent=consent, consent_agencies=consent_agencies)
+    for caf_child in caf.caf_children.select_related("child"):
+        level = levels.get(caf_child.child_id)
+        if level is None or level.threshold_model_id != caf.threshold_model_id:
+            raise CafError(f"Choose {caf_child.child}'s level of need now, from the council's threshold model.")
+        caf_child.level = level
+        caf_child.level_reason = level_reason
+        caf_child.save(update_fields=["level", "level_reason"])
+        LevelChange.objects.create(
+            caf_child=caf_child, child=caf_child.child, level=level, reason=level_reason, changed_by=user
+        )
+    now = timezone.now()
+    _move(caf, Caf.Status.ACTIVE)
+    caf.activated_at = caf.assessment_submitted_at = now
+    caf.next_review_on = timezone.localdate(now) + timedelta(weeks=caf.council.default_review_interval_weeks)
+    caf.save(
+        update_fields=[
+            "status",
+            "activated_at",
+            "assessment_submitted_at",
+            "next_review_on",
+            "previous_episode",
+            "views_of_child",
+            "views_of_family",
+        ]
+    )
+    TeamAroundFamilyMember.objects.create(
+        caf=caf, user=user, agency=user.agency, role="Early help coordinator", added_by=user
+    )
+    ReviewDateChange.objects.create(caf=caf, review_on=caf.next_review_on, reason="The TAF formed", changed_by=user)
+    _log_change(user, caf, "Picked up a step-down from children's social care: the CAF is active")
+    return caf
 
 
 # The plan -----------------------------------------------------------------------------------------

@@ -257,6 +257,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60,
         "options": {"expires": 5 * 60},
     },
+    # Referral decisions and step-down pick-ups past their deadlines (referrals.deadlines), likewise.
+    "deadlines-tick": {
+        "task": "referrals.tasks.deadlines_tick",
+        "schedule": 5 * 60,
+        "options": {"expires": 5 * 60},
+    },
     # Sends whatever the on-commit enqueue missed (broker down, worker lost); expires so that
     # runs do not pile up while no worker listens.
     "send-notifications": {

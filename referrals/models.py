@@ -1,24 +1,41 @@
-"""Step-up referrals to children's social care. The CAF issue creates the minimal record (a
-safeguarding override on a draft CAF turns it into a referral draft); the referrals issue adds
-sending, the decision queue and step-down."""
+"""Step-up referrals to children's social care and step-down transfers back to early help.
+
+Every step-up has a decision and every step-down a pick-up, each against a deadline in the
+council's working calendar (DESIGN.md, rule 4). The allowed moves of both are tables in
+referrals/services.py; every move writes a timeline entry in the same transaction.
+"""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import LocalAuthority
+from accounts.models import Agency, LocalAuthority
 from accounts.scoping import CouncilScopedQuerySet
+from caf.models import Consent
 
 
 class Referral(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
-        SENT = "sent", "Sent to children's social care"
+        SENT = "sent", "Awaiting a decision"
+        DECIDED = "decided", "Decided"
 
     class Basis(models.TextChoices):
         CONSENT = "consent", "With consent"
         SAFEGUARDING_OVERRIDE = "safeguarding_override", "Without consent: seeking it would increase the risk"
+
+    class Urgency(models.TextChoices):
+        STANDARD = "standard", "Decision within the council's deadline"
+        IMMEDIATE = "immediate", "Immediate risk of significant harm"
+
+    class Decision(models.TextChoices):
+        NO_FURTHER_ACTION = "no_further_action", "No further action, with advice to the referrer"
+        STEP_DOWN = "step_down", "Step down to early help"
+        CHILD_IN_NEED = "child_in_need", "Social care assessment as a Child in Need (section 17)"
+        CHILD_PROTECTION = "child_protection", "Strategy discussion and child protection enquiry (section 47)"
+
+    SOCIAL_CARE_DECISIONS = (Decision.CHILD_IN_NEED, Decision.CHILD_PROTECTION)
 
     council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="referrals")
     caf = models.ForeignKey(
@@ -30,13 +47,49 @@ class Referral(models.Model):
         help_text="The CAF attached as evidence, if any.",
     )
     children = models.ManyToManyField("caf.Child", related_name="referrals")
+    referring_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="referrals_made", help_text="The referrer's agency then."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    basis = models.CharField(max_length=30, choices=Basis.choices)
-    override_reason = models.TextField(blank=True, help_text="Why consent was not sought.")
+    urgency = models.CharField(max_length=10, choices=Urgency.choices, default=Urgency.STANDARD)
+
+    # What the referrer says.
     concern = models.TextField(blank=True)
+    tried = models.TextField("what has been tried", blank=True)
+    views_of_child = models.TextField("the child's views", blank=True)
+    views_of_family = models.TextField("the family's views", blank=True)
+    family_informed = models.BooleanField("the family knows about the referral", null=True, blank=True)
+    basis = models.CharField(max_length=30, choices=Basis.choices, blank=True)
+    consent_given_by = models.CharField(max_length=200, blank=True)
+    consent_relationship = models.CharField(max_length=100, blank=True)
+    consent_given_on = models.DateField(null=True, blank=True)
+    override_reason = models.TextField(blank=True, help_text="Why consent was not sought.")
+
+    # Immediate risk: the referrer phones the front door first, then records the call.
+    front_door_called_at = models.DateTimeField(null=True, blank=True)
+    front_door_spoke_to = models.CharField(max_length=200, blank=True)
+    front_door_advice = models.TextField(blank=True)
+
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+
+    # The front door's side.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    decision_reasons = models.TextField(blank=True)
+    advice = models.TextField("advice to the referrer", blank=True)
+    allocated_social_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="allocated_referrals"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     objects = CouncilScopedQuerySet.as_manager()
 
@@ -48,9 +101,164 @@ class Referral(models.Model):
                 name="referral_override_has_reason",
             ),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(sent_at__isnull=False), name="referral_sent_has_date"
+                condition=Q(status="draft")
+                | (Q(sent_at__isnull=False) & Q(decision_due_at__isnull=False) & ~Q(basis="") & ~Q(concern="")),
+                name="referral_sent_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | ~Q(basis="consent") | ~Q(consent_given_by=""),
+                name="referral_consent_says_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | ~Q(urgency="immediate") | Q(front_door_called_at__isnull=False),
+                name="referral_immediate_risk_called_first",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="decided")
+                | (
+                    ~Q(decision="")
+                    & ~Q(decision_reasons="")
+                    & Q(decided_at__isnull=False)
+                    & Q(decided_by__isnull=False)
+                ),
+                name="referral_decision_is_complete",
             ),
         ]
+        indexes = [models.Index(fields=["council", "status", "sent_at"], name="referral_queue")]
 
     def __str__(self) -> str:
         return f"Referral {self.pk}"
+
+    @property
+    def is_immediate(self) -> bool:
+        return self.urgency == self.Urgency.IMMEDIATE
+
+
+class StepDown(models.Model):
+    """A family sent from children's social care to early help, at one of Kent's three points (004),
+    waiting to be picked up into a CAF with a lead professional (DESIGN.md, Settled question 6)."""
+
+    class Point(models.TextChoices):
+        FRONT_DOOR = "front_door", "At the front door: the threshold for social care is not met"
+        AFTER_ASSESSMENT = "after_assessment", "After a social care assessment that found the threshold not met"
+        CHILD_IN_NEED_CLOSURE = "child_in_need_closure", "At the closure of a Child in Need case"
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting to be picked up"
+        PICKED_UP = "picked_up", "Picked up: waiting for a lead professional"
+        COMPLETED = "completed", "Picked up, with a lead professional"
+        DECLINED = "declined", "Declined by the family"
+
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="step_downs")
+    point = models.CharField(max_length=30, choices=Point.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    referral = models.ForeignKey(
+        Referral,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="step_downs",
+        help_text="The referral it follows: decided at the front door, or the social care work it started.",
+    )
+    caf = models.ForeignKey(
+        "caf.Caf",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="step_downs",
+        help_text="The family's CAF, if they had one: continued or reopened at pick-up.",
+    )
+    children = models.ManyToManyField("caf.Child", related_name="step_downs")
+
+    reason = models.TextField(help_text="Why social care is stepping down.")
+    open_needs = models.TextField("needs still open")
+    social_worker_summary = models.TextField("the social worker's summary")
+    consent_given_by = models.CharField(max_length=200)
+    consent_relationship = models.CharField(max_length=100)
+    consent_given_on = models.DateField()
+    consent_method = models.CharField(max_length=20, choices=Consent.Method.choices)
+    consent_agencies = models.ManyToManyField(
+        Agency, related_name="+", help_text="The agencies the family agreed early help may share with."
+    )
+
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    pick_up_due_on = models.DateField(help_text="The last working day for pick-up (the council's setting).")
+
+    picked_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    picked_up_at = models.DateTimeField(null=True, blank=True)
+    picked_up_caf = models.ForeignKey(
+        "caf.Caf", on_delete=models.PROTECT, null=True, blank=True, related_name="step_downs_picked_up"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    declined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["waiting", "declined"])
+                | (Q(picked_up_caf__isnull=False) & Q(picked_up_at__isnull=False) & Q(picked_up_by__isnull=False)),
+                name="step_down_picked_up_has_caf",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_at__isnull=False), name="step_down_completed_has_date"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | (Q(declined_at__isnull=False) & ~Q(decline_reason="")),
+                name="step_down_declined_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "point"],
+                condition=Q(referral__isnull=False),
+                name="step_down_once_per_referral_and_point",
+                violation_error_message="This family has already been stepped down at this point.",
+            ),
+        ]
+        indexes = [models.Index(fields=["council", "status", "pick_up_due_on"], name="step_down_queue")]
+
+    def __str__(self) -> str:
+        return f"Step-down {self.pk}"
+
+    @property
+    def point_phrase(self) -> str:
+        """The point inside a sentence: "at the closure of a Child in Need case"."""
+        label = self.get_point_display()
+        return label[0].lower() + label[1:]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.WAITING, self.Status.PICKED_UP)
+
+
+class TimelineEntry(models.Model):
+    """What happened to a referral or a step-down, by whom and when: written by the services in the
+    same transaction as the change (and by the deadline job, with nobody as the actor)."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="timeline")
+    step_down = models.ForeignKey(StepDown, on_delete=models.PROTECT, null=True, blank=True, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    what = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name_plural = "timeline entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(referral__isnull=False, step_down__isnull=True)
+                | Q(referral__isnull=True, step_down__isnull=False),
+                name="timeline_entry_has_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.what}"

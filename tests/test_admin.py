@@ -248,12 +248,16 @@ def test_a_council_administrator_changes_their_councils_settings(council_admin, 
             "overdue_escalation_working_days": 5,
             "no_lead_flag_working_days": 10,
             "referral_decision_deadline_working_hours": 8,
+            "step_down_pick_up_working_days": 3,
+            # social_worker_leads_caf left unticked: social care cases live in another system
         },
     )
     assert response.status_code == 302
     council.refresh_from_db()
     assert council.child_population == 61_000
     assert council.default_review_interval_weeks == 8
+    assert council.step_down_pick_up_working_days == 3
+    assert council.social_worker_leads_caf is False
 
 
 def test_a_working_day_that_ends_before_it_starts_is_refused(council_admin, signed_in):

@@ -15,8 +15,7 @@ import pytest
 
 from caf import services
 from caf.models import AccessLog, PlanAction
-from referrals.models import Referral
-from referrals.services import referral_send
+from referrals.services import CONSENT_GIVEN, referral_send, referral_start
 
 
 @pytest.fixture
@@ -35,10 +34,16 @@ def scene(active, school_practitioner, school_colleague, health_visitor, caf_adm
         owner=health_visitor,
         due_on=date(2027, 1, 15),
     )
-    referral = Referral.objects.create(
-        council=active.council, caf=active, basis=Referral.Basis.CONSENT, created_by=school_practitioner
+    referral = referral_start(user=school_practitioner, children=list(active.children.all()), caf=active)
+    referral_send(
+        user=school_practitioner,
+        referral=referral,
+        concern="Worsening neglect",
+        consent=CONSENT_GIVEN,
+        consent_given_by="Kelly Smith",
+        consent_relationship="mother",
+        consent_given_on=date(2026, 11, 2),
     )
-    referral_send(user=school_practitioner, referral=referral, concern="Worsening neglect")
     return {"caf": active, "child": active.children.get(), "action": own}
 
 

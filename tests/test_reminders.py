@@ -423,6 +423,8 @@ def test_a_council_administrator_names_the_early_help_lead_from_their_own_counci
         "time_zone": "Europe/London",
         "default_review_interval_weeks": 6,
         "referral_decision_deadline_working_hours": 8,
+        "step_down_pick_up_working_days": 5,
+        "social_worker_leads_caf": "on",
         "review_reminder_working_days": 5,
         "overdue_escalation_working_days": 3,
         "no_lead_flag_working_days": 10,

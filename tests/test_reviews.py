@@ -232,6 +232,8 @@ def test_stepping_up_leaves_the_caf_active_and_says_to_refer(led, school_practit
 
     assert response.status_code == 200
     assert "Make a referral to children" in response.content.decode()
+    assert response.redirect_chain[-1][0] == f"/referrals/start/?caf={led.pk}"  # straight to the referral
+    assert "Is a child at immediate risk of significant harm now?" in response.content.decode()
     led.refresh_from_db()
     assert led.status == "active"
     assert Review.objects.get().decision == "step_up"

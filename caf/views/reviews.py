@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -115,6 +115,7 @@ def review_record(request: HttpRequest, caf_id: int) -> HttpResponse:
                     "The review is recorded and the CAF stays active. Make a referral to children's social care "
                     "now: the CAF will go with it as evidence.",
                 )
+                return redirect(f"{reverse('referrals:referral_start')}?caf={caf.pk}")
             elif review.decision == Review.Decision.CONTINUE:
                 messages.success(
                     request, f"The review is recorded. The next review is on {review.next_review_on:%-d %B %Y}."

@@ -1,0 +1,222 @@
+"""Forms of the step-down pages: sending a family to early help, picking it up, recording a decline.
+
+They only parse input. Who may step a family down or pick it up, and what the transfer must carry,
+are checked by referrals.services; its refusals come back to these forms through
+caf.views.common.form_errors_from.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, Optional
+
+from crispy_forms_gds.layout import HTML, Field, Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.forms import gds_helper
+from accounts.models import Agency, User
+from caf.forms_draft import GovukDateField
+from caf.models import Child, Consent
+from referrals.models import StepDown
+from thresholds.models import Level
+
+# Point 1, the front door's decision, is made on the referral's decision page.
+POINTS_AFTER_SOCIAL_CARE_WORK = [
+    (StepDown.Point.AFTER_ASSESSMENT.value, StepDown.Point.AFTER_ASSESSMENT.label),
+    (StepDown.Point.CHILD_IN_NEED_CLOSURE.value, StepDown.Point.CHILD_IN_NEED_CLOSURE.label),
+]
+
+
+def _child_label(child: Child) -> str:
+    born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
+    return f"{child.first_name} {child.last_name}, {born}"
+
+
+def _person_with_agency(user: User) -> str:
+    return f"{user.full_name} ({user.agency.name})" if user.agency_id else user.full_name
+
+
+class StepDownForm(forms.Form):
+    point = forms.ChoiceField(
+        label="When is the family stepping down?",
+        choices=POINTS_AFTER_SOCIAL_CARE_WORK,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select when the family is stepping down"},
+    )
+    children = forms.ModelMultipleChoiceField(
+        label="Which children is early help to pick up?",
+        help_text="Select all that apply.",
+        queryset=Child.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select the children early help is to pick up",
+            "invalid_choice": "Select only children listed here",
+        },
+    )
+    reason = forms.CharField(
+        label="Why is social care stepping down?",
+        help_text="What the assessment or the Child in Need work found, and why early help can now meet the needs.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter why social care is stepping down"},
+    )
+    open_needs = forms.CharField(
+        label="Needs still open",
+        help_text="What early help needs to work on with the family.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the needs still open"},
+    )
+    social_worker_summary = forms.CharField(
+        label="The social worker's summary",
+        help_text="The family's story so far, so that nobody has to ask them again.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the social worker's summary"},
+    )
+    consent_given_by = forms.CharField(
+        label="Who agreed to early help?",
+        help_text="Their full name.",
+        max_length=200,
+        error_messages={"required": "Enter the name of who agreed to early help"},
+    )
+    consent_relationship = forms.CharField(
+        label="Their relationship to the child",
+        help_text='For example, "mother", "foster carer" or "the young person".',
+        max_length=100,
+        error_messages={"required": "Enter their relationship to the child"},
+    )
+    consent_given_on = GovukDateField(
+        label="When did they agree?", help_text="For example, 27 3 2026", what="the date consent was given"
+    )
+    consent_method = forms.ChoiceField(
+        label="How did they agree?",
+        choices=Consent.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how consent was given"},
+    )
+    consent_agencies = forms.ModelMultipleChoiceField(
+        label="Which agencies did the family agree early help may share with?",
+        help_text="Early help's own team is always covered. Select all that apply.",
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select only agencies listed here"},
+    )
+
+    def __init__(self, *args: Any, children: list[Child], agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("children", [child.pk for child in children])
+        super().__init__(*args, **kwargs)
+        self.family = children
+        self.fields["consent_agencies"].queryset = agencies
+        layout: list[Any] = [Field.radios("point", legend_size=Size.MEDIUM, legend_tag="h2")]
+        if len(children) > 1:
+            field = self.fields["children"]
+            field.queryset = Child.objects.filter(pk__in=[child.pk for child in children]).order_by(
+                "date_of_birth", "pk"
+            )
+            field.label_from_instance = _child_label
+            layout.append(Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True))
+        else:
+            # One child: nothing to choose.
+            del self.fields["children"]
+        layout += [
+            Field.textarea("reason", label_size=Size.SMALL, rows=4),
+            Field.textarea("open_needs", label_size=Size.SMALL, rows=4),
+            Field.textarea("social_worker_summary", label_size=Size.SMALL, rows=6),
+            HTML('<h2 class="govuk-heading-m">The family\'s consent to early help</h2>'),
+            Field.text("consent_given_by", field_width=20),
+            Field.text("consent_relationship", field_width=20),
+            Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+            Field.radios("consent_method", legend_size=Size.SMALL),
+            Field.checkboxes("consent_agencies", legend_size=Size.SMALL, small=True),
+        ]
+        self.helper = gds_helper(*layout, button="Send to early help")
+
+    def clean_consent_given_on(self) -> Optional[date]:
+        value = self.cleaned_data["consent_given_on"]
+        if value and value > timezone.localdate():
+            raise ValidationError("The date consent was given must be today or in the past")
+        return value
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "point": data["point"],
+            "children": list(data["children"]) if "children" in self.fields else list(self.family),
+            "reason": data["reason"],
+            "consent_agencies": list(data["consent_agencies"]),
+            "open_needs": data["open_needs"],
+            "social_worker_summary": data["social_worker_summary"],
+            "consent_given_by": data["consent_given_by"],
+            "consent_relationship": data["consent_relationship"],
+            "consent_given_on": data["consent_given_on"],
+            "consent_method": data["consent_method"],
+        }
+
+
+class PickUpForm(forms.Form):
+    """A level of need per child when a CAF starts or reopens, and the lead professional if the
+    team has agreed one."""
+
+    lead = forms.ModelChoiceField(
+        label="Lead professional (optional)",
+        help_text="Leave empty if the team has not agreed one yet: the step-down stays open until one is logged.",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Not agreed yet",
+        error_messages={"invalid_choice": "Choose a person from the list"},
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        children: Iterable[Child],
+        levels: Optional[QuerySet[Level]],
+        initial_levels: dict[int, int],
+        people: QuerySet[User],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.level_fields: dict[int, str] = {}
+        layout: list[Any] = []
+        if levels is not None:
+            layout.append(HTML('<h2 class="govuk-heading-m">Levels of need</h2>'))
+            for child in children:
+                name = f"level_{child.pk}"
+                self.level_fields[child.pk] = name
+                self.fields[name] = forms.ModelChoiceField(
+                    label=format_html("{}'s level of need", f"{child.first_name} {child.last_name}"),
+                    queryset=levels,
+                    initial=initial_levels.get(child.pk),
+                    empty_label="Choose a level",
+                    error_messages={
+                        "required": f"Choose {child.first_name} {child.last_name}'s level of need",
+                        "invalid_choice": "Choose a level from the list",
+                    },
+                )
+                layout.append(Field.select(name))
+        field = self.fields["lead"]
+        field.queryset = people
+        field.label_from_instance = _person_with_agency
+        layout.append(Field.select("lead"))
+        self.helper = gds_helper(*layout, button="Pick up")
+
+    def levels(self) -> dict[int, Level]:
+        return {child_id: self.cleaned_data[name] for child_id, name in self.level_fields.items()}
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why did the family decline early help?",
+        help_text="In their words if you can.",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter why the family declined early help"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(
+            Field.textarea("reason", label_size=Size.MEDIUM, label_tag="h2", rows=5),
+            button="Record that the family declined",
+        )

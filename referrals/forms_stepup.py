@@ -1,0 +1,391 @@
+"""Forms of the step-up pages: starting a referral, recording the call to the front door, sending
+the referral, the front door's decision and the queue's filters.
+
+They only parse input. Who may make a change and what the referral's state allows are checked by
+referrals.services, whose refusals the views add to the form (caf.views.common.form_errors_from).
+"""
+
+import re
+from datetime import date, datetime, time
+from typing import Any, Optional
+from zoneinfo import ZoneInfo
+
+from crispy_forms_gds.choices import Choice
+from crispy_forms_gds.layout import Field, Fieldset, Size
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.forms import gds_helper
+from accounts.models import Agency, AgencyType, Locality, User
+from caf.forms_draft import GovukDateField
+from caf.models import Child, Consent
+from referrals.models import Referral
+from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED
+
+YES, NO = "yes", "no"
+YES_NO = [(YES, "Yes"), (NO, "No")]
+
+
+def _child_label(child: Child) -> str:
+    born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
+    return f"{child.first_name} {child.last_name}, {born}"
+
+
+def _yes_no(value: str) -> Optional[bool]:
+    return {YES: True, NO: False}.get(value)
+
+
+class OptionalDateField(GovukDateField):
+    """A GOV.UK date input that may be left blank (all three parts), but not half filled in."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: Any) -> Optional[date]:
+        return super().compress(data_list) if data_list else None
+
+
+def _not_in_future(value: Optional[date], what: str) -> Optional[date]:
+    if value and value > timezone.localdate():
+        raise ValidationError(f"{what.capitalize()} must be today or in the past")
+    return value
+
+
+# Starting a referral ------------------------------------------------------------------------------
+
+
+class ReferralStartForm(forms.Form):
+    children = forms.ModelMultipleChoiceField(
+        label="Which children are you referring?",
+        help_text="Select all that apply.",
+        queryset=Child.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose the child, or the children, you are referring",
+            "invalid_choice": "Choose only children listed here",
+        },
+    )
+    immediate_risk = forms.ChoiceField(
+        label="Is a child at immediate risk of significant harm now?",
+        choices=[
+            Choice(YES, "Yes", hint="You will be asked to phone the front door first, before you write the referral."),
+            Choice(NO, "No"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether a child is at immediate risk of significant harm now"},
+    )
+
+    def __init__(self, *args: Any, children: QuerySet[Child], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.all_children = list(children)
+        fields = []
+        if len(self.all_children) > 1:
+            self.fields["children"].queryset = children
+            self.fields["children"].label_from_instance = _child_label
+            self.fields["children"].initial = [child.pk for child in self.all_children]
+            fields.append(Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True))
+        else:
+            del self.fields["children"]
+        fields.append(Field.radios("immediate_risk", legend_size=Size.MEDIUM, legend_tag="h2"))
+        self.helper = gds_helper(*fields, button="Continue")
+
+    def chosen_children(self) -> list[Child]:
+        return list(self.cleaned_data["children"]) if "children" in self.fields else self.all_children
+
+    def is_immediate(self) -> bool:
+        return self.cleaned_data["immediate_risk"] == YES
+
+
+# Immediate risk: the call to the front door -------------------------------------------------------
+
+
+class FrontDoorCallForm(forms.Form):
+    called_at = forms.CharField(
+        label="What time did you call? (today)",
+        help_text="Use the 24-hour clock, for example 14:30.",
+        max_length=5,
+        error_messages={"required": "Enter the time you called, for example 14:30"},
+    )
+    spoke_to = forms.CharField(
+        label="Who did you speak to?",
+        help_text="Their name and role, for example Jo Brown, duty social worker.",
+        max_length=200,
+        error_messages={"required": "Enter who you spoke to at the front door"},
+    )
+    advice = forms.CharField(
+        label="What did they advise? (optional)",
+        widget=forms.Textarea,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, zone: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.fields["called_at"].initial = timezone.now().astimezone(zone).strftime("%H:%M")
+        self.helper = gds_helper(
+            Field.text("called_at", field_width=5),
+            Field.text("spoke_to", field_width="two-thirds"),
+            Field.textarea("advice", rows=4),
+            button="Record the call",
+        )
+
+    def clean_called_at(self) -> datetime:
+        """Today's date in the council's time zone, at the time typed: an aware datetime."""
+        value = self.cleaned_data["called_at"].strip()
+        match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", value)
+        if not match or int(match[1]) > 23 or int(match[2]) > 59:
+            raise ValidationError("Enter the time you called as hours and minutes, for example 14:30")
+        today = timezone.now().astimezone(self.zone).date()
+        return datetime.combine(today, time(int(match[1]), int(match[2])), tzinfo=self.zone)
+
+
+# Sending the referral -----------------------------------------------------------------------------
+
+
+class ReferralSendForm(forms.Form):
+    concern = forms.CharField(
+        label="What is the concern?",
+        help_text="What you have seen or been told, by whom and when. Say what has been done to keep the child safe.",
+        widget=forms.Textarea,
+        error_messages={"required": "Describe the concern"},
+    )
+    tried = forms.CharField(
+        label="What has been tried so far? (optional)",
+        help_text="Support already given to the family, by you or other agencies, and what difference it made.",
+        widget=forms.Textarea,
+        required=False,
+    )
+    views_of_child = forms.CharField(label="The child's views (optional)", widget=forms.Textarea, required=False)
+    views_of_family = forms.CharField(label="The family's views (optional)", widget=forms.Textarea, required=False)
+    family_informed = forms.ChoiceField(
+        label="Does the family know about this referral?", choices=YES_NO, widget=forms.RadioSelect, required=False
+    )
+    consent = forms.ChoiceField(
+        label="Has the family agreed to the referral?",
+        choices=[
+            Choice(CONSENT_GIVEN, "Yes", hint="Say who agreed, their relationship to the child and when."),
+            Choice(
+                CONSENT_NOT_SOUGHT,
+                "No: seeking consent would increase the risk of significant harm",
+                hint="The referral goes without consent. Say why below.",
+            ),
+            Choice(CONSENT_REFUSED, "No, they do not agree"),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    consent_given_by = forms.CharField(label="Who agreed? (their full name)", max_length=200, required=False)
+    consent_relationship = forms.CharField(
+        label="Their relationship to the child", help_text='For example, "mother".', max_length=100, required=False
+    )
+    consent_given_on = OptionalDateField(
+        label="When did they agree?", help_text="For example, 27 3 2026", what="the date consent was given"
+    )
+    override_reason = forms.CharField(
+        label="Why would seeking consent increase the risk of significant harm?",
+        help_text="Only if you chose that answer. Say what you know and how you know it.",
+        widget=forms.Textarea,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE:
+            self.fields["consent"].initial = CONSENT_NOT_SOUGHT
+            self.fields["override_reason"].initial = referral.override_reason
+        self.helper = gds_helper(
+            Field.textarea("concern", rows=8),
+            Field.textarea("tried", rows=4),
+            Field.textarea("views_of_child", rows=3),
+            Field.textarea("views_of_family", rows=3),
+            Field.radios("family_informed", legend_size=Size.SMALL, inline=True),
+            Fieldset(
+                Field.radios("consent", legend_size=Size.SMALL),
+                Field.text("consent_given_by", field_width=20),
+                Field.text("consent_relationship", field_width=20),
+                Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+                Field.textarea("override_reason", rows=4),
+                legend="Consent",
+                legend_size=Size.MEDIUM,
+                legend_tag="h2",
+            ),
+            button="Send to children's social care",
+        )
+
+    def clean_consent_given_on(self) -> Optional[date]:
+        return _not_in_future(self.cleaned_data.get("consent_given_on"), "the date consent was given")
+
+    def service_arguments(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "concern": data["concern"],
+            "tried": data["tried"],
+            "views_of_child": data["views_of_child"],
+            "views_of_family": data["views_of_family"],
+            "family_informed": _yes_no(data["family_informed"]),
+            # Nothing chosen: the service decides (an override referral already says why).
+            "consent": data["consent"] or None,
+            "consent_given_by": data["consent_given_by"],
+            "consent_relationship": data["consent_relationship"],
+            "consent_given_on": data["consent_given_on"],
+            "override_reason": data["override_reason"],
+        }
+
+
+# The front door's decision ------------------------------------------------------------------------
+
+
+def _person_label(user: User) -> str:
+    return f"{user.full_name} ({user.job_title})" if user.job_title else user.full_name
+
+
+class DecideForm(forms.Form):
+    STEP_DOWN_FIELDS = (
+        "open_needs",
+        "social_worker_summary",
+        "consent_given_by",
+        "consent_relationship",
+        "consent_given_on",
+        "consent_method",
+    )
+
+    decision = forms.ChoiceField(
+        label="What is your decision?",
+        choices=Referral.Decision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the decision"},
+    )
+    reasons = forms.CharField(
+        label="Reasons for the decision",
+        widget=forms.Textarea,
+        error_messages={"required": "Give the reasons for the decision"},
+    )
+    advice = forms.CharField(
+        label="Advice to the referrer",
+        help_text="Needed for no further action: what the referrer and the family can do now.",
+        widget=forms.Textarea,
+        required=False,
+    )
+    social_worker = forms.ModelChoiceField(
+        label="Allocated social worker",
+        help_text="Needed for a Child in Need assessment (section 17) or a child protection enquiry (section 47).",
+        queryset=User.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": "Choose a social worker from the list"},
+    )
+    open_needs = forms.CharField(label="Needs still open", widget=forms.Textarea, required=False)
+    social_worker_summary = forms.CharField(label="Your summary for early help", widget=forms.Textarea, required=False)
+    consent_given_by = forms.CharField(
+        label="Who agreed to early help? (their full name)", max_length=200, required=False
+    )
+    consent_relationship = forms.CharField(label="Their relationship to the child", max_length=100, required=False)
+    consent_given_on = OptionalDateField(
+        label="When did they agree?",
+        help_text="For example, 27 3 2026",
+        what="the date the family agreed to early help",
+    )
+    consent_method = forms.ChoiceField(
+        label="How did they agree?", choices=Consent.Method.choices, widget=forms.RadioSelect, required=False
+    )
+    consent_agencies = forms.ModelMultipleChoiceField(
+        label="Which agencies did the family agree early help may share with?",
+        queryset=Agency.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        error_messages={"invalid_choice": "Choose only agencies listed here"},
+    )
+
+    def __init__(self, *args: Any, social_workers: QuerySet[User], agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["social_worker"].queryset = social_workers
+        self.fields["social_worker"].empty_label = "Nobody: social care is not taking the referral on"
+        self.fields["social_worker"].label_from_instance = _person_label
+        self.fields["consent_agencies"].queryset = agencies
+        self.helper = gds_helper(
+            Field.radios("decision", legend_size=Size.MEDIUM, legend_tag="h2"),
+            Field.textarea("reasons", rows=5),
+            Field.textarea("advice", rows=4),
+            Field.select("social_worker"),
+            Fieldset(
+                Field.textarea("open_needs", rows=4),
+                Field.textarea("social_worker_summary", rows=4),
+                Field.text("consent_given_by", field_width=20),
+                Field.text("consent_relationship", field_width=20),
+                Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+                Field.radios("consent_method", legend_size=Size.SMALL),
+                Field.checkboxes("consent_agencies", legend_size=Size.SMALL, small=True),
+                legend="If you step the family down to early help",
+                legend_size=Size.MEDIUM,
+                legend_tag="h2",
+            ),
+            button="Record the decision",
+        )
+
+    def clean_consent_given_on(self) -> Optional[date]:
+        return _not_in_future(self.cleaned_data.get("consent_given_on"), "the date the family agreed to early help")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("decision") == Referral.Decision.STEP_DOWN:
+            messages = {
+                "open_needs": "Enter the needs still open",
+                "social_worker_summary": "Enter your summary for early help",
+                "consent_given_by": "Enter who agreed to early help",
+                "consent_relationship": "Enter their relationship to the child",
+                "consent_given_on": "Enter the date the family agreed to early help",
+                "consent_method": "Choose how the family agreed to early help",
+            }
+            for name, message in messages.items():
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return cleaned
+
+    def step_down(self) -> Optional[dict[str, Any]]:
+        data = self.cleaned_data
+        if data["decision"] != Referral.Decision.STEP_DOWN:
+            return None
+        return {
+            **{name: data[name] for name in self.STEP_DOWN_FIELDS},
+            "consent_agencies": list(data["consent_agencies"]),
+        }
+
+
+# The front-door queue's filters -------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=[("", "Any urgency"), *Referral.Urgency.choices], required=False
+    )
+    locality = forms.ModelChoiceField(
+        label="Locality of the referring agency",
+        queryset=Locality.objects.none(),
+        required=False,
+        empty_label="Any locality",
+        error_messages={"invalid_choice": "Choose a locality from the list"},
+    )
+    agency_type = forms.ChoiceField(
+        label="Type of referring agency",
+        choices=[("", "Any type"), *AgencyType.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose a type of agency from the list"},
+    )
+
+    def __init__(self, *args: Any, localities: QuerySet[Locality], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["locality"].queryset = localities
+        self.helper = gds_helper(
+            Field.select("urgency"), Field.select("locality"), Field.select("agency_type"), button="Filter"
+        )
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "urgency": data["urgency"],
+            "locality_id": data["locality"].pk if data["locality"] else None,
+            "agency_type": data["agency_type"],
+        }

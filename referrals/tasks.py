@@ -1,0 +1,14 @@
+"""Background jobs about referrals and step-downs: a few lines around referrals.deadlines, safe to run twice."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from referrals.deadlines import deadlines_due
+
+
+@shared_task(acks_late=True)
+def deadlines_tick() -> int:
+    """Alert the front door about referrals past their decision deadline, and early help about
+    step-downs not picked up in time (beat runs it every five minutes). Idempotent: each alert is
+    recorded once however often, or however many workers at once, it runs."""
+    return deadlines_due(now=timezone.now())
