@@ -166,7 +166,8 @@ def referrals_demo_load() -> Optional[int]:
     kai = _child(hannah, "Kai", "Morgan", date(2019, 1, 25), "NB4 3CC")
     referral = _send(hannah, [kai], "Kai's nursery reports bruising on his back and that he flinches at raised voices.")
     services.referral_claim(user=sarah, referral=referral)
-    _backdate_referral(referral, now - timedelta(days=5))  # past its deadline: the job alerts the front door
+    # Past its deadline whatever the day (even after a bank holiday weekend): the job alerts the front door.
+    _backdate_referral(referral, now - timedelta(days=10))
     made += 1
 
     jordan = _child(priya, "Jordan", "Lee", date(2011, 10, 9), "NB4 4DD")
@@ -227,7 +228,12 @@ def referrals_demo_load() -> Optional[int]:
         reason="The assessment found the threshold not met: the partner has left and mum is protective.",
         **_transfer(early_help),
     )
-    _backdate_step_down(step_down, _working_day_at(calendar, today, 4))  # one working day left
+    # Due on the next working day, whatever today is: one working day left.
+    due = calendar.add_working_days(today, 1)
+    sent_on = calendar.subtract_working_days(due, council.step_down_pick_up_working_days)
+    _backdate_step_down(
+        step_down, datetime.combine(sent_on, datetime.min.time(), tzinfo=calendar.zone) + timedelta(hours=10)
+    )
     made += 1
 
     freya = _child(hannah, "Freya", "Bell", date(2016, 2, 11), "NB4 7GG")

@@ -5,6 +5,8 @@ decision or a pick-up unnoticed."""
 
 import re
 
+import pytest
+import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -29,15 +31,24 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
-def test_the_demo_fills_both_queues_at_different_ages_once(db):
-    call_command("load_demo")
-    assert referrals_demo_load() is None  # once
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2026-11-23 08:30 +00:00",  # a Monday, before the working day
+        "2026-11-28 14:00 +00:00",  # a Saturday
+        "2027-03-30 08:00 +01:00",  # the Tuesday after the Easter bank holidays
+    ],
+)
+def test_the_demo_fills_both_queues_at_different_ages_once(db, when):
+    with time_machine.travel(when, tick=False):
+        call_command("load_demo")
+        assert referrals_demo_load() is None  # once
 
-    queue = text(signed_in("social.care.manager@demo.example").get("/referrals/"))
+        queue = text(signed_in("social.care.manager@demo.example").get("/referrals/"))
+        pick_up = text(signed_in("caf.admin@demo.example").get("/step-downs/"))
     assert "4 referrals awaiting a decision" in queue
     for shown in ("Immediate risk", "Re-referral", "On time", "Due soon", "Overdue"):
         assert shown in queue
-    pick_up = text(signed_in("caf.admin@demo.example").get("/step-downs/"))
     for shown in ("Freya Bell", "Harry Price", "Poppy Walsh", "On time", "Due soon", "Overdue", "Isla Demo-Family"):
         assert shown in pick_up
     points = set(StepDown.objects.values_list("point", flat=True))
