@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connection
 
 from accounts.models import Role
 from tests.factories import PASSWORD, UserFactory
@@ -36,6 +37,14 @@ def browser():
         )
         yield launched
         launched.close()
+    # The live server answered the browser from request threads that are gone now, and one of their
+    # database sessions outlives them (idle after its COMMIT, with no live thread to close it): end
+    # it, or dropping the test database at the end of the run is refused.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
+        )
 
 
 @pytest.mark.django_db(transaction=True)
