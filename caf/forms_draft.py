@@ -51,7 +51,7 @@ class GovukDateField(DateInputField):
             raise ValidationError(f"{self.what.capitalize()} must be a real date, like 27 3 2026") from error
 
 
-def _not_in_future(value: Optional[date], what: str) -> None:
+def not_in_future(value: Optional[date], what: str) -> None:
     if value and value > timezone.localdate():
         raise ValidationError(f"{what.capitalize()} must be today or in the past")
 
@@ -72,12 +72,12 @@ class CafStartForm(forms.Form):
     def __init__(self, *args: Any, candidates: QuerySet[Child], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["siblings"].queryset = candidates
-        self.fields["siblings"].label_from_instance = _child_label
+        self.fields["siblings"].label_from_instance = child_label
         fields = [Field.checkboxes("siblings", legend_size=Size.MEDIUM, legend_tag="h2", small=True)]
         self.helper = gds_helper(*(fields if candidates.exists() else []), button="Start the CAF")
 
 
-def _child_label(child: Child) -> str:
+def child_label(child: Child) -> str:
     born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
     return f"{child.first_name} {child.last_name}, {born}"
 
@@ -182,7 +182,7 @@ class ConsentForm(forms.Form):
 
     def clean_given_on(self) -> date:
         value = self.cleaned_data["given_on"]
-        _not_in_future(value, "the date consent was given")
+        not_in_future(value, "the date consent was given")
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -243,7 +243,7 @@ class ConsentWithdrawForm(forms.Form):
 
     def clean_withdrawn_on(self) -> date:
         value = self.cleaned_data["withdrawn_on"]
-        _not_in_future(value, "the date consent was withdrawn")
+        not_in_future(value, "the date consent was withdrawn")
         if value and value < self.consent.given_on:
             raise ValidationError("The date consent was withdrawn must be on or after the date it was given")
         return value

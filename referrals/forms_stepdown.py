@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from accounts.forms import gds_helper
 from accounts.models import Agency, User
-from caf.forms_draft import GovukDateField
+from caf.forms_draft import GovukDateField, child_label
 from caf.models import Child, Consent
 from referrals.models import StepDown
 from thresholds.models import Level
@@ -28,11 +28,6 @@ POINTS_AFTER_SOCIAL_CARE_WORK = [
     (StepDown.Point.AFTER_ASSESSMENT.value, StepDown.Point.AFTER_ASSESSMENT.label),
     (StepDown.Point.CHILD_IN_NEED_CLOSURE.value, StepDown.Point.CHILD_IN_NEED_CLOSURE.label),
 ]
-
-
-def _child_label(child: Child) -> str:
-    born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
-    return f"{child.first_name} {child.last_name}, {born}"
 
 
 def _person_with_agency(user: User) -> str:
@@ -115,7 +110,7 @@ class StepDownForm(forms.Form):
             field.queryset = Child.objects.filter(pk__in=[child.pk for child in children]).order_by(
                 "date_of_birth", "pk"
             )
-            field.label_from_instance = _child_label
+            field.label_from_instance = child_label
             layout.append(Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True))
         else:
             # One child: nothing to choose.

@@ -19,18 +19,13 @@ from django.utils import timezone
 
 from accounts.forms import gds_helper
 from accounts.models import Agency, AgencyType, Locality, User
-from caf.forms_draft import GovukDateField
+from caf.forms_draft import GovukDateField, child_label, not_in_future
 from caf.models import Child, Consent
 from referrals.models import Referral
 from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED
 
 YES, NO = "yes", "no"
 YES_NO = [(YES, "Yes"), (NO, "No")]
-
-
-def _child_label(child: Child) -> str:
-    born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
-    return f"{child.first_name} {child.last_name}, {born}"
 
 
 def _yes_no(value: str) -> Optional[bool]:
@@ -45,12 +40,6 @@ class OptionalDateField(GovukDateField):
 
     def compress(self, data_list: Any) -> Optional[date]:
         return super().compress(data_list) if data_list else None
-
-
-def _not_in_future(value: Optional[date], what: str) -> Optional[date]:
-    if value and value > timezone.localdate():
-        raise ValidationError(f"{what.capitalize()} must be today or in the past")
-    return value
 
 
 # Starting a referral ------------------------------------------------------------------------------
@@ -83,7 +72,7 @@ class ReferralStartForm(forms.Form):
         fields = []
         if len(self.all_children) > 1:
             self.fields["children"].queryset = children
-            self.fields["children"].label_from_instance = _child_label
+            self.fields["children"].label_from_instance = child_label
             self.fields["children"].initial = [child.pk for child in self.all_children]
             fields.append(Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True))
         else:
@@ -215,7 +204,9 @@ class ReferralSendForm(forms.Form):
         )
 
     def clean_consent_given_on(self) -> Optional[date]:
-        return _not_in_future(self.cleaned_data.get("consent_given_on"), "the date consent was given")
+        value = self.cleaned_data.get("consent_given_on")
+        not_in_future(value, "the date consent was given")
+        return value
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -324,7 +315,9 @@ class DecideForm(forms.Form):
         )
 
     def clean_consent_given_on(self) -> Optional[date]:
-        return _not_in_future(self.cleaned_data.get("consent_given_on"), "the date the family agreed to early help")
+        value = self.cleaned_data.get("consent_given_on")
+        not_in_future(value, "the date the family agreed to early help")
+        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
