@@ -22,7 +22,7 @@ from accounts.models import Agency, AgencyType, Locality, User
 from caf.forms_draft import GovukDateField, child_label, not_in_future
 from caf.models import Child, Consent
 from referrals.models import Referral
-from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED
+from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED, STEP_DOWN_FIELDS
 
 YES, NO = "yes", "no"
 YES_NO = [(YES, "Yes"), (NO, "No")]
@@ -233,15 +233,6 @@ def _person_label(user: User) -> str:
 
 
 class DecideForm(forms.Form):
-    STEP_DOWN_FIELDS = (
-        "open_needs",
-        "social_worker_summary",
-        "consent_given_by",
-        "consent_relationship",
-        "consent_given_on",
-        "consent_method",
-    )
-
     decision = forms.ChoiceField(
         label="What is your decision?",
         choices=Referral.Decision.choices,
@@ -340,7 +331,7 @@ class DecideForm(forms.Form):
         if data["decision"] != Referral.Decision.STEP_DOWN:
             return None
         return {
-            **{name: data[name] for name in self.STEP_DOWN_FIELDS},
+            **{name: data[name] for name in STEP_DOWN_FIELDS},
             "consent_agencies": list(data["consent_agencies"]),
         }
 
