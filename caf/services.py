@@ -493,6 +493,18 @@ def taf_member_remove(*, user: User, membership: TeamAroundFamilyMember) -> Team
     return membership
 
 
+def excluded_by_family(caf: Caf, user: User) -> bool:
+    """Whether the family's current consent excludes this person or their agency (Settled question 2:
+    they cannot join the team or be granted access)."""
+    consent = current_consent(caf)
+    if consent is None:
+        return False
+    return (
+        consent.excluded_people.filter(pk=user.pk).exists()
+        or consent.excluded_agencies.filter(pk=user.agency_id).exists()
+    )
+
+
 def may_be_lead_professional(member: User, caf: Caf) -> bool:
     """Who may be LP, in one place: a current TAF member (Working Together 2023's supervised
     non-social-worker for Child in Need work will be a council setting here)."""
@@ -545,8 +557,9 @@ def _step_downs_complete(*, user: User, caf: Caf, assignment: LeadProfessionalAs
 def lead_professional_from_social_care(*, user: User, caf: Caf, social_worker: User) -> LeadProfessionalAssignment:
     """Settled question 7: when social care takes a referral on and allocates a social worker, the
     social worker joins the Team Around the Family and becomes lead professional; the CAF continues
-    as one record, social-work led. The decision is the social care manager's, a statutory one, so
-    neither the CAF administrator nor the family's consent scope is asked (the referral is the basis)."""
+    as one record, social-work led. The decision is the social care manager's, so the CAF
+    administrator is not asked; the referral is the basis for sharing with social care, but never
+    with an agency or person the family excluded (Settled question 2)."""
     caf = _locked(caf)
     if not (user.has_role(Role.SOCIAL_CARE_MANAGER) and user.council_id == caf.council_id):
         raise PermissionDenied("Only the council's social care managers allocate a social worker.")
@@ -554,11 +567,15 @@ def lead_professional_from_social_care(*, user: User, caf: Caf, social_worker: U
         raise CafError("Only an active CAF takes a lead professional.")
     if not social_worker.has_role(Role.SOCIAL_WORKER) or social_worker.council_id != caf.council_id:
         raise CafError("Choose a social worker of this council.")
+    if excluded_by_family(caf, social_worker):
+        raise CafError(f"The family asked that {social_worker} ({social_worker.agency}) does not see the assessment.")
     if not caf.taf_members.filter(user=social_worker, left_at__isnull=True).exists():
         TeamAroundFamilyMember.objects.create(
             caf=caf, user=social_worker, agency=social_worker.agency, role="Allocated social worker", added_by=user
         )
         perms.grant_agency(social_worker.agency, caf)
+    if not may_be_lead_professional(social_worker, caf):  # the one rule for who may lead
+        raise CafError(f"{social_worker} cannot be lead professional of this CAF.")
     now = timezone.now()
     current = caf.lead_professionals.filter(ended_at__isnull=True).first()
     if current and current.user_id == social_worker.pk:

@@ -297,8 +297,23 @@ def referral_send(
     referral.decision_due_at = decision_due_at(referral, now)
     referral.save()
     if referral.caf_id:
+        # With consent, the family's exclusions stand (Settled question 2): an agency they excluded
+        # is not shown the CAF. A safeguarding override is its own basis for sharing the evidence.
+        consent = caf_services.current_consent(referral.caf)
+        excluded = (
+            set(consent.excluded_agencies.values_list("pk", flat=True))
+            if consent is not None and referral.basis == Referral.Basis.CONSENT
+            else set()
+        )
         for agency in agencies:
-            perms.grant_agency(agency, referral.caf)
+            if agency.pk in excluded:
+                _timeline(
+                    by=user,
+                    what=f"The CAF is not shared with {agency}: the family excluded it from the assessment",
+                    referral=referral,
+                )
+            else:
+                perms.grant_agency(agency, referral.caf)
     _timeline(
         by=user, what=f"Sent to children's social care ({referral.get_basis_display().lower()})", referral=referral
     )
@@ -471,7 +486,16 @@ def _social_care_takes_on(*, user: User, referral: Referral, social_worker: User
             referral=referral,
         )
         return
-    if referral.council.social_worker_leads_caf:
+    if referral.council.social_worker_leads_caf and caf_services.excluded_by_family(caf, social_worker):
+        _timeline(
+            by=user,
+            what=(
+                f"The family excluded {social_worker} ({social_worker.agency}) from the CAF: the CAF keeps its "
+                "lead professional and the social worker's work is recorded on this referral"
+            ),
+            referral=referral,
+        )
+    elif referral.council.social_worker_leads_caf:
         caf_services.lead_professional_from_social_care(user=user, caf=caf, social_worker=social_worker)
         _timeline(
             by=user,

@@ -495,3 +495,67 @@ def test_the_childs_chronology_shows_the_step_up_and_the_step_down(
     assert "Referral sent to children's social care by Oakfield Primary School" in events
     assert "Children's social care decided: Social care assessment as a Child in Need (section 17)" in events
     assert "Stepped down to early help, after a social care assessment that found the threshold not met" in events
+
+
+# The family's exclusions stand (Settled question 2) ---------------------------------------------------
+
+
+@pytest.fixture
+def excluding_social_care(school_practitioner, child, social_care, council_model):
+    """An active CAF whose family excluded children's social care from the assessment."""
+    from tests.caf_helpers import complete, consent
+
+    caf = caf_services.caf_start(user=school_practitioner, children=[child])
+    consent(caf, school_practitioner, excluded_agencies=[social_care])
+    complete(caf, school_practitioner)
+    return caf_services.caf_submit(user=school_practitioner, caf=caf)
+
+
+def test_with_consent_an_excluded_agency_is_not_shown_the_caf(
+    excluding_social_care, school_practitioner, social_care_manager
+):
+    referral = rs.referral_start(
+        user=school_practitioner, children=list(excluding_social_care.children.all()), caf=excluding_social_care
+    )
+    referral = consented(school_practitioner, referral)
+    assert selectors.referral_may_see(social_care_manager, referral)  # the referral itself goes
+    assert not perms.has_caf_permission(social_care_manager, perms.VIEW, excluding_social_care)
+    assert referral.timeline.filter(what__contains="the family excluded it").exists()
+
+
+def test_a_safeguarding_override_shares_the_caf_as_evidence(
+    excluding_social_care, school_practitioner, social_care_manager
+):
+    referral = rs.referral_start(
+        user=school_practitioner, children=list(excluding_social_care.children.all()), caf=excluding_social_care
+    )
+    rs.referral_send(
+        user=school_practitioner,
+        referral=referral,
+        concern="Disclosure of abuse",
+        consent=rs.CONSENT_NOT_SOUGHT,
+        override_reason="Asking would put the child at risk of significant harm",
+    )
+    assert perms.has_caf_permission(social_care_manager, perms.VIEW, excluding_social_care)
+
+
+def test_an_excluded_social_worker_does_not_become_lead_professional(
+    excluding_social_care, school_practitioner, social_care_manager, social_worker
+):
+    referral = consented(
+        school_practitioner,
+        rs.referral_start(
+            user=school_practitioner, children=list(excluding_social_care.children.all()), caf=excluding_social_care
+        ),
+    )
+    rs.referral_decide(
+        user=social_care_manager, referral=referral, decision="child_in_need", reasons="r", social_worker=social_worker
+    )
+    assert not excluding_social_care.lead_professionals.filter(user=social_worker).exists()
+    assert not excluding_social_care.taf_members.filter(user=social_worker).exists()
+    assert not perms.has_caf_permission(social_worker, perms.VIEW, excluding_social_care)
+    assert referral.timeline.filter(what__startswith="The family excluded Sam Whitfield").exists()
+    with pytest.raises(caf_services.CafError, match="does not see the assessment"):
+        caf_services.lead_professional_from_social_care(
+            user=social_care_manager, caf=excluding_social_care, social_worker=social_worker
+        )
