@@ -1,6 +1,10 @@
 """Administration pages. A council administrator manages only their own council's settings,
 localities, agencies and users; a service administrator (superuser) sees every council.
-Nothing is deleted here: people leave by being made inactive, so their history stays readable."""
+Nothing is deleted here: people leave by being made inactive, so their history stays readable.
+
+Nobody sets or changes another person's password here: people choose their own through the link
+e-mailed to them. A change of someone's e-mail address takes effect only when they follow the link
+sent to the new address. Every role given or taken away is recorded (RoleChange) and listed."""
 
 from typing import Any
 
@@ -8,15 +12,31 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, ManyToManyField, QuerySet
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
-from accounts.models import Agency, LocalAuthority, Locality, Role, User
-from accounts.services import user_invitation_send, user_staff_sync
+from accounts.email_address import NormalisedEmailField
+from accounts.models import Agency, LocalAuthority, Locality, Role, RoleChange, User
+from accounts.services import (
+    user_email_change_request,
+    user_invitation_send,
+    user_roles_of,
+    user_roles_record,
+    user_staff_sync,
+)
 
 admin.site.site_header = "Early help case management: administration"
 admin.site.site_title = "Administration"
+
+
+def _users_visible_to(administrator: User) -> QuerySet:
+    """The accounts an administrator may see: their council's, never a service administrator's
+    unless they are one."""
+    users = User.objects.for_user(administrator)
+    return users if administrator.is_superuser else users.exclude(is_superuser=True)
 
 
 class CouncilScopedAdmin(admin.ModelAdmin):
@@ -36,7 +56,7 @@ class CouncilScopedAdmin(admin.ModelAdmin):
             kwargs["queryset"] = related.objects.for_user(request.user)
         elif related is User:
             # An agency's manager, a council's early help lead: active people of the administrator's council.
-            kwargs["queryset"] = User.objects.for_user(request.user).filter(is_active=True)
+            kwargs["queryset"] = _users_visible_to(request.user).filter(is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
@@ -121,44 +141,91 @@ class AgencyAdmin(CouncilScopedAdmin):
     list_select_related = ["locality", "council", "manager"]
 
 
+EMAIL_IN_USE = "Someone already has an account with this e-mail address."
+
+
 class UserAddForm(forms.ModelForm):
     """A new user gets no password from anyone: they are e-mailed a link to choose one."""
+
+    email = NormalisedEmailField(label="E-mail address", max_length=254)
 
     class Meta:
         model = User
         fields = ["email", "full_name", "job_title", "agency", "groups"]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("Someone already has an account with this e-mail address.")
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(EMAIL_IN_USE)
+        return email
+
+
+class UserChangeForm(forms.ModelForm):
+    email = NormalisedEmailField(
+        label="E-mail address",
+        max_length=254,
+        help_text="Changing it sends a link to the new address: it changes only when the person follows the link.",
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "full_name",
+            "job_title",
+            "agency",
+            "groups",
+            "is_active",
+            "is_superuser",
+            "user_permissions",
+        ]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(EMAIL_IN_USE)
         return email
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
     add_form = UserAddForm
     ordering = ["full_name"]
     list_display = ["full_name", "email", "agency", "role_list", "is_active", "last_login"]
     list_filter = ["is_active", "groups", "agency__agency_type"]
     search_fields = ["full_name", "email", "agency__name"]
     list_select_related = ["agency"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["email_change_pending", "last_login", "date_joined"]
     filter_horizontal = []
     add_fieldsets = [(None, {"fields": ["email", "full_name", "job_title", "agency", "groups"]})]
+    # No password field for anyone: a person chooses their own through the e-mailed link.
     council_admin_fieldsets = [
-        (None, {"fields": ["email", "full_name", "job_title", "agency"]}),
+        (None, {"fields": ["email", "email_change_pending", "full_name", "job_title", "agency"]}),
         ("Roles and access", {"fields": ["groups", "is_active"]}),
         ("History", {"fields": ["last_login", "date_joined"]}),
     ]
     superuser_fieldsets = [
-        (None, {"fields": ["email", "password", "full_name", "job_title", "agency"]}),
+        (None, {"fields": ["email", "email_change_pending", "full_name", "job_title", "agency"]}),
         ("Roles and access", {"fields": ["groups", "is_active", "is_superuser", "user_permissions"]}),
         ("History", {"fields": ["last_login", "date_joined"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).for_user(request.user).prefetch_related("groups")
+        users = super().get_queryset(request).for_user(request.user).prefetch_related("groups")
+        # A council administrator never sees, so never changes, a service administrator's account.
+        return users if request.user.is_superuser else users.exclude(is_superuser=True)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        raise PermissionDenied("People choose their own passwords, through the link e-mailed to them.")
+
+    @admin.display(description="e-mail change waiting")
+    def email_change_pending(self, user: User) -> str:
+        pending = user.email_changes.filter(confirmed_at__isnull=True, cancelled_at__isnull=True).first()
+        if pending is None:
+            return "None"
+        asked = timezone.localtime(pending.requested_at)
+        return f"To {pending.new_email}, asked by {pending.requested_by} on {asked:%-d %B %Y at %H:%M}"
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -170,7 +237,8 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.display(description="roles")
     def role_list(self, user: User) -> str:
-        return ", ".join(sorted(group.name for group in user.groups.all()))
+        # Roles only: the groups that stand for agencies in object permissions are not roles.
+        return ", ".join(sorted(group.name for group in user.groups.all() if group.name in Role.values))
 
     def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> ModelChoiceField:
         if db_field.name == "agency":
@@ -189,15 +257,62 @@ class UserAdmin(BaseUserAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool) -> None:
+        new_email = None
+        if change and "email" in form.changed_data:
+            # The account keeps its address until the person confirms the new one.
+            new_email, obj.email = obj.email, form.initial["email"]
         if not change:
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
+        if new_email:
+            user_email_change_request(user=obj, new_email=new_email, requested_by=request.user)
+            self.message_user(
+                request,
+                f"We have sent a link to {new_email}. {obj}'s e-mail address changes when they follow it; "
+                f"until then it stays {obj.email}.",
+            )
 
     def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
+        # The admin page's transaction holds the roles and their history together.
+        before = user_roles_of(form.instance) if change else set()
+        # The form offers roles only, and saving it sets the groups to the roles ticked: keep the
+        # other groups (an agency's sharing group, which the user's save has just brought up to date).
+        kept = list(form.instance.groups.exclude(name__in=Role.values))
         super().save_related(request, form, formsets, change)
+        if kept:
+            form.instance.groups.add(*kept)
+        user_roles_record(user=form.instance, changed_by=request.user, before=before)
         user_staff_sync(user=form.instance)
         if not change:
-            user_invitation_send(user=form.instance, base_url=request.build_absolute_uri("/"))
+            user_invitation_send(user=form.instance)
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    """Who gave or took away which role, and when: read-only, for the council's administrators."""
+
+    list_display = ["changed_at", "user", "change", "changed_by"]
+    list_filter = ["role", "action"]
+    search_fields = ["user__full_name", "changed_by__full_name"]
+    list_select_related = ["user", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        changes = super().get_queryset(request).for_user(request.user)
+        return changes if request.user.is_superuser else changes.exclude(user__is_superuser=True)
+
+    @admin.display(description="change", ordering="role")
+    def change(self, role_change: RoleChange) -> str:
+        return f"{role_change.role} role {role_change.get_action_display()}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 admin.site.unregister(Group)

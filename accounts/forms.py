@@ -1,11 +1,15 @@
 """Sign-in and password forms, rendered with the GOV.UK Design System (crispy-forms-gds)."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+
+from accounts.email_address import NormalisedEmailField, email_normalise
+from accounts.models import User
 
 
 def gds_helper(*fields: Any, button: str) -> FormHelper:
@@ -34,8 +38,18 @@ class SignInForm(AuthenticationForm):
             button="Sign in",
         )
 
+    def clean_username(self) -> str:
+        # The spelling that is stored, looked up and counted by the lock-out (accounts.email_address).
+        return email_normalise(self.cleaned_data.get("username") or "")
+
 
 class GovukPasswordResetForm(PasswordResetForm):
+    """Django's form, with the one spelling of an address. Django's send_mail already catches a
+    failing mail server (and logs it), so the page still says only "if the address is known, we sent
+    a link": a failure neither reveals an account nor becomes an error page."""
+
+    email = NormalisedEmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].label = "E-mail address"
@@ -44,6 +58,11 @@ class GovukPasswordResetForm(PasswordResetForm):
             "Enter an e-mail address in the right format, like name@example.org"
         )
         self.helper = gds_helper(Field.text("email", field_width=20), button="Send me a link")
+
+    def get_users(self, email: str) -> Iterator[User]:
+        # One exact match on the stored spelling. Someone invited who never chose a password (their
+        # link expired) may ask too: the link only lets the mailbox's owner choose one.
+        yield from User.objects.filter(email=email_normalise(email), is_active=True)
 
 
 class GovukSetPasswordForm(SetPasswordForm):

@@ -2,9 +2,12 @@ from typing import Any, Optional
 
 from django.http import HttpRequest
 
+from accounts.email_address import email_normalise
+
 
 def lockout_username(request: HttpRequest, credentials: Optional[dict[str, Any]]) -> str:
-    """The e-mail address that django-axes counts failures against, in lower case as it is stored,
-    so that "Priya@School" and "priya@school" share one count."""
+    """The e-mail address that django-axes counts failures against, normalised exactly as it is stored
+    and looked up (accounts.email_address), so every spelling of one address shares one count."""
     source = credentials if credentials else request.POST
-    return (source.get("username") or "").strip().lower()
+    # Anything may be typed: axes keeps it in a varchar(255), and PostgreSQL refuses NUL in text.
+    return email_normalise(source.get("username") or "").replace("\x00", "")[:254]

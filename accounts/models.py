@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.email_address import email_normalise
 from accounts.scoping import CouncilScopedQuerySet
 
 
@@ -209,10 +210,14 @@ class UserQuerySet(CouncilScopedQuerySet):
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: Optional[str]) -> str:
+        return email_normalise(email or "")
+
     def create_user(self, email: str, password: Optional[str] = None, **fields: object) -> "User":
         if not email:
             raise ValueError("A user needs an e-mail address")
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         if password:
             user.set_password(password)
         else:
@@ -226,8 +231,9 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         return self.create_user(email, password, is_staff=True, is_superuser=True, **fields)
 
     def get_by_natural_key(self, username: Optional[str]) -> "User":
-        # E-mail addresses are stored in lower case, so sign-in is case-insensitive.
-        return self.get(email__iexact=username)
+        # Addresses are stored normalised (accounts.email_address), so one exact match finds the
+        # account that the lock-out counts against, whatever the case, spaces or width typed.
+        return self.get(email=email_normalise(username or ""))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -272,9 +278,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    @classmethod
+    def normalize_username(cls, username: str) -> str:
+        return email_normalise(username)
+
     def clean(self) -> None:
         super().clean()
-        self.email = self.email.strip().lower()
+        self.email = email_normalise(self.email)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Stored normalised however the row was made (a form, the manager, a factory, the shell).
+        self.email = email_normalise(self.email)
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.full_name
@@ -324,6 +339,10 @@ class Notification(models.Model):
         STEP_DOWN_SENT = "step_down_sent", "Step-down to pick up"
         STEP_DOWN_OVERDUE = "step_down_overdue", "Step-down not picked up in time"
         STEP_DOWN_PICKED_UP = "step_down_picked_up", "Step-down picked up"
+        ACCOUNT_INVITATION = "account_invitation", "Invitation to choose a password"
+        EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Confirm a new e-mail address"
+        EMAIL_CHANGED = "email_changed", "E-mail address changed"
+        CAF_REQUESTED = "caf_requested", "Another agency asks to work with a child known to early help"
 
     recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -331,6 +350,11 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField()
     url = models.CharField(max_length=300, blank=True)
+    email = models.EmailField(
+        blank=True,
+        help_text="Sent to this address instead of the recipient's (a new address to confirm, an old one to warn); "
+        "such a notification is not listed on the recipient's notifications page.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -352,3 +376,57 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} for {self.recipient}"
+
+
+class EmailChange(models.Model):
+    """A change of someone's e-mail address asked for by an administrator. It takes effect only when
+    the person, signed in as themselves, follows the signed link sent to the new address
+    (accounts.services.user_email_change_confirm); until then the account keeps its old address."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="email_changes")
+    old_email = models.EmailField("e-mail address when asked")
+    new_email = models.EmailField("new e-mail address")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, help_text="Replaced by a later change.")
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(confirmed_at__isnull=True, cancelled_at__isnull=True),
+                name="one_pending_email_change_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.old_email} to {self.new_email}"
+
+
+class RoleChange(models.Model):
+    """One role given or taken away: who, whom, which role, when. Written in the same transaction as
+    the change (accounts.services.user_roles_record), and shown to the council's administrators."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", "given"
+        REMOVED = "removed", "taken away"
+
+    council = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="The person's."
+    )
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_changes", verbose_name="person")
+    role = models.CharField(max_length=60, choices=Role.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["council", "-changed_at"], name="role_change_council_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.get_action_display()}: {self.user}"

@@ -23,28 +23,42 @@ from accounts.models import Notification, User
 logger = logging.getLogger(__name__)
 
 
+# About the account itself (an invitation, an e-mail change): e-mailed, never listed on the
+# notifications page, where a link meant for a mailbox would skip the proof of owning it.
+EMAIL_ONLY_KINDS = (
+    Notification.Kind.ACCOUNT_INVITATION,
+    Notification.Kind.EMAIL_CHANGE_CONFIRM,
+    Notification.Kind.EMAIL_CHANGED,
+)
+
+
 def notification_record(
-    *, recipient: User, kind: str, subject_key: str, title: str, body: str, url: str = ""
+    *, recipient: User, kind: str, subject_key: str, title: str, body: str, url: str = "", email: str = ""
 ) -> Optional[Notification]:
     """Record a notification unless this (recipient, kind, subject) already has one; return the
-    new row, or None when it existed. Schedules sending once the transaction commits."""
+    new row, or None when it existed. Schedules sending once the transaction commits. `email`, when
+    given, is the address it goes to instead of the recipient's (a new address to confirm)."""
     if not recipient.is_active:
         return None
     try:
         with transaction.atomic():  # a savepoint: a duplicate leaves the caller's transaction intact
             notification = Notification.objects.create(
-                recipient=recipient, kind=kind, subject_key=subject_key, title=title, body=body, url=url
+                recipient=recipient, kind=kind, subject_key=subject_key, title=title, body=body, url=url, email=email
             )
     except IntegrityError:
         return None
-    transaction.on_commit(_send_soon)
+    # robust: the change is committed whatever the broker does; beat's run sends what this misses.
+    transaction.on_commit(_send_soon, robust=True)
     return notification
 
 
 def _send_soon() -> None:
     from accounts.tasks import notifications_send
 
-    notifications_send.delay()
+    try:
+        notifications_send.apply_async(retry=False)
+    except Exception:  # a broker that is down must never fail the request: beat sends it within a minute
+        logger.warning("Could not enqueue sending notifications; the next scheduled run sends them", exc_info=True)
 
 
 def notifications_cancel(*, subject_key: str) -> int:
@@ -66,11 +80,16 @@ def notifications_send_pending(*, limit: int = 100) -> int:
     accepts it. A claim older than NOTIFICATION_CLAIM_LEASE_MINUTES (its sender died) is taken
     again, so the only way a message goes twice is a crash between the server accepting it and
     the mark. A row whose recipient is no longer active is cancelled, never sent. A message the
-    server refuses is released for a later run, and the rest of the batch still goes.
+    server refuses is released for a later run, and the rest of the batch still goes. Any other
+    failure of one row (an address or header the mail library refuses) is logged with its id and
+    that row waits for its claim to lapse: one bad row never stops the batch.
     """
     sent = 0
     for notification in _notifications_claim(limit=limit):
-        sent += _notification_send(notification)
+        try:
+            sent += _notification_send(notification)
+        except Exception:
+            logger.exception("Notification %s not sent; the batch goes on and a later run retries", notification.pk)
     return sent
 
 
@@ -102,7 +121,7 @@ def _notification_send(notification: Notification) -> int:
             subject=" ".join(notification.title.split()),  # a line break in a header is refused
             message=message,
             from_email=None,
-            recipient_list=[notification.recipient.email],
+            recipient_list=[notification.email or notification.recipient.email],
         )
     except (SMTPException, OSError):
         logger.exception("Notification %s to %s not sent; a later run retries", notification.pk, notification.recipient)
@@ -123,7 +142,11 @@ def _full_url(url: str) -> str:
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
     """A person's own notifications, newest first (what they were sent and what is waiting)."""
-    return Notification.objects.filter(recipient=user, cancelled_at__isnull=True).order_by("-created_at", "-pk")
+    return (
+        Notification.objects.filter(recipient=user, cancelled_at__isnull=True)
+        .exclude(kind__in=EMAIL_ONLY_KINDS)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def notifications_unread_count(*, user: User) -> int:

@@ -1,10 +1,20 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
-from accounts.forms import GovukPasswordChangeForm, GovukPasswordResetForm, GovukSetPasswordForm, SignInForm
+from accounts.forms import (
+    ConfirmForm,
+    GovukPasswordChangeForm,
+    GovukPasswordResetForm,
+    GovukSetPasswordForm,
+    SignInForm,
+)
 from accounts.selectors import home_sections_for
+from accounts.services import email_change_from_token, user_email_change_confirm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -36,3 +46,25 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = GovukPasswordChangeForm
+
+
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to a new e-mail address. Only the person it is about, signed in as themselves
+    (so whoever controls the new mailbox cannot take the account over), confirms it, with a button:
+    a mail scanner that opens links changes nothing."""
+    try:
+        change = email_change_from_token(token)
+    except ValidationError as error:
+        return render(request, "registration/email_change_confirm.html", {"problem": error.messages[0]})
+    if change.user_id != request.user.pk:
+        raise PermissionDenied("This link is for someone else's account.")
+    form = ConfirmForm(request.POST if request.method == "POST" else None, button="Use my new e-mail address")
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_email_change_confirm(user=request.user, token=token)
+        except ValidationError as error:
+            return render(request, "registration/email_change_confirm.html", {"problem": error.messages[0]})
+        messages.success(request, f"Your e-mail address is now {change.new_email}. Use it to sign in.")
+        return redirect("home")
+    return render(request, "registration/email_change_confirm.html", {"change": change, "form": form})

@@ -10,6 +10,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from accounts.forms import gds_helper
 from thresholds.models import Indicator, Level, PolicyCase, SubDomain, ThresholdModel
@@ -228,7 +229,7 @@ class PolicyCaseForm(forms.Form):
             if choices:
                 name = f"indicators_{level.pk}"
                 self.fields[name] = forms.MultipleChoiceField(
-                    label=f"Indicators at {level.label}",
+                    label=format_html("Indicators at {}", level.label),  # labels are rendered unescaped
                     choices=choices,
                     required=False,
                     widget=forms.CheckboxSelectMultiple,
