@@ -8,47 +8,18 @@ wherever a child is recorded.
 from datetime import date
 from typing import Any, Optional
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from dateutil.relativedelta import relativedelta
 from django import forms
-from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.utils import timezone
 
+from caf.date_bounds import BIRTH, EXPECTED_BIRTH
+from caf.govuk_forms import GovukDateField
 from caf.models import Child, Sex, nhs_number_validate, upn_validate
 
 HOUSEHOLD_ADULTS = 4  # the form records up to this many adults; more can be added to a CAF later
 OLDEST_AGE = 25  # a CAF can continue up to 25 for a young person with SEND
-UNBORN_MONTHS_AHEAD = 10
-
-
-class GovukDateField(DateInputField):
-    """A GOV.UK date input (day, month, year) whose errors name the date, as the Design System asks:
-    "Date of birth must include a month", "Date of birth must be a real date"."""
-
-    def __init__(self, *, noun: str, **kwargs: Any) -> None:
-        super().__init__(require_all_fields=False, **kwargs)
-        self.noun = noun
-        self.error_messages["required"] = f"Enter the {noun.lower()}"
-        self.error_messages["incomplete"] = f"{noun} must include a day, month and year"
-        real = RegexValidator(r"^\s*[0-9]{1,4}\s*$", f"{noun} must be a real date")
-        for part, subfield in zip(("day", "month", "year"), self.fields, strict=True):
-            subfield.error_messages["incomplete"] = f"{noun} must include a {part}"
-            subfield.validators = [real]
-            subfield.widget.attrs.update({"inputmode": "numeric"})
-
-    def compress(self, data_list: Any) -> Optional[date]:
-        day, month, year = (str(part).strip() if part else "" for part in data_list)
-        if not (day and month and year):
-            return None
-        if len(year) != 4:
-            raise ValidationError(f"{self.noun} must include a year of 4 numbers, like 2016")
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError as error:
-            raise ValidationError(f"{self.noun} must be a real date") from error
 
 
 def _date_hint(example: date) -> str:
@@ -68,7 +39,7 @@ class ChildFindForm(forms.Form):
 
     first_name = forms.CharField(max_length=100, error_messages={"required": "Enter the child's first name"})
     last_name = forms.CharField(max_length=100, error_messages={"required": "Enter the child's last name"})
-    date_of_birth = GovukDateField(noun="Date of birth", label="Date of birth (optional)", required=False)
+    date_of_birth = GovukDateField(what="Date of birth", label="Date of birth (optional)", required=False, bounds=BIRTH)
     postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -108,9 +79,16 @@ class ChildForm(forms.Form):
     first_name = forms.CharField(max_length=100, error_messages={"required": "Enter the child's first name"})
     last_name = forms.CharField(max_length=100, error_messages={"required": "Enter the child's last name"})
     known_as = forms.CharField(label="Known as (optional)", max_length=100, required=False)
-    date_of_birth = GovukDateField(noun="Date of birth", label="Date of birth", required=False)
+    date_of_birth = GovukDateField(what="Date of birth", label="Date of birth", required=False, bounds=BIRTH)
     expected_date_of_birth = GovukDateField(
-        noun="Expected date of birth", label="Expected date of birth (for an unborn child)", required=False
+        what="Expected date of birth",
+        label="Expected date of birth (for an unborn child)",
+        required=False,
+        bounds=EXPECTED_BIRTH,
+        earliest_message=(
+            "Expected date of birth must be today or in the future. If the child has been born, enter their date "
+            "of birth"
+        ),
     )
     sex = forms.ChoiceField(
         choices=Sex.choices,
@@ -243,23 +221,12 @@ class ChildForm(forms.Form):
             self.add_error(
                 "date_of_birth", "Enter the date of birth, or the expected date of birth for an unborn child"
             )
-        if born and born > today:
-            self.add_error("date_of_birth", "Date of birth must be today or in the past")
-        elif born and born < today - relativedelta(years=OLDEST_AGE + 1):
+        # The date fields hold the bounds of any date (caf.date_bounds); this is the CAF's own age limit.
+        if born and born < today - relativedelta(years=OLDEST_AGE + 1):
             self.add_error(
                 "date_of_birth",
                 f"Date of birth must be within the last {OLDEST_AGE + 1} years: "
                 f"a CAF is for children and young people up to {OLDEST_AGE}",
-            )
-        if expected and expected < today:
-            self.add_error(
-                "expected_date_of_birth",
-                "Expected date of birth must be today or in the future. "
-                "If the child has been born, enter their date of birth",
-            )
-        elif expected and expected > today + relativedelta(months=UNBORN_MONTHS_AHEAD):
-            self.add_error(
-                "expected_date_of_birth", f"Expected date of birth must be within the next {UNBORN_MONTHS_AHEAD} months"
             )
         for number in range(1, HOUSEHOLD_ADULTS + 1):
             name = cleaned.get(_adult_field(number, "full_name"), "").strip()

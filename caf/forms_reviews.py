@@ -9,33 +9,37 @@ the views add their refusals to the form (caf.views.common.form_errors_from).
 from datetime import date
 from typing import Any, Optional
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Size
 from django import forms
 from django.utils.html import format_html
 
 from accounts.forms import gds_helper
 from accounts.models import Agency, User
-from caf.models import Caf, CafChild, PlanAction, Review, ReviewActionProgress
+from caf.date_bounds import ACTION_DUE, NEXT_REVIEW, REVIEW_HELD, Bound
+from caf.govuk_forms import GovukDateField
+from caf.models import CafChild, PlanAction, Review, ReviewActionProgress
+from caf.policies import CLOSURE_REASONS_BY_HAND
 from thresholds.models import Level
 
 NEW_ACTION_ROWS = 3
-# Closing at a review: the reasons that fit a review's decision to close (stepping up and down are
-# decisions of their own; consent withdrawn has its own page).
-REVIEW_CLOSURE_REASONS = [
-    (reason.value, reason.label)
-    for reason in (Caf.ClosureReason.NEEDS_MET, Caf.ClosureReason.MOVED_OUT_OF_AREA, Caf.ClosureReason.DISENGAGED)
-]
+# Closing at a review: the reasons a person closes with by hand (caf.policies, the one list; stepping
+# up has its own decision, consent withdrawn its own page).
+REVIEW_CLOSURE_REASONS = [(reason.value, reason.label) for reason in CLOSURE_REASONS_BY_HAND]
 
 
 def _person_with_agency(user: User) -> str:
     return f"{user.full_name} ({user.agency.name})" if user.agency_id else user.full_name
 
 
-def _date_field(label: str, help_text: str, *, required: bool = True) -> DateInputField:
-    field = DateInputField(label=label, help_text=help_text, require_all_fields=False, required=required)
-    field.error_messages["required"] = f"Enter {label[0].lower()}{label[1:]}"
-    return field
+def _date_field(
+    label: str,
+    help_text: str,
+    *,
+    bounds: tuple[Optional[Bound], Optional[Bound]],
+    what: str = "",
+    required: bool = True,
+) -> GovukDateField:
+    return GovukDateField(label=label, help_text=help_text, what=what or label, bounds=bounds, required=required)
 
 
 class ReviewForm(forms.Form):
@@ -43,7 +47,7 @@ class ReviewForm(forms.Form):
     members), `agencies`, `caf_children` (with their levels) and `levels` (of the CAF's model), all
     lists, so that rendering the form runs no query whatever their number."""
 
-    held_on = _date_field("The date of the review", "For example, 27 3 2027")
+    held_on = _date_field("The date of the review", "For example, 27 3 2027", bounds=REVIEW_HELD)
     attendees = forms.MultipleChoiceField(
         label="Who from the team attended?",
         required=False,
@@ -71,6 +75,7 @@ class ReviewForm(forms.Form):
     next_review_on = _date_field(
         "The date of the next review",
         "Needed unless the CAF closes or steps up. For example, 27 3 2027",
+        bounds=NEXT_REVIEW,
         required=False,
     )
     close_reason = forms.ChoiceField(
@@ -150,7 +155,13 @@ class ReviewForm(forms.Form):
             self.fields[prefix + "owner"] = forms.ChoiceField(
                 label="Who will do it (optional)", choices=owner_choices, required=False
             )
-            self.fields[prefix + "due_on"] = _date_field("By when", "For example, 27 3 2027", required=False)
+            self.fields[prefix + "due_on"] = _date_field(
+                "By when",
+                "For example, 27 3 2027",
+                what=f"New action {row}: the date it will be done by",
+                bounds=ACTION_DUE,
+                required=False,
+            )
             new_layout.append(
                 Fieldset(
                     Field.textarea(prefix + "need", rows=2),
@@ -261,7 +272,7 @@ class ReviewForm(forms.Form):
 
 
 class ReviewDateForm(forms.Form):
-    review_on = _date_field("The new date of the next review", "For example, 27 3 2027")
+    review_on = _date_field("The new date of the next review", "For example, 27 3 2027", bounds=NEXT_REVIEW)
     reason = forms.CharField(
         label="Why is the date changing?",
         help_text="For example, the family asked to meet after the school holidays.",

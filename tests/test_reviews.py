@@ -242,7 +242,7 @@ def test_stepping_up_leaves_the_caf_active_and_says_to_refer(led, school_practit
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"held_on": date(2026, 11, 17)}, "cannot be in the future"),
+        ({"held_on": date(2026, 11, 17)}, "The date of the review must be today or in the past"),
         ({"next_review_on": None}, "Enter the date of the next review"),
         ({"held_on": None, "held_on_0": "31", "held_on_1": "2", "held_on_2": "2027"}, "govuk-error-summary"),
         ({"decision": "close", "outcome": ""}, "Summarise the outcome"),

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
+from accounts.parsing import parse_ids
 from thresholds.classifier import Answers, Result, classify
 from thresholds.forms_guide import ThresholdCheckForm
 from thresholds.selectors import current_models, model_guide, model_snapshot
@@ -69,7 +70,7 @@ def check(request: HttpRequest, model_id: int) -> HttpResponse:
     }
     if partial:
         return render(request, "thresholds/guide_result.html", context)
-    ticked = {int(value) for value in form.data.getlist("indicator") if value.isdigit()} if submitted else set()
+    ticked = parse_ids(form.data.getlist("indicator")) if submitted else set()
     context.update({"guide": model_guide(threshold_model), "ticked": ticked})
     return render(request, "thresholds/guide_check.html", context)
 

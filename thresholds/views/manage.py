@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ConfirmForm
 from accounts.models import Role
+from accounts.parsing import parse_id
 from thresholds.forms_manage import (
     CountRuleForm,
     DraftFromOtherCouncilForm,
@@ -388,11 +389,12 @@ def compare(request: HttpRequest, model_id: int) -> HttpResponse:
     versions = _versions_of(request, threshold_model)
     other: Optional[ThresholdModel] = None
     chosen = request.GET.get("with", "")
-    if chosen.isdigit():
-        if int(chosen) == threshold_model.based_on_id:  # may be another council's published model
+    chosen_id = parse_id(chosen)
+    if chosen_id is not None:
+        if chosen_id == threshold_model.based_on_id:  # may be another council's published model
             other = threshold_model.based_on
         else:
-            other = get_object_or_404(versions, pk=int(chosen))
+            other = get_object_or_404(versions, pk=chosen_id)
     elif not chosen:
         other = _default_comparison(request, threshold_model)
     old, new = other, threshold_model
