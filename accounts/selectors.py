@@ -1,15 +1,17 @@
 """Reads for accounts pages. Each returns data already limited to the user's council."""
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Agency, Locality, Role, User
-from caf.models import Caf
+from accounts.models import Agency, Locality, Role, RoleChange, User
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf, PlanAction
 from caf.selectors import (
     actions_due_for,
     caf_children_names,
@@ -27,6 +29,8 @@ from caf.selectors import (
 )
 from referrals import selectors as referral_selectors
 from referrals.models import Referral, StepDown
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,16 @@ def _children(record: Referral | StepDown) -> str:
     return ", ".join(f"{child.first_name} {child.last_name}" for child in record.children.all())
 
 
+def _noting(records: Iterable[T], shown: set[int]) -> Iterator[T]:
+    """Each record of a queue, unchanged, noting the ids of the children it names in `shown`: the
+    home page writes one access-log row with them (Settled question 17). Reads only prefetched
+    children (CAFs, referrals and step-downs; a plan action through its CAF)."""
+    for record in records:
+        holder = record.caf if isinstance(record, PlanAction) else record
+        shown.update(child.pk for child in holder.children.all())
+        yield record
+
+
 def _front_door_item(referral: Referral) -> tuple[str, str, object]:
     """A referral in the front-door queue: who it is about and from, what to notice (immediate risk,
     a re-referral, who holds it), and its clock (colour and words)."""
@@ -103,10 +117,10 @@ def _own_referral_item(referral: Referral) -> tuple[str, str]:
     return f"{_children(referral)}: {state}", reverse("referrals:referral_detail", args=[referral.pk])
 
 
-def _practitioner_section(user: User) -> HomeSection:
+def _practitioner_section(user: User, shown: set[int]) -> HomeSection:
     due_by = timezone.localdate() + timedelta(days=14)
-    led = list(cafs_led_by(user))
-    actions = actions_due_for(user, by=due_by).prefetch_related("caf__children")
+    led = list(_noting(cafs_led_by(user), shown))
+    actions = _noting(actions_due_for(user, by=due_by).prefetch_related("caf__children"), shown)
     return HomeSection(
         role=Role.PRACTITIONER,
         heading="Your work with families",
@@ -114,7 +128,7 @@ def _practitioner_section(user: User) -> HomeSection:
             WorkQueue(
                 "Your draft CAFs",
                 "You have no draft CAFs.",
-                [caf_queue_item(caf, caf_detail_url(caf.pk)) for caf in drafts_of(user)],
+                [caf_queue_item(caf, caf_detail_url(caf.pk)) for caf in _noting(drafts_of(user), shown)],
             ),
             WorkQueue(
                 "CAFs you lead",
@@ -124,7 +138,7 @@ def _practitioner_section(user: User) -> HomeSection:
             WorkQueue(
                 "Teams around the family you are on",
                 "You are not on any team around a family.",
-                [caf_queue_item(caf, reverse("caf:taf", args=[caf.pk])) for caf in tafs_of(user)],
+                [caf_queue_item(caf, reverse("caf:taf", args=[caf.pk])) for caf in _noting(tafs_of(user), shown)],
             ),
             WorkQueue(
                 "Reviews coming up",
@@ -145,13 +159,16 @@ def _practitioner_section(user: User) -> HomeSection:
                         f"{caf_children_names(action.caf)}, due {action.due_on:%-d %B %Y}",
                         reverse("caf:plan_action", args=[action.caf_id, action.pk]),
                     )
-                    for action in overdue_actions_in_plans_led_by(user, today=timezone.localdate())
+                    for action in _noting(overdue_actions_in_plans_led_by(user, today=timezone.localdate()), shown)
                 ],
             ),
             WorkQueue(
                 "Your referrals to children's social care",
                 "You have no draft referrals and none sent in the last 90 days.",
-                [_own_referral_item(referral) for referral in referral_selectors.referrals_made_by(user)],
+                [
+                    _own_referral_item(referral)
+                    for referral in _noting(referral_selectors.referrals_made_by(user), shown)
+                ],
             ),
             WorkQueue(
                 "Actions due",
@@ -168,7 +185,7 @@ def _practitioner_section(user: User) -> HomeSection:
     )
 
 
-def _caf_administrator_section(user: User) -> HomeSection:
+def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
     return HomeSection(
         role=Role.CAF_ADMINISTRATOR,
         heading="CAF administration",
@@ -176,14 +193,17 @@ def _caf_administrator_section(user: User) -> HomeSection:
             WorkQueue(
                 "New CAFs to register",
                 "There are no new CAFs to register.",
-                [caf_queue_item(caf, reverse("caf:caf_register", args=[caf.pk])) for caf in cafs_to_register(user)],
+                [
+                    caf_queue_item(caf, reverse("caf:caf_register", args=[caf.pk]))
+                    for caf in _noting(cafs_to_register(user), shown)
+                ],
             ),
             WorkQueue(
                 "CAFs without a lead professional",
                 "Every active CAF has a lead professional.",
                 [
                     caf_queue_item(caf, reverse("caf:lead_professional", args=[caf.pk]))
-                    for caf in cafs_without_lead(user)
+                    for caf in _noting(cafs_without_lead(user), shown)
                 ],
             ),
             WorkQueue(
@@ -191,25 +211,28 @@ def _caf_administrator_section(user: User) -> HomeSection:
                 "There are no lead professional changes to log.",
                 [
                     caf_queue_item(caf, reverse("caf:lead_professional", args=[caf.pk]))
-                    for caf in cafs_with_lead_to_log(user)
+                    for caf in _noting(cafs_with_lead_to_log(user), shown)
                 ],
             ),
             WorkQueue(
                 "Reviews overdue",
                 "No reviews are overdue.",
-                [_review_item(caf, record=False) for caf in reviews_overdue_in_council(user)],
+                [_review_item(caf, record=False) for caf in _noting(reviews_overdue_in_council(user), shown)],
             ),
             WorkQueue(
                 "Step-downs from social care to pick up",
                 "No family is waiting to be picked up from children's social care.",
-                [_step_down_item(step_down) for step_down in referral_selectors.step_downs_to_pick_up(user)],
+                [
+                    _step_down_item(step_down)
+                    for step_down in _noting(referral_selectors.step_downs_to_pick_up(user), shown)
+                ],
             ),
             WorkQueue(
                 "Step-downs waiting for a lead professional",
                 "Every step-down picked up has a lead professional.",
                 [
                     _step_down_item(step_down, url=reverse("caf:lead_professional", args=[step_down.picked_up_caf_id]))
-                    for step_down in referral_selectors.step_downs_waiting_for_lead(user)
+                    for step_down in _noting(referral_selectors.step_downs_waiting_for_lead(user), shown)
                 ],
             ),
         ],
@@ -220,7 +243,7 @@ def _caf_administrator_section(user: User) -> HomeSection:
     )
 
 
-def _social_care_manager_section(user: User) -> HomeSection:
+def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
     return HomeSection(
         role=Role.SOCIAL_CARE_MANAGER,
         heading="Children's social care decisions",
@@ -228,12 +251,15 @@ def _social_care_manager_section(user: User) -> HomeSection:
             WorkQueue(
                 "Step-up referrals awaiting a decision",
                 "There are no referrals awaiting a decision.",
-                [_front_door_item(referral) for referral in referral_selectors.front_door_queue(user)],
+                [_front_door_item(referral) for referral in _noting(referral_selectors.front_door_queue(user), shown)],
             ),
             WorkQueue(
                 "Step-downs waiting to be picked up by early help",
                 "Every step-down has been picked up.",
-                [_step_down_item(step_down) for step_down in referral_selectors.step_downs_open_from_social_care(user)],
+                [
+                    _step_down_item(step_down)
+                    for step_down in _noting(referral_selectors.step_downs_open_from_social_care(user), shown)
+                ],
             ),
             WorkQueue(
                 "Decided in the last 7 days",
@@ -244,7 +270,7 @@ def _social_care_manager_section(user: User) -> HomeSection:
                         f"{timezone.localtime(referral.decided_at):%-d %B %H:%M})",
                         reverse("referrals:referral_detail", args=[referral.pk]),
                     )
-                    for referral in referral_selectors.referrals_decided_recently(user)
+                    for referral in _noting(referral_selectors.referrals_decided_recently(user), shown)
                 ],
             ),
         ],
@@ -255,8 +281,8 @@ def _social_care_manager_section(user: User) -> HomeSection:
     )
 
 
-def _social_worker_section(user: User) -> HomeSection:
-    led = list(cafs_led_by(user))
+def _social_worker_section(user: User, shown: set[int]) -> HomeSection:
+    led = list(_noting(cafs_led_by(user), shown))
     return HomeSection(
         role=Role.SOCIAL_WORKER,
         heading="Your social-work-led cases",
@@ -274,7 +300,7 @@ def _social_worker_section(user: User) -> HomeSection:
                         f"{_children(referral)}: {referral.get_decision_display()}",
                         reverse("referrals:referral_detail", args=[referral.pk]),
                     )
-                    for referral in referral_selectors.referrals_allocated_to(user)
+                    for referral in _noting(referral_selectors.referrals_allocated_to(user), shown)
                 ],
             ),
             WorkQueue(
@@ -286,6 +312,33 @@ def _social_worker_section(user: User) -> HomeSection:
                 ],
             ),
         ],
+    )
+
+
+ROLE_CHANGES_SHOWN = 10
+ROLE_CHANGES_DAYS = 30
+
+
+def _role_change_item(change: RoleChange) -> tuple[str, str]:
+    who = change.changed_by or "The service"
+    if change.action == RoleChange.Action.ADDED:
+        what = f"{who} gave {change.user} the {change.role} role"
+    else:
+        what = f"{who} took the {change.role} role from {change.user}"
+    return f"{what}, {timezone.localtime(change.changed_at):%-d %B %Y at %H:%M}", reverse(
+        "admin:accounts_rolechange_changelist"
+    )
+
+
+def role_changes_recent(user: User) -> list[RoleChange]:
+    """The council's latest role changes, so that its administrators see each other's (never a
+    service administrator's account)."""
+    since = timezone.now() - timedelta(days=ROLE_CHANGES_DAYS)
+    return list(
+        RoleChange.objects.for_council(user.council_id)
+        .filter(changed_at__gte=since)
+        .exclude(user__is_superuser=True)
+        .select_related("user", "changed_by")[:ROLE_CHANGES_SHOWN]
     )
 
 
@@ -307,7 +360,12 @@ def _council_administrator_section(user: User) -> HomeSection:
         queues=[
             WorkQueue(
                 "Settings to complete", "Your council's settings are complete.", [(label, "") for label in missing]
-            )
+            ),
+            WorkQueue(
+                f"Roles given and taken away in the last {ROLE_CHANGES_DAYS} days",
+                f"No roles have changed in the last {ROLE_CHANGES_DAYS} days.",
+                [_role_change_item(change) for change in role_changes_recent(user)],
+            ),
         ],
         figures=[
             ("Localities", Locality.objects.for_council(council_id).count()),
@@ -319,20 +377,26 @@ def _council_administrator_section(user: User) -> HomeSection:
             ("Localities", "admin:accounts_locality_changelist"),
             ("Agencies", "admin:accounts_agency_changelist"),
             ("Users and their roles", "admin:accounts_user_changelist"),
+            ("Every role change", "admin:accounts_rolechange_changelist"),
             ("Threshold model: versions, drafts and publishing", "thresholds:manage"),
         ],
     )
 
 
-_SECTION_BUILDERS = {
+_SECTION_BUILDERS: dict[Role, Callable[[User, set[int]], HomeSection]] = {
     Role.PRACTITIONER: _practitioner_section,
     Role.CAF_ADMINISTRATOR: _caf_administrator_section,
     Role.SOCIAL_CARE_MANAGER: _social_care_manager_section,
     Role.SOCIAL_WORKER: _social_worker_section,
-    Role.COUNCIL_ADMINISTRATOR: _council_administrator_section,
+    Role.COUNCIL_ADMINISTRATOR: lambda user, shown: _council_administrator_section(user),  # names no child
 }
 
 
 def home_sections_for(user: User) -> list[HomeSection]:
-    """The home page shows one section per role the user holds, in the order of DESIGN.md."""
-    return [build(user) for role, build in _SECTION_BUILDERS.items() if user.has_role(role)]
+    """The home page shows one section per role the user holds, in the order of DESIGN.md. Showing
+    children's names is logged: one access-log row for the page, with their ids."""
+    shown: set[int] = set()
+    sections = [build(user, shown) for role, build in _SECTION_BUILDERS.items() if user.has_role(role)]
+    if shown:
+        access_log_write(user=user, action=AccessLog.Action.VIEW, what="Viewed the home page", child_ids=shown)
+    return sections

@@ -85,7 +85,8 @@ def test_find_runs_a_fixed_number_of_queries(signed_in, school_practitioner, dja
             postcode=f"NB{number} 1AA",
         )
     client = signed_in(school_practitioner)
-    with django_assert_max_num_queries(12):
+    # 13: one more than before, for which results are on a CAF the searcher may not see (Settled 18).
+    with django_assert_max_num_queries(13):
         response = client.get(
             reverse("caf:child_find"),
             {"first_name": "Jaden", "last_name": "Smith", "postcode": "NB1 1AA"},
@@ -418,25 +419,44 @@ def test_another_councils_caf_administrator_cannot_read_the_access_log(signed_in
 
 
 @pytest.mark.parametrize("entries", [10, 120])
-def test_the_access_log_is_paginated_with_a_fixed_number_of_queries(
+def test_the_access_log_is_paged_by_key_with_a_fixed_number_of_queries(
     signed_in, caf_admin, child, django_assert_max_num_queries, entries
 ):
     AccessLog.objects.bulk_create(
-        AccessLog(council=child.council, user=caf_admin, agency=caf_admin.agency, child=child, action="view", what="x")
+        AccessLog(
+            council=child.council,
+            user=caf_admin,
+            agency=caf_admin.agency,
+            child=child,
+            child_ids=[child.pk],
+            action="view",
+            what="x",
+        )
         for _ in range(entries)
     )
     client = signed_in(caf_admin)
+    url = reverse("caf:child_access_log", args=[child.pk])
     with django_assert_max_num_queries(14):
-        response = client.get(reverse("caf:child_access_log", args=[child.pk]))
+        response = client.get(url)
     assert response.status_code == 200
-    total = AccessLog.objects.filter(child=child).count()
+    total = AccessLog.objects.filter(child_ids__contains=[child.pk]).count()
     assert total == entries + 2  # "Recorded the child", and this read
-    assert len(response.context["page"].object_list) == min(total, 50)
-    assert response.context["page"].paginator.count == total
+    page = response.context["page"]
+    assert len(page.object_list) == min(total, 50) and page.is_first
+    assert bool(page.older_query) == (total > 50)
     if entries > 50:
-        last = client.get(reverse("caf:child_access_log", args=[child.pk]), {"page": 3})
-        assert last.status_code == 200
-        assert len(last.context["page"].object_list) == total + 1 - 100  # this read is logged too
+        # "Older entries" carries the time and id of the last row shown: every row once, in order.
+        seen = [entry.pk for entry in page.object_list]
+        query = page.older_query
+        while query:
+            with django_assert_max_num_queries(14):
+                older = client.get(f"{url}?{query}")
+            assert older.status_code == 200 and not older.context["page"].is_first
+            seen += [entry.pk for entry in older.context["page"].object_list]
+            query = older.context["page"].older_query
+        assert len(seen) == len(set(seen)) == total
+        newest_first = AccessLog.objects.filter(pk__in=seen).order_by("-at", "-pk").values_list("pk", flat=True)
+        assert seen == list(newest_first)
 
 
 # Merging ------------------------------------------------------------------------------------------

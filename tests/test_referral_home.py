@@ -107,7 +107,8 @@ def test_the_front_door_and_early_help_homes_run_a_fixed_number_of_queries(
         if number % 2:
             step_down_for(social_care_manager, referral)
     manager, administrator = signed_in(social_care_manager), signed_in(caf_admin)
-    with django_assert_max_num_queries(15):
+    # 16: one more than before, the home page's access-log row with the children shown (Settled 17).
+    with django_assert_max_num_queries(16):
         response = manager.get("/")
     assert section(response, "Step-up referrals awaiting a decision").count("<li>") == size - size // 2
     with django_assert_max_num_queries(20):

@@ -6,20 +6,25 @@ child_get_for_caf_administrator for the administrators' pages): 404 for anyone w
 with the attempt logged, and every read logged.
 """
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Role
+from accounts.parsing import parse_id
+from caf import policies
 from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm
-from caf.models import Child
+from caf.models import AccessLog, Child
 from caf.selectors import (
     access_log_for_child,
     child_cafs,
@@ -36,6 +41,19 @@ from caf.views.common import form_errors_from
 # The search answers, as the find form sends them and the new-child form takes them.
 SEARCH_FIELDS = ("first_name", "last_name", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2", "postcode")
 ACCESS_LOG_PAGE_SIZE = 50
+# The children the user's own searches showed (newest last), who they may start a CAF or a referral
+# for (caf.selectors.child_for_new_caf): kept in their session, the most recent few only.
+FOUND_SESSION_KEY = "caf_found_child_ids"
+FOUND_KEPT = 200
+
+
+def found_children_remember(request: HttpRequest, child_ids: list[int]) -> None:
+    kept = [pk for pk in request.session.get(FOUND_SESSION_KEY, []) if pk not in child_ids]
+    request.session[FOUND_SESSION_KEY] = (kept + child_ids)[-FOUND_KEPT:]
+
+
+def found_children(request: HttpRequest) -> frozenset[int]:
+    return frozenset(request.session.get(FOUND_SESSION_KEY, []))
 
 
 def _require_council_staff(request: HttpRequest) -> None:
@@ -73,6 +91,7 @@ def find(request: HttpRequest) -> HttpResponse:
     matches = None
     if form.is_bound and form.is_valid():
         matches = children_find(request.user, **form.search)
+        found_children_remember(request, [match.child.pk for match in matches])
     answers = _search_answers(request.GET)
     create_url = reverse("caf:child_create") + (f"?{answers.urlencode()}" if answers else "")
     return render(request, "caf/child_find.html", {"form": form, "matches": matches, "create_url": create_url})
@@ -115,6 +134,7 @@ def create(request: HttpRequest) -> HttpResponse:
             postcode=form.cleaned_data.get("postcode", ""),
         )
     if form.possible_matches:
+        found_children_remember(request, [match.child.pk for match in form.possible_matches])
         form.offer_confirmation()
     return render(request, "caf/child_create.html", {"form": form, "matches": form.possible_matches})
 
@@ -125,7 +145,7 @@ def create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(request.user, child_id)
-    is_caf_administrator = request.user.has_role(Role.CAF_ADMINISTRATOR)
+    is_caf_administrator = policies.is_caf_administrator(request.user, request.user.council_id)
     context = {
         "child": child,
         "caf_children": list(child_cafs(request.user, child)),
@@ -139,11 +159,38 @@ def detail(request: HttpRequest, child_id: int) -> HttpResponse:
     return render(request, "caf/child_detail.html", context)
 
 
+@dataclass(frozen=True)
+class AccessLogPage:
+    object_list: list[AccessLog]
+    older_query: str  # the query string of the next (older) page, or "" on the last page
+    is_first: bool
+
+
+def _access_log_key(query: QueryDict) -> Optional[tuple[datetime, int]]:
+    """The (at, pk) of the last row of the page before, from the "Older entries" link."""
+    pk = parse_id(query.get("id"))
+    try:
+        at = parse_datetime(query.get("at", ""))
+    except ValueError:
+        at = None
+    if at is None or pk is None:
+        return None
+    return (at if timezone.is_aware(at) else timezone.make_aware(at)), pk
+
+
 @require_GET
 def access_log(request: HttpRequest, child_id: int) -> HttpResponse:
-    """Read-only: who read or changed the child's record (and its CAFs), newest first."""
+    """Read-only: who read or changed the child's record (and its CAFs), newest first, paged by key
+    (the time and id of the last row shown), never counted."""
     child = child_get_for_caf_administrator(request.user, child_id, what="Viewed the access log")
-    page = Paginator(access_log_for_child(request.user, child), ACCESS_LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    before = _access_log_key(request.GET)
+    rows = list(access_log_for_child(request.user, child, before=before)[: ACCESS_LOG_PAGE_SIZE + 1])
+    shown = rows[:ACCESS_LOG_PAGE_SIZE]
+    older = ""
+    if len(rows) > ACCESS_LOG_PAGE_SIZE:
+        last = shown[-1]
+        older = urlencode({"at": last.at.isoformat(), "id": last.pk})
+    page = AccessLogPage(object_list=shown, older_query=older, is_first=before is None)
     return render(request, "caf/child_access_log.html", {"child": child, "page": page})
 
 

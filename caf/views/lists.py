@@ -7,9 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from accounts.models import Role
 from caf import permissions as perms
-from caf.models import Caf, CafChild, LeadProfessionalAssignment
+from caf import policies
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment
 
 PAGE_SIZE = 50
 
@@ -28,6 +29,13 @@ def caf_list(request: HttpRequest) -> HttpResponse:
         ),
     )
     page = Paginator(cafs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # One access-log row for the page shown, with the children it listed (Settled question 17).
+    access_log_write(
+        user=request.user,
+        action=AccessLog.Action.VIEW,
+        what=f"Viewed the list of CAFs, page {page.number}",
+        child_ids=[link.child_id for caf in page.object_list for link in caf.caf_children.all()],
+    )
     return render(
         request,
         "caf/list.html",
@@ -35,7 +43,7 @@ def caf_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "status": status,
             "statuses": Caf.Status.choices,
-            "everyone": request.user.has_role(Role.CAF_ADMINISTRATOR),
+            "everyone": policies.is_caf_administrator(request.user, request.user.council_id),
         },
     )
 
