@@ -6,14 +6,16 @@ caf.services, whose refusals the views add to the form (caf.views.common.form_er
 
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.db.models import QuerySet
 
 from accounts.forms import gds_helper
 from accounts.models import Agency, User
-from caf.models import Caf, PlanAction
+from caf.date_bounds import ACTION_DUE
+from caf.govuk_forms import GovukDateField
+from caf.models import PlanAction
+from caf.policies import CLOSURE_REASONS_BY_HAND
 
 
 def _person_with_agency(user: User) -> str:
@@ -105,10 +107,11 @@ class PlanActionForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Choose a current member of the team"},
     )
-    due_on = DateInputField(
+    due_on = GovukDateField(
         label="By when",
         help_text="For example, 27 3 2027",
-        require_all_fields=False,
+        what="the date it will be done by",
+        bounds=ACTION_DUE,
     )
 
     def __init__(self, *args: Any, agencies: QuerySet[Agency], members: QuerySet[User], **kwargs: Any) -> None:
@@ -164,7 +167,8 @@ class PlanActionUpdateForm(forms.Form):
 class CloseForm(forms.Form):
     reason = forms.ChoiceField(
         label="Why is the CAF closing?",
-        choices=Caf.ClosureReason.choices,
+        # Only the reasons a person closes with by hand: caf.policies says which.
+        choices=[(reason.value, reason.label) for reason in CLOSURE_REASONS_BY_HAND],
         widget=forms.RadioSelect,
         error_messages={"required": "Choose why the CAF is closing"},
     )

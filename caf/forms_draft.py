@@ -8,53 +8,20 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Optional
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 
 from accounts.forms import gds_helper
 from accounts.models import Agency, User
+from caf.date_bounds import CONSENT
+from caf.govuk_forms import GovukDateField
 from caf.models import Child, Consent
 from thresholds.classifier import LevelSpec
 from thresholds.models import Domain
-
-
-class GovukDateField(DateInputField):
-    """A GOV.UK date input whose messages name the date, with a plain-English "real date" error."""
-
-    def __init__(self, *, what: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.what = what
-        self.error_messages["required"] = f"Enter {what}"
-        self.error_messages["incomplete"] = f"{what.capitalize()} must include a day, month and year"
-
-    def clean(self, value: Any) -> Optional[date]:
-        try:
-            return super().clean(value)
-        except ValidationError as error:
-            if error.code in ("required", "incomplete"):
-                raise
-            raise ValidationError(f"{self.what.capitalize()} must be a real date, like 27 3 2026") from error
-
-    def compress(self, data_list: Any) -> Optional[date]:
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        try:
-            return date(int(year), int(month), int(day))
-        except ValueError as error:
-            raise ValidationError(f"{self.what.capitalize()} must be a real date, like 27 3 2026") from error
-
-
-def not_in_future(value: Optional[date], what: str) -> None:
-    if value and value > timezone.localdate():
-        raise ValidationError(f"{what.capitalize()} must be today or in the past")
-
 
 # Starting a CAF -----------------------------------------------------------------------------------
 
@@ -115,7 +82,10 @@ class ConsentForm(forms.Form):
         widget=forms.Textarea,
     )
     given_on = GovukDateField(
-        label="When was consent given?", help_text="For example, 27 3 2026", what="the date consent was given"
+        label="When was consent given?",
+        help_text="For example, 27 3 2026",
+        what="the date consent was given",
+        bounds=CONSENT,
     )
     method = forms.ChoiceField(
         label="How was consent given?",
@@ -138,12 +108,23 @@ class ConsentForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose only agencies listed here"},
     )
-    excluded_person = forms.ModelChoiceField(
-        label="A named person who must not see the assessment (optional)",
+    excluded_people = forms.ModelMultipleChoiceField(
+        label="Named people who must not see the assessment (optional)",
+        help_text="Choose everyone the family named. To choose more than one, hold Ctrl (or Cmd on a Mac).",
         queryset=User.objects.none(),
         required=False,
-        empty_label="Nobody named",
-        error_messages={"invalid_choice": "Choose a person from the list"},
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"invalid_choice": "Choose only people from the list"},
+    )
+    children = forms.ModelMultipleChoiceField(
+        label="Which children is this consent for?",
+        help_text="A parent or carer consents for the children they have parental responsibility for.",
+        queryset=Child.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select the children this consent is for",
+            "invalid_choice": "Select only children of this CAF",
+        },
     )
     copy_to = forms.CharField(
         label="Who gets a copy of the assessment? (optional)",
@@ -158,14 +139,39 @@ class ConsentForm(forms.Form):
         error_messages={"required": "Confirm that you explained how the information is stored and who sees it"},
     )
 
-    def __init__(self, *args: Any, agencies: QuerySet[Agency], people: QuerySet[User], own_agency: Agency, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        agencies: QuerySet[Agency],
+        excludable_agencies: QuerySet[Agency],
+        people: QuerySet[User],
+        own_agency: Agency,
+        children: QuerySet[Child],
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["agencies"].queryset = agencies
-        self.fields["agencies"].help_text = f"{own_agency} (your agency) is always covered. Select all that apply."
-        self.fields["excluded_agencies"].queryset = agencies
-        self.fields["excluded_person"].queryset = people
-        self.fields["excluded_person"].label_from_instance = lambda user: f"{user.full_name} ({user.agency})"
+        # crispy-forms-gds renders help texts unescaped: an agency's name is escaped here.
+        self.fields["agencies"].help_text = format_html(
+            "{} (the agency that started the CAF) is always covered. Select all that apply.", own_agency
+        )
+        self.fields["excluded_agencies"].queryset = excludable_agencies
+        self.fields["excluded_agencies"].help_text = (
+            "Agencies the family asked to leave out. Those they excluded before stay excluded until they lift it. "
+            "The council's early help team keeps the record: name its people instead."
+        )
+        self.fields["excluded_people"].queryset = people
+        self.fields["excluded_people"].label_from_instance = lambda user: f"{user.full_name} ({user.agency})"
+        self.family = list(children)
+        layout_children: list[Any] = []
+        if len(self.family) > 1:
+            self.fields["children"].queryset = children
+            self.fields["children"].label_from_instance = child_label
+            layout_children = [Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True)]
+        else:
+            del self.fields["children"]
         self.helper = gds_helper(
+            *layout_children,
             Field.radios("given_by_kind", legend_size=Size.MEDIUM, legend_tag="h2"),
             Field.text("given_by", field_width=20),
             Field.text("relationship", field_width=20),
@@ -174,16 +180,11 @@ class ConsentForm(forms.Form):
             Field.radios("method", legend_size=Size.SMALL),
             Field.checkboxes("agencies", legend_size=Size.MEDIUM, legend_tag="h2", small=True),
             Field.checkboxes("excluded_agencies", legend_size=Size.MEDIUM, legend_tag="h2", small=True),
-            Field.select("excluded_person"),
+            Field("excluded_people"),
             Field.textarea("copy_to", rows=2),
             Field.checkboxes("explained", legend_size=Size.SMALL),
             button="Save consent",
         )
-
-    def clean_given_on(self) -> date:
-        value = self.cleaned_data["given_on"]
-        not_in_future(value, "the date consent was given")
-        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -203,7 +204,8 @@ class ConsentForm(forms.Form):
         return {
             "agencies": list(data["agencies"]),
             "excluded_agencies": list(data["excluded_agencies"]),
-            "excluded_people": [data["excluded_person"]] if data["excluded_person"] else [],
+            "excluded_people": list(data["excluded_people"]),
+            "children": list(data["children"]) if "children" in self.fields else self.family,
             "given_by": data["given_by"].strip(),
             "relationship": data["relationship"].strip(),
             "is_young_person": data["given_by_kind"] == self.YOUNG_PERSON,
@@ -216,9 +218,78 @@ class ConsentForm(forms.Form):
         }
 
 
+class ExclusionRecordForm(forms.Form):
+    """The family asks that someone does not see their assessment, apart from a new consent (also
+    after closure, Settled question 11)."""
+
+    made_by = forms.CharField(
+        label="Who in the family asked for this?",
+        help_text="Their full name. Only they can lift it later.",
+        max_length=200,
+        error_messages={"required": "Enter who in the family asked for this"},
+    )
+    agencies = forms.ModelMultipleChoiceField(
+        label="Which agencies must not see the assessment?",
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose only agencies listed here"},
+    )
+    people = forms.ModelMultipleChoiceField(
+        label="Which people must not see the assessment?",
+        help_text="To choose more than one, hold Ctrl (or Cmd on a Mac).",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"invalid_choice": "Choose only people from the list"},
+    )
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], people: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agencies"].queryset = agencies
+        self.fields["people"].queryset = people
+        self.fields["people"].label_from_instance = lambda user: f"{user.full_name} ({user.agency})"
+        self.helper = gds_helper(
+            Field.text("made_by", field_width=20),
+            Field.checkboxes("agencies", legend_size=Size.SMALL, small=True),
+            Field("people"),
+            button="Record what the family asked",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not (cleaned.get("agencies") or cleaned.get("people")) and not self.errors:
+            self.add_error("agencies", "Choose the agencies or people the family does not want to see the assessment")
+        return cleaned
+
+
+class ExclusionLiftForm(forms.Form):
+    asked_by = forms.CharField(
+        label="Who in the family is lifting it?",
+        max_length=200,
+        error_messages={"required": "Enter who in the family is lifting it"},
+    )
+    reason = forms.CharField(
+        label="Why are they lifting it?",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter why the family is lifting it"},
+    )
+
+    def __init__(self, *args: Any, made_by: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # crispy-forms-gds renders help texts unescaped: the family member's name is escaped here.
+        self.fields["asked_by"].help_text = format_html("Only {}, who asked for it, can lift it.", made_by)
+        self.helper = gds_helper(
+            Field.text("asked_by", field_width=20), Field.textarea("reason", rows=3), button="Lift the exclusion"
+        )
+
+
 class ConsentWithdrawForm(forms.Form):
     withdrawn_on = GovukDateField(
-        label="When was consent withdrawn?", help_text="For example, 27 3 2026", what="the date consent was withdrawn"
+        label="When was consent withdrawn?",
+        help_text="For example, 27 3 2026",
+        what="the date consent was withdrawn",
+        bounds=CONSENT,
     )
     reason = forms.CharField(
         label="Why was consent withdrawn?",
@@ -242,8 +313,7 @@ class ConsentWithdrawForm(forms.Form):
         )
 
     def clean_withdrawn_on(self) -> date:
-        value = self.cleaned_data["withdrawn_on"]
-        not_in_future(value, "the date consent was withdrawn")
+        value = self.cleaned_data["withdrawn_on"]  # its bounds are the field's (caf.date_bounds)
         if value and value < self.consent.given_on:
             raise ValidationError("The date consent was withdrawn must be on or after the date it was given")
         return value
@@ -296,7 +366,7 @@ class AssessmentForm(forms.Form):
                     Fieldset(
                         Field.textarea(f"strengths_{sub_domain.pk}", rows=3),
                         Field.textarea(f"needs_{sub_domain.pk}", rows=3),
-                        legend=sub_domain.name,
+                        legend=escape(sub_domain.name),  # legends are rendered unescaped
                         legend_size=Size.MEDIUM,
                         legend_tag="h3",
                     )

@@ -12,6 +12,7 @@ lock (SKIP LOCKED): two ticks take different CAFs and neither waits, and a revie
 (the reviews service locks the CAF too) is never reminded about half-way through the move.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -24,9 +25,11 @@ from django.utils import timezone
 from accounts.calendar import WorkingCalendar
 from accounts.models import LocalAuthority, Notification, Role, User
 from accounts.notifications import notification_record
+from caf import permissions as perms
 from caf.models import Caf, LeadProfessionalAssignment, PlanAction, Review
 from caf.selectors import caf_children_names
 
+logger = logging.getLogger(__name__)
 Kind = Notification.Kind
 OPEN_ACTION = [PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS]
 
@@ -58,22 +61,39 @@ class Notice:
 
 def reminders_due(*, today: date) -> int:
     """Record every reminder due on or before `today` and not yet recorded; return how many were
-    recorded. Safe to run at any time, as often as wanted, in parallel."""
+    recorded. Safe to run at any time, as often as wanted, in parallel.
+
+    One bad record never stops the tick: a CAF whose reminders cannot be worked out (a date at the
+    edge of the calendar overflows) or a council whose settings are broken is logged with its id and
+    skipped, each in its own savepoint, and every other CAF and council is still reminded. The next
+    tick tries the skipped ones again."""
     recorded = 0
     for council in LocalAuthority.objects.select_related("early_help_lead").order_by("pk"):
-        calendar = WorkingCalendar.for_council(council)
-        caf_ids = _cafs_needing_something(council, calendar, today)
-        if not caf_ids:
+        try:
+            with transaction.atomic():  # a failed query must not poison the next council's
+                calendar = WorkingCalendar.for_council(council)
+                caf_ids = _cafs_needing_something(council, calendar, today)
+                caf_administrators = (
+                    list(
+                        User.objects.filter(
+                            agency__council=council, groups__name=Role.CAF_ADMINISTRATOR.value, is_active=True
+                        )
+                        .distinct()
+                        .order_by("pk")
+                    )
+                    if caf_ids
+                    else []
+                )
+        except Exception:
+            logger.exception("Reminders: council %s skipped, its CAFs could not be listed", council.pk)
             continue
-        caf_administrators = list(
-            User.objects.filter(agency__council=council, groups__name=Role.CAF_ADMINISTRATOR.value, is_active=True)
-            .distinct()
-            .order_by("pk")
-        )
         for caf_id in sorted(caf_ids):
-            recorded += _caf_remind(
-                caf_id, council=council, calendar=calendar, today=today, caf_administrators=caf_administrators
-            )
+            try:
+                recorded += _caf_remind(
+                    caf_id, council=council, calendar=calendar, today=today, caf_administrators=caf_administrators
+                )
+            except Exception:
+                logger.exception("Reminders: CAF %s (council %s) skipped, its reminders failed", caf_id, council.pk)
     return recorded
 
 
@@ -135,6 +155,7 @@ def _caf_remind(
     today: date,
     caf_administrators: list[User],
 ) -> int:
+    # Its own transaction (a savepoint inside a caller's): a failure undoes only this CAF's rows.
     with transaction.atomic():
         # Another tick holds it (and is doing this), or the reviews service is changing it: the next
         # tick, minutes away, looks again.
@@ -157,9 +178,12 @@ def _caf_remind(
                 "recipient_id", "kind", "subject_key"
             )
         )
+        # Nobody the family excluded is told about their CAF (issue 11): a named CAF administrator, an
+        # agency manager or early help lead whose agency they excluded (one query for the CAF).
+        excluded = perms.excluded_among({notice.recipient for notice in notices}, caf)
         recorded = 0
         for notice in notices:
-            if (notice.recipient.pk, notice.kind, notice.subject_key) in known:
+            if (notice.recipient.pk, notice.kind, notice.subject_key) in known or notice.recipient.pk in excluded:
                 continue
             row = notification_record(
                 recipient=notice.recipient,

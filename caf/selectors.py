@@ -1,10 +1,12 @@
 """Reads of children's records, each already limited to what the user may see."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Any, Optional
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest, Lower
@@ -12,8 +14,10 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import AgencyType, LocalAuthority, Role, User
+from accounts.models import Agency, AgencyType, LocalAuthority, Role, User
 from caf import permissions as perms
+from caf import policies
+from caf.access_log import access_log_write
 from caf.models import (
     AccessLog,
     Adult,
@@ -21,6 +25,7 @@ from caf.models import (
     CafChild,
     Child,
     Consent,
+    FamilyExclusion,
     LeadProfessionalAssignment,
     LevelChange,
     PlanAction,
@@ -28,7 +33,6 @@ from caf.models import (
     ReviewDateChange,
     TeamAroundFamilyMember,
 )
-from caf.services import access_log_write
 from referrals.models import Referral, StepDown
 
 
@@ -50,37 +54,56 @@ def caf_get_for_user(user: User, caf_id: int, permission: str = perms.VIEW, *, w
         .first()
     )
     if caf is None or not perms.has_caf_permission(user, permission, caf):
-        if caf is not None and user.is_authenticated:
-            access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", caf=caf)
+        _refused(user, what, caf=caf, attempted_id=caf_id)
         raise Http404("No CAF matches the given query.")
     access_log_write(user=user, action=AccessLog.Action.VIEW, what=what, caf=caf)
+    if permission == perms.VIEW:
+        caf.__dict__.setdefault("_may_view", {})[user.pk] = True  # caf.policies.may_view asks no more
     return caf
 
 
 def child_may_see(user: User, child: Child) -> bool:
+    """A child's record: the council's CAF administrators, whoever recorded the child, anyone who
+    may see one of the child's CAFs, and children's social care once the child is referred. The
+    family's exclusions beat each of these (issue 11): someone excluded from any of the family's
+    CAFs does not open the child's record, except the front door deciding a referral (Settled
+    question 10a)."""
     if not user.is_active or user.council_id != child.council_id:
         return False
-    if user.has_role(Role.CAF_ADMINISTRATOR) or child.created_by_id == user.pk:
+    records = Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child.pk)).values("pk")
+    referred = Referral.objects.filter(children__in=records).exclude(status=Referral.Status.DRAFT)
+    social_care = user.agency_id is not None and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
+    if Caf.objects.filter(children__in=records).filter(perms.excluded_from(user)).exists():
+        return social_care and user.has_role(Role.SOCIAL_CARE_MANAGER) and referred.exists()
+    if policies.is_caf_administrator(user, child.council_id) or child.created_by_id == user.pk:
         return True
-    records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
     if perms.cafs_visible_to(user).filter(children__in=records).exists():
         return True
     # Children's social care sees a child referred to it (the agency is the unit of sharing), to
     # read their chronology and earlier referrals while deciding.
-    return (
-        user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
-        and Referral.objects.filter(children__in=records).exclude(status=Referral.Status.DRAFT).exists()
-    )
+    return social_care and referred.exists()
 
 
 def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the child's record") -> Child:
     child = Child.objects.filter(pk=child_id).select_related("merged_into").first()
     if child is None or not child_may_see(user, child):
-        if child is not None and user.is_authenticated:
-            access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", child=child)
+        _refused(user, what, child=child, attempted_id=child_id)
         raise Http404("No child matches the given query.")
     access_log_write(user=user, action=AccessLog.Action.VIEW, what=what, child=child)
     return child
+
+
+def _refused(
+    user: User, what: str, *, caf: Optional[Caf] = None, child: Optional[Child] = None, attempted_id: int
+) -> None:
+    """Every refused attempt is logged (Settled question 17): against the record when it exists,
+    else with the id asked for, so that someone walking through ids shows in the log."""
+    if not user.is_authenticated:
+        return
+    if caf is not None or child is not None:
+        access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", caf=caf, child=child)
+    else:
+        access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", attempted_id=attempted_id)
 
 
 # Find before create -------------------------------------------------------------------------------
@@ -90,10 +113,18 @@ def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the chi
 class PossibleMatch:
     child: Child
     score: float
+    # The child has a CAF the searcher may not see: the result says only that (Settled question 18).
+    known_elsewhere: bool = False
 
     @property
     def postcode_area(self) -> str:
         return self.child.postcode.split(" ")[0] if self.child.postcode else ""
+
+
+def child_known_elsewhere(user: User, child: Child) -> bool:
+    """The child has a CAF this person may not see (Settled question 18): a second CAF is not started;
+    the request goes to the CAF administrator."""
+    return bool(_with_cafs_not_visible(user, [child.pk]))
 
 
 def children_find(
@@ -107,7 +138,9 @@ def children_find(
 ) -> list[PossibleMatch]:
     """Children of the user's council who may be the one being recorded: tolerant of spelling
     (trigram similarity), of sound (double metaphone) and of name order (first and last swapped).
-    Shows only enough to recognise a child; the search itself is logged."""
+    Only a name matches: a date of birth or a postcode alone never does, they only raise the score
+    of a name that matches (so a search cannot list every child born on a day). Shows only enough
+    to recognise a child; the search is logged with the ids of the children it showed."""
     if user.council_id is None:
         return []
     first, last = first_name.strip().lower(), last_name.strip().lower()
@@ -119,7 +152,6 @@ def children_find(
     sounds_alike = (Q(first_sound=first_code) & Q(last_sound=last_code)) | (
         Q(first_sound=last_code) & Q(last_sound=first_code)
     )
-    same_birth_date = Q(date_of_birth=date_of_birth) if date_of_birth else Q(pk__in=[])
     candidates = (
         Child.objects.filter(council_id=user.council_id, merged_into__isnull=True)
         .annotate(
@@ -129,13 +161,12 @@ def children_find(
             first_sound=Dmetaphone(Lower("first_name")),
             last_sound=Dmetaphone(Lower("last_name")),
         )
-        # Each branch can use an index: pg_trgm's % on the lower-cased names (GIN), the sound codes
-        # and the birth date (b-tree), so PostgreSQL combines them instead of reading every child.
+        # Each branch can use an index: pg_trgm's % on the lower-cased names (GIN) and the sound
+        # codes (b-tree), so PostgreSQL combines them instead of reading every child.
         .filter(
             Q(first_lower__trigram_similar=first, last_lower__trigram_similar=last)
             | Q(first_lower__trigram_similar=last, last_lower__trigram_similar=first)
             | sounds_alike
-            | same_birth_date
         )
     )
     matches = []
@@ -149,10 +180,29 @@ def children_find(
             score += 0.25
         matches.append(PossibleMatch(child, round(score, 2)))
     matches.sort(key=lambda match: (-match.score, match.child.last_name, match.child.pk))
+    shown = matches[:limit]
+    known_elsewhere = _with_cafs_not_visible(user, [match.child.pk for match in shown])
+    shown = [PossibleMatch(match.child, match.score, match.child.pk in known_elsewhere) for match in shown]
     access_log_write(
-        user=user, action=AccessLog.Action.VIEW, what=f"Searched for a child: {len(matches[:limit])} possible matches"
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what=f"Searched for a child: {len(shown)} possible matches",
+        child_ids=[match.child.pk for match in shown],
     )
-    return matches[:limit]
+    return shown
+
+
+def _with_cafs_not_visible(user: User, child_ids: list[int]) -> set[int]:
+    """Which of these children (or records merged into them) are on a CAF the user may not see:
+    one query."""
+    if not child_ids:
+        return set()
+    hidden = (
+        CafChild.objects.filter(Q(child__in=child_ids) | Q(child__merged_into__in=child_ids))
+        .exclude(caf__in=perms.cafs_visible_to(user))
+        .values_list("child_id", "child__merged_into_id")
+    )
+    return {merged_into or child for child, merged_into in hidden}
 
 
 def _sounds(*names: str) -> tuple[str, ...]:
@@ -214,33 +264,33 @@ def actions_due_for(user: User, *, by: date) -> QuerySet[PlanAction]:
 
 
 def cafs_to_register(user: User) -> QuerySet[Caf]:
-    if not user.has_role(Role.CAF_ADMINISTRATOR):
+    if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
-    return _with_children(
-        Caf.objects.filter(council_id=user.council_id, status=Caf.Status.ACTIVE, registered_at__isnull=True)
-    )
+    # From what the administrator may see: every CAF of the council less the family's named exclusions.
+    return _with_children(perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE, registered_at__isnull=True))
 
 
 def cafs_without_lead(user: User) -> QuerySet[Caf]:
-    if not user.has_role(Role.CAF_ADMINISTRATOR):
+    if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
     current = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
-    return _with_children(
-        Caf.objects.filter(council_id=user.council_id, status=Caf.Status.ACTIVE).exclude(Exists(current))
-    )
+    return _with_children(perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE).exclude(Exists(current)))
 
 
-def access_log_for_child(user: User, child: Child) -> QuerySet[AccessLog]:
-    """The log of a child's record (and of its CAFs), for the council's CAF administrators only."""
+def access_log_for_child(
+    user: User, child: Child, *, before: Optional[tuple[datetime, int]] = None
+) -> QuerySet[AccessLog]:
+    """The log of a child's record (and of its CAFs, and every list or search that showed them),
+    for the council's CAF administrators only, newest first. Read through the GIN index on
+    `child_ids` alone (no join, no DISTINCT: an OR across a join does not scale, Engineering
+    facts); paged by key, `before` being the (at, pk) of the last row already shown."""
     if not (user.has_role(Role.CAF_ADMINISTRATOR) and user.council_id == child.council_id):
         raise Http404("No child matches the given query.")
-    records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
-    return (
-        AccessLog.objects.filter(Q(child__in=records) | Q(caf__children__in=records))
-        .select_related("user", "agency")
-        .distinct()
-        .order_by("-at", "-pk")
-    )
+    entries = AccessLog.objects.filter(child_ids__overlap=_records_of(child))
+    if before is not None:
+        at, pk = before
+        entries = entries.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+    return entries.select_related("user", "agency").order_by("-at", "-pk")
 
 
 # Chronology ---------------------------------------------------------------------------------------
@@ -353,11 +403,13 @@ def caf_children_with_levels(caf: Caf) -> QuerySet[CafChild]:
 
 def child_get_for_caf_administrator(user: User, child_id: int, *, what: str) -> Child:
     """For the pages only the council's CAF administrators see (access log, merge): 404 for anyone
-    else, the attempt logged, without logging a read they were refused."""
-    if not user.has_role(Role.CAF_ADMINISTRATOR):
+    who may not see the child, a 403 for anyone else who may (the refusal middleware logs it), each
+    attempt logged, without logging a read they were refused."""
+    if not policies.is_caf_administrator(user, user.council_id):
         child = Child.objects.filter(pk=child_id).first()
-        if child is not None and user.is_authenticated:
-            access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", child=child)
+        if child is not None and child_may_see(user, child):
+            raise PermissionDenied("Only the council's CAF administrators see this page.")
+        _refused(user, what, child=child, attempted_id=child_id)
         raise Http404("No child matches the given query.")
     return child_get_for_user(user, child_id, what=what)
 
@@ -410,7 +462,7 @@ def sibling_candidates_for(user: User, child: Child) -> QuerySet[Child]:
     if not user.is_active or user.council_id != child.council_id:
         return Child.objects.none()
     candidates = Child.objects.filter(council_id=child.council_id, merged_into__isnull=True).exclude(pk=child.pk)
-    if user.has_role(Role.CAF_ADMINISTRATOR):
+    if policies.is_caf_administrator(user, child.council_id):
         same_home = Q(last_name__iexact=child.last_name)
         if child.postcode:
             same_home |= Q(postcode__iexact=child.postcode)
@@ -427,11 +479,11 @@ def sibling_candidates_for(user: User, child: Child) -> QuerySet[Child]:
 def caf_possible_duplicates(user: User, caf: Caf) -> QuerySet[Caf]:
     """Other CAFs of the council for any of this CAF's children, for the CAF administrator's check
     at registration that the CAF is not a duplicate."""
-    if not perms.is_caf_administrator_for(user, caf):
+    if not policies.is_caf_administrator(user, caf.council_id):
         return Caf.objects.none()
     children = CafChild.objects.filter(caf=caf).values("child_id")
     return _with_children(
-        Caf.objects.filter(council_id=caf.council_id, caf_children__child__in=children).exclude(pk=caf.pk).distinct()
+        perms.cafs_visible_to(user).filter(caf_children__child__in=children).exclude(pk=caf.pk).distinct()
     )
 
 
@@ -440,25 +492,40 @@ def cafs_with_lead_to_log(user: User) -> QuerySet[Caf]:
     professional: the TAF has to agree one and the CAF administrator log it."""
     from django.db.models import Count  # imported here to leave the module's header to its owner
 
-    if not user.has_role(Role.CAF_ADMINISTRATOR):
+    if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
     current_lead = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
     return _with_children(
-        Caf.objects.filter(council_id=user.council_id, status=Caf.Status.ACTIVE)
+        perms.cafs_visible_to(user)
+        .filter(status=Caf.Status.ACTIVE)
         .exclude(Exists(current_lead))
         .annotate(current_members=Count("taf_members", filter=Q(taf_members__left_at__isnull=True)))
         .filter(current_members__gt=1)
     )
 
 
-def child_for_new_caf(user: User, child_id: int) -> Child:
-    """A child a practitioner found (find before create) and may start a CAF for: any child of
-    their council who is not a merged record. Starting a CAF is how a second agency comes to work
-    with a child already known to another; it shows no other agency's records."""
-    child = Child.objects.filter(pk=child_id, council_id=user.council_id, merged_into__isnull=True).first()
-    if child is None or not user.is_active or user.agency_id is None:
+def child_for_new_caf(
+    user: User, child_id: int, *, found: Collection[int] = (), what: str = "Opened the page to start a CAF"
+) -> Child:
+    """A child of the user's council (not a merged record) that a practitioner may start a CAF or a
+    referral for: one their own search found (`found`: the ids their searches showed, kept in their
+    session by the find page), one they recorded, or one they may already see. Starting a CAF is
+    how a second agency comes to work with a child already known to another; it shows no other
+    agency's records. Anything else is a 404 with the attempt logged, so that ids cannot be walked
+    through to read the council's children's names."""
+    child = Child.objects.filter(pk=child_id).first()
+    allowed = (
+        child is not None
+        and user.is_active
+        and user.agency_id is not None
+        and child.council_id == user.council_id
+        and child.merged_into_id is None
+        and (child.pk in found or child.created_by_id == user.pk or child_may_see(user, child))
+    )
+    if not allowed:
+        _refused(user, what, child=child, attempted_id=child_id)
         raise Http404("No child matches the given query.")
-    access_log_write(user=user, action=AccessLog.Action.VIEW, what="Opened the page to start a CAF", child=child)
+    access_log_write(user=user, action=AccessLog.Action.VIEW, what=what, child=child)
     return child
 
 
@@ -518,12 +585,10 @@ def reviews_overdue_for(user: User) -> QuerySet[Caf]:
 def reviews_overdue_in_council(user: User) -> QuerySet[Caf]:
     """For the council's CAF administrators, who chase them: every active CAF of the council whose
     review is overdue, led or not."""
-    if not user.has_role(Role.CAF_ADMINISTRATOR):
+    if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
     return _with_children(
-        Caf.objects.filter(
-            council_id=user.council_id, status=Caf.Status.ACTIVE, next_review_on__lt=timezone.localdate()
-        )
+        perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE, next_review_on__lt=timezone.localdate())
     ).order_by("next_review_on", "pk")
 
 
@@ -560,3 +625,71 @@ def caf_reviews(caf: Caf) -> QuerySet[Review]:
 
 def caf_review_date_changes(caf: Caf) -> QuerySet[ReviewDateChange]:
     return caf.review_date_changes.select_related("changed_by").order_by("-changed_at", "-pk")
+
+
+# Consent and the family's exclusions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsentChoices:
+    """What the consent and exclusion forms offer, from the family's decisions in force."""
+
+    agencies: QuerySet[Agency]
+    excludable_agencies: QuerySet[Agency]
+    people: QuerySet[User]
+    exclusions: list[FamilyExclusion]
+
+
+def consent_choices(caf: Caf) -> ConsentChoices:
+    """Agencies a consent may cover (the council's, less the initiating agency, always covered, and
+    those the family excluded, until they lift it); agencies that may be excluded (not the
+    council's early help team, Settled question 16, nor one already excluded); people who may be
+    named (the council's active staff not already excluded); and the exclusions in force."""
+    exclusions = list(
+        FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True).select_related("agency", "user__agency")
+    )
+    excluded_agencies = [exclusion.agency_id for exclusion in exclusions if exclusion.agency_id]
+    excluded_people = [exclusion.user_id for exclusion in exclusions if exclusion.user_id]
+    in_council = Agency.objects.filter(council_id=caf.council_id).order_by("name")
+    return ConsentChoices(
+        agencies=in_council.exclude(pk=caf.initiating_agency_id).exclude(pk__in=excluded_agencies),
+        excludable_agencies=in_council.exclude(pk=caf.initiating_agency_id)
+        .exclude(pk__in=excluded_agencies)
+        .exclude(agency_type=AgencyType.EARLY_HELP),
+        people=User.objects.filter(agency__council_id=caf.council_id, is_active=True)
+        .exclude(pk__in=excluded_people)
+        .select_related("agency")
+        .order_by("full_name", "pk"),
+        exclusions=exclusions,
+    )
+
+
+def consent_initial(caf: Caf, changing: Optional[Consent]) -> dict[str, Any]:
+    """Settled question 11: "Change" on a draft opens the consent as recorded; a new consent on an
+    active CAF starts from the consenting person, never from the agencies covered (no pre-ticked
+    consent). Exclusions in force are carried forward by the service, whatever the form holds."""
+    source = changing or Consent.objects.current().filter(caf=caf).order_by("-recorded_at", "-pk").first()
+    if source is None:
+        return {}
+    initial: dict[str, Any] = {
+        "given_by_kind": "young_person" if source.is_young_person else "parent_or_carer",
+        "given_by": source.given_by,
+        "relationship": source.relationship,
+        "competence_note": source.competence_note,
+        "children": list(source.children.values_list("pk", flat=True)),
+    }
+    if changing is not None and caf.status == Caf.Status.DRAFT:
+        initial.update(
+            {
+                "given_on": source.given_on,
+                "method": source.method,
+                "agencies": list(source.agencies.exclude(pk=caf.initiating_agency_id).values_list("pk", flat=True)),
+                "copy_to": source.copy_to,
+                "explained": [
+                    key
+                    for key, done in (("storage", source.explained_storage), ("sharing", source.explained_sharing))
+                    if done
+                ],
+            }
+        )
+    return initial

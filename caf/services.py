@@ -11,11 +11,16 @@ from typing import Any, Optional
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Agency, Role, User
-from accounts.notifications import notifications_cancel
+from accounts.models import Agency, AgencyType, Notification, Role, User
+from accounts.notifications import notification_record, notifications_cancel
 from caf import permissions as perms
+from caf import policies
+from caf.access_log import access_log_write
+from caf.date_bounds import ACTION_DUE, CONSENT, NEXT_REVIEW, REVIEW_HELD, out_of_bounds
 from caf.models import (
     AccessLog,
     Adult,
@@ -24,12 +29,15 @@ from caf.models import (
     CafChild,
     Child,
     Consent,
+    ExclusionException,
+    FamilyExclusion,
     LeadProfessionalAssignment,
     LevelChange,
     PlanAction,
     Review,
     ReviewActionProgress,
     ReviewDateChange,
+    SharingBasis,
     TeamAroundFamilyMember,
 )
 from referrals.models import Referral, TimelineEntry
@@ -56,27 +64,13 @@ def _move(caf: Caf, to: str) -> None:
     caf.status = to
 
 
-def _require(user: User, permission: str, caf: Caf) -> None:
-    if not perms.has_caf_permission(user, permission, caf):
-        raise PermissionDenied("You do not have access to change this CAF.")
-
-
-def _require_caf_administrator(user: User, caf: Caf) -> None:
-    if not perms.is_caf_administrator_for(user, caf):
-        raise PermissionDenied("Only the council's CAF administrators may do this.")
+def _refuse_unless(allowed: bool, message: str = "You do not have access to change this CAF.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def _locked(caf: Caf) -> Caf:
     return Caf.objects.select_for_update().get(pk=caf.pk)
-
-
-def access_log_write(
-    *, user: User, action: str, what: str, caf: Optional[Caf] = None, child: Optional[Child] = None
-) -> AccessLog:
-    council_id = caf.council_id if caf else child.council_id if child else user.council_id
-    return AccessLog.objects.create(
-        council_id=council_id, user=user, agency_id=user.agency_id, caf=caf, child=child, action=action, what=what[:200]
-    )
 
 
 def _log_change(user: User, caf: Caf, what: str) -> None:
@@ -104,7 +98,7 @@ def child_merge(*, user: User, keep: Child, duplicate: Child) -> Child:
     """A CAF administrator merges a duplicate record into the one to keep. Both stay, with every
     CAF, consent and level of each: the duplicate points at the kept record, and the kept record's
     chronology includes the duplicate's."""
-    if not (user.has_role(Role.CAF_ADMINISTRATOR) and user.council_id == keep.council_id == duplicate.council_id):
+    if not (policies.may_merge_children(user, keep.council_id) and keep.council_id == duplicate.council_id):
         raise PermissionDenied("Only the council's CAF administrators may merge records.")
     if keep.pk == duplicate.pk:
         raise CafError("Choose two different records to merge.")
@@ -125,16 +119,32 @@ def child_merge(*, user: User, keep: Child, duplicate: Child) -> Child:
 # Starting a CAF -----------------------------------------------------------------------------------
 
 
+def _family_exclusions(children: Iterable[Child]) -> QuerySet[FamilyExclusion]:
+    """The exclusions in force on any CAF of these children (or of records merged with them): the
+    family's decisions follow them into every later CAF (Settled question 11)."""
+    records = Child.objects.filter(Q(pk__in=[c.pk for c in children]) | Q(merged_into__in=[c.pk for c in children]))
+    return FamilyExclusion.objects.filter(caf__children__in=records, lifted_at__isnull=True).distinct()
+
+
+def _excluded_by_family_of(user: User, children: Iterable[Child]) -> bool:
+    return _family_exclusions(children).filter(Q(user=user) | Q(agency_id=user.agency_id)).exists()
+
+
 @transaction.atomic
 def caf_start(*, user: User, children: list[Child], adults: Iterable[Adult] = ()) -> Caf:
     """A practitioner starts a draft CAF for one child or a whole family, with the council's
-    current threshold model. The initiator and their agency can see it from now on."""
+    current threshold model. The initiator and their agency can see it from now on. The family's
+    exclusions on its earlier CAFs come with it, so someone they excluded cannot start one."""
     if not user.is_active or user.agency_id is None:
         raise PermissionDenied("Only a council's staff can start a CAF.")
     if not children:
         raise CafError("Choose the child, or the children of the family, the CAF is for.")
     if any(child.council_id != user.council_id or child.merged_into_id for child in children):
         raise CafError("Choose children recorded in your council (not merged records).")
+    if _excluded_by_family_of(user, children):
+        raise CafError(
+            "The family has asked that you or your agency do not see their assessment: contact the CAF administrator."
+        )
     threshold_model = ThresholdModel.objects.published().filter(council_id=user.council_id).first()
     if threshold_model is None:
         raise CafError("Your council has no published threshold model yet. Ask your council administrator.")
@@ -149,17 +159,218 @@ def caf_start(*, user: User, children: list[Child], adults: Iterable[Adult] = ()
         CafChild.objects.create(caf=caf, child=child)
     # The household comes with the children: the adults recorded with any of them.
     caf.adults.set({*adults, *Adult.objects.filter(children__in=children)})
+    _exclusions_carry(caf, children)
     perms.grant_user(user, caf, perms.VIEW, perms.CHANGE)
     perms.grant_agency(user.agency, caf)
     _log_change(user, caf, "Started a draft CAF")
     return caf
 
 
-# Consent ------------------------------------------------------------------------------------------
+@transaction.atomic
+def caf_request_to_join(*, user: User, child: Child) -> int:
+    """Settled question 18: a practitioner who finds a child already known to early help (a CAF they
+    may not see) does not start a second CAF; the council's CAF administrators are asked to put
+    them in touch with the lead professional (one request per person and child)."""
+    if not user.is_active or user.agency_id is None or user.council_id != child.council_id:
+        raise PermissionDenied("Only the council's staff can ask about a child.")
+    cafs = Caf.objects.filter(children=child).exclude(status=Caf.Status.CLOSED)
+    born = child.date_of_birth or child.expected_date_of_birth
+    told = 0
+    for admin in caf_administrators(child.council_id):
+        if any(perms.is_excluded(admin, caf) for caf in cafs):
+            continue
+        told += (
+            notification_record(
+                recipient=admin,
+                kind=Notification.Kind.CAF_REQUESTED,
+                subject_key=f"caf-request:{child.pk}:{user.pk}",
+                title=f"{user} ({user.agency}) asks to work with {child}",
+                body=(
+                    f"{user} of {user.agency} found {child} (born {born:%-d %B %Y}), "
+                    "who is known to early help, and would like to work with the family. Put them in touch with "
+                    "the lead professional, who may invite them to the Team Around the Family with the family's "
+                    "consent."
+                ),
+                url=reverse("caf:child_detail", args=[child.pk]),
+            )
+            is not None
+        )
+    access_log_write(user=user, action=AccessLog.Action.VIEW, what="Asked the CAF administrator to join", child=child)
+    return told
+
+
+def _exclusions_carry(caf: Caf, children: Iterable[Child]) -> None:
+    seen: set[tuple[Optional[int], Optional[int]]] = set()
+    for exclusion in _family_exclusions(children).exclude(caf=caf).order_by("recorded_at", "pk"):
+        target = (exclusion.agency_id, exclusion.user_id)
+        if target in seen:
+            continue
+        seen.add(target)
+        FamilyExclusion.objects.create(
+            caf=caf,
+            agency_id=exclusion.agency_id,
+            user_id=exclusion.user_id,
+            origin_id=exclusion.origin_id or exclusion.pk,
+            made_by=exclusion.made_by,
+            recorded_by_id=exclusion.recorded_by_id,
+            recorded_at=exclusion.recorded_at,
+        )
+
+
+# Consent and the family's exclusions --------------------------------------------------------------
 
 
 def current_consent(caf: Caf) -> Optional[Consent]:
-    return caf.consents.filter(withdrawn_on__isnull=True).order_by("-recorded_at").first()
+    """The newest consent in force (of any person)."""
+    return Consent.objects.current().filter(caf=caf).order_by("-recorded_at", "-pk").first()
+
+
+def _same_person(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _consent_replace(caf: Caf, given_by: str, replaces: Optional[Consent]) -> Optional[Consent]:
+    """Consent is per person: a person's new consent replaces their consent in force (the one the
+    form changed, or the one given in the same name); another person's stays in force beside it."""
+    if replaces is None:
+        replaces = next(
+            (each for each in Consent.objects.current().filter(caf=caf) if _same_person(each.given_by, given_by)),
+            None,
+        )
+    elif replaces.caf_id != caf.pk or not replaces.is_current:
+        raise CafError("This consent has changed since you opened the form: start again from the CAF.")
+    if replaces is not None:
+        replaces.replaced_at = timezone.now()
+        replaces.save(update_fields=["replaced_at"])
+    return replaces
+
+
+def _exclusions_add(
+    *,
+    user: User,
+    caf: Caf,
+    made_by: str,
+    agencies: Iterable[Agency] = (),
+    people: Iterable[User] = (),
+    consent: Optional[Consent] = None,
+) -> list[FamilyExclusion]:
+    """New exclusions in force on this CAF and on every other CAF of the family's children."""
+    in_force = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True)
+    have_agencies = set(in_force.filter(agency__isnull=False).values_list("agency_id", flat=True))
+    have_people = set(in_force.filter(user__isnull=False).values_list("user_id", flat=True))
+    targets = [{"agency": agency} for agency in agencies if agency.pk not in have_agencies]
+    targets += [{"user": person} for person in people if person.pk not in have_people]
+    family_cafs = list(
+        Caf.objects.filter(children__in=caf.children.all()).exclude(pk=caf.pk).distinct().values_list("pk", flat=True)
+    )
+    added = []
+    for target in targets:
+        origin = FamilyExclusion.objects.create(
+            caf=caf, consent=consent, made_by=made_by.strip(), recorded_by=user, **target
+        )
+        added.append(origin)
+        key = {"agency_id": origin.agency_id} if origin.agency_id else {"user_id": origin.user_id}
+        for other in family_cafs:
+            if not FamilyExclusion.objects.filter(caf_id=other, lifted_at__isnull=True, **key).exists():
+                FamilyExclusion.objects.create(
+                    caf_id=other, origin=origin, made_by=origin.made_by, recorded_by=user, **target
+                )
+    return added
+
+
+def _exclusion_targets_check(caf: Caf, agencies: set[Agency], people: set[User]) -> None:
+    if any(agency.council_id != caf.council_id for agency in agencies):
+        raise CafError("Choose agencies of this council.")
+    if any(person.council_id != caf.council_id for person in people):
+        raise CafError("Choose people of this council.")
+    if any(agency.agency_type == AgencyType.EARLY_HELP for agency in agencies):
+        # Settled question 16: the council's early help team keeps the record; the family names people.
+        raise CafError(
+            "The family cannot exclude the council's early help team, which keeps the record: "
+            "name the people they do not want to see it instead."
+        )
+
+
+def _sharing_enforce(*, user: User, caf: Caf, why: str) -> list[TeamAroundFamilyMember]:
+    """After the family's consent changed: everyone the family excluded, or whose agency no consent
+    in force covers, leaves the team and loses their access, in this transaction. Settled question
+    10(b): the allocated social worker of social-work-led support, and anyone else with a recorded
+    exception, stays. A lead professional who leaves sends the CAF back to "needs a lead
+    professional", and the CAF administrators are told."""
+    if caf.status != Caf.Status.ACTIVE:
+        return []
+    in_scope = set(policies.sharing_agencies(caf).values_list("pk", flat=True))
+    excepted_people = set(
+        ExclusionException.objects.filter(caf=caf, ended_at__isnull=True, user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    social_work_lead = (
+        caf.lead_professionals.filter(ended_at__isnull=True, social_work_led=True).select_related("user").first()
+    )
+    if social_work_lead is not None:
+        social_worker = social_work_lead.user
+        excepted_people.add(social_worker.pk)
+        if perms.is_excluded(social_worker, caf):
+            # The social care manager decides such a request; until then the allocated worker keeps the record.
+            by_name = FamilyExclusion.objects.filter(caf=caf, user=social_worker, lifted_at__isnull=True).exists()
+            exclusion_exception_record(
+                user=user,
+                caf=caf,
+                basis=SharingBasis.SOCIAL_WORK_LED,
+                reason=(
+                    "The allocated social worker leads the support: "
+                    "the social care manager decides the family's request"
+                ),
+                **({"person": social_worker} if by_name else {"agency": social_worker.agency}),
+            )
+    ended = []
+    for membership in caf.taf_members.filter(left_at__isnull=True).select_related("user", "agency", "caf"):
+        if membership.user_id in excepted_people:
+            continue
+        if membership.agency_id in in_scope and not perms.is_excluded(membership.user, caf):
+            continue
+        was_lead = policies.is_lead_professional(membership.user, caf)
+        _membership_end(membership, ended_by=user)
+        ended.append(membership)
+        _log_change(user, caf, f"{membership.user} ({membership.agency}) left the team: {why}")
+        if was_lead:
+            _tell_lead_professional_needed(caf, membership.user, why)
+    # Grants of people and agencies the family excluded end too (the deny already refuses them).
+    for exclusion in FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True).select_related("agency", "user"):
+        if exclusion.user is not None and exclusion.user_id not in excepted_people:
+            perms.revoke_user(exclusion.user, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
+        elif (
+            exclusion.agency is not None
+            and not ExclusionException.objects.filter(caf=caf, agency=exclusion.agency, ended_at__isnull=True).exists()
+        ):
+            perms.revoke_agency(exclusion.agency, caf)
+    return ended
+
+
+def _tell_lead_professional_needed(caf: Caf, former: User, why: str) -> None:
+    for admin in caf_administrators(caf.council_id):
+        if perms.is_excluded(admin, caf):
+            continue
+        notification_record(
+            recipient=admin,
+            kind=Notification.Kind.NO_LEAD_PROFESSIONAL,
+            subject_key=f"lead-ended:{caf.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+            title=f"CAF {caf.reference or caf.pk} needs a lead professional",
+            body=(
+                f"{former} is no longer the lead professional of CAF {caf.reference or caf.pk}: {why}. "
+                "Log the lead professional the team agrees."
+            ),
+            url=reverse("caf:caf_detail", args=[caf.pk]),
+        )
+
+
+def caf_administrators(council_id: int) -> list[User]:
+    return list(
+        User.objects.filter(agency__council_id=council_id, groups__name=Role.CAF_ADMINISTRATOR.value, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
 
 
 @transaction.atomic
@@ -170,30 +381,130 @@ def consent_record(
     agencies: Iterable[Agency],
     excluded_agencies: Iterable[Agency] = (),
     excluded_people: Iterable[User] = (),
+    children: Optional[Iterable[Child]] = None,
+    replaces: Optional[Consent] = None,
     **fields: Any,
 ) -> Consent:
-    """Record the family's consent: who gave it, how, and which agencies it covers. The initiating
-    agency is always covered (it is the one asking); an agency cannot be both covered and excluded."""
+    """Record one person's consent: who gave it, for which children, how, which agencies it covers,
+    and who may not see the assessment. Consent is cumulative (Settled question 11): every
+    exclusion in force stays (only the family lifting it ends it); the agencies shared with are
+    those every consent in force covers. The initiating agency is always covered (it is the one
+    asking); an agency cannot be both covered and excluded. A consent that excludes someone, or no
+    longer covers an agency, ends their membership and access now."""
     caf = _locked(caf)
-    _require(user, perms.CHANGE if caf.status == Caf.Status.DRAFT else perms.CHANGE_PLAN, caf)
     if caf.status == Caf.Status.CLOSED:
         raise CafError("This CAF is closed: reopen it as a new episode to record consent.")
+    if not policies.may_record_consent(user, caf):
+        raise PermissionDenied("Only the initiator, the lead professional or a CAF administrator records consent.")
     agencies = set(agencies) | {caf.initiating_agency}
     excluded = set(excluded_agencies)
+    people = set(excluded_people)
     if agencies & excluded:
         raise CafError("An agency cannot be both covered by the consent and excluded by the family.")
-    if any(agency.council_id != caf.council_id for agency in agencies | excluded):
+    if any(agency.council_id != caf.council_id for agency in agencies):
         raise CafError("Choose agencies of this council.")
+    _exclusion_targets_check(caf, excluded, people)
     if fields.get("is_young_person") and not fields.get("competence_note", "").strip():
         raise CafError("Say why the young person can give consent for themselves.")
-    consent = Consent(caf=caf, recorded_by=user, **fields)
+    given_on = fields.get("given_on")
+    if given_on and (problem := out_of_bounds(given_on, "the date consent was given", *CONSENT)):
+        raise CafError(problem)
+    caf_children = list(caf.children.all())
+    children = caf_children if children is None else list(children)
+    if not children or any(child not in caf_children for child in children):
+        raise CafError("Choose the children of this CAF the consent is for.")
+    replaces = _consent_replace(caf, fields.get("given_by", ""), replaces)
+    consent = Consent(caf=caf, recorded_by=user, replaces=replaces, **fields)
     consent.full_clean()
     consent.save()
+    consent.children.set(children)
     consent.agencies.set(agencies)
-    consent.excluded_agencies.set(excluded)
-    consent.excluded_people.set(excluded_people)
+    _exclusions_add(user=user, caf=caf, made_by=consent.given_by, agencies=excluded, people=people, consent=consent)
+    # The consent shows every exclusion in force, carried forward or new, as the family now stands.
+    in_force = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True)
+    consent.excluded_agencies.set(in_force.filter(agency__isnull=False).values_list("agency_id", flat=True))
+    consent.excluded_people.set(in_force.filter(user__isnull=False).values_list("user_id", flat=True))
+    if agencies & set(consent.excluded_agencies.all()):
+        raise CafError("An agency the family excluded cannot be covered: the family lifts an exclusion first.")
     _log_change(user, caf, f"Recorded consent given by {consent.given_by}")
+    _sharing_enforce(user=user, caf=caf, why=f"the family's consent given by {consent.given_by}")
     return consent
+
+
+@transaction.atomic
+def exclusion_record(
+    *, user: User, caf: Caf, made_by: str, agencies: Iterable[Agency] = (), people: Iterable[User] = ()
+) -> list[FamilyExclusion]:
+    """The family tells us someone must not see their assessment, apart from a new consent (also
+    on a closed CAF, Settled question 11). Takes effect at once, on every CAF of the family."""
+    caf = _locked(caf)
+    if not policies.may_record_exclusion(user, caf):
+        raise PermissionDenied("Only the lead professional or a CAF administrator records what the family asked.")
+    agencies, people = set(agencies), set(people)
+    if not (agencies or people):
+        raise CafError("Choose the agencies or people the family does not want to see the assessment.")
+    if not made_by.strip():
+        raise CafError("Enter who in the family asked for this.")
+    _exclusion_targets_check(caf, agencies, people)
+    added = _exclusions_add(user=user, caf=caf, made_by=made_by, agencies=agencies, people=people)
+    names = ", ".join(str(exclusion.agency or exclusion.user) for exclusion in added)
+    _log_change(user, caf, f"Recorded that {made_by.strip()} does not want {names} to see the assessment")
+    _sharing_enforce(user=user, caf=caf, why=f"{made_by.strip()} asked that they do not see the assessment")
+    return added
+
+
+@transaction.atomic
+def exclusion_lift(*, user: User, exclusion: FamilyExclusion, asked_by: str, reason: str) -> FamilyExclusion:
+    """Only the family member who made an exclusion can lift it (Settled question 11): a recorded
+    act, with who asked, who recorded it, when and why. It is lifted on every CAF of the family."""
+    caf = _locked(exclusion.caf)
+    if not policies.may_lift_exclusion(user, caf):
+        raise PermissionDenied("Only the lead professional or a CAF administrator records what the family asked.")
+    exclusion = FamilyExclusion.objects.select_for_update().get(pk=exclusion.pk)
+    if exclusion.lifted_at is not None:
+        raise CafError("This exclusion has already been lifted.")
+    if not _same_person(asked_by, exclusion.made_by):
+        raise CafError(f"Only {exclusion.made_by}, who asked for it, can lift this exclusion.")
+    if not reason.strip():
+        raise CafError("Enter why the family is lifting it.")
+    now = timezone.now()
+    origin_id = exclusion.origin_id or exclusion.pk
+    FamilyExclusion.objects.filter(Q(pk=origin_id) | Q(origin_id=origin_id), lifted_at__isnull=True).update(
+        lifted_at=now, lifted_by=user, lift_reason=f"Asked by {exclusion.made_by}: {reason.strip()}"
+    )
+    exclusion.refresh_from_db()
+    _log_change(user, caf, f"{exclusion.made_by} lifted their exclusion of {exclusion.agency or exclusion.user}")
+    return exclusion
+
+
+@transaction.atomic
+def exclusion_exception_record(
+    *,
+    user: User,
+    caf: Caf,
+    basis: str,
+    reason: str,
+    agency: Optional[Agency] = None,
+    person: Optional[User] = None,
+) -> Optional[ExclusionException]:
+    """One of Settled question 10's recorded exceptions to the family's exclusions (a safeguarding
+    override, a section 47 decision, the social worker of social-work-led support): recorded only
+    where an exclusion would otherwise refuse them. Called by the referrals services."""
+    if basis not in SharingBasis.values or basis == SharingBasis.CONSENT:
+        raise CafError("Choose the statutory basis for sharing despite the family's exclusion.")
+    if (agency is None) == (person is None):
+        raise CafError("Name the agency or the person the exception is for.")
+    target = {"agency": agency} if agency is not None else {"user": person}
+    excluded = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True)
+    if agency is not None and not excluded.filter(agency=agency).exists():
+        return None
+    if person is not None and not excluded.filter(Q(user=person) | Q(agency_id=person.agency_id)).exists():
+        return None
+    exception = ExclusionException.objects.create(caf=caf, basis=basis, reason=reason, recorded_by=user, **target)
+    _log_change(
+        user, caf, f"Shared with {agency or person} despite the family's exclusion: {exception.get_basis_display()}"
+    )
+    return exception
 
 
 @transaction.atomic
@@ -201,32 +512,46 @@ def consent_withdraw(
     *, user: User, consent: Consent, withdrawn_on: date, reason: str, safeguarding_referral_follows: bool = False
 ) -> Consent:
     """Withdrawal stops further sharing at once: members from other agencies than the initiator's
-    leave the TAF and lose access. The CAF closes as "consent withdrawn" unless a safeguarding
-    referral follows, in which case a referral draft is started with the CAF attached as evidence."""
+    leave the TAF and lose access. Without a consent in force for every child, the CAF closes as
+    "consent withdrawn" unless a safeguarding referral follows, in which case a referral draft is
+    started with the CAF attached as evidence."""
     caf = _locked(consent.caf)
-    if not (
-        perms.has_caf_permission(user, perms.CHANGE_PLAN, caf)
-        or perms.has_caf_permission(user, perms.CHANGE, caf)
-        or perms.is_caf_administrator_for(user, caf)
-    ):
-        raise PermissionDenied("You do not have access to change this CAF.")
+    if not policies.may_withdraw_consent(user, caf):
+        raise PermissionDenied("Only the initiator, the lead professional or a CAF administrator records this.")
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_on is not None:
         raise CafError("This consent has already been withdrawn.")
+    if consent.replaced_at is not None:
+        raise CafError("This consent has been updated since: withdraw the newer one.")
     if not reason.strip():
         raise CafError("Enter the reason the consent was withdrawn.")
+    if problem := out_of_bounds(withdrawn_on, "the date consent was withdrawn", *CONSENT):
+        raise CafError(problem)
+    if withdrawn_on < consent.given_on:
+        raise CafError("The date consent was withdrawn must be on or after the date it was given.")
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_reason = reason.strip()
     consent.withdrawal_recorded_by = user
+    consent.full_clean()
     consent.save(update_fields=["withdrawn_on", "withdrawal_reason", "withdrawal_recorded_by"])
-    for membership in caf.taf_members.filter(left_at__isnull=True).exclude(agency=caf.initiating_agency):
-        _membership_end(membership, ended_by=user)
+    covered = set(
+        Consent.children.through.objects.filter(consent__in=Consent.objects.current().filter(caf=caf)).values_list(
+            "child_id", flat=True
+        )
+    )
+    uncovered = caf.caf_children.exclude(child_id__in=covered).exists()
+    if uncovered or safeguarding_referral_follows:
+        for membership in caf.taf_members.filter(left_at__isnull=True).exclude(agency=caf.initiating_agency):
+            _membership_end(membership, ended_by=user)
+    else:
+        _sharing_enforce(user=user, caf=caf, why=f"consent given by {consent.given_by} was withdrawn")
     if safeguarding_referral_follows:
         _referral_draft(
             user=user,
             caf=caf,
             reason=f"Consent withdrawn ({consent.withdrawal_reason}); a safeguarding referral follows.",
         )
-    elif caf.status == Caf.Status.ACTIVE:
+    elif caf.status == Caf.Status.ACTIVE and uncovered:
         _close(user=user, caf=caf, reason=Caf.ClosureReason.CONSENT_WITHDRAWN, summary=consent.withdrawal_reason)
     _log_change(user, caf, "Recorded that consent was withdrawn")
     return consent
@@ -254,9 +579,9 @@ def safeguarding_override_record(*, user: User, caf: Caf, reason: str) -> Referr
     the risk of significant harm, the concern becomes a step-up referral draft, with the draft CAF
     attached as evidence (DESIGN.md, Settled question 2)."""
     caf = _locked(caf)
-    _require(user, perms.CHANGE, caf)
     if caf.status != Caf.Status.DRAFT:
         raise CafError("A safeguarding override is recorded on a draft CAF. For an active CAF, refer to social care.")
+    _refuse_unless(policies.may_record_safeguarding_override(user, caf))
     if not reason.strip():
         raise CafError("Enter why seeking consent would increase the risk of significant harm.")
     referral = _referral_draft(user=user, caf=caf, reason=reason.strip())
@@ -273,9 +598,9 @@ def assessment_save(
 ) -> Caf:
     """Strengths and needs per sub-domain (by sub-domain id), and the views of the child and family."""
     caf = _locked(caf)
-    _require(user, perms.CHANGE, caf)
     if caf.status == Caf.Status.CLOSED:
         raise CafError("This CAF is closed.")
+    _refuse_unless(policies.may_change_assessment(user, caf), "Only the lead professional changes the assessment.")
     for sub_domain_id, (strengths, needs) in entries.items():
         AssessmentEntry.objects.update_or_create(
             caf=caf, sub_domain_id=sub_domain_id, defaults={"strengths": strengths.strip(), "needs": needs.strip()}
@@ -294,7 +619,9 @@ def child_indicators_set(
     """Record the indicators chosen for one child and the classifier's suggestion (with reasons).
     An immediate-harm result is returned for the page to interrupt with what to do now."""
     caf = _locked(caf_child.caf)
-    _require(user, perms.CHANGE, caf)
+    if caf.status == Caf.Status.CLOSED:
+        raise CafError("This CAF is closed.")
+    _refuse_unless(policies.may_change_assessment(user, caf), "Only the lead professional changes the assessment.")
     indicators = list(indicators)
     if any(indicator.threshold_model_id != caf.threshold_model_id for indicator in indicators):
         raise CafError("Choose indicators of the threshold model this CAF uses.")
@@ -323,9 +650,9 @@ def child_level_set(*, user: User, caf_child: CafChild, level: Level, reason: st
     """Thresholds drive, people decide: the practitioner's chosen level, with a reason when it
     differs from the suggestion. Every change is kept in the child's level history."""
     caf = _locked(caf_child.caf)
-    _require(user, perms.CHANGE_PLAN if caf.status == Caf.Status.ACTIVE else perms.CHANGE, caf)
     if caf.status == Caf.Status.CLOSED:
         raise CafError("This CAF is closed.")
+    _refuse_unless(policies.may_change_assessment(user, caf), "Only the lead professional changes a level of need.")
     if level.threshold_model_id != caf.threshold_model_id:
         raise CafError("Choose a level of the threshold model this CAF uses.")
     if caf_child.suggested_level_id and level.pk != caf_child.suggested_level_id and not reason.strip():
@@ -367,9 +694,9 @@ def caf_submit(*, user: User, caf: Caf) -> Caf:
     """Draft to active: needs current consent, the assessment, and a level for every child. The
     initiator becomes the first member of the Team Around the Family."""
     caf = _locked(caf)
-    _require(user, perms.CHANGE, caf)
     if caf.status != Caf.Status.DRAFT:
         _move(caf, Caf.Status.ACTIVE)
+    _refuse_unless(policies.may_submit(user, caf), "Only the initiator submits the assessment.")
     problems = submit_problems(caf)
     if problems:
         raise CafError(problems)
@@ -391,9 +718,12 @@ def caf_submit(*, user: User, caf: Caf) -> Caf:
 def caf_register(*, user: User, caf: Caf, reference: str) -> Caf:
     """The CAF administrator's check of a newly active CAF, giving it the council's reference."""
     caf = _locked(caf)
-    _require_caf_administrator(user, caf)
+    _refuse_unless(
+        policies.is_caf_administrator(user, caf.council_id), "Only the council's CAF administrators may do this."
+    )
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("Only an active CAF is registered.")
+    _refuse_unless(policies.may_register(user, caf))
     if not reference.strip():
         raise CafError("Enter the council's reference for this CAF.")
     if Caf.objects.filter(council_id=caf.council_id, reference=reference.strip()).exclude(pk=caf.pk).exists():
@@ -409,43 +739,19 @@ def caf_register(*, user: User, caf: Caf, reference: str) -> Caf:
 # Team Around the Family and lead professional ---------------------------------------------------
 
 
-def _initiator_until_a_lead_is_logged(user: User, caf: Caf) -> bool:
-    has_lead = caf.lead_professionals.filter(ended_at__isnull=True).exists()
-    return not has_lead and caf.initiated_by_id == user.pk and perms.has_caf_permission(user, perms.VIEW, caf)
-
-
-def may_manage_team(user: User, caf: Caf) -> bool:
-    """The lead professional manages the TAF; until one is logged, the initiator and the CAF
-    administrator may form it."""
-    if perms.has_caf_permission(user, perms.CHANGE_PLAN, caf) or perms.is_caf_administrator_for(user, caf):
-        return True
-    return _initiator_until_a_lead_is_logged(user, caf)
-
-
-def may_manage_plan(user: User, caf: Caf) -> bool:
-    """The lead professional manages the plan; until one is logged, the initiator builds it with
-    the family (so the TAF can agree a lead professional around a plan)."""
-    return perms.has_caf_permission(user, perms.CHANGE_PLAN, caf) or _initiator_until_a_lead_is_logged(user, caf)
-
-
 @transaction.atomic
 def taf_member_add(*, user: User, caf: Caf, member: User, role: str = "") -> TeamAroundFamilyMember:
     caf = _locked(caf)
-    if not may_manage_team(user, caf):
-        raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("People join the Team Around the Family of an active CAF.")
-    if member.council_id != caf.council_id or not member.is_active:
-        raise CafError("Choose an active member of staff in this council.")
-    consent = current_consent(caf)
-    if consent is None:
+    _refuse_unless(
+        policies.may_manage_team(user, caf), "Only the lead professional manages the Team Around the Family."
+    )
+    if current_consent(caf) is None:
         raise CafError("Consent has been withdrawn: nobody new can join the Team Around the Family.")
-    if consent.excluded_people.filter(pk=member.pk).exists():
-        raise CafError(f"The family asked that {member} does not see the assessment.")
-    if consent.excluded_agencies.filter(pk=member.agency_id).exists():
-        raise CafError(f"The family asked that {member.agency} does not see the assessment.")
-    if not consent.agencies.filter(pk=member.agency_id).exists():
-        raise CafError(f"The family's consent does not cover {member.agency}: record consent that covers it first.")
+    refusal = policies.why_may_not_join(member, caf)
+    if refusal:
+        raise CafError(refusal)
     if caf.taf_members.filter(user=member, left_at__isnull=True).exists():
         raise CafError(f"{member} is already in the Team Around the Family.")
     membership = TeamAroundFamilyMember.objects.create(
@@ -480,8 +786,10 @@ def _membership_end(membership: TeamAroundFamilyMember, *, ended_by: User) -> No
 def taf_member_remove(*, user: User, membership: TeamAroundFamilyMember) -> TeamAroundFamilyMember:
     """Leaving the TAF removes the person's access, and their agency's once it is no longer involved."""
     caf = _locked(membership.caf)
-    if not (may_manage_team(user, caf) or membership.user_id == user.pk):
-        raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
+    _refuse_unless(
+        policies.may_manage_team(user, caf) or policies.may_leave_team(user, membership),
+        "Only the lead professional manages the Team Around the Family.",
+    )
     if membership.left_at is not None:
         raise CafError(f"{membership.user} has already left the Team Around the Family.")
     if caf.lead_professionals.filter(ended_at__isnull=True, user_id=membership.user_id).exists() and (
@@ -493,52 +801,41 @@ def taf_member_remove(*, user: User, membership: TeamAroundFamilyMember) -> Team
     return membership
 
 
-def excluded_by_family(caf: Caf, user: User) -> bool:
-    """Whether the family's current consent excludes this person or their agency (Settled question 2:
-    they cannot join the team or be granted access)."""
-    consent = current_consent(caf)
-    if consent is None:
-        return False
-    return (
-        consent.excluded_people.filter(pk=user.pk).exists()
-        or consent.excluded_agencies.filter(pk=user.agency_id).exists()
-    )
-
-
-def may_be_lead_professional(member: User, caf: Caf) -> bool:
-    """Who may be LP, in one place: a current TAF member (Working Together 2023's supervised
-    non-social-worker for Child in Need work will be a council setting here)."""
-    return caf.taf_members.filter(user=member, left_at__isnull=True).exists()
-
-
 @transaction.atomic
 def lead_professional_assign(*, user: User, caf: Caf, lead: User) -> LeadProfessionalAssignment:
     """The CAF administrator logs the lead professional the TAF agreed. Exactly one is current;
     the history is kept."""
     caf = _locked(caf)
-    _require_caf_administrator(user, caf)
+    _refuse_unless(
+        policies.is_caf_administrator(user, caf.council_id), "Only the council's CAF administrators may do this."
+    )
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("A lead professional is logged for an active CAF.")
-    if not may_be_lead_professional(lead, caf):
+    _refuse_unless(policies.may_log_lead_professional(user, caf))
+    if not policies.may_be_lead_professional(lead, caf):
         raise CafError(f"{lead} must be a current member of the Team Around the Family to be lead professional.")
     current = caf.lead_professionals.filter(ended_at__isnull=True).first()
     if current and current.user_id == lead.pk:
         raise CafError(f"{lead} is already the lead professional.")
+    assignment = _lead_switch(caf=caf, lead=lead, by=user, social_work_led=lead.has_role(Role.SOCIAL_WORKER))
+    _log_change(user, caf, f"Logged {lead} as lead professional")
+    _step_downs_complete(user=user, caf=caf, assignment=assignment)
+    return assignment
+
+
+def _lead_switch(*, caf: Caf, lead: User, by: User, social_work_led: bool) -> LeadProfessionalAssignment:
+    """End the current lead professional's assignment (they stay on the team with a member's rights
+    only) and start the new one's: the one way the lead changes."""
     now = timezone.now()
+    current = caf.lead_professionals.filter(ended_at__isnull=True).select_related("user").first()
     if current:
         current.ended_at = now
         current.save(update_fields=["ended_at"])
-        perms.revoke_user(current.user, caf, perms.CHANGE_PLAN, perms.CLOSE)
+        perms.revoke_user(current.user, caf, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
     assignment = LeadProfessionalAssignment.objects.create(
-        caf=caf,
-        user=lead,
-        started_at=now,
-        logged_by=user,
-        social_work_led=lead.has_role(Role.SOCIAL_WORKER),
+        caf=caf, user=lead, started_at=now, logged_by=by, social_work_led=social_work_led
     )
     perms.grant_user(lead, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
-    _log_change(user, caf, f"Logged {lead} as lead professional")
-    _step_downs_complete(user=user, caf=caf, assignment=assignment)
     return assignment
 
 
@@ -567,29 +864,21 @@ def lead_professional_from_social_care(*, user: User, caf: Caf, social_worker: U
         raise CafError("Only an active CAF takes a lead professional.")
     if not social_worker.has_role(Role.SOCIAL_WORKER) or social_worker.council_id != caf.council_id:
         raise CafError("Choose a social worker of this council.")
-    if excluded_by_family(caf, social_worker):
+    if perms.is_excluded(social_worker, caf):
         raise CafError(f"The family asked that {social_worker} ({social_worker.agency}) does not see the assessment.")
     if not caf.taf_members.filter(user=social_worker, left_at__isnull=True).exists():
         TeamAroundFamilyMember.objects.create(
             caf=caf, user=social_worker, agency=social_worker.agency, role="Allocated social worker", added_by=user
         )
         perms.grant_agency(social_worker.agency, caf)
-    if not may_be_lead_professional(social_worker, caf):  # the one rule for who may lead
+    if not policies.may_be_lead_professional(social_worker, caf):  # the one rule for who may lead
         raise CafError(f"{social_worker} cannot be lead professional of this CAF.")
-    now = timezone.now()
     current = caf.lead_professionals.filter(ended_at__isnull=True).first()
     if current and current.user_id == social_worker.pk:
         current.social_work_led = True
         current.save(update_fields=["social_work_led"])
         return current
-    if current:
-        current.ended_at = now
-        current.save(update_fields=["ended_at"])
-        perms.revoke_user(current.user, caf, perms.CHANGE_PLAN, perms.CLOSE)
-    assignment = LeadProfessionalAssignment.objects.create(
-        caf=caf, user=social_worker, started_at=now, logged_by=user, social_work_led=True
-    )
-    perms.grant_user(social_worker, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
+    assignment = _lead_switch(caf=caf, lead=social_worker, by=user, social_work_led=True)
     _log_change(user, caf, f"Allocated {social_worker} as social worker: lead professional, support is social-work led")
     return assignment
 
@@ -607,28 +896,51 @@ def caf_close_stepped_up(*, user: User, caf: Caf, summary: str) -> Caf:
 
 
 def consent_from_step_down(
-    *, user: User, caf: Caf, consent: dict[str, Any], consent_agencies: Iterable[Agency]
+    *,
+    user: User,
+    caf: Caf,
+    consent: dict[str, Any],
+    consent_agencies: Iterable[Agency],
+    excluded_agencies: Iterable[Agency] = (),
+    excluded_people: Iterable[User] = (),
 ) -> Consent:
     """The family's consent to early help, given to social care at the step-down, recorded on the
-    CAF that picks them up: it covers the agencies the family named (and those an earlier consent
-    covered); whatever the family excluded before stays excluded."""
-    if not user.has_role(Role.CAF_ADMINISTRATOR) or user.council_id != caf.council_id:
+    CAF that picks them up as it was given (Settled question 11): the agencies the family named,
+    the exclusions they made (added to those already in force, which stay), and "explained storage
+    and sharing" only if social care recorded it. Nothing is merged from an earlier consent and no
+    one is removed silently: agencies on the team that the step-down does not name are listed for
+    the CAF administrator to check with the family (`agencies_not_named`)."""
+    if not policies.is_caf_administrator(user, caf.council_id):
         raise PermissionDenied("Only the council's CAF administrators pick up a step-down.")
-    earlier = current_consent(caf)
-    agencies = {*consent_agencies, caf.initiating_agency}
-    excluded_agencies, excluded_people = set(), set()
-    if earlier is not None:
-        agencies |= set(earlier.agencies.all())
-        excluded_agencies = set(earlier.excluded_agencies.all())
-        excluded_people = set(earlier.excluded_people.all())
-    record = Consent(caf=caf, recorded_by=user, explained_storage=True, explained_sharing=True, **consent)
+    if perms.is_excluded(user, caf):
+        raise PermissionDenied("The family asked that you do not see their records: ask another CAF administrator.")
+    excluded_agencies, excluded_people = set(excluded_agencies), set(excluded_people)
+    _exclusion_targets_check(caf, excluded_agencies, excluded_people)
+    replaces = _consent_replace(caf, consent.get("given_by", ""), None)
+    record = Consent(caf=caf, recorded_by=user, replaces=replaces, **consent)
     record.full_clean()
     record.save()
-    record.agencies.set(agencies - excluded_agencies)
-    record.excluded_agencies.set(excluded_agencies)
-    record.excluded_people.set(excluded_people)
+    record.children.set(caf.children.all())
+    record.agencies.set({*consent_agencies, caf.initiating_agency})
+    _exclusions_add(
+        user=user, caf=caf, made_by=record.given_by, agencies=excluded_agencies, people=excluded_people, consent=record
+    )
+    in_force = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True)
+    record.excluded_agencies.set(in_force.filter(agency__isnull=False).values_list("agency_id", flat=True))
+    record.excluded_people.set(in_force.filter(user__isnull=False).values_list("user_id", flat=True))
     _log_change(user, caf, f"Recorded consent to early help given by {record.given_by} (from the step-down)")
     return record
+
+
+def agencies_not_named(caf: Caf, consent: Consent) -> list[Agency]:
+    """Agencies with someone on the team that this consent does not name: for the CAF administrator
+    to check with the family after a pick-up (never removed silently)."""
+    named = consent.agencies.values("pk")
+    return list(
+        Agency.objects.filter(pk__in=caf.taf_members.filter(left_at__isnull=True).values("agency_id"))
+        .exclude(pk__in=named)
+        .order_by("name")
+    )
 
 
 @transaction.atomic
@@ -639,6 +951,8 @@ def caf_start_from_step_down(
     previous: Optional[Caf],
     consent: dict[str, Any],
     consent_agencies: Iterable[Agency],
+    excluded_agencies: Iterable[Agency] = (),
+    excluded_people: Iterable[User] = (),
     levels: dict[int, Level],
     level_reason: str,
 ) -> Caf:
@@ -647,7 +961,7 @@ def caf_start_from_step_down(
     care's assessment, so nothing is keyed twice. The household, the assessment and the views come
     across from the previous episode; each child gets the level the coordinator chose (kept in the
     level history with the reason). The coordinator is the first member of the Team Around the Family."""
-    if not user.has_role(Role.CAF_ADMINISTRATOR):
+    if not policies.is_caf_administrator(user, user.council_id):
         raise PermissionDenied("Only the council's CAF administrators pick up a step-down.")
     if previous is not None and Caf.objects.filter(previous_episode=previous).exists():
         raise CafError("The family's last CAF has already been reopened: continue that one.")
@@ -661,7 +975,14 @@ def caf_start_from_step_down(
             AssessmentEntry(caf=caf, sub_domain_id=entry.sub_domain_id, strengths=entry.strengths, needs=entry.needs)
             for entry in previous.assessment_entries.all()
         )
-    consent_from_step_down(user=user, caf=caf, consent=consent, consent_agencies=consent_agencies)
+    consent_from_step_down(
+        user=user,
+        caf=caf,
+        consent=consent,
+        consent_agencies=consent_agencies,
+        excluded_agencies=excluded_agencies,
+        excluded_people=excluded_people,
+    )
     for caf_child in caf.caf_children.select_related("child"):
         level = levels.get(caf_child.child_id)
         if level is None or level.threshold_model_id != caf.threshold_model_id:
@@ -698,18 +1019,38 @@ def caf_start_from_step_down(
 # The plan -----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def plan_action_add(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
-    caf = _locked(caf)
-    if not may_manage_plan(user, caf):
-        raise PermissionDenied("Only the lead professional changes the plan.")
-    if caf.status != Caf.Status.ACTIVE:
-        raise CafError("The plan of an active CAF changes; this one is not active.")
+def _plan_action_create(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
+    """One action of the plan, given only to an agency the family's consent covers and, if named,
+    to a current member of the team the family has not excluded (issue 11)."""
+    due_on = fields.get("due_on")
+    if due_on and (refusal := out_of_bounds(due_on, "The date it will be done by", *ACTION_DUE)):
+        raise CafError(f"{refusal}.")
     action = PlanAction(caf=caf, created_by=user, **fields)
     if action.agency.council_id != caf.council_id:
         raise CafError("Choose an agency of this council.")
+    if not policies.sharing_agencies(caf).filter(pk=action.agency_id).exists():
+        raise CafError(
+            f"The family's consent does not cover {action.agency}, or they asked that it does not see the plan."
+        )
+    owner = action.owner
+    if owner is not None:
+        if not policies.is_current_member(owner, caf):
+            raise CafError(f"{owner} is not a current member of the team: choose someone who is, or nobody.")
+        refusal = policies.why_may_not_join(owner, caf)
+        if refusal:
+            raise CafError(refusal)
     action.full_clean()
     action.save()
+    return action
+
+
+@transaction.atomic
+def plan_action_add(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
+    caf = _locked(caf)
+    if caf.status != Caf.Status.ACTIVE:
+        raise CafError("The plan of an active CAF changes; this one is not active.")
+    _refuse_unless(policies.may_manage_plan(user, caf), "Only the lead professional changes the plan.")
+    action = _plan_action_create(user=user, caf=caf, **fields)
     _log_change(user, caf, "Added an action to the plan")
     return action
 
@@ -718,11 +1059,10 @@ def plan_action_add(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
 def plan_action_update(*, user: User, action: PlanAction, status: str, outcome: str = "") -> PlanAction:
     """The lead professional changes any action; a TAF member their own."""
     caf = _locked(action.caf)
-    own = action.owner_id == user.pk and caf.taf_members.filter(user=user, left_at__isnull=True).exists()
-    if not (own or may_manage_plan(user, caf)):
-        raise PermissionDenied("You can update only your own actions.")
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("The plan of a closed CAF does not change.")
+    action.caf = caf
+    _refuse_unless(policies.may_update_action(user, action), "You can update only your own actions.")
     action.status = status
     action.outcome = outcome.strip()
     action.full_clean()
@@ -747,9 +1087,10 @@ def _close(*, user: User, caf: Caf, reason: str, summary: str) -> None:
 @transaction.atomic
 def caf_close(*, user: User, caf: Caf, reason: str, summary: str) -> Caf:
     caf = _locked(caf)
-    if not (perms.has_caf_permission(user, perms.CLOSE, caf) or perms.is_caf_administrator_for(user, caf)):
-        raise PermissionDenied("Only the lead professional or a CAF administrator closes a CAF.")
-    if reason not in Caf.ClosureReason.values:
+    if caf.status != Caf.Status.ACTIVE:
+        _move(caf, Caf.Status.CLOSED)  # refused with the lifecycle's message
+    _refuse_unless(policies.may_close(user, caf), "Only the lead professional or a CAF administrator closes a CAF.")
+    if reason not in policies.CLOSURE_REASONS_BY_HAND:
         raise CafError("Choose why the CAF is closing.")
     if not summary.strip():
         raise CafError("Summarise the outcome for the family.")
@@ -760,14 +1101,17 @@ def caf_close(*, user: User, caf: Caf, reason: str, summary: str) -> Caf:
 
 @transaction.atomic
 def caf_reopen(*, user: User, caf: Caf) -> Caf:
-    """A CAF reopened after closure is a new episode, linked to the old one, with the same children."""
+    """A CAF reopened after closure is a new episode, linked to the old one, with the same children:
+    for its last lead professional, a CAF administrator, or its initiator while they still see it."""
     caf = _locked(caf)
-    if not perms.has_caf_permission(user, perms.VIEW, caf):
-        raise PermissionDenied("You do not have access to this CAF.")
     if caf.status != Caf.Status.CLOSED:
         raise CafError("Only a closed CAF can be reopened.")
     if Caf.objects.filter(previous_episode=caf).exists():
         raise CafError("This CAF has already been reopened.")
+    _refuse_unless(
+        policies.is_reopener(user, caf),
+        "Only its last lead professional, its initiator or a CAF administrator reopens a CAF.",
+    )
     episode = caf_start(
         user=user, children=list(caf.children.filter(merged_into__isnull=True)), adults=caf.adults.all()
     )
@@ -835,12 +1179,13 @@ def review_date_set(*, user: User, caf: Caf, review_on: date, reason: str) -> Re
     """The lead professional moves the next review, with a reason; the old date's reminders are
     cancelled and every date set is kept."""
     caf = _locked(caf)
-    if not may_manage_plan(user, caf):
-        raise PermissionDenied("Only the lead professional changes the review date.")
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("Reviews are for an active CAF; this one is not active.")
+    _refuse_unless(policies.may_record_review(user, caf), "Only the lead professional changes the review date.")
     if review_on < timezone.localdate():
         raise CafError("The next review date must be today or in the future.")
+    if refusal := out_of_bounds(review_on, "The next review date", *NEXT_REVIEW):
+        raise CafError(f"{refusal}.")
     if not reason.strip():
         raise CafError("Enter why the review date is changing.")
     if review_on == caf.next_review_on:
@@ -873,13 +1218,14 @@ def review_record(
     down to universal services, closed as "needs met, universal services continue": Settled
     question 6) closes the CAF; stepping up leaves it active for the referral to social care."""
     caf = _locked(caf)
-    if not may_manage_plan(user, caf):
-        raise PermissionDenied("Only the lead professional records a review.")
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("Reviews are recorded for an active CAF; this one is not active.")
+    _refuse_unless(policies.may_record_review(user, caf), "Only the lead professional records a review.")
     today = timezone.localdate()
     if held_on > today:
         raise CafError("The review date cannot be in the future: record a review after it is held.")
+    if refusal := out_of_bounds(held_on, "The review date", *REVIEW_HELD):
+        raise CafError(f"{refusal}.")
     if caf.activated_at and held_on < timezone.localdate(caf.activated_at):
         raise CafError("The review date cannot be before the CAF became active.")
     if decision not in Review.Decision.values:
@@ -891,15 +1237,18 @@ def review_record(
         raise CafError("Enter the date of the next review.")
     if next_review_on is not None and not closes and next_review_on < today:
         raise CafError("The next review date must be today or in the future.")
+    next_refusal = next_review_on and out_of_bounds(next_review_on, "The next review date", *NEXT_REVIEW)
+    if next_refusal and not closes:
+        raise CafError(f"{next_refusal}.")
     if closes:
-        if not perms.has_caf_permission(user, perms.CLOSE, caf):
+        if not policies.is_lead_professional(user, caf):
             raise CafError("Only the lead professional closes the CAF: ask the CAF administrator to log one first.")
         if not outcome.strip():
             raise CafError("Summarise the outcome for the family: the CAF closes.")
         if decision == Review.Decision.STEP_DOWN:
             close_reason = Caf.ClosureReason.NEEDS_MET
         close_reason = close_reason or Caf.ClosureReason.NEEDS_MET
-        if close_reason not in Caf.ClosureReason.values or close_reason == Caf.ClosureReason.STEPPED_UP:
+        if close_reason not in policies.CLOSURE_REASONS_BY_HAND:
             raise CafError("Choose why the CAF is closing.")
 
     current_members = set(caf.taf_members.filter(left_at__isnull=True).values_list("user_id", flat=True))
@@ -955,14 +1304,7 @@ def review_record(
     ReviewActionProgress.objects.bulk_create(rows)
 
     for fields in new_actions:
-        owner = fields.get("owner")
-        if owner is not None and owner.pk not in current_members:
-            raise CafError(f"{owner} is not a current member of the team: choose someone who is, or nobody.")
-        action = PlanAction(caf=caf, created_by=user, **fields)
-        if action.agency.council_id != caf.council_id:
-            raise CafError("Choose an agency of this council.")
-        action.full_clean()
-        action.save()
+        _plan_action_create(user=user, caf=caf, **fields)
 
     for caf_child, level, reason in level_changes:
         caf_child.level = level

@@ -14,6 +14,7 @@ subject); each referral or step-down is handled under its row lock taken with SK
 decision being recorded (referral_decide locks the row too) is never alerted about half-way.
 """
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -23,22 +24,34 @@ from django.utils import timezone
 from accounts.calendar import WorkingCalendar
 from accounts.models import Notification, User
 from accounts.notifications import notification_record
+from caf import permissions as perms
 from referrals.models import Referral, StepDown, TimelineEntry
 from referrals.services import caf_administrators, front_door_managers
 
+logger = logging.getLogger(__name__)
 Kind = Notification.Kind
 
 
 def deadlines_due(*, now: datetime) -> int:
     """Record every deadline alert due by `now` and not yet recorded; return how many were recorded.
-    Safe to run at any time, as often as wanted, in parallel."""
+    Safe to run at any time, as often as wanted, in parallel.
+
+    One bad record never stops the tick: a referral or step-down whose alert cannot be worked out
+    (a date at the edge of the calendar, a council's broken setting) is logged with its id and
+    skipped, in its own savepoint, and every other one is still alerted; the next tick tries again."""
     recorded = 0
     overdue_referrals = Referral.objects.filter(status=Referral.Status.SENT, decision_due_at__lte=now)
     for referral_id in overdue_referrals.order_by("decision_due_at", "pk").values_list("pk", flat=True):
-        recorded += _referral_alert(referral_id, now=now)
+        try:
+            recorded += _referral_alert(referral_id, now=now)
+        except Exception:
+            logger.exception("Deadlines: referral %s skipped, its alert failed", referral_id)
     waiting = StepDown.objects.filter(status=StepDown.Status.WAITING, pick_up_due_on__lt=timezone.localdate(now))
     for step_down_id in waiting.order_by("pick_up_due_on", "pk").values_list("pk", flat=True):
-        recorded += _step_down_chase(step_down_id, now=now)
+        try:
+            recorded += _step_down_chase(step_down_id, now=now)
+        except Exception:
+            logger.exception("Deadlines: step-down %s skipped, its chase failed", step_down_id)
     return recorded
 
 
@@ -110,7 +123,7 @@ def _step_down_chase(step_down_id: int, *, now: datetime) -> int:
     with transaction.atomic():
         step_down = (
             StepDown.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("council__early_help_lead")
+            .select_related("council__early_help_lead", "caf")
             .filter(pk=step_down_id, status=StepDown.Status.WAITING)
             .first()
         )
@@ -119,6 +132,9 @@ def _step_down_chase(step_down_id: int, *, now: datetime) -> int:
         council = step_down.council
         names = ", ".join(f"{child.first_name} {child.last_name}" for child in step_down.children.all())
         people = [*caf_administrators(council.pk), council.early_help_lead]
+        if step_down.caf_id is not None:  # nobody the family excluded is told about them (issue 11)
+            excluded = perms.excluded_among([person for person in people if person], step_down.caf)
+            people = [person for person in people if person is not None and person.pk not in excluded]
         return _alert(
             people,
             kind=Kind.STEP_DOWN_OVERDUE,

@@ -6,19 +6,18 @@ caf.views.common.form_errors_from.
 """
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any, Optional
 
 from crispy_forms_gds.layout import HTML, Field, Size
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.forms import gds_helper
-from accounts.models import Agency, User
-from caf.forms_draft import GovukDateField, child_label
+from accounts.models import Agency, AgencyType, User
+from caf.date_bounds import CONSENT
+from caf.forms_draft import child_label
+from caf.govuk_forms import GovukDateField
 from caf.models import Child, Consent
 from referrals.models import StepDown
 from thresholds.models import Level
@@ -34,7 +33,61 @@ def _person_with_agency(user: User) -> str:
     return f"{user.full_name} ({user.agency.name})" if user.agency_id else user.full_name
 
 
-class StepDownForm(forms.Form):
+class FamilyWishesFields(forms.Form):
+    """What the family said at the step-down about sharing, recorded as given (Settled question 11):
+    who must not see their assessment, and what was explained to them. Never ticked by default.
+    Shared by the step-down form and the front door's decision (step-down point 1)."""
+
+    EXPLAINED = [
+        ("storage", "How early help stores the information and keeps it safe"),
+        ("sharing", "Who will see the assessment, and why"),
+    ]
+
+    excluded_agencies = forms.ModelMultipleChoiceField(
+        label="Agencies the family does not want to see their assessment (optional)",
+        help_text="Early help's own team keeps the record: name its people instead.",
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Select only agencies listed here"},
+    )
+    excluded_people = forms.ModelMultipleChoiceField(
+        label="People the family does not want to see their assessment (optional)",
+        help_text="To choose more than one, hold Ctrl (or Cmd on a Mac).",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        error_messages={"invalid_choice": "Select only people from the list"},
+    )
+    explained = forms.MultipleChoiceField(
+        label="What did you explain to the family? (optional)",
+        help_text="Tick only what you explained: early help will not assume it.",
+        choices=EXPLAINED,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def family_wishes_setup(self, agencies: QuerySet[Agency], people: QuerySet[User]) -> list[Any]:
+        self.fields["excluded_agencies"].queryset = agencies.exclude(agency_type=AgencyType.EARLY_HELP)
+        self.fields["excluded_people"].queryset = people
+        self.fields["excluded_people"].label_from_instance = _person_with_agency
+        return [
+            Field.checkboxes("excluded_agencies", legend_size=Size.SMALL, small=True),
+            Field("excluded_people"),
+            Field.checkboxes("explained", legend_size=Size.SMALL, small=True),
+        ]
+
+    def family_wishes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "excluded_agencies": list(data.get("excluded_agencies") or []),
+            "excluded_people": list(data.get("excluded_people") or []),
+            "explained_storage": "storage" in (data.get("explained") or []),
+            "explained_sharing": "sharing" in (data.get("explained") or []),
+        }
+
+
+class StepDownForm(FamilyWishesFields):
     point = forms.ChoiceField(
         label="When is the family stepping down?",
         choices=POINTS_AFTER_SOCIAL_CARE_WORK,
@@ -82,7 +135,10 @@ class StepDownForm(forms.Form):
         error_messages={"required": "Enter their relationship to the child"},
     )
     consent_given_on = GovukDateField(
-        label="When did they agree?", help_text="For example, 27 3 2026", what="the date consent was given"
+        label="When did they agree?",
+        help_text="For example, 27 3 2026",
+        what="the date consent was given",
+        bounds=CONSENT,
     )
     consent_method = forms.ChoiceField(
         label="How did they agree?",
@@ -99,7 +155,9 @@ class StepDownForm(forms.Form):
         error_messages={"invalid_choice": "Select only agencies listed here"},
     )
 
-    def __init__(self, *args: Any, children: list[Child], agencies: QuerySet[Agency], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, children: list[Child], agencies: QuerySet[Agency], people: QuerySet[User], **kwargs: Any
+    ) -> None:
         kwargs.setdefault("initial", {}).setdefault("children", [child.pk for child in children])
         super().__init__(*args, **kwargs)
         self.family = children
@@ -125,14 +183,9 @@ class StepDownForm(forms.Form):
             Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
             Field.radios("consent_method", legend_size=Size.SMALL),
             Field.checkboxes("consent_agencies", legend_size=Size.SMALL, small=True),
+            *self.family_wishes_setup(agencies, people),
         ]
         self.helper = gds_helper(*layout, button="Send to early help")
-
-    def clean_consent_given_on(self) -> Optional[date]:
-        value = self.cleaned_data["consent_given_on"]
-        if value and value > timezone.localdate():
-            raise ValidationError("The date consent was given must be today or in the past")
-        return value
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -147,6 +200,7 @@ class StepDownForm(forms.Form):
             "consent_relationship": data["consent_relationship"],
             "consent_given_on": data["consent_given_on"],
             "consent_method": data["consent_method"],
+            **self.family_wishes(),
         }
 
 

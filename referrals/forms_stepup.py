@@ -6,7 +6,7 @@ referrals.services, whose refusals the views add to the form (caf.views.common.f
 """
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
 
@@ -19,27 +19,22 @@ from django.utils import timezone
 
 from accounts.forms import gds_helper
 from accounts.models import Agency, AgencyType, Locality, User
-from caf.forms_draft import GovukDateField, child_label, not_in_future
+from caf.date_bounds import CONSENT
+from caf.forms_draft import child_label
+from caf.govuk_forms import GovukDateField
 from caf.models import Child, Consent
+from referrals.forms_stepdown import FamilyWishesFields
 from referrals.models import Referral
 from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED, STEP_DOWN_FIELDS
 
 YES, NO = "yes", "no"
+# A phone's clock a few minutes ahead of ours is not a call in the future (referrals.services allows the same).
+CALL_CLOCK_SLACK = timedelta(minutes=5)
 YES_NO = [(YES, "Yes"), (NO, "No")]
 
 
 def _yes_no(value: str) -> Optional[bool]:
     return {YES: True, NO: False}.get(value)
-
-
-class OptionalDateField(GovukDateField):
-    """A GOV.UK date input that may be left blank (all three parts), but not half filled in."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(required=False, require_all_fields=False, **kwargs)
-
-    def compress(self, data_list: Any) -> Optional[date]:
-        return super().compress(data_list) if data_list else None
 
 
 # Starting a referral ------------------------------------------------------------------------------
@@ -123,11 +118,14 @@ class FrontDoorCallForm(forms.Form):
     def clean_called_at(self) -> datetime:
         """Today's date in the council's time zone, at the time typed: an aware datetime."""
         value = self.cleaned_data["called_at"].strip()
-        match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", value)
+        match = re.fullmatch(r"([0-9]{1,2})[:.]([0-9]{2})", value)  # ASCII digits: \d takes "١٢" too
         if not match or int(match[1]) > 23 or int(match[2]) > 59:
             raise ValidationError("Enter the time you called as hours and minutes, for example 14:30")
-        today = timezone.now().astimezone(self.zone).date()
-        return datetime.combine(today, time(int(match[1]), int(match[2])), tzinfo=self.zone)
+        now = timezone.now().astimezone(self.zone)
+        called_at = datetime.combine(now.date(), time(int(match[1]), int(match[2])), tzinfo=self.zone)
+        if called_at > now + CALL_CLOCK_SLACK:
+            raise ValidationError("The time you called must be now or earlier today")
+        return called_at
 
 
 # Sending the referral -----------------------------------------------------------------------------
@@ -169,8 +167,12 @@ class ReferralSendForm(forms.Form):
     consent_relationship = forms.CharField(
         label="Their relationship to the child", help_text='For example, "mother".', max_length=100, required=False
     )
-    consent_given_on = OptionalDateField(
-        label="When did they agree?", help_text="For example, 27 3 2026", what="the date consent was given"
+    consent_given_on = GovukDateField(
+        label="When did they agree?",
+        help_text="For example, 27 3 2026",
+        what="the date consent was given",
+        bounds=CONSENT,
+        required=False,
     )
     override_reason = forms.CharField(
         label="Why would seeking consent increase the risk of significant harm?",
@@ -203,11 +205,6 @@ class ReferralSendForm(forms.Form):
             button="Send to children's social care",
         )
 
-    def clean_consent_given_on(self) -> Optional[date]:
-        value = self.cleaned_data.get("consent_given_on")
-        not_in_future(value, "the date consent was given")
-        return value
-
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
@@ -232,7 +229,7 @@ def _person_label(user: User) -> str:
     return f"{user.full_name} ({user.job_title})" if user.job_title else user.full_name
 
 
-class DecideForm(forms.Form):
+class DecideForm(FamilyWishesFields):
     decision = forms.ChoiceField(
         label="What is your decision?",
         choices=Referral.Decision.choices,
@@ -263,10 +260,12 @@ class DecideForm(forms.Form):
         label="Who agreed to early help? (their full name)", max_length=200, required=False
     )
     consent_relationship = forms.CharField(label="Their relationship to the child", max_length=100, required=False)
-    consent_given_on = OptionalDateField(
+    consent_given_on = GovukDateField(
         label="When did they agree?",
         help_text="For example, 27 3 2026",
         what="the date the family agreed to early help",
+        bounds=CONSENT,
+        required=False,
     )
     consent_method = forms.ChoiceField(
         label="How did they agree?", choices=Consent.Method.choices, widget=forms.RadioSelect, required=False
@@ -279,7 +278,14 @@ class DecideForm(forms.Form):
         error_messages={"invalid_choice": "Choose only agencies listed here"},
     )
 
-    def __init__(self, *args: Any, social_workers: QuerySet[User], agencies: QuerySet[Agency], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        social_workers: QuerySet[User],
+        agencies: QuerySet[Agency],
+        people: QuerySet[User],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["social_worker"].queryset = social_workers
         self.fields["social_worker"].empty_label = "Nobody: social care is not taking the referral on"
@@ -298,17 +304,13 @@ class DecideForm(forms.Form):
                 Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
                 Field.radios("consent_method", legend_size=Size.SMALL),
                 Field.checkboxes("consent_agencies", legend_size=Size.SMALL, small=True),
+                *self.family_wishes_setup(agencies, people),
                 legend="If you step the family down to early help",
                 legend_size=Size.MEDIUM,
                 legend_tag="h2",
             ),
             button="Record the decision",
         )
-
-    def clean_consent_given_on(self) -> Optional[date]:
-        value = self.cleaned_data.get("consent_given_on")
-        not_in_future(value, "the date the family agreed to early help")
-        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -333,6 +335,7 @@ class DecideForm(forms.Form):
         return {
             **{name: data[name] for name in STEP_DOWN_FIELDS},
             "consent_agencies": list(data["consent_agencies"]),
+            **self.family_wishes(),
         }
 
 

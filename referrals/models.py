@@ -180,6 +180,14 @@ class StepDown(models.Model):
     consent_agencies = models.ManyToManyField(
         Agency, related_name="+", help_text="The agencies the family agreed early help may share with."
     )
+    # What the family said at the step-down, recorded as given (Settled question 11): who may not
+    # see their assessment, and whether storage and sharing were explained. Never set by default.
+    excluded_agencies = models.ManyToManyField(
+        Agency, blank=True, related_name="+", help_text="Agencies the family does not want to see the assessment."
+    )
+    excluded_people = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    explained_storage = models.BooleanField(default=False)
+    explained_sharing = models.BooleanField(default=False)
 
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(default=timezone.now)

@@ -1,11 +1,13 @@
 """Reads of referrals and step-downs, each limited to what the user may see, and the clocks the
 queues show (deadlines in the council's working calendar, Settled question 8)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Optional
+from typing import Any, Optional
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Case,
     Count,
@@ -26,8 +28,10 @@ from django.utils import timezone
 from accounts.calendar import WorkingCalendar
 from accounts.models import AgencyType, LocalAuthority, Role, User
 from caf import permissions as perms
-from caf.models import AccessLog, Child, LevelChange
-from caf.services import access_log_write
+from caf import policies as caf_policies
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf, Child, LevelChange
+from referrals import policies
 from referrals.models import Referral, StepDown
 from referrals.services import is_front_door_manager, is_social_care_staff
 from thresholds.models import ThresholdModel
@@ -40,19 +44,20 @@ OPEN_STEP_DOWN = [StepDown.Status.WAITING, StepDown.Status.PICKED_UP]
 
 
 def referral_may_see(user: User, referral: Referral) -> bool:
-    """The referrer; children's social care of the council once it is sent (the agency is the unit
-    of sharing: the front door and its social workers); and the CAF's initiator and lead
-    professional, who are told the outcome. Other practitioners, even on the TAF, see nothing."""
-    if not user.is_active or user.council_id != referral.council_id:
-        return False
-    if referral.created_by_id == user.pk:
-        return True
-    if referral.status != Referral.Status.DRAFT and is_social_care_staff(user, referral.council_id):
-        return True
-    return bool(referral.caf_id and perms.has_caf_permission(user, perms.CHANGE, referral.caf))
+    """referrals.policies.may_view_referral: the one rule."""
+    return policies.may_view_referral(user, referral)
 
 
-def referral_get_for_user(user: User, referral_id: int, *, what: str = "Viewed a referral") -> Referral:
+def referral_get_for_user(
+    user: User,
+    referral_id: int,
+    *,
+    what: str = "Viewed a referral",
+    require: Optional[Callable[[User, Referral], bool]] = None,
+) -> Referral:
+    """The one way a page gets a referral: 404 (logged) for anyone who may not see it; for a page
+    that needs more than seeing it (`require`, a referrals.policies predicate), a 403 that the
+    refusal middleware logs, and no read logged."""
     referral = (
         Referral.objects.filter(pk=referral_id)
         .select_related(
@@ -61,29 +66,58 @@ def referral_get_for_user(user: User, referral_id: int, *, what: str = "Viewed a
         .first()
     )
     if referral is None or not referral_may_see(user, referral):
-        if referral is not None and user.is_authenticated:
-            _log(user, AccessLog.Action.REFUSED, f"Refused: {what}", referral)
+        _refused(user, what, referral, attempted_id=referral_id)
         raise Http404("No referral matches the given query.")
+    if require is not None and not require(user, referral):
+        raise PermissionDenied("This page is not for you.")
     _log(user, AccessLog.Action.VIEW, what, referral)
     return referral
 
 
 def _log(user: User, action: str, what: str, record: Referral | StepDown) -> None:
-    """A read of a referral or step-down is a read of the children's record: logged against the CAF
-    (which the child's access log includes), or against each child when there is no CAF."""
+    """A read of a referral or step-down is a read of the children's record: one row, against the
+    CAF when there is one (its children's ids, of which the record's children are some), else with
+    the record's children's ids (Settled question 17)."""
     caf = record.caf
     if caf is not None:
         access_log_write(user=user, action=action, what=what, caf=caf)
         return
-    for child in record.children.all():
-        access_log_write(user=user, action=action, what=what, child=child)
+    children = list(record.children.all())
+    # The child's own column too when there is only one (older readers of the log filter on it).
+    only = children[0] if len(children) == 1 else None
+    access_log_write(user=user, action=action, what=what, child=only, child_ids=[child.pk for child in children])
+
+
+def _refused(user: User, what: str, record: Optional[Referral | StepDown], *, attempted_id: int) -> None:
+    """Every refused attempt is logged: against the record's children, or with the id asked for
+    when it matched nothing, so that probing shows."""
+    if not user.is_authenticated:
+        return
+    if record is not None:
+        _log(user, AccessLog.Action.REFUSED, f"Refused: {what}", record)
+    else:
+        access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", attempted_id=attempted_id)
+
+
+def refusal_subject(model: type[Referral] | type[StepDown]) -> Callable[[int], Optional[dict[str, Any]]]:
+    """For caf.middleware, which logs every 403: the record a refused referral or step-down page
+    was about, named as _log names it (its CAF, else its children), or None when no record has
+    the id."""
+
+    def subject(pk: int) -> Optional[dict[str, Any]]:
+        record = model.objects.filter(pk=pk).select_related("caf").first()
+        if record is None:
+            return None
+        if record.caf is not None:
+            return {"caf": record.caf}
+        return {"child_ids": list(record.children.values_list("pk", flat=True))}
+
+    return subject
 
 
 def step_down_may_see(user: User, step_down: StepDown) -> bool:
-    """The council's CAF administrators, who pick it up, and its children's social care, who sent it."""
-    if not user.is_active or user.council_id != step_down.council_id:
-        return False
-    return user.has_role(Role.CAF_ADMINISTRATOR) or is_social_care_staff(user, step_down.council_id)
+    """referrals.policies.may_view_step_down: the one rule."""
+    return policies.may_view_step_down(user, step_down)
 
 
 def step_down_get_for_user(user: User, step_down_id: int, *, what: str = "Viewed a step-down") -> StepDown:
@@ -93,8 +127,7 @@ def step_down_get_for_user(user: User, step_down_id: int, *, what: str = "Viewed
         .first()
     )
     if step_down is None or not step_down_may_see(user, step_down):
-        if step_down is not None and user.is_authenticated:
-            _log(user, AccessLog.Action.REFUSED, f"Refused: {what}", step_down)
+        _refused(user, what, step_down, attempted_id=step_down_id)
         raise Http404("No step-down matches the given query.")
     _log(user, AccessLog.Action.VIEW, what, step_down)
     return step_down
@@ -220,7 +253,8 @@ def referrals_within_a_year(
             sent_at__gte=before - relativedelta(months=REREFERRAL_MONTHS),
         )
         .exclude(pk=exclude)
-        .select_related("referring_agency")
+        # The CAF too: the pages ask referral_may_see of each one, which reads it.
+        .select_related("referring_agency", "caf")
         .distinct()
         .order_by("-sent_at", "-pk")
     )
@@ -310,25 +344,36 @@ def referrals_allocated_to(user: User) -> QuerySet[Referral]:
     )
 
 
-def _step_downs(council_id: Optional[int]) -> QuerySet[StepDown]:
-    return (
-        StepDown.objects.filter(council_id=council_id)
-        .select_related("council", "sent_by", "referral", "picked_up_caf", "picked_up_by")
-        .prefetch_related("children")
-    )
+def _step_downs(council_id: Optional[int], user: Optional[User] = None) -> QuerySet[StepDown]:
+    """The council's step-downs; for a user, less those whose CAF the family excluded them from
+    (Settled question 16: a named-person exclusion binds a CAF administrator too)."""
+    step_downs = StepDown.objects.filter(council_id=council_id)
+    if user is not None:
+        excluded = Caf.objects.filter(council_id=council_id).filter(perms.excluded_from(user)).values("pk")
+        step_downs = (
+            step_downs.exclude(caf__in=excluded)
+            .exclude(picked_up_caf__in=excluded)
+            .exclude(excluded_people=user)
+            .exclude(excluded_agencies=user.agency_id)
+        )
+    return step_downs.select_related(
+        "council", "sent_by", "referral", "picked_up_caf", "picked_up_by"
+    ).prefetch_related("children")
 
 
 def step_downs_to_pick_up(user: User) -> QuerySet[StepDown]:
     """The early help pick-up queue: waiting step-downs, the nearest deadline first."""
-    if not user.has_role(Role.CAF_ADMINISTRATOR):
+    if not caf_policies.is_caf_administrator(user, user.council_id):
         return StepDown.objects.none()
-    return _step_downs(user.council_id).filter(status=StepDown.Status.WAITING).order_by("pick_up_due_on", "sent_at")
+    return (
+        _step_downs(user.council_id, user).filter(status=StepDown.Status.WAITING).order_by("pick_up_due_on", "sent_at")
+    )
 
 
 def step_downs_waiting_for_lead(user: User) -> QuerySet[StepDown]:
-    if not user.has_role(Role.CAF_ADMINISTRATOR):
+    if not caf_policies.is_caf_administrator(user, user.council_id):
         return StepDown.objects.none()
-    return _step_downs(user.council_id).filter(status=StepDown.Status.PICKED_UP).order_by("picked_up_at")
+    return _step_downs(user.council_id, user).filter(status=StepDown.Status.PICKED_UP).order_by("picked_up_at")
 
 
 def step_downs_open_from_social_care(user: User) -> QuerySet[StepDown]:
@@ -440,3 +485,12 @@ def step_down_figures(
             )
         )
     return list(reversed(result))
+
+
+def staff_of(council_id: int) -> QuerySet[User]:
+    """The council's active staff, for naming people the family does not want to see their record."""
+    return (
+        User.objects.filter(agency__council_id=council_id, is_active=True)
+        .select_related("agency")
+        .order_by("full_name", "pk")
+    )

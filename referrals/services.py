@@ -19,10 +19,15 @@ from accounts.calendar import WorkingCalendar
 from accounts.models import Agency, AgencyType, LocalAuthority, Notification, Role, User
 from accounts.notifications import notification_record
 from caf import permissions as perms
+from caf import policies as caf_policies
 from caf import services as caf_services
-from caf.models import AccessLog, Caf, Child, LeadProfessionalAssignment
-from caf.services import CafError, access_log_write
+from caf.access_log import access_log_write
+from caf.date_bounds import CONSENT, out_of_bounds
+from caf.models import AccessLog, Caf, Child, FamilyExclusion, LeadProfessionalAssignment, SharingBasis
+from caf.services import CafError, caf_administrators
+from referrals import policies
 from referrals.models import Referral, StepDown, TimelineEntry
+from referrals.policies import is_front_door_manager, is_social_care_staff
 from thresholds.models import Level
 
 REFERRAL_MOVES = {
@@ -94,33 +99,6 @@ def front_door_managers(council_id: int) -> list[User]:
     )
 
 
-def caf_administrators(council_id: int) -> list[User]:
-    return list(
-        User.objects.filter(agency__council_id=council_id, groups__name=Role.CAF_ADMINISTRATOR.value, is_active=True)
-        .distinct()
-        .order_by("pk")
-    )
-
-
-def is_front_door_manager(user: User, council_id: Optional[int]) -> bool:
-    return (
-        user.is_active
-        and user.agency_id is not None
-        and user.council_id == council_id
-        and user.has_role(Role.SOCIAL_CARE_MANAGER)
-        and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
-    )
-
-
-def is_social_care_staff(user: User, council_id: Optional[int]) -> bool:
-    return (
-        user.is_active
-        and user.agency_id is not None
-        and user.council_id == council_id
-        and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
-    )
-
-
 # Deadlines ----------------------------------------------------------------------------------------
 
 
@@ -148,7 +126,7 @@ def _locked_referral(referral: Referral) -> Referral:
 
 
 def _require_referrer(user: User, referral: Referral) -> None:
-    if referral.created_by_id != user.pk:
+    if not policies.is_referrer(user, referral):
         raise PermissionDenied("Only the person who started the referral may change or send it.")
 
 
@@ -166,8 +144,10 @@ def referral_start(
     if any(child.council_id != user.council_id or child.merged_into_id for child in children):
         raise ReferralError("Choose children recorded in your council (not merged records).")
     if caf is not None:
-        if not perms.has_caf_permission(user, perms.VIEW, caf):
-            raise PermissionDenied("You do not have access to this CAF.")
+        if not caf_policies.may_refer_from(user, caf):
+            raise PermissionDenied(
+                "Only the CAF's lead professional refers with the CAF attached: refer from the child's record."
+            )
         caf_children = set(caf.children.values_list("pk", flat=True))
         if any(child.pk not in caf_children for child in children):
             raise ReferralError("Choose children of this CAF, or refer the others separately.")
@@ -201,6 +181,8 @@ def front_door_call_record(
         raise ReferralError("Enter who you spoke to at the front door.")
     if called_at > timezone.now() + timedelta(minutes=5):
         raise ReferralError("The time of the call cannot be in the future.")
+    if called_at < timezone.now() - timedelta(days=1):
+        raise ReferralError("The time of the call must be within the last day: record the call when you make it.")
     referral.urgency = Referral.Urgency.IMMEDIATE
     referral.front_door_called_at = called_at
     referral.front_door_spoke_to = spoke_to.strip()
@@ -244,12 +226,10 @@ def referral_send(
     From sending, children's social care sees the referral and the CAF attached (in this
     transaction), and the decision clock starts."""
     referral = _locked_referral(referral)
-    if referral.created_by_id != user.pk and not (
-        referral.caf and perms.has_caf_permission(user, perms.CHANGE, referral.caf)
-    ):
-        raise PermissionDenied("Only the person who started the referral may send it.")
     if referral.status != Referral.Status.DRAFT:
         raise ReferralError("This referral has already been sent.")
+    if not policies.may_send_referral(user, referral):
+        raise PermissionDenied("Only the person who started the referral may send it.")
     if not concern.strip():
         raise ReferralError("Describe the concern: what you have seen or been told, and when.")
     if consent is None:
@@ -260,6 +240,8 @@ def referral_send(
             raise ReferralError("Say who agreed to the referral, their relationship to the child and when.")
         if consent_given_on > timezone.localdate():
             raise ReferralError("The date consent was given cannot be in the future.")
+        if refusal := out_of_bounds(consent_given_on, "The date consent was given", *CONSENT):
+            raise ReferralError(f"{refusal}.")
         referral.basis = Referral.Basis.CONSENT
         referral.override_reason = ""
     elif consent == CONSENT_NOT_SOUGHT:
@@ -297,23 +279,7 @@ def referral_send(
     referral.decision_due_at = decision_due_at(referral, now)
     referral.save()
     if referral.caf_id:
-        # With consent, the family's exclusions stand (Settled question 2): an agency they excluded
-        # is not shown the CAF. A safeguarding override is its own basis for sharing the evidence.
-        consent = caf_services.current_consent(referral.caf)
-        excluded = (
-            set(consent.excluded_agencies.values_list("pk", flat=True))
-            if consent is not None and referral.basis == Referral.Basis.CONSENT
-            else set()
-        )
-        for agency in agencies:
-            if agency.pk in excluded:
-                _timeline(
-                    by=user,
-                    what=f"The CAF is not shared with {agency}: the family excluded it from the assessment",
-                    referral=referral,
-                )
-            else:
-                perms.grant_agency(agency, referral.caf)
+        _caf_to_social_care(user=user, referral=referral, agencies=agencies)
     _timeline(
         by=user, what=f"Sent to children's social care ({referral.get_basis_display().lower()})", referral=referral
     )
@@ -335,6 +301,44 @@ def referral_send(
             url=reverse("referrals:referral_detail", args=[referral.pk]),
         )
     return referral
+
+
+def _caf_to_social_care(*, user: User, referral: Referral, agencies: list[Agency]) -> None:
+    """Children's social care is granted the CAF the referral carries. The family's exclusions stand
+    over the grant (Settled question 10a) unless the referral went under a safeguarding override,
+    a recorded exception; either way the timeline says what was shared and why."""
+    caf = referral.caf
+    excluded = set(
+        FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, agency__in=agencies).values_list(
+            "agency_id", flat=True
+        )
+    )
+    for agency in agencies:
+        perms.grant_agency(agency, caf)
+        if agency.pk not in excluded:
+            continue
+        if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE:
+            caf_services.exclusion_exception_record(
+                user=user,
+                caf=caf,
+                agency=agency,
+                basis=SharingBasis.SAFEGUARDING_OVERRIDE,
+                reason=f"Referral {referral.pk}: {referral.override_reason}",
+            )
+            _timeline(
+                by=user,
+                what=(
+                    f"The CAF is shared with {agency} although the family excluded it: sent under a safeguarding "
+                    "override (risk of significant harm)"
+                ),
+                referral=referral,
+            )
+        else:
+            _timeline(
+                by=user,
+                what=f"The CAF is not shared with {agency}: the family excluded it from the assessment",
+                referral=referral,
+            )
 
 
 # The front door -----------------------------------------------------------------------------------
@@ -479,6 +483,7 @@ def _social_care_takes_on(*, user: User, referral: Referral, social_worker: User
     _timeline(by=user, what=f"Allocated {social_worker} as social worker", referral=referral)
     if caf is None:
         return
+    _exceptions_for_social_care_work(user=user, referral=referral, social_worker=social_worker)
     if caf.status != Caf.Status.ACTIVE:
         _timeline(
             by=user,
@@ -486,7 +491,7 @@ def _social_care_takes_on(*, user: User, referral: Referral, social_worker: User
             referral=referral,
         )
         return
-    if referral.council.social_worker_leads_caf and caf_services.excluded_by_family(caf, social_worker):
+    if referral.council.social_worker_leads_caf and perms.is_excluded(social_worker, caf):
         _timeline(
             by=user,
             what=(
@@ -507,6 +512,32 @@ def _social_care_takes_on(*, user: User, referral: Referral, social_worker: User
             user=user, caf=caf, summary=f"Stepped up: {referral.get_decision_display()}. {referral.decision_reasons}"
         )
         _timeline(by=user, what="The CAF closed as stepped up to children's social care", referral=referral)
+
+
+def _exceptions_for_social_care_work(*, user: User, referral: Referral, social_worker: User) -> None:
+    """Settled question 10: a section 47 enquiry takes the CAF to children's social care whatever the
+    family excluded, and the allocated social worker of a referral sent under a safeguarding
+    override sees it; each such share is a recorded exception, with its basis, in the timeline."""
+    caf = referral.caf
+    shares = []
+    if referral.decision == Decision.CHILD_PROTECTION:
+        for agency in social_care_agencies(referral.council_id):
+            shares.append({"agency": agency, "basis": SharingBasis.CHILD_PROTECTION})
+    if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE:
+        shares.append({"person": social_worker, "basis": SharingBasis.SAFEGUARDING_OVERRIDE})
+    for share in shares:
+        exception = caf_services.exclusion_exception_record(
+            user=user, caf=caf, reason=f"Referral {referral.pk}: {referral.get_decision_display()}", **share
+        )
+        if exception is not None:
+            _timeline(
+                by=user,
+                what=(
+                    f"The CAF is shared with {share.get('agency') or share.get('person')} although the family "
+                    f"excluded them: {exception.get_basis_display().lower()}"
+                ),
+                referral=referral,
+            )
 
 
 # Step-down ----------------------------------------------------------------------------------------
@@ -531,6 +562,8 @@ def _step_down_create(
     children: list[Child],
     reason: str,
     consent_agencies: Iterable[Agency] = (),
+    excluded_agencies: Iterable[Agency] = (),
+    excluded_people: Iterable[User] = (),
     **fields: Any,
 ) -> StepDown:
     council = referral.council if referral is not None else user.council
@@ -546,9 +579,21 @@ def _step_down_create(
         )
     if fields["consent_given_on"] > timezone.localdate():
         raise ReferralError("The date consent was given cannot be in the future.")
-    consent_agencies = list(consent_agencies)
-    if any(agency.council_id != council.pk for agency in consent_agencies):
+    if refusal := out_of_bounds(fields["consent_given_on"], "The date consent was given", *CONSENT):
+        raise ReferralError(f"{refusal}.")
+    consent_agencies, excluded_agencies = list(consent_agencies), list(excluded_agencies)
+    excluded_people = list(excluded_people)
+    if any(agency.council_id != council.pk for agency in [*consent_agencies, *excluded_agencies]):
         raise ReferralError("Choose agencies of this council.")
+    if any(person.council_id != council.pk for person in excluded_people):
+        raise ReferralError("Choose people of this council.")
+    if set(consent_agencies) & set(excluded_agencies):
+        raise ReferralError("An agency cannot be both agreed by the family and excluded by them.")
+    if any(agency.agency_type == AgencyType.EARLY_HELP for agency in excluded_agencies):
+        raise ReferralError(
+            "The family cannot exclude the council's early help team, which picks them up: "
+            "name the people they do not want to see it instead."
+        )
     now = timezone.now()
     step_down = StepDown(
         council=council,
@@ -569,6 +614,8 @@ def _step_down_create(
         raise ReferralError("This family has already been stepped down at this point.") from None
     step_down.children.set(children)
     step_down.consent_agencies.set(consent_agencies)
+    step_down.excluded_agencies.set(excluded_agencies)
+    step_down.excluded_people.set(excluded_people)
     _timeline(by=user, what=f"Sent to early help: {step_down.point_phrase}", step_down=step_down)
     names = _names(children)
     _tell(
@@ -596,15 +643,15 @@ def step_down_send(
     children: Optional[list[Child]] = None,
     reason: str,
     consent_agencies: Iterable[Agency] = (),
+    excluded_agencies: Iterable[Agency] = (),
+    excluded_people: Iterable[User] = (),
     **fields: Any,
 ) -> StepDown:
     """Social care sends a family down to early help after its own work: after a social care
     assessment that finds the threshold not met (point 2), or at the closure of a Child in Need
     case (point 3). Point 1, the front door's decision, is made by referral_decide. From a referral
     that social care took on, or from a CAF that is social-work led."""
-    if not (user.has_role(Role.SOCIAL_CARE_MANAGER) or user.has_role(Role.SOCIAL_WORKER)) or (
-        user.agency_id is None or user.agency.agency_type != AgencyType.CHILDRENS_SOCIAL_CARE
-    ):
+    if not policies.may_step_down(user, user.council_id):
         raise PermissionDenied("Only children's social care steps a family down.")
     if point not in (StepDown.Point.AFTER_ASSESSMENT, StepDown.Point.CHILD_IN_NEED_CLOSURE):
         raise ReferralError(
@@ -645,6 +692,8 @@ def step_down_send(
         children=children or [],
         reason=reason,
         consent_agencies=consent_agencies,
+        excluded_agencies=excluded_agencies,
+        excluded_people=excluded_people,
         **fields,
     )
     if referral is not None:
@@ -661,7 +710,9 @@ def _locked_step_down(step_down: StepDown) -> StepDown:
 
 
 def _require_caf_administrator(user: User, step_down: StepDown) -> None:
-    if not (user.is_active and user.council_id == step_down.council_id and user.has_role(Role.CAF_ADMINISTRATOR)):
+    if not (
+        caf_policies.is_caf_administrator(user, step_down.council_id) and policies.may_view_step_down(user, step_down)
+    ):
         raise PermissionDenied("Only the council's CAF administrators pick up a step-down.")
 
 
@@ -701,25 +752,32 @@ def step_down_pick_up(
         raise ReferralError("This step-down has already been picked up or declined.")
     children = list(step_down.children.filter(merged_into__isnull=True))
     family_caf = family_caf_for(step_down)
-    consent = {
-        "given_by": step_down.consent_given_by,
-        "relationship": step_down.consent_relationship,
-        "given_on": step_down.consent_given_on,
-        "method": step_down.consent_method,
+    # The family's consent exactly as social care recorded it (Settled question 11).
+    given = {
+        "consent": {
+            "given_by": step_down.consent_given_by,
+            "relationship": step_down.consent_relationship,
+            "given_on": step_down.consent_given_on,
+            "method": step_down.consent_method,
+            "explained_storage": step_down.explained_storage,
+            "explained_sharing": step_down.explained_sharing,
+        },
+        "consent_agencies": list(step_down.consent_agencies.all()),
+        "excluded_agencies": list(step_down.excluded_agencies.all()),
+        "excluded_people": list(step_down.excluded_people.all()),
     }
+    to_check: list[Agency] = []
     if family_caf is not None and family_caf.status == Caf.Status.ACTIVE:
         caf = family_caf
-        caf_services.consent_from_step_down(
-            user=user, caf=caf, consent=consent, consent_agencies=step_down.consent_agencies.all()
-        )
+        recorded = caf_services.consent_from_step_down(user=user, caf=caf, **given)
+        to_check = caf_services.agencies_not_named(caf, recorded)
         how = "continued the family's active CAF"
     else:
         caf = caf_services.caf_start_from_step_down(
             user=user,
             children=children,
             previous=family_caf,
-            consent=consent,
-            consent_agencies=step_down.consent_agencies.all(),
+            **given,
             levels=levels or {},
             level_reason=f"Stepped down from children's social care: {step_down.point_phrase}",
         )
@@ -729,6 +787,16 @@ def step_down_pick_up(
     _move(step_down, StepDown.Status.PICKED_UP, STEP_DOWN_MOVES)
     step_down.save()
     _timeline(by=user, what=f"Picked up by {user}, who {how}", step_down=step_down)
+    if to_check:
+        _timeline(
+            by=user,
+            what=(
+                "Check with the family: the step-down's consent does not name "
+                + ", ".join(agency.name for agency in to_check)
+                + ", on the team now"
+            ),
+            step_down=step_down,
+        )
     if lead is not None and _current_lead(caf) != lead:
         if not caf.taf_members.filter(user=lead, left_at__isnull=True).exists():
             caf_services.taf_member_add(user=user, caf=caf, member=lead, role="Lead professional")

@@ -34,9 +34,10 @@ def scene(active, school_practitioner, school_colleague, health_visitor, caf_adm
         owner=health_visitor,
         due_on=date(2027, 1, 15),
     )
-    referral = referral_start(user=school_practitioner, children=list(active.children.all()), caf=active)
+    # The lead professional refers with the CAF attached (caf.policies.may_refer_from).
+    referral = referral_start(user=school_colleague, children=list(active.children.all()), caf=active)
     referral_send(
-        user=school_practitioner,
+        user=school_colleague,
         referral=referral,
         concern="Worsening neglect",
         consent=CONSENT_GIVEN,

@@ -8,6 +8,7 @@ from accounts.models import AgencyType, Role
 from caf import permissions as perms
 from caf import services
 from caf.models import AccessLog, Caf, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+from caf.services import CafError
 from tests.factories import AgencyFactory, UserFactory
 
 # Helpers --------------------------------------------------------------------------------------------
@@ -66,13 +67,18 @@ def test_the_lead_professional_adds_a_member_through_the_team_page(led, school_p
     assert "Hannah Okoro" in page and "Health visitor" in page
 
 
-def test_an_agency_outside_the_consent_is_refused_with_the_reason(led, school_practitioner, police_officer, signed_in):
-    response = signed_in(school_practitioner).post(f"/cafs/{led.pk}/team/", {"member": police_officer.pk})
+def test_an_agency_outside_the_consent_is_not_offered_and_is_refused(
+    led, school_practitioner, police_officer, signed_in
+):
+    client = signed_in(school_practitioner)
+    assert "Pat Officer" not in client.get(f"/cafs/{led.pk}/team/").content.decode()  # the picker (issue 11)
+    response = client.post(f"/cafs/{led.pk}/team/", {"member": police_officer.pk})
 
     assert response.status_code == 200
     page = response.content.decode()
     assert "govuk-error-summary" in page
-    assert "The family&#x27;s consent does not cover Neighbourhood Policing" in page
+    with pytest.raises(CafError, match="does not cover Neighbourhood Policing"):
+        services.taf_member_add(user=school_practitioner, caf=led, member=police_officer)
     assert not TeamAroundFamilyMember.objects.filter(user=police_officer).exists()
     assert not perms.has_caf_permission(police_officer, perms.VIEW, led)
 
@@ -416,6 +422,9 @@ def test_the_team_and_plan_pages_run_a_fixed_number_of_queries(
     client = signed_in(school_practitioner)
     # The same at both sizes: session, user, roles, the CAF, the object checks, the access log, then
     # one query per list (members, actions, people to choose from), and the unread count in the header.
-    for path, most in (("team/", 19), ("plan/", 20), ("print/", 19)):
+    # Issue 11 added one query to every CAF page (the family's deny, caf.permissions.is_excluded)
+    # and one more to the team and plan pages, whose pickers offer only those the family's consent
+    # covers (caf.policies.sharing_agencies reads the consents in force once).
+    for path, most in (("team/", 20), ("plan/", 21), ("print/", 20)):
         with django_assert_max_num_queries(most):
             assert client.get(f"/cafs/{led.pk}/{path}").status_code == 200

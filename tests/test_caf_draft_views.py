@@ -84,8 +84,10 @@ def test_the_initiator_completes_a_caf_through_the_pages(
 
     consent_page = client.get(f"/cafs/{caf.pk}/consent/")
     assert consent_page.status_code == 200
-    assert "Oakfield Primary School (your agency) is always covered" in text_of(consent_page)
-    response = client.post(f"/cafs/{caf.pk}/consent/", consent_data(health_visiting))
+    assert "Oakfield Primary School (the agency that started the CAF) is always covered" in text_of(consent_page)
+    no_children = client.post(f"/cafs/{caf.pk}/consent/", consent_data(health_visiting))
+    assert "Select the children this consent is for" in no_children.content.decode()  # per person, per child
+    response = client.post(f"/cafs/{caf.pk}/consent/", consent_data(health_visiting, children=[child.pk, sister.pk]))
     assert response.status_code == 302
     consent = Consent.objects.get(caf=caf)
     assert set(consent.agencies.all()) == {health_visiting, school_practitioner.agency}
@@ -418,7 +420,10 @@ def test_a_child_found_by_the_search_can_have_a_caf_started_by_another_agency(
         council=child.council, full_name="Kelly Smith", relationship="mother", parental_responsibility=True
     )
     adult.children.add(child)
-    response = signed_in(health_visitor).post(f"/cafs/start/{child.pk}/")
+    client = signed_in(health_visitor)
+    assert client.post(f"/cafs/start/{child.pk}/").status_code == 404  # not found by their search yet
+    client.get("/children/find/", {"first_name": "Jayden", "last_name": "Smith"})
+    response = client.post(f"/cafs/start/{child.pk}/")
     assert response.status_code == 302
     caf = Caf.objects.get(initiated_by=health_visitor)
     assert list(caf.children.all()) == [child]

@@ -22,6 +22,7 @@ from referrals import services as rs
 from referrals.deadlines import deadlines_due
 from referrals.models import Referral, StepDown, TimelineEntry
 from referrals.tasks import deadlines_tick
+from tests import caf_helpers
 from tests.caf_helpers import active_caf
 from tests.factories import AgencyFactory, UserFactory
 
@@ -305,9 +306,14 @@ def test_step_down_after_assessment_and_pick_up_continues_the_social_work_led_ca
     assert picked.picked_up_caf == active
     consent = caf_services.current_consent(active)  # the family's consent to early help, from the transfer
     assert consent.given_by == "Kelly Smith" and consent.agencies.filter(pk=early_help_hub.pk).exists()
-    assert consent.agencies.filter(pk=health_visitor.agency_id).exists()  # what the earlier consent covered stays
+    # Recorded as given (Settled question 11): the agencies of her earlier consent are not merged in.
+    assert not consent.agencies.filter(pk=health_visitor.agency_id).exists()
+    assert consent.replaces is not None  # her consent, updated: one in force per person
     assert picked.status == StepDown.Status.PICKED_UP  # the social worker still leads: not yet early help's
 
+    # The CAF administrator checks with the family, who agree to health visiting again.
+    agencies = [early_help_hub, health_visitor.agency]
+    caf_helpers.consent(active, caf_admin, *agencies)
     caf_services.taf_member_add(user=caf_admin, caf=active, member=health_visitor)
     caf_services.lead_professional_assign(user=caf_admin, caf=active, lead=health_visitor)
     picked.refresh_from_db()

@@ -17,9 +17,8 @@ from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ConfirmForm
-from accounts.models import Agency, User
-from caf import permissions as perms
-from caf import services
+from accounts.models import User
+from caf import policies, services
 from caf.forms_active import (
     CloseForm,
     LeadProfessionalForm,
@@ -64,25 +63,16 @@ def _current_lead(caf: Caf) -> Any:
     return caf.lead_professionals.filter(ended_at__isnull=True).select_related("user", "user__agency").first()
 
 
-def _is_current_member(user: User, caf: Caf) -> bool:
-    return caf.taf_members.filter(user=user, left_at__isnull=True).exists()
-
-
 # Team Around the Family ---------------------------------------------------------------------------
 
 
 @GET_AND_POST
 def taf(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the Team Around the Family")
-    may_manage = caf.status == Caf.Status.ACTIVE and services.may_manage_team(request.user, caf)
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the Team Around the Family")
+    may_manage = policies.may_manage_team(request.user, caf)
     form: Optional[TafMemberForm] = None
     if may_manage:
-        people = (
-            User.objects.filter(agency__council_id=caf.council_id, is_active=True)
-            .select_related("agency")
-            .order_by("agency__name", "full_name")
-        )
-        form = TafMemberForm(_posted(request), people=people)
+        form = TafMemberForm(_posted(request), people=policies.people_who_may_join(caf))
         if request.method == "POST" and form.is_valid():
             member = form.cleaned_data["member"]
             try:
@@ -106,18 +96,18 @@ def taf(request: HttpRequest, caf_id: int) -> HttpResponse:
         current_members=[member for member in members if member.left_at is None],
         past_members=[member for member in members if member.left_at is not None],
         lead=_current_lead(caf),
-        is_caf_administrator=perms.is_caf_administrator_for(request.user, caf),
+        is_caf_administrator=policies.is_caf_administrator(request.user, caf.council_id),
     )
 
 
 @GET_AND_POST
 def taf_remove(request: HttpRequest, caf_id: int, membership_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the Team Around the Family")
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the Team Around the Family")
     membership = get_object_or_404(
         caf.taf_members.select_related("user", "agency"), pk=membership_id, left_at__isnull=True
     )
     own = membership.user_id == request.user.pk
-    if not (own or services.may_manage_team(request.user, caf)):
+    if not (policies.may_leave_team(request.user, membership) or policies.may_manage_team(request.user, caf)):
         raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
     form = ConfirmForm(_posted(request), button="Leave the team" if own else "Remove from the team", warning=True)
     if request.method == "POST" and form.is_valid():
@@ -127,7 +117,7 @@ def taf_remove(request: HttpRequest, caf_id: int, membership_id: int) -> HttpRes
             form_errors_from(form, error)
         else:
             messages.success(request, f"{membership.user.full_name} has left the team.")
-            if not perms.has_caf_permission(request.user, perms.VIEW, caf):
+            if not policies.may_view(request.user, caf):
                 return redirect("home")
             return redirect("caf:taf", caf.pk)
     return _page(request, "caf/active_taf_remove.html", caf, form=form, membership=membership, own=own)
@@ -135,8 +125,8 @@ def taf_remove(request: HttpRequest, caf_id: int, membership_id: int) -> HttpRes
 
 @GET_AND_POST
 def lead_professional(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the lead professional history")
-    if not perms.is_caf_administrator_for(request.user, caf):
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the lead professional history")
+    if not policies.is_caf_administrator(request.user, caf.council_id):
         raise PermissionDenied("Only the council's CAF administrators log the lead professional.")
     form: Optional[LeadProfessionalForm] = None
     if caf.status == Caf.Status.ACTIVE:
@@ -156,8 +146,8 @@ def lead_professional(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 @GET_AND_POST
 def caf_register(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the CAF to register it")
-    if not perms.is_caf_administrator_for(request.user, caf):
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to register it")
+    if not policies.is_caf_administrator(request.user, caf.council_id):
         raise PermissionDenied("Only the council's CAF administrators register CAFs.")
     form = RegisterForm(_posted(request), initial={"reference": caf.reference})
     if request.method == "POST" and form.is_valid():
@@ -182,14 +172,16 @@ def caf_register(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 @GET_AND_POST
 def plan(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the plan")
-    may_change_plan = caf.status == Caf.Status.ACTIVE and services.may_manage_plan(request.user, caf)
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the plan")
+    may_change_plan = policies.may_manage_plan(request.user, caf)
     form: Optional[PlanActionForm] = None
     if may_change_plan:
+        # Only agencies the family's consent covers, and members the family has not excluded (issue 11).
+        scope = policies.sharing_agencies(caf)
         form = PlanActionForm(
             _posted(request),
-            agencies=Agency.objects.for_council(caf.council_id).order_by("name"),
-            members=_current_member_users(caf),
+            agencies=scope.order_by("name"),
+            members=_current_member_users(caf).filter(agency__in=scope),
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -201,7 +193,7 @@ def plan(request: HttpRequest, caf_id: int) -> HttpResponse:
                 return redirect("caf:plan", caf.pk)
     elif request.method == "POST":
         raise PermissionDenied("Only the lead professional changes the plan.")
-    is_member = caf.status == Caf.Status.ACTIVE and _is_current_member(request.user, caf)
+    is_member = caf.status == Caf.Status.ACTIVE and policies.is_current_member(request.user, caf)
     actions = caf.actions.select_related("agency", "owner").order_by("due_on", "pk")
     rows = [(action, may_change_plan or (is_member and action.owner_id == request.user.pk)) for action in actions]
     return _page(request, "caf/active_plan.html", caf, form=form, rows=rows, may_change_plan=may_change_plan)
@@ -209,10 +201,9 @@ def plan(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 @GET_AND_POST
 def plan_action(request: HttpRequest, caf_id: int, action_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed an action of the plan")
-    action = get_object_or_404(caf.actions.select_related("agency", "owner"), pk=action_id)
-    own = action.owner_id == request.user.pk and _is_current_member(request.user, caf)
-    if not (own or services.may_manage_plan(request.user, caf)):
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed an action of the plan")
+    action = get_object_or_404(caf.actions.select_related("agency", "owner", "caf"), pk=action_id)
+    if not policies.may_update_action(request.user, action):
         raise PermissionDenied("You can update only your own actions.")
     form = PlanActionUpdateForm(_posted(request), initial={"status": action.status, "outcome": action.outcome})
     if request.method == "POST" and form.is_valid():
@@ -236,11 +227,9 @@ def plan_action(request: HttpRequest, caf_id: int, action_id: int) -> HttpRespon
 
 @GET_AND_POST
 def caf_close(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the CAF to close it")
-    if not (
-        perms.has_caf_permission(request.user, perms.CLOSE, caf) or perms.is_caf_administrator_for(request.user, caf)
-    ):
-        raise PermissionDenied("Only the lead professional or a CAF administrator closes a CAF.")
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to close it")
+    if not policies.may_close(request.user, caf):
+        raise PermissionDenied("Only the lead professional or a CAF administrator closes an active CAF.")
     form = CloseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -257,7 +246,9 @@ def caf_close(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 @GET_AND_POST
 def caf_reopen(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the CAF to reopen it")
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to reopen it")
+    if not policies.is_reopener(request.user, caf):
+        raise PermissionDenied("Only its last lead professional, its initiator or a CAF administrator reopens a CAF.")
     form = ConfirmForm(_posted(request), button="Start a new CAF for this family")
     if request.method == "POST" and form.is_valid():
         try:
@@ -272,7 +263,7 @@ def caf_reopen(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 @require_GET
 def caf_print(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Printed the CAF and plan for the family")
+    caf = caf_get_for_user(request.user, caf_id, what="Printed the CAF and plan for the family")
     entries = caf.assessment_entries.select_related("sub_domain__domain").order_by(
         "sub_domain__domain__order", "sub_domain__order"
     )

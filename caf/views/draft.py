@@ -18,19 +18,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ConfirmForm
-from accounts.models import Agency, User
-from caf import permissions as perms
-from caf import selectors, services
+from accounts.parsing import parse_id, parse_ids
+from caf import policies, selectors, services
 from caf.forms_draft import (
     AssessmentForm,
     CafStartForm,
     ConsentForm,
     ConsentWithdrawForm,
+    ExclusionLiftForm,
+    ExclusionRecordForm,
     IndicatorsForm,
     LevelChoiceForm,
     SafeguardingOverrideForm,
 )
-from caf.models import Caf, CafChild, Consent, PlanAction
+from caf.models import Caf, CafChild, Consent, FamilyExclusion, PlanAction
+from caf.views.children import found_children
 from caf.views.common import form_errors_from
 from referrals.models import Referral
 from thresholds.classifier import Answers, classify
@@ -44,6 +46,11 @@ def url_or_none(name: str, *args: Any) -> Optional[str]:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
+
+
+def _refuse_unless(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("You do not have access to change this CAF.")
 
 
 def _posted(request: HttpRequest) -> Optional[Any]:
@@ -62,18 +69,8 @@ def _consents(caf: Caf) -> list[Consent]:
     """Every consent of the CAF, newest first, with its scope: a fixed number of queries."""
     return list(
         caf.consents.select_related("recorded_by", "withdrawal_recorded_by")
-        .prefetch_related("agencies", "excluded_agencies", "excluded_people__agency")
+        .prefetch_related("agencies", "excluded_agencies", "excluded_people__agency", "children")
         .order_by("-recorded_at", "-pk")
-    )
-
-
-def _may_withdraw(user: User, caf: Caf) -> bool:
-    # The same people caf.services.consent_withdraw accepts: the initiator, the lead professional
-    # and the council's CAF administrators.
-    return (
-        perms.has_caf_permission(user, perms.CHANGE, caf)
-        or perms.has_caf_permission(user, perms.CHANGE_PLAN, caf)
-        or perms.is_caf_administrator_for(user, caf)
     )
 
 
@@ -83,7 +80,17 @@ def _may_withdraw(user: User, caf: Caf) -> bool:
 @require_http_methods(["GET", "POST"])
 def caf_start(request: HttpRequest, child_id: int) -> HttpResponse:
     """Start a draft CAF for the child, adding brothers and sisters already recorded for a Family CAF."""
-    child = selectors.child_for_new_caf(request.user, child_id)
+    child = selectors.child_for_new_caf(request.user, child_id, found=found_children(request))
+    if selectors.child_known_elsewhere(request.user, child):
+        # Known to early help through a CAF this person may not see: no second CAF (Settled question 18).
+        ask = ConfirmForm(_posted(request), button="Ask the CAF administrator")
+        if ask.is_bound and ask.is_valid():
+            services.caf_request_to_join(user=request.user, child=child)
+            messages.success(
+                request, "The CAF administrator has been asked to put you in touch with the family's team."
+            )
+            return redirect("home")
+        return render(request, "caf/draft_start_known.html", {"child": child, "form": ask})
     candidates = selectors.sibling_candidates_for(request.user, child)
     form = CafStartForm(_posted(request), candidates=candidates)
     if form.is_bound and form.is_valid():
@@ -110,10 +117,13 @@ def _draft_tasks(caf: Caf, caf_children: list[CafChild], consent: Optional[Conse
     def link(name: str, *args: Any) -> Optional[str]:
         return reverse(name, args=[caf.pk, *args]) if may_change else None
 
+    consent_link = link("caf:consent_record")
+    if consent_link and consent:
+        consent_link += f"?change={consent.pk}"
     tasks = [
         _task(
             "Record consent",
-            link("caf:consent_record"),
+            consent_link,
             "Completed" if consent else "Not yet started",
             done=consent is not None,
             hint=f"Given by {consent.given_by} ({consent.relationship})" if consent else "",
@@ -158,17 +168,23 @@ def caf_detail(request: HttpRequest, caf_id: int) -> HttpResponse:
     caf = selectors.caf_get_for_user(user, caf_id, what="Viewed the CAF")
     caf_children = _caf_children(caf)
     consents = _consents(caf)
-    consent = next((each for each in consents if each.is_current), None)
-    is_administrator = perms.is_caf_administrator_for(user, caf)
-    may_change = perms.has_caf_permission(user, perms.CHANGE, caf)
-    may_change_plan = caf.status == Caf.Status.ACTIVE and services.may_manage_plan(user, caf)
+    current = [each for each in consents if each.is_current]
+    consent = current[0] if current else None
+    is_administrator = policies.is_caf_administrator(user, caf.council_id)
+    may_change = policies.may_change_assessment(user, caf)
+    may_record_consent = policies.may_record_consent(user, caf)
     context: dict[str, Any] = {
         "caf": caf,
         "caf_children": caf_children,
         "consent": consent,
-        "withdrawn_consents": [each for each in consents if not each.is_current],
-        # The same people caf.services.consent_withdraw accepts (each check asked once: they query).
-        "may_withdraw": caf.status != Caf.Status.CLOSED and (may_change or may_change_plan or is_administrator),
+        "current_consents": current,
+        "withdrawn_consents": [each for each in consents if each.withdrawn_on],
+        "exclusions": list(
+            FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True).select_related("agency", "user__agency")
+        ),
+        "may_withdraw": may_record_consent,
+        "may_record_consent": may_record_consent,
+        "may_record_exclusion": policies.may_record_exclusion(user, caf),
         "referrals": list(caf.referrals.order_by("-created_at")),
     }
     if caf.status == Caf.Status.DRAFT:
@@ -189,8 +205,7 @@ def caf_detail(request: HttpRequest, caf_id: int) -> HttpResponse:
             "next_action": caf.actions.filter(
                 status__in=[PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS]
             ).first(),
-            "may_record_consent": caf.status == Caf.Status.ACTIVE and may_change_plan,
-            "may_change_level": caf.status == Caf.Status.ACTIVE and may_change_plan,
+            "may_change_level": may_change,
             "links": {
                 "taf": url_or_none("caf:taf", caf.pk),
                 "plan": url_or_none("caf:plan", caf.pk),
@@ -201,13 +216,8 @@ def caf_detail(request: HttpRequest, caf_id: int) -> HttpResponse:
                 "register": url_or_none("caf:caf_register", caf.pk)
                 if is_administrator and caf.status == Caf.Status.ACTIVE and not caf.registered_at
                 else None,
-                "close": url_or_none("caf:caf_close", caf.pk)
-                if caf.status == Caf.Status.ACTIVE
-                and (perms.has_caf_permission(user, perms.CLOSE, caf) or is_administrator)
-                else None,
-                "reopen": url_or_none("caf:caf_reopen", caf.pk)
-                if caf.status == Caf.Status.CLOSED and not Caf.objects.filter(previous_episode=caf).exists()
-                else None,
+                "close": url_or_none("caf:caf_close", caf.pk) if policies.may_close(user, caf) else None,
+                "reopen": url_or_none("caf:caf_reopen", caf.pk) if policies.may_reopen(user, caf) else None,
             },
         }
     )
@@ -219,25 +229,90 @@ def caf_detail(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def consent_record(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = selectors.caf_get_for_user(request.user, caf_id, perms.CHANGE, what="Opened the consent form")
+    """One person's consent. "Change" (?change=<consent>) opens a draft's consent as recorded, and
+    the new record replaces it; on an active CAF the form starts from the consenting person, never
+    from the agencies covered. Exclusions in force are shown, and stay, until the family lifts them."""
+    caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the consent form")
+    if not policies.may_record_consent(request.user, caf):
+        raise PermissionDenied("Only the initiator, the lead professional or a CAF administrator records consent.")
+    changing = None
+    change = parse_id(request.GET.get("change"))
+    if change is not None:
+        changing = Consent.objects.current().filter(caf=caf, pk=change).first()
+    choices = selectors.consent_choices(caf)
     form = ConsentForm(
         _posted(request),
-        agencies=Agency.objects.filter(council_id=caf.council_id).exclude(pk=caf.initiating_agency_id).order_by("name"),
-        people=User.objects.filter(agency__council_id=caf.council_id, is_active=True)
-        .exclude(pk=caf.initiated_by_id)
-        .select_related("agency")
-        .order_by("full_name", "pk"),
+        initial=selectors.consent_initial(caf, changing),
+        agencies=choices.agencies,
+        excludable_agencies=choices.excludable_agencies,
+        people=choices.people,
         own_agency=caf.initiating_agency,
+        children=caf.children.order_by("date_of_birth", "pk"),
     )
     if form.is_bound and form.is_valid():
         try:
-            services.consent_record(user=request.user, caf=caf, **form.service_arguments())
+            services.consent_record(user=request.user, caf=caf, replaces=changing, **form.service_arguments())
         except ValidationError as error:
             form_errors_from(form, error)
         else:
             messages.success(request, "Consent recorded.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
-    return render(request, "caf/draft_consent.html", {"caf": caf, "form": form})
+    return render(
+        request,
+        "caf/draft_consent.html",
+        {"caf": caf, "form": form, "exclusions": choices.exclusions, "changing": changing},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def exclusion_record(request: HttpRequest, caf_id: int) -> HttpResponse:
+    """The family asks that someone does not see their assessment (also on a closed CAF)."""
+    caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the form to record an exclusion")
+    if not policies.may_record_exclusion(request.user, caf):
+        raise PermissionDenied("Only the lead professional or a CAF administrator records what the family asked.")
+    choices = selectors.consent_choices(caf)
+    form = ExclusionRecordForm(_posted(request), agencies=choices.excludable_agencies, people=choices.people)
+    if form.is_bound and form.is_valid():
+        try:
+            services.exclusion_record(
+                user=request.user,
+                caf=caf,
+                made_by=form.cleaned_data["made_by"],
+                agencies=form.cleaned_data["agencies"],
+                people=form.cleaned_data["people"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, "Recorded. They can no longer see the family's assessment.")
+            return redirect("caf:caf_detail", caf_id=caf.pk)
+    return render(request, "caf/exclusion_record.html", {"caf": caf, "form": form, "exclusions": choices.exclusions})
+
+
+@require_http_methods(["GET", "POST"])
+def exclusion_lift(request: HttpRequest, caf_id: int, exclusion_id: int) -> HttpResponse:
+    """Only the family member who made an exclusion lifts it: a recorded act."""
+    caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the form to lift an exclusion")
+    if not policies.may_lift_exclusion(request.user, caf):
+        raise PermissionDenied("Only the lead professional or a CAF administrator records what the family asked.")
+    exclusion = get_object_or_404(
+        FamilyExclusion.objects.select_related("agency", "user"), caf=caf, pk=exclusion_id, lifted_at__isnull=True
+    )
+    form = ExclusionLiftForm(_posted(request), made_by=exclusion.made_by)
+    if form.is_bound and form.is_valid():
+        try:
+            services.exclusion_lift(
+                user=request.user,
+                exclusion=exclusion,
+                asked_by=form.cleaned_data["asked_by"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form_errors_from(form, error)
+        else:
+            messages.success(request, "The exclusion is lifted.")
+            return redirect("caf:caf_detail", caf_id=caf.pk)
+    return render(request, "caf/exclusion_lift.html", {"caf": caf, "form": form, "exclusion": exclusion})
 
 
 @require_http_methods(["GET", "POST"])
@@ -245,7 +320,7 @@ def consent_withdraw(request: HttpRequest, caf_id: int, consent_id: int) -> Http
     """Withdrawal is recorded, never deleted; it stops further sharing and closes an active CAF
     unless a safeguarding referral follows."""
     caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the consent withdrawal form")
-    if not _may_withdraw(request.user, caf):
+    if not policies.may_withdraw_consent(request.user, caf):
         raise PermissionDenied("Only the initiator, the lead professional or a CAF administrator records this.")
     consent = get_object_or_404(
         caf.consents.prefetch_related("agencies", "excluded_agencies", "excluded_people"), pk=consent_id
@@ -280,11 +355,12 @@ def consent_withdraw(request: HttpRequest, caf_id: int, consent_id: int) -> Http
 def safeguarding_override(request: HttpRequest, caf_id: int) -> HttpResponse:
     """Without consent a CAF cannot go on: where seeking consent would increase the risk of
     significant harm, the concern becomes a referral draft with this draft CAF as evidence."""
-    caf = selectors.caf_get_for_user(request.user, caf_id, perms.CHANGE, what="Opened the safeguarding override")
-    started = request.GET.get("started", "")
+    caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the safeguarding override")
+    _refuse_unless(policies.may_record_safeguarding_override(request.user, caf))
+    started = parse_id(request.GET.get("started"))
     referral = (
         caf.referrals.filter(pk=started, basis=Referral.Basis.SAFEGUARDING_OVERRIDE).first()
-        if started.isdigit()
+        if started is not None
         else None
     )
     if referral is not None and request.method == "GET":
@@ -310,7 +386,8 @@ def safeguarding_override(request: HttpRequest, caf_id: int) -> HttpResponse:
 def assessment(request: HttpRequest, caf_id: int) -> HttpResponse:
     """Strengths and needs for each sub-domain of the Assessment Framework, and the views of the
     child and of the parents and carers."""
-    caf = selectors.caf_get_for_user(request.user, caf_id, perms.CHANGE, what="Opened the assessment")
+    caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the assessment")
+    _refuse_unless(policies.may_change_assessment(request.user, caf))
     existing = {entry.sub_domain_id: entry for entry in caf.assessment_entries.all()}
     initial = {"views_of_child": caf.views_of_child, "views_of_family": caf.views_of_family}
     for sub_domain_id, entry in existing.items():
@@ -343,7 +420,8 @@ def child_level(request: HttpRequest, caf_id: int, caf_child_id: int) -> HttpRes
     """Step 1: tick the child's indicators and check the level (an immediate-harm indicator stops
     here with what to do now). Step 2: choose the level, the suggestion preselected, with a reason
     when it differs. A fixed number of queries whatever the model's size or the number ticked."""
-    caf = selectors.caf_get_for_user(request.user, caf_id, perms.CHANGE, what="Opened a child's level of need")
+    caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened a child's level of need")
+    _refuse_unless(policies.may_change_assessment(request.user, caf))
     caf_child = get_object_or_404(
         CafChild.objects.select_related("child", "level", "suggested_level"), caf=caf, pk=caf_child_id
     )
@@ -410,7 +488,7 @@ def child_level(request: HttpRequest, caf_id: int, caf_child_id: int) -> HttpRes
                 return render(request, "caf/draft_level_refer.html", {**context, "result": result})
             return redirect(f"{page_url}?step=level")
     if form.is_bound:  # keep what was ticked when the page comes back with an error
-        ticked = {int(value) for value in request.POST.getlist("indicator") if value.isdigit()}
+        ticked = parse_ids(request.POST.getlist("indicator"))
     else:
         ticked = set(caf_child.indicators.values_list("pk", flat=True))
     context.update(
@@ -430,11 +508,13 @@ def child_level(request: HttpRequest, caf_id: int, caf_child_id: int) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def caf_submit(request: HttpRequest, caf_id: int) -> HttpResponse:
     """Check your answers, then draft to active (caf.services.caf_submit holds the rules)."""
-    caf = selectors.caf_get_for_user(request.user, caf_id, perms.CHANGE, what="Checked the CAF's answers")
+    caf = selectors.caf_get_for_user(request.user, caf_id, what="Checked the CAF's answers")
+    _refuse_unless(caf.initiated_by_id == request.user.pk)  # the initiator's page, in every state
     if caf.status == Caf.Status.ACTIVE and request.method == "GET":
         return render(request, "caf/draft_submitted.html", {"caf": caf})
-    if caf.status == Caf.Status.CLOSED:
+    if caf.status != Caf.Status.DRAFT:
         return redirect("caf:caf_detail", caf_id=caf.pk)
+    _refuse_unless(policies.may_submit(request.user, caf))
     form = ConfirmForm(_posted(request), button="Submit the assessment")
     if form.is_bound and form.is_valid():
         try:
@@ -477,6 +557,8 @@ urlpatterns = [
     path("cafs/<int:caf_id>/", caf_detail, name="caf_detail"),
     path("cafs/<int:caf_id>/consent/", consent_record, name="consent_record"),
     path("cafs/<int:caf_id>/consent/<int:consent_id>/withdraw/", consent_withdraw, name="consent_withdraw"),
+    path("cafs/<int:caf_id>/exclusions/new/", exclusion_record, name="exclusion_record"),
+    path("cafs/<int:caf_id>/exclusions/<int:exclusion_id>/lift/", exclusion_lift, name="exclusion_lift"),
     path("cafs/<int:caf_id>/override/", safeguarding_override, name="safeguarding_override"),
     path("cafs/<int:caf_id>/assessment/", assessment, name="assessment"),
     path("cafs/<int:caf_id>/children/<int:caf_child_id>/level/", child_level, name="child_level"),

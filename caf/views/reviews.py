@@ -3,7 +3,7 @@ that starts from the current plan) and moving the next review date.
 
 Every page fetches its CAF with caf_get_for_user (404 and a logged refusal for anyone who may not
 see it; every read logged). Only the lead professional (or, before one is logged, the initiator:
-caf.services.may_manage_plan) records a review or moves the date: anyone else gets a 403. Other
+caf.policies.may_record_review) records a review or moves the date: anyone else gets a 403. Other
 members update their own actions on the plan's pages before the review.
 """
 
@@ -19,9 +19,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Agency, User
-from caf import permissions as perms
-from caf import services
+from accounts.models import User
+from caf import policies, services
 from caf.forms_reviews import ReviewDateForm, ReviewForm
 from caf.models import Caf, Review
 from caf.selectors import caf_detail_url, caf_get_for_user, caf_review_date_changes, caf_reviews
@@ -40,12 +39,12 @@ def _page(request: HttpRequest, template: str, caf: Caf, **context: Any) -> Http
 
 
 def _may_manage(user: User, caf: Caf) -> bool:
-    return caf.status == Caf.Status.ACTIVE and services.may_manage_plan(user, caf)
+    return policies.may_record_review(user, caf)
 
 
 @require_GET
 def reviews(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the reviews")
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the reviews")
     today = timezone.localdate()
     return _page(
         request,
@@ -60,8 +59,8 @@ def reviews(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 @GET_AND_POST
 def review_record(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the review form")
-    if not services.may_manage_plan(request.user, caf):
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the review form")
+    if not policies.may_record_review(request.user, caf):
         raise PermissionDenied("Only the lead professional records a review.")
     if caf.status != Caf.Status.ACTIVE:
         messages.info(request, "Reviews are recorded for an active CAF; this one is not active.")
@@ -80,7 +79,8 @@ def review_record(request: HttpRequest, caf_id: int) -> HttpResponse:
             .select_related("agency")
             .order_by("full_name", "pk")
         ),
-        agencies=list(Agency.objects.for_council(caf.council_id).order_by("name", "pk")),
+        # New actions go only to agencies the family's consent covers (caf.policies).
+        agencies=list(policies.sharing_agencies(caf).order_by("name", "pk")),
         caf_children=caf_children,
         levels=list(caf.threshold_model.levels.order_by("order", "pk")),
         initial={
@@ -128,8 +128,8 @@ def review_record(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 @GET_AND_POST
 def review_date(request: HttpRequest, caf_id: int) -> HttpResponse:
-    caf = caf_get_for_user(request.user, caf_id, perms.VIEW, what="Viewed the next review date")
-    if not services.may_manage_plan(request.user, caf):
+    caf = caf_get_for_user(request.user, caf_id, what="Viewed the next review date")
+    if not policies.may_record_review(request.user, caf):
         raise PermissionDenied("Only the lead professional changes the review date.")
     form = ReviewDateForm(_posted(request), initial={"review_on": caf.next_review_on})
     if request.method == "POST" and form.is_valid():

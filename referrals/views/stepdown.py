@@ -17,9 +17,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Agency, AgencyType, Role, User
+from accounts.models import Agency, AgencyType, User
+from accounts.parsing import parse_id
 from caf import permissions as perms
-from caf.models import Caf
+from caf import policies as caf_policies
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf
 from caf.selectors import caf_get_for_user
 from caf.views.common import form_errors_from
 from referrals import services
@@ -31,6 +34,7 @@ from referrals.selectors import (
     pick_up_lead_candidates,
     referral_get_for_user,
     referral_may_see,
+    staff_of,
     step_down_figures,
     step_down_get_for_user,
     step_downs_to_pick_up,
@@ -50,15 +54,16 @@ def _names(children: list[Any]) -> str:
 
 
 def _is_caf_administrator(user: User, step_down: StepDown) -> bool:
-    return user.is_active and user.council_id == step_down.council_id and user.has_role(Role.CAF_ADMINISTRATOR)
+    return caf_policies.is_caf_administrator(user, step_down.council_id)
 
 
 def _id_from_query(value: Optional[str]) -> Optional[int]:
     if value is None:
         return None
-    if not value.isdigit():
+    number = parse_id(value)
+    if number is None:
         raise Http404("No referral or CAF matches the given query.")
-    return int(value)
+    return number
 
 
 # Sending a family to early help -------------------------------------------------------------------
@@ -86,7 +91,7 @@ def step_down_new(request: HttpRequest) -> HttpResponse:
         .exclude(agency_type=AgencyType.CHILDRENS_SOCIAL_CARE)
         .order_by("name")
     )
-    form = StepDownForm(_posted(request), children=children, agencies=agencies)
+    form = StepDownForm(_posted(request), children=children, agencies=agencies, people=staff_of(user.council_id))
     if request.method == "POST" and form.is_valid():
         try:
             step_down = services.step_down_send(user=user, referral=referral, caf=caf, **form.service_arguments())
@@ -206,20 +211,30 @@ def step_down_decline(request: HttpRequest, step_down_id: int) -> HttpResponse:
 @require_GET
 def pick_up_queue(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (user.is_active and user.agency_id and user.has_role(Role.CAF_ADMINISTRATOR)):
+    if not caf_policies.is_caf_administrator(user, user.council_id):
+        access_log_write(user=user, action=AccessLog.Action.REFUSED, what="Refused: the pick-up queue")
         raise Http404("Only the council's CAF administrators have a pick-up queue.")
     waiting = [(step_down, pick_up_clock(step_down)) for step_down in step_downs_to_pick_up(user)]
+    waiting_for_lead = list(step_downs_waiting_for_lead(user))
+    # One access-log row for the queue shown, with the children it listed (Settled question 17).
+    shown = [step_down for step_down, _ in waiting] + waiting_for_lead
+    access_log_write(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what="Viewed the step-down pick-up queue",
+        child_ids=[child.pk for step_down in shown for child in step_down.children.all()],
+    )
     return render(
         request,
         "referrals/pick_up_queue.html",
-        {"waiting": waiting, "waiting_for_lead": list(step_downs_waiting_for_lead(user))},
+        {"waiting": waiting, "waiting_for_lead": waiting_for_lead},
     )
 
 
 @require_GET
 def step_down_figures_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    is_caf_administrator = bool(user.is_active and user.agency_id and user.has_role(Role.CAF_ADMINISTRATOR))
+    is_caf_administrator = caf_policies.is_caf_administrator(user, user.council_id)
     if not (is_caf_administrator or (user.agency_id and services.is_front_door_manager(user, user.council_id))):
         raise Http404("The step-down figures are for the council's CAF administrators and social care managers.")
     return render(

@@ -21,10 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.calendar import WorkingCalendar
 from accounts.forms import ConfirmForm
 from accounts.models import Agency, AgencyType, Locality
+from accounts.parsing import parse_id
+from caf import policies as caf_policies
 from caf import selectors as caf_selectors
-from caf.models import Caf, Child
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf, Child
+from caf.views.children import found_children
 from caf.views.common import form_errors_from
-from referrals import selectors, services
+from referrals import policies, selectors, services
 from referrals.forms_stepup import DecideForm, FrontDoorCallForm, QueueFilterForm, ReferralSendForm, ReferralStartForm
 from referrals.models import Referral
 
@@ -36,17 +40,33 @@ def _posted(request: HttpRequest) -> Any:
 
 
 def _id(value: Optional[str]) -> int:
-    if value is None or not value.isdigit():
+    number = parse_id(value)
+    if number is None:
         raise Http404("Say which CAF or child the referral is for.")
-    return int(value)
+    return number
 
 
-def _earlier(referrals: list[Referral]) -> list[dict[str, Any]]:
-    """Earlier referrals as the re-referral warning lists them: when, from whom, and the outcome."""
+def _earlier(request: HttpRequest, referrals: list[Referral]) -> list[dict[str, Any]]:
+    """Earlier referrals as the re-referral warning lists them: when, from whom, and the outcome;
+    only those the user may see (children's social care, and whoever already had access to that
+    referral). Anyone else learns only that the front door will see the children's history."""
     return [
         {"referral": each, "sent_at": each.sent_at, "outcome": selectors.earlier_outcome(each.decision)}
         for each in referrals
+        if selectors.referral_may_see(request.user, each)
     ]
+
+
+def _earlier_shown(request: HttpRequest, children: list[Child], *shown: list[dict[str, Any]]) -> None:
+    """Each showing of earlier referrals is logged: one row for the page, with the children's ids."""
+    count = len({each["referral"].pk for listed in shown for each in listed})
+    if count:
+        access_log_write(
+            user=request.user,
+            action=AccessLog.Action.VIEW,
+            what=f"Viewed {count} earlier referral{'s' if count != 1 else ''} to children's social care",
+            child_ids=[child.pk for child in children],
+        )
 
 
 # Starting a referral ------------------------------------------------------------------------------
@@ -61,9 +81,18 @@ def referral_start(request: HttpRequest) -> HttpResponse:
         caf = caf_selectors.caf_get_for_user(
             request.user, _id(request.GET.get("caf")), what="Opened the page to start a referral"
         )
+        if not caf_policies.may_refer_from(request.user, caf):
+            raise PermissionDenied(
+                "Only the CAF's lead professional refers with the CAF attached: refer from the child's record."
+            )
         children = caf.children.order_by("date_of_birth", "pk")
     else:
-        child = caf_selectors.child_for_new_caf(request.user, _id(request.GET.get("child")))
+        child = caf_selectors.child_for_new_caf(
+            request.user,
+            _id(request.GET.get("child")),
+            found=found_children(request),
+            what="Opened the page to start a referral",
+        )
         children = Child.objects.filter(pk=child.pk)
     form = ReferralStartForm(_posted(request), children=children)
     if form.is_bound and form.is_valid():
@@ -78,7 +107,13 @@ def referral_start(request: HttpRequest) -> HttpResponse:
                 return redirect("referrals:front_door_call", referral_id=referral.pk)
             messages.success(request, "Referral started. Write the referral and send it.")
             return redirect("referrals:referral_detail", referral_id=referral.pk)
-    return render(request, "referrals/start.html", {"form": form, "caf": caf, "children": form.all_children})
+    earlier = _earlier(request, selectors.referrals_within_a_year(form.all_children, before=timezone.now()))
+    _earlier_shown(request, form.all_children, earlier)
+    return render(
+        request,
+        "referrals/start.html",
+        {"form": form, "caf": caf, "children": form.all_children, "earlier": earlier, "history_note": True},
+    )
 
 
 # Immediate risk: phone first ----------------------------------------------------------------------
@@ -86,9 +121,12 @@ def referral_start(request: HttpRequest) -> HttpResponse:
 
 @GET_AND_POST
 def front_door_call(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = selectors.referral_get_for_user(request.user, referral_id)
-    if referral.created_by_id != request.user.pk:
-        raise Http404("No referral matches the given query.")
+    referral = selectors.referral_get_for_user(
+        request.user,
+        referral_id,
+        what="Opened the immediate-risk call page",
+        require=policies.is_referrer,
+    )
     if referral.status != Referral.Status.DRAFT:
         return redirect("referrals:referral_detail", referral_id=referral.pk)
     council = referral.council
@@ -151,10 +189,14 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
                 return redirect("referrals:referral_detail", referral_id=referral.pk)
         context.update(
             form=form,
-            earlier=_earlier(selectors.referrals_within_a_year(children, before=timezone.now(), exclude=referral.pk)),
+            earlier=_earlier(
+                request, selectors.referrals_within_a_year(children, before=timezone.now(), exclude=referral.pk)
+            ),
+            history_note=True,
             needs_call=referral.is_immediate and referral.front_door_called_at is None,
             is_referrer=referral.created_by_id == user.pk,
         )
+        _earlier_shown(request, children, context["earlier"])
         return render(request, "referrals/detail.html", context)
 
     if request.method == "POST":
@@ -163,10 +205,12 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     is_manager = services.is_front_door_manager(user, referral.council_id)
     awaiting = referral.status == Referral.Status.SENT
     context.update(
-        earlier=_earlier(selectors.referrals_within_a_year(children, before=referral.sent_at, exclude=referral.pk)),
+        earlier=_earlier(
+            request, selectors.referrals_within_a_year(children, before=referral.sent_at, exclude=referral.pk)
+        ),
         is_social_care=is_social_care,
         clock=selectors.decision_clock(referral) if is_social_care else None,
-        previous=_earlier(list(selectors.previous_referrals(referral))) if is_social_care else [],
+        previous=_earlier(request, list(selectors.previous_referrals(referral))) if is_social_care else [],
         may_claim=is_manager and awaiting and referral.claimed_by_id != user.pk,
         claim_form=ConfirmForm(button="Claim this referral"),
         may_decide=is_manager and awaiting,
@@ -176,6 +220,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
         step_downs=list(referral.step_downs.order_by("sent_at")),
         timeline=list(referral.timeline.select_related("by")),
     )
+    _earlier_shown(request, children, context["earlier"], context["previous"])
     return render(request, "referrals/detail.html", context)
 
 
@@ -228,7 +273,10 @@ def referral_decide(request: HttpRequest, referral_id: int) -> HttpResponse:
         .order_by("name")
     )
     form = DecideForm(
-        _posted(request), social_workers=selectors.social_workers_of(referral.council_id), agencies=agencies
+        _posted(request),
+        social_workers=selectors.social_workers_of(referral.council_id),
+        agencies=agencies,
+        people=selectors.staff_of(referral.council_id),
     )
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -263,6 +311,7 @@ def front_door(request: HttpRequest) -> HttpResponse:
     queries whatever the number of rows."""
     user = request.user
     if not services.is_front_door_manager(user, user.council_id):
+        access_log_write(user=user, action=AccessLog.Action.REFUSED, what="Refused: the front-door queue")
         raise Http404("The front-door queue is for the council's social care managers.")
     form = QueueFilterForm(request.GET or None, localities=Locality.objects.filter(council_id=user.council_id))
     now = timezone.now()
@@ -274,6 +323,13 @@ def front_door(request: HttpRequest) -> HttpResponse:
         }
         for referral in selectors.front_door_queue(user, **(form.filters() if form.is_bound else {}))
     ]
+    # One access-log row for the queue shown, with the children it listed (Settled question 17).
+    access_log_write(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what="Viewed the front-door queue",
+        child_ids=[child.pk for row in rows for child in row["referral"].children.all()],
+    )
     return render(
         request,
         "referrals/front_door.html",

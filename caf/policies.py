@@ -1,0 +1,283 @@
+"""Who may do what with a CAF and a child's record: the one home of every such rule (Settled
+question 13). Services refuse through these predicates, views and templates ask them what to show.
+
+Each predicate starts from what the person may see (caf.permissions: the grants, less the family's
+exclusions), then asks the person's relation to the CAF *now*: its initiator, a current member of
+the Team Around the Family, its current lead professional, a CAF administrator of its council. A
+replaced lead professional who stays on the team is a member like any other. Rights follow the
+relation, never a grant left over from an earlier one.
+
+What each predicate allows (the README's access table is the same, row by row):
+- see the CAF: its initiator, current members and their agencies, the council's CAF
+  administrators; never anyone the family excluded (caf.permissions).
+- change the assessment, indicators and levels: the initiator of a draft; the lead professional
+  of an active CAF.
+- record or withdraw consent: the initiator of a draft; the lead professional, a CAF
+  administrator, or the initiator until a lead is logged, of an active CAF.
+- record or lift an exclusion: as consent, and a CAF administrator after closure too.
+- submit, record a safeguarding override: the initiator of a draft.
+- manage the team: the lead professional or a CAF administrator; the initiator until a lead is
+  logged (active only).
+- manage the plan, record reviews: the lead professional; the initiator until a lead is logged.
+- update one action: as the plan, and the action's owner while a current member.
+- register, log the lead professional: a CAF administrator of the council (active only).
+- close by hand: the lead professional or a CAF administrator, with `CLOSURE_REASONS_BY_HAND`.
+- reopen: the last lead professional, a CAF administrator, or the initiator while they still
+  see it (closed, not yet reopened).
+- refer with the CAF attached: the lead professional; the initiator until a lead is logged.
+"""
+
+from django.db.models import QuerySet
+
+from accounts.models import Agency, Role, User
+from caf import permissions as perms
+from caf.models import Caf, Consent, FamilyExclusion, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+
+# The reasons a person closes a CAF by hand. "Consent withdrawn" comes only from withdrawing consent,
+# "stepped up" only from social care's decision (issue 11; Settled question 31).
+CLOSURE_REASONS_BY_HAND = (
+    Caf.ClosureReason.NEEDS_MET,
+    Caf.ClosureReason.MOVED_OUT_OF_AREA,
+    Caf.ClosureReason.DISENGAGED,
+)
+
+
+# Who someone is to a CAF --------------------------------------------------------------------------
+
+
+def is_caf_administrator(user: User, council_id: int | None) -> bool:
+    """A CAF administrator of this council: the one definition."""
+    return bool(user.is_active and council_id is not None and user.council_id == council_id) and user.has_role(
+        Role.CAF_ADMINISTRATOR
+    )
+
+
+def is_lead_professional(user: User, caf: Caf) -> bool:
+    return caf.lead_professionals.filter(user=user, ended_at__isnull=True).exists()
+
+
+def has_lead_professional(caf: Caf) -> bool:
+    return caf.lead_professionals.filter(ended_at__isnull=True).exists()
+
+
+def is_current_member(user: User, caf: Caf) -> bool:
+    return caf.taf_members.filter(user=user, left_at__isnull=True).exists()
+
+
+def may_view(user: User, caf: Caf) -> bool:
+    """caf.permissions' check, asked once per person for a CAF fetched for one request: a page asks
+    several predicates, each of which starts here. Services lock and fetch the CAF afresh."""
+    asked = caf.__dict__.setdefault("_may_view", {})
+    if user.pk not in asked:
+        asked[user.pk] = perms.has_caf_permission(user, perms.VIEW, caf)
+    return asked[user.pk]
+
+
+def _initiator_until_a_lead_is_logged(user: User, caf: Caf) -> bool:
+    return caf.initiated_by_id == user.pk and not has_lead_professional(caf) and may_view(user, caf)
+
+
+def _leads(user: User, caf: Caf) -> bool:
+    return is_lead_professional(user, caf) and may_view(user, caf)
+
+
+# The record itself --------------------------------------------------------------------------------
+
+
+def may_change_assessment(user: User, caf: Caf) -> bool:
+    """The assessment, the indicators and each child's level: the initiator builds the draft; once
+    active, only the lead professional changes it. A closed CAF takes no writes."""
+    if caf.status == Caf.Status.DRAFT:
+        return caf.initiated_by_id == user.pk and may_view(user, caf)
+    if caf.status == Caf.Status.ACTIVE:
+        return _leads(user, caf)
+    return False
+
+
+def may_submit(user: User, caf: Caf) -> bool:
+    return caf.status == Caf.Status.DRAFT and caf.initiated_by_id == user.pk and may_view(user, caf)
+
+
+may_record_safeguarding_override = may_submit
+
+
+def may_record_consent(user: User, caf: Caf) -> bool:
+    """Consent is recorded by whoever holds the record with the family: the initiator of a draft;
+    the lead professional or a CAF administrator of an active CAF (and the initiator until a lead
+    is logged). A closed CAF takes no new consent: reopen it."""
+    if caf.status == Caf.Status.DRAFT:
+        return may_submit(user, caf)
+    if caf.status == Caf.Status.ACTIVE:
+        return (
+            _leads(user, caf)
+            or _initiator_until_a_lead_is_logged(user, caf)
+            or (is_caf_administrator(user, caf.council_id) and may_view(user, caf))
+        )
+    return False
+
+
+may_withdraw_consent = may_record_consent
+
+
+def may_record_exclusion(user: User, caf: Caf) -> bool:
+    """The family may tell anyone who holds the record who must not see it, also after closure
+    (Settled question 11): on a closed CAF, a CAF administrator records it."""
+    if caf.status == Caf.Status.CLOSED:
+        return is_caf_administrator(user, caf.council_id) and may_view(user, caf)
+    return may_record_consent(user, caf)
+
+
+may_lift_exclusion = may_record_exclusion
+
+
+# The team, the plan and reviews -------------------------------------------------------------------
+
+
+def may_manage_team(user: User, caf: Caf) -> bool:
+    """The lead professional manages the TAF; until one is logged, the initiator and the CAF
+    administrator may form it."""
+    if caf.status != Caf.Status.ACTIVE:
+        return False
+    return (
+        _leads(user, caf)
+        or (is_caf_administrator(user, caf.council_id) and may_view(user, caf))
+        or _initiator_until_a_lead_is_logged(user, caf)
+    )
+
+
+def may_leave_team(user: User, membership: TeamAroundFamilyMember) -> bool:
+    """Anyone may leave a team they are on; the lead professional of an active CAF only once another
+    is logged."""
+    return membership.user_id == user.pk and membership.left_at is None
+
+
+def may_manage_plan(user: User, caf: Caf) -> bool:
+    """The lead professional manages the plan and records reviews; until one is logged, the
+    initiator builds the plan with the family (so the TAF can agree a lead around a plan)."""
+    if caf.status != Caf.Status.ACTIVE:
+        return False
+    return _leads(user, caf) or _initiator_until_a_lead_is_logged(user, caf)
+
+
+may_record_review = may_manage_plan
+
+
+def may_update_action(user: User, action: PlanAction) -> bool:
+    """The lead professional any action; a current member their own."""
+    caf = action.caf
+    if caf.status != Caf.Status.ACTIVE:
+        return False
+    own = action.owner_id == user.pk and is_current_member(user, caf) and may_view(user, caf)
+    return own or may_manage_plan(user, caf)
+
+
+# The CAF administrator's steps --------------------------------------------------------------------
+
+
+def may_register(user: User, caf: Caf) -> bool:
+    return caf.status == Caf.Status.ACTIVE and is_caf_administrator(user, caf.council_id) and may_view(user, caf)
+
+
+may_log_lead_professional = may_register
+
+
+def may_merge_children(user: User, council_id: int | None) -> bool:
+    return is_caf_administrator(user, council_id)
+
+
+# Closing and reopening ----------------------------------------------------------------------------
+
+
+def may_close(user: User, caf: Caf) -> bool:
+    if caf.status != Caf.Status.ACTIVE:
+        return False
+    return _leads(user, caf) or (is_caf_administrator(user, caf.council_id) and may_view(user, caf))
+
+
+def _was_last_lead(user: User, caf: Caf) -> bool:
+    last = LeadProfessionalAssignment.objects.filter(caf=caf).order_by("-started_at", "-pk").first()
+    return last is not None and last.user_id == user.pk
+
+
+def is_reopener(user: User, caf: Caf) -> bool:
+    """Who reopens a CAF (as a new episode): its last lead professional, a CAF administrator, or its
+    initiator while they still have access; never a colleague who merely can view it."""
+    if not may_view(user, caf) or user.agency_id is None:
+        return False
+    return is_caf_administrator(user, caf.council_id) or _was_last_lead(user, caf) or caf.initiated_by_id == user.pk
+
+
+def may_reopen(user: User, caf: Caf) -> bool:
+    """A closed CAF not reopened yet, for one of `is_reopener`'s people."""
+    if caf.status != Caf.Status.CLOSED or Caf.objects.filter(previous_episode=caf).exists():
+        return False
+    return is_reopener(user, caf)
+
+
+# Step-up from the CAF -----------------------------------------------------------------------------
+
+
+def may_refer_from(user: User, caf: Caf) -> bool:
+    """A referral with the CAF attached as evidence is the lead professional's (the initiator's
+    until a lead is logged, or while it is a draft). Anyone else worried refers from the child's
+    record, without the CAF."""
+    if caf.status == Caf.Status.DRAFT:
+        return may_submit(user, caf)
+    if caf.status == Caf.Status.ACTIVE:
+        return _leads(user, caf) or _initiator_until_a_lead_is_logged(user, caf)
+    return False
+
+
+# Who may be chosen --------------------------------------------------------------------------------
+
+
+def may_be_lead_professional(member: User, caf: Caf) -> bool:
+    """Who may be LP, in one place: a current TAF member whom the family has not excluded (Working
+    Together 2023's supervised non-social-worker for Child in Need work will be a council setting
+    here)."""
+    return is_current_member(member, caf) and not perms.is_excluded(member, caf)
+
+
+def sharing_agencies(caf: Caf) -> QuerySet[Agency]:
+    """The agencies the family's consent lets us share this CAF with (Settled question 11): those
+    every current consent covers, less every exclusion in force. Empty without consent."""
+    current = list(Consent.objects.current().filter(caf=caf).values_list("pk", flat=True))
+    if not current:
+        return Agency.objects.none()
+    agencies = Agency.objects.filter(council_id=caf.council_id)
+    for consent_id in current:
+        agencies = agencies.filter(
+            pk__in=Consent.agencies.through.objects.filter(consent_id=consent_id).values("agency_id")
+        )
+    excluded = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, agency__isnull=False).values("agency_id")
+    return agencies.exclude(pk__in=excluded)
+
+
+def why_may_not_join(member: User, caf: Caf) -> str | None:
+    """Why this person may not join the team, plan or access of this CAF, or None if they may: the
+    family excluded them or their agency, or the consent does not cover their agency."""
+    if member.council_id != caf.council_id or not member.is_active:
+        return "Choose an active member of staff in this council."
+    if FamilyExclusion.objects.filter(caf=caf, user=member, lifted_at__isnull=True).exists():
+        return f"The family asked that {member} does not see the assessment."
+    if FamilyExclusion.objects.filter(caf=caf, agency_id=member.agency_id, lifted_at__isnull=True).exists():
+        return f"The family asked that {member.agency} does not see the assessment."
+    if not sharing_agencies(caf).filter(pk=member.agency_id).exists():
+        return f"The family's consent does not cover {member.agency}: record consent that covers it first."
+    return None
+
+
+def people_who_may_join(caf: Caf) -> QuerySet[User]:
+    """The person picker for the team and the plan: active staff of the council whose agency the
+    consent covers, whom the family has not excluded, and who are not already on the team."""
+    excluded_people = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, user__isnull=False).values(
+        "user_id"
+    )
+    members = caf.taf_members.filter(left_at__isnull=True).values("user_id")
+    return (
+        User.objects.filter(is_active=True, agency__in=sharing_agencies(caf))
+        .exclude(pk__in=excluded_people)
+        .exclude(pk__in=members)
+        .select_related("agency")
+        .order_by("full_name", "pk")
+    )
