@@ -13,13 +13,7 @@ from accounts.forms import (
     GovukSetPasswordForm,
     SignInForm,
 )
-from accounts.selectors import home_sections_for
 from accounts.services import email_change_from_token, user_email_change_confirm
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    sections = home_sections_for(request.user)
-    return render(request, "accounts/home.html", {"sections": sections})
 
 
 def _lockout_context() -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Demo families and CAFs in Northbridge, one in every state, made through caf.services only (so
 the demo has the same grants, history and access log as real use).
 
-Idempotent: nothing happens once Northbridge has children. Called at the end of accounts.demo.demo_load.
+Idempotent: nothing happens once Northbridge has children. Called at the end of home.demo.demo_load.
 """
 
 from datetime import date, timedelta
@@ -230,6 +230,9 @@ def caf_demo_load() -> Optional[list[Caf]]:
         owner=priya,
         due_on=calendar.add_working_days(today, 1),
     )
+    # The family asked that the voluntary service they fell out with does not see the assessment:
+    # a deny over every grant, shown on the CAF and carried to every later CAF of Oliver's.
+    services.exclusion_record(user=priya, caf=caf, made_by="Laura Brown", agencies=[family_lives])
     # The review comes up soon, so `make run` sends its reminders without anyone pressing a button.
     services.review_date_set(
         user=priya,

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Agency, AgencyType, LocalAuthority, Role, User
+from caf import hooks, policies
 from caf import permissions as perms
-from caf import policies
 from caf.access_log import access_log_write
+from caf.hooks import ChronologyEvent
 from caf.models import (
     AccessLog,
     Adult,
@@ -33,7 +34,6 @@ from caf.models import (
     ReviewDateChange,
     TeamAroundFamilyMember,
 )
-from referrals.models import Referral, StepDown
 
 
 class Dmetaphone(Func):
@@ -71,17 +71,16 @@ def child_may_see(user: User, child: Child) -> bool:
     if not user.is_active or user.council_id != child.council_id:
         return False
     records = Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child.pk)).values("pk")
-    referred = Referral.objects.filter(children__in=records).exclude(status=Referral.Status.DRAFT)
     social_care = user.agency_id is not None and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
     if Caf.objects.filter(children__in=records).filter(perms.excluded_from(user)).exists():
-        return social_care and user.has_role(Role.SOCIAL_CARE_MANAGER) and referred.exists()
+        return social_care and user.has_role(Role.SOCIAL_CARE_MANAGER) and hooks.child_referred(records)
     if policies.is_caf_administrator(user, child.council_id) or child.created_by_id == user.pk:
         return True
     if perms.cafs_visible_to(user).filter(children__in=records).exists():
         return True
     # Children's social care sees a child referred to it (the agency is the unit of sharing), to
-    # read their chronology and earlier referrals while deciding.
-    return social_care and referred.exists()
+    # read their chronology and earlier referrals while deciding (referrals answers, caf.hooks).
+    return social_care and hooks.child_referred(records)
 
 
 def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the child's record") -> Child:
@@ -296,17 +295,11 @@ def access_log_for_child(
 # Chronology ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ChronologyEvent:
-    at: datetime
-    what: str
-    caf: Optional[Caf] = None
-
-
 def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
     """Everything significant about a child, in time order, derived from the records (never typed
     twice): CAFs opened, activated, registered and closed, consent, level changes, TAF joins and
-    leaves, lead professional changes and referrals. Only from the CAFs the user may see; the
+    leaves, lead professional changes, and the events of the apps above caf (referrals and
+    step-downs, through caf.hooks). Only from the CAFs the user may see; the
     child's merged records are included. A fixed number of queries whatever the history's length."""
     records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
     cafs = list(
@@ -365,31 +358,8 @@ def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
             )
     for lead in LeadProfessionalAssignment.objects.filter(caf__in=caf_ids).select_related("user"):
         events.append(ChronologyEvent(lead.started_at, f"{lead.user} became lead professional", by_id[lead.caf_id]))
-    for referral in Referral.objects.filter(caf__in=caf_ids).select_related("referring_agency"):
-        caf = by_id[referral.caf_id]
-        started = "Referral to children's social care started"
-        if referral.basis:
-            started += f" ({referral.get_basis_display().lower()})"
-        events.append(ChronologyEvent(referral.created_at, started, caf))
-        if referral.sent_at:
-            events.append(
-                ChronologyEvent(
-                    referral.sent_at, f"Referral sent to children's social care by {referral.referring_agency}", caf
-                )
-            )
-        if referral.decided_at:
-            events.append(
-                ChronologyEvent(
-                    referral.decided_at, f"Children's social care decided: {referral.get_decision_display()}", caf
-                )
-            )
-    for step_down in StepDown.objects.filter(Q(caf__in=caf_ids) | Q(picked_up_caf__in=caf_ids)):
-        caf = by_id.get(step_down.picked_up_caf_id) or by_id[step_down.caf_id]
-        events.append(ChronologyEvent(step_down.sent_at, f"Stepped down to early help, {step_down.point_phrase}", caf))
-        if step_down.picked_up_at:
-            events.append(ChronologyEvent(step_down.picked_up_at, "Step-down picked up by early help", caf))
-        if step_down.declined_at:
-            events.append(ChronologyEvent(step_down.declined_at, "The family declined early help", caf))
+    # The apps above caf add theirs (referrals: referrals and step-downs), registered in caf.hooks.
+    events.extend(hooks.chronology_events(by_id))
     events.sort(key=lambda event: event.at)
     return events
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.models import Agency, AgencyType, Notification, Role, User
 from accounts.notifications import notification_record, notifications_cancel
+from caf import hooks, policies
 from caf import permissions as perms
-from caf import policies
 from caf.access_log import access_log_write
 from caf.date_bounds import ACTION_DUE, CONSENT, NEXT_REVIEW, REVIEW_HELD, out_of_bounds
 from caf.models import (
@@ -40,7 +40,6 @@ from caf.models import (
     SharingBasis,
     TeamAroundFamilyMember,
 )
-from referrals.models import Referral, TimelineEntry
 from thresholds.classifier import Answers, Result, classify
 from thresholds.models import Indicator, Level, ThresholdModel
 from thresholds.selectors import model_snapshot
@@ -557,24 +556,14 @@ def consent_withdraw(
     return consent
 
 
-def _referral_draft(*, user: User, caf: Caf, reason: str) -> Referral:
-    referral = Referral.objects.create(
-        council_id=caf.council_id,
-        caf=caf,
-        basis=Referral.Basis.SAFEGUARDING_OVERRIDE,
-        override_reason=reason,
-        created_by=user,
-        referring_agency_id=user.agency_id,
-    )
-    referral.children.set(caf.children.all())
-    TimelineEntry.objects.create(
-        referral=referral, by=user, what="Started from the draft CAF: a safeguarding override (no consent sought)"
-    )
-    return referral
+def _referral_draft(*, user: User, caf: Caf, reason: str) -> Any:
+    # Only referrals creates referrals and their timeline (Settled question 14): it registers
+    # referrals.services.safeguarding_referral_start, run here inside this service's transaction.
+    return hooks.referral_draft_from_caf(user=user, caf=caf, reason=reason)
 
 
 @transaction.atomic
-def safeguarding_override_record(*, user: User, caf: Caf, reason: str) -> Referral:
+def safeguarding_override_record(*, user: User, caf: Caf, reason: str) -> Any:
     """Without consent, a CAF cannot go on (it is voluntary). Where seeking consent would increase
     the risk of significant harm, the concern becomes a step-up referral draft, with the draft CAF
     attached as evidence (DESIGN.md, Settled question 2)."""
@@ -840,11 +829,9 @@ def _lead_switch(*, caf: Caf, lead: User, by: User, social_work_led: bool) -> Le
 
 
 def _step_downs_complete(*, user: User, caf: Caf, assignment: LeadProfessionalAssignment) -> None:
-    # A step-down picked up into this CAF is closed once early help has a lead professional
-    # (referrals.services owns the rule; imported here because referrals.services imports this module).
-    from referrals.services import step_downs_complete_for
-
-    step_downs_complete_for(user=user, caf=caf, assignment=assignment)
+    # A step-down picked up into this CAF is closed once early help has a lead professional:
+    # referrals owns that rule and hears of the new lead through caf.hooks (in this transaction).
+    hooks.lead_professional_logged(user=user, caf=caf, assignment=assignment)
 
 
 # Step-up and step-down (called by referrals.services) --------------------------------------------

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "thresholds",
     "caf",
     "referrals",
+    "home",  # the top layer (Settled question 14): the home pages and the demo
 ]
 
 MIDDLEWARE = [

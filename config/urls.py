@@ -17,5 +17,6 @@ urlpatterns = [
     path("thresholds/", include("thresholds.urls")),
     path("", include("caf.urls")),
     path("", include("referrals.views")),
+    path("", include("home.urls")),
     path("", include("accounts.urls")),
 ]

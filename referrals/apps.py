@@ -6,10 +6,17 @@ class ReferralsConfig(AppConfig):
     verbose_name = "Step-up referrals and step-downs"
 
     def ready(self) -> None:
+        from caf import hooks
         from caf.middleware import refusal_subject_register
+        from referrals import selectors, services
         from referrals.models import Referral, StepDown
-        from referrals.selectors import refusal_subject
 
         # A 403 on a referral's or step-down's page is logged against its children (caf.middleware).
-        refusal_subject_register("referral_id", refusal_subject(Referral))
-        refusal_subject_register("step_down_id", refusal_subject(StepDown))
+        refusal_subject_register("referral_id", selectors.refusal_subject(Referral))
+        refusal_subject_register("step_down_id", selectors.refusal_subject(StepDown))
+        # What caf asks of referrals without importing it (Settled question 14, caf/hooks.py).
+        hooks.referral_draft_from_caf_register(services.safeguarding_referral_start)
+        hooks.lead_professional_logged_register(services.step_downs_complete_for)
+        hooks.chronology_source_register(selectors.chronology_events)
+        hooks.child_referred_register(selectors.child_referred)
+        hooks.caf_referrals_register(selectors.caf_referrals)

@@ -2,7 +2,7 @@
 grants, timeline and notifications as real use), then dated back so that both queues hold items at
 different ages: on time, due soon and overdue, an immediate risk and a re-referral.
 
-Idempotent: nothing happens once Northbridge has a sent referral. Called by accounts.demo.demo_load.
+Idempotent: nothing happens once Northbridge has a sent referral. Called by home.demo.demo_load.
 """
 
 from datetime import date, datetime, timedelta

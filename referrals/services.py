@@ -168,6 +168,27 @@ def referral_start(
 
 
 @transaction.atomic
+def safeguarding_referral_start(*, user: User, caf: Caf, reason: str) -> Referral:
+    """A safeguarding concern without consent is a step-up referral, not a CAF (Settled question 2):
+    a referral draft without consent, saying why, with the CAF and its children attached as
+    evidence. caf's safeguarding override and "consent withdrawn, a safeguarding referral follows"
+    call it through caf.hooks, inside their own transaction and after their own checks."""
+    referral = Referral.objects.create(
+        council_id=caf.council_id,
+        caf=caf,
+        basis=Referral.Basis.SAFEGUARDING_OVERRIDE,
+        override_reason=reason,
+        created_by=user,
+        referring_agency_id=user.agency_id,
+    )
+    referral.children.set(caf.children.all())
+    TimelineEntry.objects.create(
+        referral=referral, by=user, what="Started from the draft CAF: a safeguarding override (no consent sought)"
+    )
+    return referral
+
+
+@transaction.atomic
 def front_door_call_record(
     *, user: User, referral: Referral, called_at: datetime, spoke_to: str, advice: str = ""
 ) -> Referral:

@@ -1,9 +1,9 @@
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from accounts.models import Agency, LocalAuthority, Locality, Role, User
 from accounts.roles import role_definitions, roles_sync
+from home.demo import DEMO_PASSWORD, DEMO_USERS
 
 
 def counts() -> dict[str, int]:

@@ -13,7 +13,6 @@ import pytest
 import time_machine
 from django.db import connection
 
-from accounts.demo import demo_load
 from accounts.models import Agency, LocalAuthority, Notification, Role, User
 from accounts.notifications import notifications_cancel
 from caf import services
@@ -21,6 +20,7 @@ from caf.models import Caf, PlanAction, Review
 from caf.reminders import reminders_due
 from caf.tasks import reminders_tick
 from config.celery import app
+from home.demo import demo_load
 from tests.factories import UserFactory
 
 LONDON = ZoneInfo("Europe/London")

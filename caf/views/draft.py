@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ConfirmForm
 from accounts.parsing import parse_id, parse_ids
-from caf import policies, selectors, services
+from caf import hooks, policies, selectors, services
 from caf.forms_draft import (
     AssessmentForm,
     CafStartForm,
@@ -34,7 +34,6 @@ from caf.forms_draft import (
 from caf.models import Caf, CafChild, Consent, FamilyExclusion, PlanAction
 from caf.views.children import found_children
 from caf.views.common import form_errors_from
-from referrals.models import Referral
 from thresholds.classifier import Answers, classify
 from thresholds.models import Domain, Indicator, Level
 from thresholds.selectors import model_guide, model_snapshot
@@ -185,7 +184,7 @@ def caf_detail(request: HttpRequest, caf_id: int) -> HttpResponse:
         "may_withdraw": may_record_consent,
         "may_record_consent": may_record_consent,
         "may_record_exclusion": policies.may_record_exclusion(user, caf),
-        "referrals": list(caf.referrals.order_by("-created_at")),
+        "referrals": list(hooks.caf_referrals(caf)),
     }
     if caf.status == Caf.Status.DRAFT:
         context["tasks"] = _draft_tasks(caf, caf_children, consent, may_change)
@@ -359,9 +358,7 @@ def safeguarding_override(request: HttpRequest, caf_id: int) -> HttpResponse:
     _refuse_unless(policies.may_record_safeguarding_override(request.user, caf))
     started = parse_id(request.GET.get("started"))
     referral = (
-        caf.referrals.filter(pk=started, basis=Referral.Basis.SAFEGUARDING_OVERRIDE).first()
-        if started is not None
-        else None
+        hooks.caf_referrals(caf, safeguarding_override=True).filter(pk=started).first() if started is not None else None
     )
     if referral is not None and request.method == "GET":
         return render(request, "caf/draft_override_done.html", {"caf": caf, "referral": referral})
@@ -375,7 +372,7 @@ def safeguarding_override(request: HttpRequest, caf_id: int) -> HttpResponse:
             form_errors_from(form, error)
         else:
             return redirect(f"{reverse('caf:safeguarding_override', args=[caf.pk])}?started={referral.pk}")
-    earlier = caf.referrals.filter(basis=Referral.Basis.SAFEGUARDING_OVERRIDE).order_by("-created_at").first()
+    earlier = hooks.caf_referrals(caf, safeguarding_override=True).first()
     return render(request, "caf/draft_override.html", {"caf": caf, "form": form, "earlier": earlier})
 
 

@@ -1,7 +1,8 @@
-"""Demo data: a made-up council with localities, agencies and one user per role.
+"""Demo data: made-up councils with localities, agencies and one user per role, the threshold
+models, then each app's own demo (caf.demo, referrals.demo). It lives in home, the top layer,
+because it composes every app (Settled question 14).
 
 Idempotent: it creates what is missing and leaves what is there (a changed password stays changed).
-Later issues add threshold models, families and CAFs to the same council.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from django.db import transaction
 
 from accounts.models import Agency, AgencyType, LocalAuthority, Locality, Role, User
 from accounts.roles import roles_sync
+from caf.demo import caf_demo_load
+from referrals.demo import referrals_demo_load
 from thresholds.models import ThresholdModel
 from thresholds.services import reference_models_load, threshold_model_draft_start, threshold_model_publish
 
@@ -160,9 +163,6 @@ def demo_load() -> list[DemoUser]:
         )
         user.groups.add(Group.objects.get(name=demo_user.role))
     _demo_threshold_models()
-    from caf.demo import caf_demo_load  # caf depends on accounts, not the other way round
-    from referrals.demo import referrals_demo_load
-
     caf_demo_load()
     referrals_demo_load()
     _demo_escalation()

@@ -1,0 +1,131 @@
+"""Where caf asks an app above it (Settled question 14: accounts → thresholds → caf → referrals →
+home): caf never imports referrals, so referrals fills these in its AppConfig.ready, which runs in
+every process (web, worker, beat, tests) before any request or task. A hook used before anything
+registered it is a wiring mistake: it raises instead of quietly answering "nothing".
+
+- `referral_draft_from_caf`: start a safeguarding referral draft with the CAF attached (the
+  safeguarding override, and consent withdrawn with a referral to follow). Called inside caf's
+  transaction, so the referral and the CAF's change commit together.
+- `lead_professional_logged`: tell the apps above that a CAF has a new lead professional (a
+  step-down picked up into it is then complete). Every registered receiver is called, in order.
+- `chronology_sources`: more events for a child's chronology, from the CAFs the user may see.
+- `child_referred`: whether any of a child's records was referred to children's social care (who
+  then sees the child's record while deciding).
+- `caf_referrals`: the referrals attached to a CAF, newest first, for the CAF's own pages.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+from django.db.models import QuerySet
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from caf.models import Caf, LeadProfessionalAssignment
+
+
+@dataclass(frozen=True)
+class ChronologyEvent:
+    at: datetime
+    what: str
+    caf: Optional["Caf"] = None
+
+
+class ReferralDraftFromCaf(Protocol):
+    def __call__(self, *, user: "User", caf: "Caf", reason: str) -> Any: ...  # the referral started
+
+
+class LeadProfessionalLogged(Protocol):
+    def __call__(self, *, user: "User", caf: "Caf", assignment: "LeadProfessionalAssignment") -> Any: ...
+
+
+# (the visible CAFs by id) -> events; a fixed number of queries whatever the history's length.
+ChronologySource = Callable[[dict[int, "Caf"]], Iterable[ChronologyEvent]]
+# (a queryset of the child's record ids, the child and its merged records) -> referred?
+ChildReferred = Callable[[QuerySet[Any]], bool]
+# (caf, only safeguarding overrides?) -> the CAF's referrals, newest first.
+CafReferrals = Callable[["Caf", bool], QuerySet[Any]]
+
+
+class HookMissing(RuntimeError):
+    """A hook was used before an app registered it: its AppConfig.ready did not run."""
+
+
+class _Hooks:
+    def __init__(self) -> None:
+        self.referral_draft_from_caf: Optional[ReferralDraftFromCaf] = None
+        self.lead_professional_logged: list[LeadProfessionalLogged] = []
+        self.chronology_sources: list[ChronologySource] = []
+        self.child_referred: Optional[ChildReferred] = None
+        self.caf_referrals: Optional[CafReferrals] = None
+
+
+hooks = _Hooks()
+
+
+def _required(value: Optional[Any], name: str) -> Any:
+    if value is None:
+        raise HookMissing(f"caf.hooks.{name} is not registered: is the app that provides it in INSTALLED_APPS?")
+    return value
+
+
+# Registration (from an AppConfig.ready above caf). Registering the same callable again changes nothing.
+
+
+def referral_draft_from_caf_register(provider: ReferralDraftFromCaf) -> None:
+    hooks.referral_draft_from_caf = provider
+
+
+def lead_professional_logged_register(receiver: LeadProfessionalLogged) -> None:
+    if receiver not in hooks.lead_professional_logged:
+        hooks.lead_professional_logged.append(receiver)
+
+
+def chronology_source_register(source: ChronologySource) -> None:
+    if source not in hooks.chronology_sources:
+        hooks.chronology_sources.append(source)
+
+
+def child_referred_register(predicate: ChildReferred) -> None:
+    hooks.child_referred = predicate
+
+
+def caf_referrals_register(reader: CafReferrals) -> None:
+    hooks.caf_referrals = reader
+
+
+# Use (from caf).
+
+
+def referral_draft_from_caf(*, user: "User", caf: "Caf", reason: str) -> Any:
+    return _required(hooks.referral_draft_from_caf, "referral_draft_from_caf")(user=user, caf=caf, reason=reason)
+
+
+def lead_professional_logged(*, user: "User", caf: "Caf", assignment: "LeadProfessionalAssignment") -> None:
+    for receiver in hooks.lead_professional_logged:
+        receiver(user=user, caf=caf, assignment=assignment)
+
+
+def chronology_events(cafs: dict[int, "Caf"]) -> list[ChronologyEvent]:
+    return [event for source in hooks.chronology_sources for event in source(cafs)]
+
+
+def child_referred(records: QuerySet[Any]) -> bool:
+    return bool(_required(hooks.child_referred, "child_referred")(records))
+
+
+def caf_referrals(caf: "Caf", *, safeguarding_override: bool = False) -> QuerySet[Any]:
+    return _required(hooks.caf_referrals, "caf_referrals")(caf, safeguarding_override)
+
+
+def registered() -> dict[str, bool]:
+    """What each hook has, for the test that the wiring is complete after django.setup()."""
+    return {
+        "referral_draft_from_caf": hooks.referral_draft_from_caf is not None,
+        "lead_professional_logged": bool(hooks.lead_professional_logged),
+        "chronology_sources": bool(hooks.chronology_sources),
+        "child_referred": hooks.child_referred is not None,
+        "caf_referrals": hooks.caf_referrals is not None,
+    }
