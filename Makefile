@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench install clean typecheck-baseline
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 or python3.13)"; exit 1; }
@@ -25,9 +25,17 @@ run: $(INSTALLED)
 test: $(INSTALLED)
 	@$(BIN)/python -m config.devserver test $(PYTEST_ARGS)
 
+# Type check: mypy with django-stubs. mypy-baseline fails on any error not in mypy-baseline.txt, and
+# on any listed error that is gone (run `make typecheck-baseline` then): the baseline only shrinks.
+TYPECHECK_ENV := DEBUG=true SECRET_KEY=typecheck-only DATABASE_URL=postgres://typecheck@localhost/typecheck
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(TYPECHECK_ENV) $(BIN)/mypy | $(BIN)/mypy-baseline filter --no-colors --hide-stats
+
+typecheck-baseline: $(INSTALLED)
+	$(TYPECHECK_ENV) $(BIN)/mypy | $(BIN)/mypy-baseline sync
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

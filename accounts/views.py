@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -13,6 +13,7 @@ from accounts.forms import (
     GovukSetPasswordForm,
     SignInForm,
 )
+from accounts.http import AuthenticatedHttpRequest
 from accounts.services import email_change_from_token, user_email_change_confirm
 
 
@@ -43,7 +44,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @require_http_methods(["GET", "POST"])
-def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def email_change_confirm(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     """The link sent to a new e-mail address. Only the person it is about, signed in as themselves
     (so whoever controls the new mailbox cannot take the account over), confirms it, with a button:
     a mail scanner that opens links changes nothing."""

@@ -11,12 +11,13 @@ from typing import Any, Optional
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, QuerySet, prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ConfirmForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from caf import policies, services
 from caf.forms_active import (
@@ -34,11 +35,11 @@ from caf.views.common import form_errors_from
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
 
-def _posted(request: HttpRequest) -> Any:
+def _posted(request: AuthenticatedHttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _page(request: HttpRequest, template: str, caf: Caf, **context: Any) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, template: str, caf: Caf, **context: Any) -> HttpResponse:
     prefetch_related_objects([caf], "children")  # one query for this page and the CAF's header
     return render(
         request,
@@ -67,7 +68,7 @@ def _current_lead(caf: Caf) -> Any:
 
 
 @GET_AND_POST
-def taf(request: HttpRequest, caf_id: int) -> HttpResponse:
+def taf(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the Team Around the Family")
     may_manage = policies.may_manage_team(request.user, caf)
     form: Optional[TafMemberForm] = None
@@ -101,7 +102,7 @@ def taf(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def taf_remove(request: HttpRequest, caf_id: int, membership_id: int) -> HttpResponse:
+def taf_remove(request: AuthenticatedHttpRequest, caf_id: int, membership_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the Team Around the Family")
     membership = get_object_or_404(
         caf.taf_members.select_related("user", "agency"), pk=membership_id, left_at__isnull=True
@@ -124,7 +125,7 @@ def taf_remove(request: HttpRequest, caf_id: int, membership_id: int) -> HttpRes
 
 
 @GET_AND_POST
-def lead_professional(request: HttpRequest, caf_id: int) -> HttpResponse:
+def lead_professional(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the lead professional history")
     if not policies.is_caf_administrator(request.user, caf.council_id):
         raise PermissionDenied("Only the council's CAF administrators log the lead professional.")
@@ -145,7 +146,7 @@ def lead_professional(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def caf_register(request: HttpRequest, caf_id: int) -> HttpResponse:
+def caf_register(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to register it")
     if not policies.is_caf_administrator(request.user, caf.council_id):
         raise PermissionDenied("Only the council's CAF administrators register CAFs.")
@@ -171,7 +172,7 @@ def caf_register(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def plan(request: HttpRequest, caf_id: int) -> HttpResponse:
+def plan(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the plan")
     may_change_plan = policies.may_manage_plan(request.user, caf)
     form: Optional[PlanActionForm] = None
@@ -200,7 +201,7 @@ def plan(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def plan_action(request: HttpRequest, caf_id: int, action_id: int) -> HttpResponse:
+def plan_action(request: AuthenticatedHttpRequest, caf_id: int, action_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed an action of the plan")
     action = get_object_or_404(caf.actions.select_related("agency", "owner", "caf"), pk=action_id)
     if not policies.may_update_action(request.user, action):
@@ -226,7 +227,7 @@ def plan_action(request: HttpRequest, caf_id: int, action_id: int) -> HttpRespon
 
 
 @GET_AND_POST
-def caf_close(request: HttpRequest, caf_id: int) -> HttpResponse:
+def caf_close(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to close it")
     if not policies.may_close(request.user, caf):
         raise PermissionDenied("Only the lead professional or a CAF administrator closes an active CAF.")
@@ -245,7 +246,7 @@ def caf_close(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def caf_reopen(request: HttpRequest, caf_id: int) -> HttpResponse:
+def caf_reopen(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to reopen it")
     if not policies.is_reopener(request.user, caf):
         raise PermissionDenied("Only its last lead professional, its initiator or a CAF administrator reopens a CAF.")
@@ -262,7 +263,7 @@ def caf_reopen(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @require_GET
-def caf_print(request: HttpRequest, caf_id: int) -> HttpResponse:
+def caf_print(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Printed the CAF and plan for the family")
     entries = caf.assessment_entries.select_related("sub_domain__domain").order_by(
         "sub_domain__domain__order", "sub_domain__order"

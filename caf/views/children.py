@@ -14,13 +14,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id
 from caf import policies
 from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm
@@ -47,16 +48,16 @@ FOUND_SESSION_KEY = "caf_found_child_ids"
 FOUND_KEPT = 200
 
 
-def found_children_remember(request: HttpRequest, child_ids: list[int]) -> None:
+def found_children_remember(request: AuthenticatedHttpRequest, child_ids: list[int]) -> None:
     kept = [pk for pk in request.session.get(FOUND_SESSION_KEY, []) if pk not in child_ids]
     request.session[FOUND_SESSION_KEY] = (kept + child_ids)[-FOUND_KEPT:]
 
 
-def found_children(request: HttpRequest) -> frozenset[int]:
+def found_children(request: AuthenticatedHttpRequest) -> frozenset[int]:
     return frozenset(request.session.get(FOUND_SESSION_KEY, []))
 
 
-def _require_council_staff(request: HttpRequest) -> None:
+def _require_council_staff(request: AuthenticatedHttpRequest) -> None:
     if request.user.agency_id is None or request.user.council_id is None:
         raise PermissionDenied("Only the staff of a council's agencies can find and record children.")
 
@@ -82,7 +83,7 @@ def _service_errors_onto(form: ChildForm, error: ValidationError) -> None:
 
 
 @require_GET
-def find(request: HttpRequest) -> HttpResponse:
+def find(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search the council's children by name (tolerant of spelling and of name order), date of
     birth and postcode; show only enough to recognise a child."""
     _require_council_staff(request)
@@ -98,7 +99,7 @@ def find(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a new child, and the adults of the household. The answers are searched again on
     submit: possible matches stop the form until the user ticks that none of them is this child."""
     _require_council_staff(request)
@@ -143,7 +144,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def detail(request: HttpRequest, child_id: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(request.user, child_id)
     is_caf_administrator = policies.is_caf_administrator(request.user, request.user.council_id)
     context = {
@@ -179,7 +180,7 @@ def _access_log_key(query: QueryDict) -> Optional[tuple[datetime, int]]:
 
 
 @require_GET
-def access_log(request: HttpRequest, child_id: int) -> HttpResponse:
+def access_log(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     """Read-only: who read or changed the child's record (and its CAFs), newest first, paged by key
     (the time and id of the last row shown), never counted."""
     child = child_get_for_caf_administrator(request.user, child_id, what="Viewed the access log")
@@ -194,7 +195,7 @@ def access_log(request: HttpRequest, child_id: int) -> HttpResponse:
     return render(request, "caf/child_access_log.html", {"child": child, "page": page})
 
 
-def _holdings(request: HttpRequest, child: Child) -> dict[str, Any]:
+def _holdings(request: AuthenticatedHttpRequest, child: Child) -> dict[str, Any]:
     """What a record holds, for the merge's confirmation page."""
     return {
         "child": child,
@@ -205,7 +206,7 @@ def _holdings(request: HttpRequest, child: Child) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
-def merge(request: HttpRequest, child_id: int) -> HttpResponse:
+def merge(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     """A CAF administrator merges a duplicate (chosen among this child's possible matches) into this
     record, after a page that shows what each record holds. Both records are kept."""
     child = child_get_for_caf_administrator(request.user, child_id, what="Opened the merge of the child's record")

@@ -11,13 +11,14 @@ from typing import Any, Optional
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ConfirmForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id, parse_ids
 from caf import hooks, policies, selectors, services
 from caf.forms_draft import (
@@ -52,7 +53,7 @@ def _refuse_unless(allowed: bool) -> None:
         raise PermissionDenied("You do not have access to change this CAF.")
 
 
-def _posted(request: HttpRequest) -> Optional[Any]:
+def _posted(request: AuthenticatedHttpRequest) -> Optional[Any]:
     return request.POST if request.method == "POST" else None
 
 
@@ -77,7 +78,7 @@ def _consents(caf: Caf) -> list[Consent]:
 
 
 @require_http_methods(["GET", "POST"])
-def caf_start(request: HttpRequest, child_id: int) -> HttpResponse:
+def caf_start(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     """Start a draft CAF for the child, adding brothers and sisters already recorded for a Family CAF."""
     child = selectors.child_for_new_caf(request.user, child_id, found=found_children(request))
     if selectors.child_known_elsewhere(request.user, child):
@@ -160,7 +161,7 @@ def _draft_tasks(caf: Caf, caf_children: list[CafChild], consent: Optional[Conse
 
 
 @require_http_methods(["GET"])
-def caf_detail(request: HttpRequest, caf_id: int) -> HttpResponse:
+def caf_detail(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     """A draft's task list; for an active or closed CAF, a summary with links to its other pages.
     A fixed number of queries whatever the number of children, agencies or members."""
     user = request.user
@@ -227,7 +228,7 @@ def caf_detail(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def consent_record(request: HttpRequest, caf_id: int) -> HttpResponse:
+def consent_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     """One person's consent. "Change" (?change=<consent>) opens a draft's consent as recorded, and
     the new record replaces it; on an active CAF the form starts from the consenting person, never
     from the agencies covered. Exclusions in force are shown, and stay, until the family lifts them."""
@@ -264,7 +265,7 @@ def consent_record(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def exclusion_record(request: HttpRequest, caf_id: int) -> HttpResponse:
+def exclusion_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     """The family asks that someone does not see their assessment (also on a closed CAF)."""
     caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the form to record an exclusion")
     if not policies.may_record_exclusion(request.user, caf):
@@ -289,7 +290,7 @@ def exclusion_record(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def exclusion_lift(request: HttpRequest, caf_id: int, exclusion_id: int) -> HttpResponse:
+def exclusion_lift(request: AuthenticatedHttpRequest, caf_id: int, exclusion_id: int) -> HttpResponse:
     """Only the family member who made an exclusion lifts it: a recorded act."""
     caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the form to lift an exclusion")
     if not policies.may_lift_exclusion(request.user, caf):
@@ -315,7 +316,7 @@ def exclusion_lift(request: HttpRequest, caf_id: int, exclusion_id: int) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-def consent_withdraw(request: HttpRequest, caf_id: int, consent_id: int) -> HttpResponse:
+def consent_withdraw(request: AuthenticatedHttpRequest, caf_id: int, consent_id: int) -> HttpResponse:
     """Withdrawal is recorded, never deleted; it stops further sharing and closes an active CAF
     unless a safeguarding referral follows."""
     caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the consent withdrawal form")
@@ -351,7 +352,7 @@ def consent_withdraw(request: HttpRequest, caf_id: int, consent_id: int) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-def safeguarding_override(request: HttpRequest, caf_id: int) -> HttpResponse:
+def safeguarding_override(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     """Without consent a CAF cannot go on: where seeking consent would increase the risk of
     significant harm, the concern becomes a referral draft with this draft CAF as evidence."""
     caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the safeguarding override")
@@ -380,7 +381,7 @@ def safeguarding_override(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def assessment(request: HttpRequest, caf_id: int) -> HttpResponse:
+def assessment(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     """Strengths and needs for each sub-domain of the Assessment Framework, and the views of the
     child and of the parents and carers."""
     caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the assessment")
@@ -413,7 +414,7 @@ def assessment(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def child_level(request: HttpRequest, caf_id: int, caf_child_id: int) -> HttpResponse:
+def child_level(request: AuthenticatedHttpRequest, caf_id: int, caf_child_id: int) -> HttpResponse:
     """Step 1: tick the child's indicators and check the level (an immediate-harm indicator stops
     here with what to do now). Step 2: choose the level, the suggestion preselected, with a reason
     when it differs. A fixed number of queries whatever the model's size or the number ticked."""
@@ -503,7 +504,7 @@ def child_level(request: HttpRequest, caf_id: int, caf_child_id: int) -> HttpRes
 
 
 @require_http_methods(["GET", "POST"])
-def caf_submit(request: HttpRequest, caf_id: int) -> HttpResponse:
+def caf_submit(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     """Check your answers, then draft to active (caf.services.caf_submit holds the rules)."""
     caf = selectors.caf_get_for_user(request.user, caf_id, what="Checked the CAF's answers")
     _refuse_unless(caf.initiated_by_id == request.user.pk)  # the initiator's page, in every state

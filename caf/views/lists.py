@@ -3,10 +3,11 @@ the CAFs they are on (or their agency is involved in). Filtered and paged in the
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
+from accounts.http import AuthenticatedHttpRequest
 from caf import permissions as perms
 from caf import policies
 from caf.access_log import access_log_write
@@ -15,7 +16,7 @@ from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment
 PAGE_SIZE = 50
 
 
-def caf_list(request: HttpRequest) -> HttpResponse:
+def caf_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     cafs = perms.cafs_visible_to(request.user).select_related("initiating_agency").order_by("-created_at", "-pk")
     if status in Caf.Status.values:

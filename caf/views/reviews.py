@@ -13,12 +13,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from caf import policies, services
 from caf.forms_reviews import ReviewDateForm, ReviewForm
@@ -29,11 +30,11 @@ from caf.views.common import form_errors_from
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
 
-def _posted(request: HttpRequest) -> Any:
+def _posted(request: AuthenticatedHttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _page(request: HttpRequest, template: str, caf: Caf, **context: Any) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, template: str, caf: Caf, **context: Any) -> HttpResponse:
     prefetch_related_objects([caf], "children")  # one query for this page and the CAF's header
     return render(request, template, {"caf": caf, "caf_url": caf_detail_url(caf.pk), **context})
 
@@ -43,7 +44,7 @@ def _may_manage(user: User, caf: Caf) -> bool:
 
 
 @require_GET
-def reviews(request: HttpRequest, caf_id: int) -> HttpResponse:
+def reviews(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the reviews")
     today = timezone.localdate()
     return _page(
@@ -58,7 +59,7 @@ def reviews(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def review_record(request: HttpRequest, caf_id: int) -> HttpResponse:
+def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the review form")
     if not policies.may_record_review(request.user, caf):
         raise PermissionDenied("Only the lead professional records a review.")
@@ -127,7 +128,7 @@ def review_record(request: HttpRequest, caf_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def review_date(request: HttpRequest, caf_id: int) -> HttpResponse:
+def review_date(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the next review date")
     if not policies.may_record_review(request.user, caf):
         raise PermissionDenied("Only the lead professional changes the review date.")

@@ -12,11 +12,12 @@ from typing import Any, Optional
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Agency, AgencyType, User
 from accounts.parsing import parse_id
 from caf import permissions as perms
@@ -45,7 +46,7 @@ from thresholds.models import ThresholdModel
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
 
-def _posted(request: HttpRequest) -> Any:
+def _posted(request: AuthenticatedHttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
@@ -70,7 +71,7 @@ def _id_from_query(value: Optional[str]) -> Optional[int]:
 
 
 @GET_AND_POST
-def step_down_new(request: HttpRequest) -> HttpResponse:
+def step_down_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if user.agency_id is None or not services.is_social_care_staff(user, user.council_id):
         raise PermissionDenied("Only children's social care steps a family down to early help.")
@@ -111,7 +112,7 @@ def step_down_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def step_down_detail(request: HttpRequest, step_down_id: int) -> HttpResponse:
+def step_down_detail(request: AuthenticatedHttpRequest, step_down_id: int) -> HttpResponse:
     step_down = step_down_get_for_user(request.user, step_down_id)
     user = request.user
     referral = step_down.referral
@@ -134,7 +135,7 @@ def step_down_detail(request: HttpRequest, step_down_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def step_down_pick_up(request: HttpRequest, step_down_id: int) -> HttpResponse:
+def step_down_pick_up(request: AuthenticatedHttpRequest, step_down_id: int) -> HttpResponse:
     user = request.user
     step_down = step_down_get_for_user(user, step_down_id, what="Viewed a step-down to pick it up")
     if not _is_caf_administrator(user, step_down):
@@ -182,7 +183,7 @@ def step_down_pick_up(request: HttpRequest, step_down_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def step_down_decline(request: HttpRequest, step_down_id: int) -> HttpResponse:
+def step_down_decline(request: AuthenticatedHttpRequest, step_down_id: int) -> HttpResponse:
     user = request.user
     step_down = step_down_get_for_user(user, step_down_id, what="Viewed a step-down to record a decline")
     if not _is_caf_administrator(user, step_down):
@@ -209,7 +210,7 @@ def step_down_decline(request: HttpRequest, step_down_id: int) -> HttpResponse:
 
 
 @require_GET
-def pick_up_queue(request: HttpRequest) -> HttpResponse:
+def pick_up_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     if not caf_policies.is_caf_administrator(user, user.council_id):
         access_log_write(user=user, action=AccessLog.Action.REFUSED, what="Refused: the pick-up queue")
@@ -232,7 +233,7 @@ def pick_up_queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def step_down_figures_page(request: HttpRequest) -> HttpResponse:
+def step_down_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     is_caf_administrator = caf_policies.is_caf_administrator(user, user.council_id)
     if not (is_caf_administrator or (user.agency_id and services.is_front_door_manager(user, user.council_id))):

@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.calendar import WorkingCalendar
 from accounts.forms import ConfirmForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Agency, AgencyType, Locality
 from accounts.parsing import parse_id
 from caf import policies as caf_policies
@@ -35,7 +36,7 @@ from referrals.models import Referral
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
 
-def _posted(request: HttpRequest) -> Any:
+def _posted(request: AuthenticatedHttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
@@ -46,7 +47,7 @@ def _id(value: Optional[str]) -> int:
     return number
 
 
-def _earlier(request: HttpRequest, referrals: list[Referral]) -> list[dict[str, Any]]:
+def _earlier(request: AuthenticatedHttpRequest, referrals: list[Referral]) -> list[dict[str, Any]]:
     """Earlier referrals as the re-referral warning lists them: when, from whom, and the outcome;
     only those the user may see (children's social care, and whoever already had access to that
     referral). Anyone else learns only that the front door will see the children's history."""
@@ -57,7 +58,7 @@ def _earlier(request: HttpRequest, referrals: list[Referral]) -> list[dict[str, 
     ]
 
 
-def _earlier_shown(request: HttpRequest, children: list[Child], *shown: list[dict[str, Any]]) -> None:
+def _earlier_shown(request: AuthenticatedHttpRequest, children: list[Child], *shown: list[dict[str, Any]]) -> None:
     """Each showing of earlier referrals is logged: one row for the page, with the children's ids."""
     count = len({each["referral"].pk for listed in shown for each in listed})
     if count:
@@ -73,7 +74,7 @@ def _earlier_shown(request: HttpRequest, children: list[Child], *shown: list[dic
 
 
 @GET_AND_POST
-def referral_start(request: HttpRequest) -> HttpResponse:
+def referral_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """From a CAF (?caf=<id>: its children, with the CAF attached as evidence) or from a child's
     record (?child=<id>: a referral without a CAF)."""
     caf: Optional[Caf] = None
@@ -120,7 +121,7 @@ def referral_start(request: HttpRequest) -> HttpResponse:
 
 
 @GET_AND_POST
-def front_door_call(request: HttpRequest, referral_id: int) -> HttpResponse:
+def front_door_call(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for_user(
         request.user,
         referral_id,
@@ -170,7 +171,7 @@ def _out_of_hours(calendar: WorkingCalendar) -> bool:
 
 
 @GET_AND_POST
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """A draft: the form to send it (anyone who may see a draft may send it). Sent or decided: what
     was referred, the decision and the timeline, with the front door's actions for its managers."""
     user = request.user
@@ -225,7 +226,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @require_POST
-def referral_claim(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_claim(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for_user(request.user, referral_id, what="Opened a referral to claim it")
     try:
         services.referral_claim(user=request.user, referral=referral)
@@ -260,7 +261,7 @@ def _decided_message(referral: Referral) -> str:
 
 
 @GET_AND_POST
-def referral_decide(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_decide(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for_user(request.user, referral_id, what="Opened a referral to decide it")
     if not services.is_front_door_manager(request.user, referral.council_id):
         raise PermissionDenied("Only the council's social care managers decide referrals.")
@@ -306,7 +307,7 @@ def referral_decide(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 
 @require_GET
-def front_door(request: HttpRequest) -> HttpResponse:
+def front_door(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Referrals awaiting a decision, for the council's front-door managers: a fixed number of
     queries whatever the number of rows."""
     user = request.user

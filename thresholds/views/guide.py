@@ -7,10 +7,11 @@ can be shared, and `partial=1` answers only the result panel, for threshold-chec
 
 from typing import Optional
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_ids
 from thresholds.classifier import Answers, Result, classify
 from thresholds.forms_guide import ThresholdCheckForm
@@ -20,7 +21,7 @@ from thresholds.selectors import current_models, model_guide, model_snapshot
 CHECK_FIELDS = ("indicator", "extra_unmet_needs", "age", "unborn", "send")
 
 
-def check_start(request: HttpRequest) -> HttpResponse:
+def check_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Each council's current model, the user's own council first."""
     models = list(current_models())
     chosen = request.GET.get("model")
@@ -47,7 +48,7 @@ def _announcement(form: ThresholdCheckForm, result: Optional[Result]) -> str:
     return f"Suggested level: {result.level.label}. {caf}"
 
 
-def check(request: HttpRequest, model_id: int) -> HttpResponse:
+def check(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     """Tick indicators, see the suggested level and why. A fixed number of queries whatever the
     model's size or the number ticked: the snapshot and the guide are read in bulk."""
     threshold_model = get_object_or_404(current_models(), pk=model_id)

@@ -12,12 +12,13 @@ from typing import Any, Optional
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import ConfirmForm
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from accounts.parsing import parse_id
 from thresholds.forms_manage import (
@@ -49,18 +50,18 @@ from thresholds.services import (
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
 
-def _check_council_administrator(request: HttpRequest) -> None:
+def _check_council_administrator(request: AuthenticatedHttpRequest) -> None:
     if not request.user.has_role(Role.COUNCIL_ADMINISTRATOR) or request.user.council_id is None:
         raise PermissionDenied("Only council administrators manage threshold models.")
 
 
-def _get_model_for_admin(request: HttpRequest, model_id: int) -> ThresholdModel:
+def _get_model_for_admin(request: AuthenticatedHttpRequest, model_id: int) -> ThresholdModel:
     """The version, if the user administers its council: 403 for other roles, 404 for another council's."""
     _check_council_administrator(request)
     return get_object_or_404(models_for_administration(request.user), pk=model_id)
 
 
-def _posted(request: HttpRequest) -> Any:
+def _posted(request: AuthenticatedHttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
@@ -69,7 +70,7 @@ def _model_url(threshold_model: ThresholdModel) -> str:
 
 
 def _refused(
-    request: HttpRequest, threshold_model: ThresholdModel, reasons: Optional[list[str]] = None
+    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, reasons: Optional[list[str]] = None
 ) -> HttpResponse:
     """A page that would change a version that can no longer change (409, a conflict with its state)."""
     context = {"threshold_model": threshold_model, "reasons": reasons or []}
@@ -77,7 +78,7 @@ def _refused(
 
 
 def _form_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     template: str,
     threshold_model: ThresholdModel,
     form: forms.Form,
@@ -91,7 +92,7 @@ def _form_page(
     return render(request, template, {"threshold_model": threshold_model, "form": form, **context})
 
 
-def _versions_of(request: HttpRequest, threshold_model: ThresholdModel) -> Any:
+def _versions_of(request: AuthenticatedHttpRequest, threshold_model: ThresholdModel) -> Any:
     """The other versions of the same council, fetched with the user's check like the version itself."""
     return (
         models_for_administration(request.user)
@@ -101,7 +102,7 @@ def _versions_of(request: HttpRequest, threshold_model: ThresholdModel) -> Any:
     )
 
 
-def _current_published(request: HttpRequest, threshold_model: ThresholdModel) -> Optional[ThresholdModel]:
+def _current_published(request: AuthenticatedHttpRequest, threshold_model: ThresholdModel) -> Optional[ThresholdModel]:
     return _versions_of(request, threshold_model).filter(status=ThresholdModel.Status.PUBLISHED).first()
 
 
@@ -109,7 +110,7 @@ def _current_published(request: HttpRequest, threshold_model: ThresholdModel) ->
 
 
 def _versions_page(
-    request: HttpRequest, start_form: DraftStartForm, copy_form: DraftFromOtherCouncilForm
+    request: AuthenticatedHttpRequest, start_form: DraftStartForm, copy_form: DraftFromOtherCouncilForm
 ) -> HttpResponse:
     versions = models_for_administration(request.user).filter(council_id=request.user.council_id).order_by("-version")
     return render(
@@ -119,17 +120,17 @@ def _versions_page(
     )
 
 
-def _other_councils_models(request: HttpRequest) -> Any:
+def _other_councils_models(request: AuthenticatedHttpRequest) -> Any:
     return current_models().exclude(council_id=request.user.council_id)
 
 
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     _check_council_administrator(request)
     return _versions_page(request, DraftStartForm(), DraftFromOtherCouncilForm(models=_other_councils_models(request)))
 
 
 @require_POST
-def draft_start(request: HttpRequest) -> HttpResponse:
+def draft_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start a draft for the user's own council: a copy of its latest version or of another council's model."""
     _check_council_administrator(request)
     start_form = DraftStartForm(request.POST if "copy" not in request.POST else None)
@@ -150,7 +151,7 @@ def draft_start(request: HttpRequest) -> HttpResponse:
     return _versions_page(request, start_form, copy_form)
 
 
-def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
+def model_detail(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     return render(
         request,
@@ -168,7 +169,7 @@ def model_detail(request: HttpRequest, model_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def level_edit(request: HttpRequest, model_id: int, level_id: int) -> HttpResponse:
+def level_edit(request: AuthenticatedHttpRequest, model_id: int, level_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     level = get_object_or_404(threshold_model.levels, pk=level_id)
     if request.method == "GET":
@@ -192,18 +193,18 @@ def level_edit(request: HttpRequest, model_id: int, level_id: int) -> HttpRespon
 
 
 @GET_AND_POST
-def indicator_add(request: HttpRequest, model_id: int) -> HttpResponse:
+def indicator_add(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     return _indicator_form(request, _get_model_for_admin(request, model_id), None)
 
 
 @GET_AND_POST
-def indicator_edit(request: HttpRequest, model_id: int, indicator_id: int) -> HttpResponse:
+def indicator_edit(request: AuthenticatedHttpRequest, model_id: int, indicator_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     return _indicator_form(request, threshold_model, get_object_or_404(threshold_model.indicators, pk=indicator_id))
 
 
 def _indicator_form(
-    request: HttpRequest, threshold_model: ThresholdModel, indicator: Optional[Indicator]
+    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, indicator: Optional[Indicator]
 ) -> HttpResponse:
     template = "thresholds/manage_indicator.html"
     if request.method == "GET":
@@ -226,7 +227,7 @@ def _indicator_form(
 
 
 def _remove_confirm(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     threshold_model: ThresholdModel,
     *,
     what: str,
@@ -253,7 +254,7 @@ def _remove_confirm(
 
 
 @GET_AND_POST
-def indicator_remove_confirm(request: HttpRequest, model_id: int, indicator_id: int) -> HttpResponse:
+def indicator_remove_confirm(request: AuthenticatedHttpRequest, model_id: int, indicator_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     indicator = get_object_or_404(threshold_model.indicators.select_related("level", "sub_domain"), pk=indicator_id)
     return _remove_confirm(
@@ -272,7 +273,7 @@ def indicator_remove_confirm(request: HttpRequest, model_id: int, indicator_id: 
 
 
 @GET_AND_POST
-def rule_add(request: HttpRequest, model_id: int) -> HttpResponse:
+def rule_add(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     template = "thresholds/manage_rule.html"
     if request.method == "GET":
@@ -302,7 +303,7 @@ def rule_add(request: HttpRequest, model_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def rule_remove_confirm(request: HttpRequest, model_id: int, rule_id: int) -> HttpResponse:
+def rule_remove_confirm(request: AuthenticatedHttpRequest, model_id: int, rule_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     rule = get_object_or_404(threshold_model.rules.select_related("at_level", "suggests_level"), pk=rule_id)
     return _remove_confirm(
@@ -321,19 +322,19 @@ def rule_remove_confirm(request: HttpRequest, model_id: int, rule_id: int) -> Ht
 
 
 @GET_AND_POST
-def policy_case_add(request: HttpRequest, model_id: int) -> HttpResponse:
+def policy_case_add(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     return _policy_case_form(request, _get_model_for_admin(request, model_id), None)
 
 
 @GET_AND_POST
-def policy_case_edit(request: HttpRequest, model_id: int, case_id: int) -> HttpResponse:
+def policy_case_edit(request: AuthenticatedHttpRequest, model_id: int, case_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     case = get_object_or_404(threshold_model.policy_cases.prefetch_related("indicators"), pk=case_id)
     return _policy_case_form(request, threshold_model, case)
 
 
 def _policy_case_form(
-    request: HttpRequest, threshold_model: ThresholdModel, case: Optional[PolicyCase]
+    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, case: Optional[PolicyCase]
 ) -> HttpResponse:
     template = "thresholds/manage_policy_case.html"
     if request.method == "GET":
@@ -355,7 +356,7 @@ def _policy_case_form(
 
 
 @GET_AND_POST
-def policy_case_remove_confirm(request: HttpRequest, model_id: int, case_id: int) -> HttpResponse:
+def policy_case_remove_confirm(request: AuthenticatedHttpRequest, model_id: int, case_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     case = get_object_or_404(threshold_model.policy_cases, pk=case_id)
     return _remove_confirm(
@@ -373,7 +374,7 @@ def policy_case_remove_confirm(request: HttpRequest, model_id: int, case_id: int
 # Comparing and publishing -------------------------------------------------------------------------
 
 
-def _default_comparison(request: HttpRequest, threshold_model: ThresholdModel) -> Optional[ThresholdModel]:
+def _default_comparison(request: AuthenticatedHttpRequest, threshold_model: ThresholdModel) -> Optional[ThresholdModel]:
     """A draft against the version it started from; otherwise the council's current published
     version; otherwise the version before."""
     if threshold_model.is_editable and threshold_model.based_on_id:
@@ -384,7 +385,7 @@ def _default_comparison(request: HttpRequest, threshold_model: ThresholdModel) -
     )
 
 
-def compare(request: HttpRequest, model_id: int) -> HttpResponse:
+def compare(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     versions = _versions_of(request, threshold_model)
     other: Optional[ThresholdModel] = None
@@ -415,7 +416,7 @@ def compare(request: HttpRequest, model_id: int) -> HttpResponse:
 
 
 @GET_AND_POST
-def publish(request: HttpRequest, model_id: int) -> HttpResponse:
+def publish(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     if request.method == "GET" and not threshold_model.is_editable:
         return _refused(request, threshold_model)
