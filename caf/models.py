@@ -229,6 +229,11 @@ class Caf(models.Model):
     def __str__(self) -> str:
         return f"CAF {self.reference or self.pk}"
 
+    def review_subject_key(self, review_on: date) -> str:
+        """The subject of one review date's reminders: the reminder jobs record under it, and moving
+        the date cancels the old date's unsent ones by it, so both must build it here."""
+        return f"review:{self.pk}:{review_on.isoformat()}"
+
 
 class CafUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Caf, on_delete=models.CASCADE)
@@ -522,6 +527,9 @@ class PlanAction(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         DONE = "done", "Done"
         STOPPED = "stopped", "Stopped"
+
+    # Still to do: what reviews record progress on, reminders chase and the overview counts as open.
+    OPEN_STATUSES = (Status.NOT_STARTED, Status.IN_PROGRESS)
 
     caf = models.ForeignKey(Caf, on_delete=models.PROTECT, related_name="actions")
     need = models.TextField(help_text="The need this action meets.")

@@ -31,14 +31,14 @@ from caf.selectors import caf_children_names
 
 logger = logging.getLogger(__name__)
 Kind = Notification.Kind
-OPEN_ACTION = [PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS]
+OPEN_ACTION = PlanAction.OPEN_STATUSES
 
 
 def review_subject_key(caf: Caf) -> str:
-    """What review reminders are about: the CAF and its review date. Moving the date makes a new
-    subject; the reviews service cancels the old one's unsent reminders by this key."""
+    """What review reminders are about: the CAF and its review date (Caf.review_subject_key, the
+    one place the key is built; moving the date cancels the old key's unsent reminders)."""
     assert caf.next_review_on is not None
-    return f"review:{caf.pk}:{caf.next_review_on.isoformat()}"
+    return caf.review_subject_key(caf.next_review_on)
 
 
 def action_subject_key(action: PlanAction) -> str:
@@ -113,10 +113,10 @@ def _cafs_needing_something(council: LocalAuthority, calendar: WorkingCalendar, 
     escalated = set(
         Notification.objects.filter(
             kind=Kind.REVIEW_ESCALATED,
-            subject_key__in=[f"review:{pk}:{day.isoformat()}" for pk, day in reviews.items()],
+            subject_key__in=[Caf(pk=pk).review_subject_key(day) for pk, day in reviews.items()],
         ).values_list("subject_key", flat=True)
     )
-    caf_ids = {pk for pk, day in reviews.items() if f"review:{pk}:{day.isoformat()}" not in escalated}
+    caf_ids = {pk for pk, day in reviews.items() if Caf(pk=pk).review_subject_key(day) not in escalated}
 
     # Actions due by the next working day (a reminder goes the working day before, or on the day).
     caf_ids |= set(

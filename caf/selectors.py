@@ -240,7 +240,7 @@ def overdue_actions_in_plans_led_by(user: User, *, today: date) -> QuerySet[Plan
             Exists(led),
             caf__status=Caf.Status.ACTIVE,
             due_on__lt=today,
-            status__in=[PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS],
+            status__in=PlanAction.OPEN_STATUSES,
         )
         .select_related("caf", "owner")
         .prefetch_related("caf__children")
@@ -254,7 +254,7 @@ def actions_due_for(user: User, *, by: date) -> QuerySet[PlanAction]:
             owner=user,
             caf__status=Caf.Status.ACTIVE,
             due_on__lte=by,
-            status__in=[PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS],
+            status__in=PlanAction.OPEN_STATUSES,
             caf__in=perms.cafs_visible_to(user),
         )
         .select_related("caf")
@@ -356,8 +356,10 @@ def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
             events.append(
                 ChronologyEvent(member.left_at, f"{member.user} ({member.agency}) left the TAF", by_id[member.caf_id])
             )
-    for lead in LeadProfessionalAssignment.objects.filter(caf__in=caf_ids).select_related("user"):
-        events.append(ChronologyEvent(lead.started_at, f"{lead.user} became lead professional", by_id[lead.caf_id]))
+    events.extend(
+        ChronologyEvent(lead.started_at, f"{lead.user} became lead professional", by_id[lead.caf_id])
+        for lead in LeadProfessionalAssignment.objects.filter(caf__in=caf_ids).select_related("user")
+    )
     # The apps above caf add theirs (referrals: referrals and step-downs), registered in caf.hooks.
     events.extend(hooks.chronology_events(by_id))
     events.sort(key=lambda event: event.at)
@@ -460,8 +462,6 @@ def caf_possible_duplicates(user: User, caf: Caf) -> QuerySet[Caf]:
 def cafs_with_lead_to_log(user: User) -> QuerySet[Caf]:
     """Active CAFs whose TAF has formed (two or more current members) but with no current lead
     professional: the TAF has to agree one and the CAF administrator log it."""
-    from django.db.models import Count  # imported here to leave the module's header to its owner
-
     if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
     current_lead = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
@@ -518,8 +518,6 @@ def caf_children_names(caf: Caf) -> str:
 
 
 # Reviews ------------------------------------------------------------------------------------------
-
-# Imported here, not in the header, so that this section merges cleanly with the header's owner.
 
 
 REVIEWS_UPCOMING_WITHIN_DAYS = 14

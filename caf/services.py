@@ -672,9 +672,11 @@ def submit_problems(caf: Caf) -> list[str]:
         problems.append("Record the family's consent: a CAF cannot start without it.")
     if not caf.assessment_entries.exclude(strengths="", needs="").exists():
         problems.append("Write the strengths and needs of at least one part of the assessment.")
-    for caf_child in caf.caf_children.select_related("child"):
-        if caf_child.level_id is None:
-            problems.append(f"Choose {caf_child.child}'s level of need.")
+    problems.extend(
+        f"Choose {caf_child.child}'s level of need."
+        for caf_child in caf.caf_children.select_related("child")
+        if caf_child.level_id is None
+    )
     return problems
 
 
@@ -1134,8 +1136,6 @@ def household_record(*, user: User, child: Child, adults: Iterable[dict[str, Any
 
 # Reviews ------------------------------------------------------------------------------------------
 
-# Imported here, not in the header, so that this section merges cleanly with the header's owner.
-
 # What a review records about each open action, and the plan status it leaves the action in.
 REVIEW_PROGRESS_TO_ACTION_STATUS = {
     "done": PlanAction.Status.DONE,
@@ -1143,18 +1143,13 @@ REVIEW_PROGRESS_TO_ACTION_STATUS = {
     "not_started": PlanAction.Status.NOT_STARTED,
     "no_longer_needed": PlanAction.Status.STOPPED,
 }
-OPEN_ACTION_STATUSES = (PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS)
-
-
-def review_reminder_key(caf: Caf, review_on: date) -> str:
-    """The subject of a review date's reminders: the reminder jobs record under this key."""
-    return f"review:{caf.pk}:{review_on.isoformat()}"
+OPEN_ACTION_STATUSES = PlanAction.OPEN_STATUSES
 
 
 def _review_date_move(*, user: User, caf: Caf, review_on: Optional[date], reason: str) -> None:
     """Cancel the unsent reminders of the old date, then keep the new one (with its history row)."""
     if caf.next_review_on is not None and caf.next_review_on != review_on:
-        notifications_cancel(subject_key=review_reminder_key(caf, caf.next_review_on))
+        notifications_cancel(subject_key=caf.review_subject_key(caf.next_review_on))
     caf.next_review_on = review_on
     caf.save(update_fields=["next_review_on"])
     if review_on is not None:

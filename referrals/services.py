@@ -540,10 +540,12 @@ def _exceptions_for_social_care_work(*, user: User, referral: Referral, social_w
     family excluded, and the allocated social worker of a referral sent under a safeguarding
     override sees it; each such share is a recorded exception, with its basis, in the timeline."""
     caf = referral.caf
-    shares = []
+    shares: list[dict[str, Any]] = []
     if referral.decision == Decision.CHILD_PROTECTION:
-        for agency in social_care_agencies(referral.council_id):
-            shares.append({"agency": agency, "basis": SharingBasis.CHILD_PROTECTION})
+        shares.extend(
+            {"agency": agency, "basis": SharingBasis.CHILD_PROTECTION}
+            for agency in social_care_agencies(referral.council_id)
+        )
     if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE:
         shares.append({"person": social_worker, "basis": SharingBasis.SAFEGUARDING_OVERRIDE})
     for share in shares:

@@ -329,7 +329,7 @@ council admin: a version         POST   403 .   .   .   .   .   .   .   .   .   
 # Every URL pattern the service has (namespace:name), each with one or more entries:
 # (variant, group, URL keyword arguments, query string), each value a key of the scene.
 URLS = {
-    # caf: children
+    # The children pages (caf)
     "caf:child_find": [("", "children: find", {}, {})],
     "caf:child_create": [("", "children: record a new child", {}, {})],
     "caf:child_detail": [("", "child: record", {"child_id": "child"}, {})],
@@ -407,7 +407,7 @@ URLS = {
         ("no lead", "no lead: initiator", {"caf_id": "no_lead"}, {}),
     ],
     "caf:review_date": [("active", "active: lead professional only", {"caf_id": "caf"}, {})],
-    # referrals: step-up
+    # The step-up pages of referrals
     "referrals:front_door": [("", "queue: front door", {}, {})],
     "referrals:referral_start": [
         ("from the CAF without a lead", "no lead: initiator", {}, {"caf": "no_lead"}),
@@ -418,7 +418,7 @@ URLS = {
     "referrals:front_door_call": [("", "referral: the front-door call", {"referral_id": "referral"}, {})],
     "referrals:referral_claim": [("", "referral: claim", {"referral_id": "referral"}, {})],
     "referrals:referral_decide": [("", "referral: decide", {"referral_id": "referral"}, {})],
-    # referrals: step-down
+    # The step-down pages of referrals
     "referrals:pick_up_queue": [("", "queue: pick-up", {}, {})],
     "referrals:step_down_new": [
         ("from the referral", "step-down: send", {}, {"referral": "referral"}),

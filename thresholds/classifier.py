@@ -185,8 +185,7 @@ def classify(model: ModelSnapshot, answers: Answers) -> Result:
         if needs:
             level = max((model.level(need.level_id) for need in needs), key=lambda lvl: lvl.order)
             deciding = [need for need in needs if need.level_id == level.id]
-            for need in deciding:
-                reasons.append(f'"{need.text}" is an example of {level.label} ({need.sub_domain}).')
+            reasons.extend(f'"{need.text}" is an example of {level.label} ({need.sub_domain}).' for need in deciding)
             lower = len(needs) - len(deciding)
             if lower:
                 reasons.append(f"{lower} other chosen need{'s are' if lower > 1 else ' is'} at lower levels.")
@@ -237,11 +236,11 @@ def classify(model: ModelSnapshot, answers: Answers) -> Result:
         )
         if floor.order > level.order:
             level = floor
-        for indicator in harmful:
-            reasons.append(
-                f'Rule: "{indicator.text}" is an indicator of immediate harm, so refer to children\'s '
-                f"social care now ({level.label})."
-            )
+        reasons.extend(
+            f'Rule: "{indicator.text}" is an indicator of immediate harm, so refer to children\'s '
+            f"social care now ({level.label})."
+            for indicator in harmful
+        )
         warnings.insert(0, Notice("immediate_harm", _refer_now_text(model)))
     protection = [indicator for indicator in applicable if indicator.child_protection and not indicator.immediate_harm]
     if protection:

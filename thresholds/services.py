@@ -365,12 +365,11 @@ def publish_problems(threshold_model: ThresholdModel) -> list[str]:
         problems.append("The model has no levels.")
     if not threshold_model.rules.filter(kind=Rule.Kind.HIGHEST_LEVEL).exists():
         problems.append("The model has no highest-level rule.")
-    for outcome in policy_cases_run(threshold_model):
-        if not outcome.passed:
-            problems.append(
-                f'Policy case "{outcome.case.name}" expects {outcome.expected} '
-                f"but the model suggests {outcome.suggested}."
-            )
+    problems.extend(
+        f'Policy case "{outcome.case.name}" expects {outcome.expected} but the model suggests {outcome.suggested}.'
+        for outcome in policy_cases_run(threshold_model)
+        if not outcome.passed
+    )
     return problems
 
 

@@ -199,12 +199,10 @@ def caf_detail(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
             "highest_level": max((each.level for each in levelled), key=lambda level: level.order, default=None),
             "taf_members": list(caf.taf_members.filter(left_at__isnull=True).select_related("user", "agency")),
             "lead": caf.lead_professionals.filter(ended_at__isnull=True).select_related("user").first(),
-            "plan_open": plan.get(PlanAction.Status.NOT_STARTED, 0) + plan.get(PlanAction.Status.IN_PROGRESS, 0),
+            "plan_open": sum(plan.get(status, 0) for status in PlanAction.OPEN_STATUSES),
             "plan_done": plan.get(PlanAction.Status.DONE, 0),
             "plan_total": sum(plan.values()),
-            "next_action": caf.actions.filter(
-                status__in=[PlanAction.Status.NOT_STARTED, PlanAction.Status.IN_PROGRESS]
-            ).first(),
+            "next_action": caf.actions.filter(status__in=PlanAction.OPEN_STATUSES).first(),
             "may_change_level": may_change,
             "links": {
                 "taf": url_or_none("caf:taf", caf.pk),
