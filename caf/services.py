@@ -634,6 +634,24 @@ def child_indicators_set(
     return result
 
 
+def _level_set(
+    caf_child: CafChild, *, level: Level, reason: str, by: User, review: Optional[Review] = None
+) -> LevelChange:
+    """A child's level, and its row in the level history: the one way a level changes."""
+    caf_child.level = level
+    caf_child.level_reason = reason
+    caf_child.save(update_fields=["level", "level_reason"])
+    return LevelChange.objects.create(
+        caf_child=caf_child,
+        child=caf_child.child,
+        level=level,
+        suggested_level_id=caf_child.suggested_level_id,
+        reason=reason,
+        changed_by=by,
+        review=review,
+    )
+
+
 @transaction.atomic
 def child_level_set(*, user: User, caf_child: CafChild, level: Level, reason: str = "") -> LevelChange:
     """Thresholds drive, people decide: the practitioner's chosen level, with a reason when it
@@ -648,17 +666,7 @@ def child_level_set(*, user: User, caf_child: CafChild, level: Level, reason: st
         raise CafError("Say why you chose a different level from the one suggested.")
     if caf_child.level_id and level.pk != caf_child.level_id and not reason.strip():
         raise CafError("Say why the level is changing.")
-    caf_child.level = level
-    caf_child.level_reason = reason.strip()
-    caf_child.save(update_fields=["level", "level_reason"])
-    change = LevelChange.objects.create(
-        caf_child=caf_child,
-        child=caf_child.child,
-        level=level,
-        suggested_level_id=caf_child.suggested_level_id,
-        reason=reason.strip(),
-        changed_by=user,
-    )
+    change = _level_set(caf_child, level=level, reason=reason.strip(), by=user)
     _log_change(user, caf, f"Set {caf_child.child}'s level of need to {level.label}")
     return change
 
@@ -976,12 +984,7 @@ def caf_start_from_step_down(
         level = levels.get(caf_child.child_id)
         if level is None or level.threshold_model_id != caf.threshold_model_id:
             raise CafError(f"Choose {caf_child.child}'s level of need now, from the council's threshold model.")
-        caf_child.level = level
-        caf_child.level_reason = level_reason
-        caf_child.save(update_fields=["level", "level_reason"])
-        LevelChange.objects.create(
-            caf_child=caf_child, child=caf_child.child, level=level, reason=level_reason, changed_by=user
-        )
+        _level_set(caf_child, level=level, reason=level_reason, by=user)
     now = timezone.now()
     _move(caf, Caf.Status.ACTIVE)
     caf.activated_at = caf.assessment_submitted_at = now
@@ -1177,6 +1180,92 @@ def review_date_set(*, user: User, caf: Caf, review_on: date, reason: str) -> Re
     return caf.review_date_changes.order_by("-pk").first()
 
 
+def _review_decision_check(
+    *,
+    user: User,
+    caf: Caf,
+    held_on: date,
+    decision: str,
+    next_review_on: Optional[date],
+    close_reason: str,
+    outcome: str,
+) -> tuple[bool, str]:
+    """The review's date and decision; returns whether it closes the CAF, and with which reason."""
+    today = timezone.localdate()
+    if held_on > today:
+        raise CafError("The review date cannot be in the future: record a review after it is held.")
+    if refusal := out_of_bounds(held_on, "The review date", *REVIEW_HELD):
+        raise CafError(f"{refusal}.")
+    if caf.activated_at and held_on < timezone.localdate(caf.activated_at):
+        raise CafError("The review date cannot be before the CAF became active.")
+    if decision not in Review.Decision.values:
+        raise CafError("Choose the decision of the review.")
+    closes = decision in (Review.Decision.CLOSE, Review.Decision.STEP_DOWN)
+    # Only a continuing plan needs its next review: close and step down end the CAF, step up hands
+    # the decision to children's social care (Review's constraint says the same).
+    if decision == Review.Decision.CONTINUE and next_review_on is None:
+        raise CafError("Enter the date of the next review.")
+    if next_review_on is not None and not closes:
+        if next_review_on < today:
+            raise CafError("The next review date must be today or in the future.")
+        if refusal := out_of_bounds(next_review_on, "The next review date", *NEXT_REVIEW):
+            raise CafError(f"{refusal}.")
+    if not closes:
+        return False, ""
+    if not policies.is_lead_professional(user, caf):
+        raise CafError("Only the lead professional closes the CAF: ask the CAF administrator to log one first.")
+    if not outcome.strip():
+        raise CafError("Summarise the outcome for the family: the CAF closes.")
+    if decision == Review.Decision.STEP_DOWN:
+        close_reason = Caf.ClosureReason.NEEDS_MET
+    close_reason = close_reason or Caf.ClosureReason.NEEDS_MET
+    if close_reason not in policies.CLOSURE_REASONS_BY_HAND:
+        raise CafError("Choose why the CAF is closing.")
+    return True, close_reason
+
+
+def _review_progress_check(caf: Caf, progress: list[tuple[PlanAction, str, str]]) -> dict[int, PlanAction]:
+    """Progress on every open action of the plan, once each; returns the open actions by id."""
+    open_actions = {action.pk: action for action in caf.actions.filter(status__in=OPEN_ACTION_STATUSES)}
+    reviewed = [action.pk for action, _, _ in progress]
+    if len(set(reviewed)) != len(reviewed) or any(pk not in open_actions for pk in reviewed):
+        raise CafError("Record progress only on the open actions of this CAF's plan, once each.")
+    if set(reviewed) != set(open_actions):
+        raise CafError("Record progress on every open action of the plan: the plan has changed, start again.")
+    if any(status not in REVIEW_PROGRESS_TO_ACTION_STATUS for _, status, _ in progress):
+        raise CafError("Choose where each action is now.")
+    return open_actions
+
+
+def _review_level_changes(caf: Caf, levels: dict[CafChild, tuple[Level, str]]) -> list[tuple[CafChild, Level, str]]:
+    """The children whose level the review changes, each with its reason."""
+    changes = []
+    for caf_child, (level, reason) in levels.items():
+        if caf_child.caf_id != caf.pk or level.threshold_model_id != caf.threshold_model_id:
+            raise CafError("Choose a level of the threshold model this CAF uses, for a child of this CAF.")
+        if caf_child.level_id != level.pk:
+            if not reason.strip():
+                raise CafError(f"Say why {caf_child.child}'s level of need is changing.")
+            changes.append((caf_child, level, reason.strip()))
+    return changes
+
+
+def _review_progress_record(
+    review: Review, progress: list[tuple[PlanAction, str, str]], open_actions: dict[int, PlanAction]
+) -> None:
+    rows = []
+    for reviewed, status, note in progress:
+        action = open_actions[reviewed.pk]
+        action.status = REVIEW_PROGRESS_TO_ACTION_STATUS[status]
+        update_fields = ["status"]
+        if note.strip():
+            action.outcome = note.strip()
+            update_fields.append("outcome")
+        action.save(update_fields=update_fields)
+        rows.append(ReviewActionProgress(review=review, action=action, status=status, note=note.strip()))
+    ReviewActionProgress.objects.bulk_create(rows)
+
+
 @transaction.atomic
 def review_record(
     *,
@@ -1203,66 +1292,27 @@ def review_record(
     if caf.status != Caf.Status.ACTIVE:
         raise CafError("Reviews are recorded for an active CAF; this one is not active.")
     _refuse_unless(policies.may_record_review(user, caf), "Only the lead professional records a review.")
-    today = timezone.localdate()
-    if held_on > today:
-        raise CafError("The review date cannot be in the future: record a review after it is held.")
-    if refusal := out_of_bounds(held_on, "The review date", *REVIEW_HELD):
-        raise CafError(f"{refusal}.")
-    if caf.activated_at and held_on < timezone.localdate(caf.activated_at):
-        raise CafError("The review date cannot be before the CAF became active.")
-    if decision not in Review.Decision.values:
-        raise CafError("Choose the decision of the review.")
-    closes = decision in (Review.Decision.CLOSE, Review.Decision.STEP_DOWN)
-    # Only a continuing plan needs its next review: close and step down end the CAF, step up hands
-    # the decision to children's social care (Review's constraint says the same).
-    if decision == Review.Decision.CONTINUE and next_review_on is None:
-        raise CafError("Enter the date of the next review.")
-    if next_review_on is not None and not closes and next_review_on < today:
-        raise CafError("The next review date must be today or in the future.")
-    next_refusal = next_review_on and out_of_bounds(next_review_on, "The next review date", *NEXT_REVIEW)
-    if next_refusal and not closes:
-        raise CafError(f"{next_refusal}.")
-    if closes:
-        if not policies.is_lead_professional(user, caf):
-            raise CafError("Only the lead professional closes the CAF: ask the CAF administrator to log one first.")
-        if not outcome.strip():
-            raise CafError("Summarise the outcome for the family: the CAF closes.")
-        if decision == Review.Decision.STEP_DOWN:
-            close_reason = Caf.ClosureReason.NEEDS_MET
-        close_reason = close_reason or Caf.ClosureReason.NEEDS_MET
-        if close_reason not in policies.CLOSURE_REASONS_BY_HAND:
-            raise CafError("Choose why the CAF is closing.")
-
+    closes, close_reason = _review_decision_check(
+        user=user,
+        caf=caf,
+        held_on=held_on,
+        decision=decision,
+        next_review_on=next_review_on,
+        close_reason=close_reason,
+        outcome=outcome,
+    )
     current_members = set(caf.taf_members.filter(left_at__isnull=True).values_list("user_id", flat=True))
     attendees = list(attendees)
     if any(attendee.pk not in current_members for attendee in attendees):
         raise CafError("Choose who attended from the current Team Around the Family.")
-
-    open_actions = {action.pk: action for action in caf.actions.filter(status__in=OPEN_ACTION_STATUSES)}
     progress = list(progress)
-    reviewed = [action.pk for action, _, _ in progress]
-    if len(set(reviewed)) != len(reviewed) or any(pk not in open_actions for pk in reviewed):
-        raise CafError("Record progress only on the open actions of this CAF's plan, once each.")
-    if set(reviewed) != set(open_actions):
-        raise CafError("Record progress on every open action of the plan: the plan has changed, start again.")
-    if any(status not in REVIEW_PROGRESS_TO_ACTION_STATUS for _, status, _ in progress):
-        raise CafError("Choose where each action is now.")
+    open_actions = _review_progress_check(caf, progress)
+    level_changes = _review_level_changes(caf, levels or {})
 
-    levels = levels or {}
-    level_changes = []
-    for caf_child, (level, reason) in levels.items():
-        if caf_child.caf_id != caf.pk or level.threshold_model_id != caf.threshold_model_id:
-            raise CafError("Choose a level of the threshold model this CAF uses, for a child of this CAF.")
-        if caf_child.level_id != level.pk:
-            if not reason.strip():
-                raise CafError(f"Say why {caf_child.child}'s level of need is changing.")
-            level_changes.append((caf_child, level, reason.strip()))
-
-    due_on = caf.next_review_on
     review = Review(
         caf=caf,
         held_on=held_on,
-        due_on=due_on,
+        due_on=caf.next_review_on,
         family_attendees=family_attendees.strip(),
         summary=summary.strip(),
         decision=decision,
@@ -1272,35 +1322,11 @@ def review_record(
     review.full_clean()
     review.save()
     review.attendees.set(attendees)
-
-    rows = []
-    for action, status, note in progress:
-        action = open_actions[action.pk]
-        action.status = REVIEW_PROGRESS_TO_ACTION_STATUS[status]
-        update_fields = ["status"]
-        if note.strip():
-            action.outcome = note.strip()
-            update_fields.append("outcome")
-        action.save(update_fields=update_fields)
-        rows.append(ReviewActionProgress(review=review, action=action, status=status, note=note.strip()))
-    ReviewActionProgress.objects.bulk_create(rows)
-
+    _review_progress_record(review, progress, open_actions)
     for fields in new_actions:
         _plan_action_create(user=user, caf=caf, **fields)
-
     for caf_child, level, reason in level_changes:
-        caf_child.level = level
-        caf_child.level_reason = reason
-        caf_child.save(update_fields=["level", "level_reason"])
-        LevelChange.objects.create(
-            caf_child=caf_child,
-            child=caf_child.child,
-            level=level,
-            suggested_level_id=caf_child.suggested_level_id,
-            reason=reason,
-            changed_by=user,
-            review=review,
-        )
+        _level_set(caf_child, level=level, reason=reason, by=user, review=review)
 
     held = f"{held_on:%-d %B %Y}"
     if closes:

@@ -225,6 +225,45 @@ CONSENT_NOT_SOUGHT = "not_sought"  # seeking it would increase the risk of signi
 CONSENT_REFUSED = "refused"
 
 
+def _referral_basis_set(
+    referral: Referral,
+    *,
+    consent: Optional[str],
+    consent_given_by: str,
+    consent_relationship: str,
+    consent_given_on: Optional[date],
+    override_reason: str,
+) -> None:
+    """The basis for sending: the family's consent (who, relationship, when), or the safeguarding
+    override (why seeking consent would increase the risk); a refusal stops the referral."""
+    if consent is None:
+        # A referral started from a safeguarding override already says why consent was not sought.
+        consent = CONSENT_NOT_SOUGHT if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE else None
+    if consent == CONSENT_GIVEN:
+        if not (consent_given_by.strip() and consent_relationship.strip() and consent_given_on):
+            raise ReferralError("Say who agreed to the referral, their relationship to the child and when.")
+        if consent_given_on > timezone.localdate():
+            raise ReferralError("The date consent was given cannot be in the future.")
+        if refusal := out_of_bounds(consent_given_on, "The date consent was given", *CONSENT):
+            raise ReferralError(f"{refusal}.")
+        referral.basis = Referral.Basis.CONSENT
+        referral.override_reason = ""
+    elif consent == CONSENT_NOT_SOUGHT:
+        reason = override_reason.strip() or referral.override_reason
+        if not reason:
+            raise ReferralError("Say why seeking consent would increase the risk of significant harm.")
+        referral.basis = Referral.Basis.SAFEGUARDING_OVERRIDE
+        referral.override_reason = reason
+    elif consent == CONSENT_REFUSED:
+        raise ReferralError(
+            "Without the family's consent, a referral goes only when seeking consent would increase the risk of "
+            "significant harm. If that is so, choose that answer and say why; if not, talk to the family again, "
+            "or phone the front door for advice."
+        )
+    else:
+        raise ReferralError("Say whether the family agrees to the referral.")
+
+
 @transaction.atomic
 def referral_send(
     *,
@@ -253,32 +292,14 @@ def referral_send(
         raise PermissionDenied("Only the person who started the referral may send it.")
     if not concern.strip():
         raise ReferralError("Describe the concern: what you have seen or been told, and when.")
-    if consent is None:
-        # A referral started from a safeguarding override already says why consent was not sought.
-        consent = CONSENT_NOT_SOUGHT if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE else None
-    if consent == CONSENT_GIVEN:
-        if not (consent_given_by.strip() and consent_relationship.strip() and consent_given_on):
-            raise ReferralError("Say who agreed to the referral, their relationship to the child and when.")
-        if consent_given_on > timezone.localdate():
-            raise ReferralError("The date consent was given cannot be in the future.")
-        if refusal := out_of_bounds(consent_given_on, "The date consent was given", *CONSENT):
-            raise ReferralError(f"{refusal}.")
-        referral.basis = Referral.Basis.CONSENT
-        referral.override_reason = ""
-    elif consent == CONSENT_NOT_SOUGHT:
-        reason = override_reason.strip() or referral.override_reason
-        if not reason:
-            raise ReferralError("Say why seeking consent would increase the risk of significant harm.")
-        referral.basis = Referral.Basis.SAFEGUARDING_OVERRIDE
-        referral.override_reason = reason
-    elif consent == CONSENT_REFUSED:
-        raise ReferralError(
-            "Without the family's consent, a referral goes only when seeking consent would increase the risk of "
-            "significant harm. If that is so, choose that answer and say why; if not, talk to the family again, "
-            "or phone the front door for advice."
-        )
-    else:
-        raise ReferralError("Say whether the family agrees to the referral.")
+    _referral_basis_set(
+        referral,
+        consent=consent,
+        consent_given_by=consent_given_by,
+        consent_relationship=consent_relationship,
+        consent_given_on=consent_given_on,
+        override_reason=override_reason,
+    )
     if referral.urgency == Referral.Urgency.IMMEDIATE and referral.front_door_called_at is None:
         raise ReferralError("A child is at immediate risk: phone the front door now, then record the call.")
     agencies = social_care_agencies(referral.council_id)

@@ -135,6 +135,57 @@ def _refer_now_text(model: ModelSnapshot) -> str:
     )
 
 
+def _highest_level_rule(
+    model: ModelSnapshot, needs: list[IndicatorSpec], strengths: list[IndicatorSpec], reasons: list[str]
+) -> LevelSpec:
+    """The highest level among the chosen needs (with the needs that decide it), or the lowest level
+    when no need is chosen."""
+    if not needs:
+        level = model.lowest_level
+        detail = f" ({len(strengths)} strength{'s' if len(strengths) != 1 else ''} chosen)" if strengths else ""
+        reasons.append(f"Rule: with no needs chosen{detail}, the suggestion is the lowest level, {level.label}.")
+        return level
+    level = max((model.level(need.level_id) for need in needs), key=lambda lvl: lvl.order)
+    deciding = [need for need in needs if need.level_id == level.id]
+    reasons.extend(f'"{need.text}" is an example of {level.label} ({need.sub_domain}).' for need in deciding)
+    lower = len(needs) - len(deciding)
+    if lower:
+        reasons.append(f"{lower} other chosen need{'s are' if lower > 1 else ' is'} at lower levels.")
+    reasons.append(f"Rule: the suggestion is the highest level among the chosen needs, {level.label}.")
+    return level
+
+
+def _count_rules(
+    model: ModelSnapshot, answers: Answers, needs: list[IndicatorSpec], level: LevelSpec, reasons: list[str]
+) -> tuple[LevelSpec, bool, bool]:
+    """Rutland's kind of rule: enough unmet needs at a level (chosen, plus others noted) suggest a
+    higher level and a CAF; fewer hold a CAF back. Returns the level, and whether a count called for
+    a CAF or held one back."""
+    caf_from_count = caf_held_by_count = False
+    for rule in model.rules:
+        if rule.kind != "count":
+            continue
+        at_level = model.level(rule.at_level_id)
+        suggests = model.level(rule.suggests_level_id)
+        counted = sum(1 for need in needs if need.level_id == at_level.id)
+        total = counted + answers.extra_unmet_needs
+        described = f"{total} unmet need{'s' if total != 1 else ''} at {at_level.label}"
+        if answers.extra_unmet_needs:
+            others = answers.extra_unmet_needs
+            described += f" ({counted} chosen, {others} other{'s' if others != 1 else ''})"
+        if total >= rule.count:
+            caf_from_count = True
+            if suggests.order > level.order:
+                level = suggests
+            reasons.append(f"Rule: {described}; {rule.count} or more suggest {suggests.label} and a CAF.")
+        elif level.id == suggests.id:
+            caf_held_by_count = True
+            reasons.append(
+                f"Rule: {described}; fewer than {rule.count}, so a single agency may meet them without a CAF."
+            )
+    return level, caf_from_count, caf_held_by_count
+
+
 def classify(model: ModelSnapshot, answers: Answers) -> Result:
     unknown = answers.indicator_ids - model.indicators.keys()
     if unknown:
@@ -182,42 +233,8 @@ def classify(model: ModelSnapshot, answers: Answers) -> Result:
 
     level = model.lowest_level
     if "highest_level" in rule_kinds:
-        if needs:
-            level = max((model.level(need.level_id) for need in needs), key=lambda lvl: lvl.order)
-            deciding = [need for need in needs if need.level_id == level.id]
-            reasons.extend(f'"{need.text}" is an example of {level.label} ({need.sub_domain}).' for need in deciding)
-            lower = len(needs) - len(deciding)
-            if lower:
-                reasons.append(f"{lower} other chosen need{'s are' if lower > 1 else ' is'} at lower levels.")
-            reasons.append(f"Rule: the suggestion is the highest level among the chosen needs, {level.label}.")
-        else:
-            detail = f" ({len(strengths)} strength{'s' if len(strengths) != 1 else ''} chosen)" if strengths else ""
-            reasons.append(f"Rule: with no needs chosen{detail}, the suggestion is the lowest level, {level.label}.")
-
-    caf_from_count = False
-    caf_held_by_count = False
-    for rule in model.rules:
-        if rule.kind != "count":
-            continue
-        at_level = model.level(rule.at_level_id)
-        suggests = model.level(rule.suggests_level_id)
-        counted = sum(1 for need in needs if need.level_id == at_level.id)
-        total = counted + answers.extra_unmet_needs
-        described = f"{total} unmet need{'s' if total != 1 else ''} at {at_level.label}"
-        if answers.extra_unmet_needs:
-            described += (
-                f" ({counted} chosen, {answers.extra_unmet_needs} other{'s' if answers.extra_unmet_needs != 1 else ''})"
-            )
-        if total >= rule.count:
-            caf_from_count = True
-            if suggests.order > level.order:
-                level = suggests
-            reasons.append(f"Rule: {described}; {rule.count} or more suggest {suggests.label} and a CAF.")
-        elif level.id == suggests.id:
-            caf_held_by_count = True
-            reasons.append(
-                f"Rule: {described}; fewer than {rule.count}, so a single agency may meet them without a CAF."
-            )
+        level = _highest_level_rule(model, needs, strengths, reasons)
+    level, caf_from_count, caf_held_by_count = _count_rules(model, answers, needs, level, reasons)
     if answers.extra_unmet_needs and not any(rule.kind == "count" for rule in model.rules):
         reasons.append(
             f"{answers.extra_unmet_needs} other unmet need{'s' if answers.extra_unmet_needs != 1 else ''} noted: "
