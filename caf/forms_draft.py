@@ -18,7 +18,7 @@ from django.utils.html import escape, format_html
 from accounts.forms import gds_helper
 from accounts.models import Agency, User
 from caf.date_bounds import CONSENT
-from caf.govuk_forms import GovukDateField
+from caf.govuk_forms import GovukDateField, agencies_field, people_field
 from caf.models import Child, Consent
 from thresholds.classifier import LevelSpec
 from thresholds.models import Domain
@@ -93,28 +93,13 @@ class ConsentForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select how consent was given"},
     )
-    agencies = forms.ModelMultipleChoiceField(
-        label="Which agencies may see the assessment?",
-        queryset=Agency.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Choose only agencies listed here"},
+    agencies = agencies_field("Which agencies may see the assessment?")
+    excluded_agencies = agencies_field(
+        "Which agencies must not see the assessment? (optional)", "Agencies the family asked to leave out."
     )
-    excluded_agencies = forms.ModelMultipleChoiceField(
-        label="Which agencies must not see the assessment? (optional)",
-        help_text="Agencies the family asked to leave out.",
-        queryset=Agency.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Choose only agencies listed here"},
-    )
-    excluded_people = forms.ModelMultipleChoiceField(
-        label="Named people who must not see the assessment (optional)",
-        help_text="Choose everyone the family named. To choose more than one, hold Ctrl (or Cmd on a Mac).",
-        queryset=User.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        error_messages={"invalid_choice": "Choose only people from the list"},
+    excluded_people = people_field(
+        "Named people who must not see the assessment (optional)",
+        "Choose everyone the family named. To choose more than one, hold Ctrl (or Cmd on a Mac).",
     )
     children = forms.ModelMultipleChoiceField(
         label="Which children is this consent for?",
@@ -228,21 +213,8 @@ class ExclusionRecordForm(forms.Form):
         max_length=200,
         error_messages={"required": "Enter who in the family asked for this"},
     )
-    agencies = forms.ModelMultipleChoiceField(
-        label="Which agencies must not see the assessment?",
-        queryset=Agency.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Choose only agencies listed here"},
-    )
-    people = forms.ModelMultipleChoiceField(
-        label="Which people must not see the assessment?",
-        help_text="To choose more than one, hold Ctrl (or Cmd on a Mac).",
-        queryset=User.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        error_messages={"invalid_choice": "Choose only people from the list"},
-    )
+    agencies = agencies_field("Which agencies must not see the assessment?")
+    people = people_field("Which people must not see the assessment?")
 
     def __init__(self, *args: Any, agencies: QuerySet[Agency], people: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

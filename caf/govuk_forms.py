@@ -14,9 +14,11 @@ from datetime import date
 from typing import Any, Optional
 
 from crispy_forms_gds.fields import DateInputField
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts.models import Agency, User
 from caf.date_bounds import Bound, out_of_bounds
 
 PARTS = ("day", "month", "year")
@@ -89,3 +91,31 @@ class GovukDateField(DateInputField):
     def compress(self, data_list: Any) -> Optional[date]:
         # clean() above does the work; this answers anyone who calls the parent's way.
         return self.clean(list(data_list)) if data_list else None
+
+
+# Choosing agencies and people -----------------------------------------------------------------------
+
+
+def agencies_field(label: str, help_text: str = "", *, required: bool = False) -> forms.ModelMultipleChoiceField:
+    """Agencies as GOV.UK checkboxes (the view sets the queryset): who a consent covers, who the
+    family excludes, in the CAF, referral and step-down forms alike."""
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        help_text=help_text,
+        queryset=Agency.objects.none(),
+        required=required,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose only agencies listed here"},
+    )
+
+
+def people_field(label: str, help_text: str = "") -> forms.ModelMultipleChoiceField:
+    """People to name (the view sets the queryset), as a list that takes several."""
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        help_text=help_text or "To choose more than one, hold Ctrl (or Cmd on a Mac).",
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"invalid_choice": "Choose only people from the list"},
+    )

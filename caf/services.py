@@ -174,26 +174,19 @@ def caf_request_to_join(*, user: User, child: Child) -> int:
         raise PermissionDenied("Only the council's staff can ask about a child.")
     cafs = Caf.objects.filter(children=child).exclude(status=Caf.Status.CLOSED)
     born = child.date_of_birth or child.expected_date_of_birth
-    told = 0
-    for admin in caf_administrators(child.council_id):
-        if any(perms.is_excluded(admin, caf) for caf in cafs):
-            continue
-        told += (
-            notification_record(
-                recipient=admin,
-                kind=Notification.Kind.CAF_REQUESTED,
-                subject_key=f"caf-request:{child.pk}:{user.pk}",
-                title=f"{user} ({user.agency}) asks to work with {child}",
-                body=(
-                    f"{user} of {user.agency} found {child} (born {born:%-d %B %Y}), "
-                    "who is known to early help, and would like to work with the family. Put them in touch with "
-                    "the lead professional, who may invite them to the Team Around the Family with the family's "
-                    "consent."
-                ),
-                url=reverse("caf:child_detail", args=[child.pk]),
-            )
-            is not None
-        )
+    told = _tell_caf_administrators(
+        child.council_id,
+        cafs,
+        kind=Notification.Kind.CAF_REQUESTED,
+        subject_key=f"caf-request:{child.pk}:{user.pk}",
+        title=f"{user} ({user.agency}) asks to work with {child}",
+        body=(
+            f"{user} of {user.agency} found {child} (born {born:%-d %B %Y}), who is known to early help, and "
+            "would like to work with the family. Put them in touch with the lead professional, who may invite "
+            "them to the Team Around the Family with the family's consent."
+        ),
+        url=reverse("caf:child_detail", args=[child.pk]),
+    )
     access_log_write(user=user, action=AccessLog.Action.VIEW, what="Asked the CAF administrator to join", child=child)
     return told
 
@@ -348,20 +341,31 @@ def _sharing_enforce(*, user: User, caf: Caf, why: str) -> list[TeamAroundFamily
 
 
 def _tell_lead_professional_needed(caf: Caf, former: User, why: str) -> None:
-    for admin in caf_administrators(caf.council_id):
-        if perms.is_excluded(admin, caf):
-            continue
-        notification_record(
-            recipient=admin,
-            kind=Notification.Kind.NO_LEAD_PROFESSIONAL,
-            subject_key=f"lead-ended:{caf.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
-            title=f"CAF {caf.reference or caf.pk} needs a lead professional",
-            body=(
-                f"{former} is no longer the lead professional of CAF {caf.reference or caf.pk}: {why}. "
-                "Log the lead professional the team agrees."
-            ),
-            url=reverse("caf:caf_detail", args=[caf.pk]),
-        )
+    _tell_caf_administrators(
+        caf.council_id,
+        [caf],
+        kind=Notification.Kind.NO_LEAD_PROFESSIONAL,
+        subject_key=f"lead-ended:{caf.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        title=f"CAF {caf.reference or caf.pk} needs a lead professional",
+        body=(
+            f"{former} is no longer the lead professional of CAF {caf.reference or caf.pk}: {why}. "
+            "Log the lead professional the team agrees."
+        ),
+        url=reverse("caf:caf_detail", args=[caf.pk]),
+    )
+
+
+def _tell_caf_administrators(council_id: int, cafs: Iterable[Caf], **notification: str) -> int:
+    """Tell the council's CAF administrators, but none the family excluded from these CAFs."""
+    admins = caf_administrators(council_id)
+    excluded: set[int] = set()
+    for caf in cafs:
+        excluded |= perms.excluded_among(admins, caf)
+    told = 0
+    for admin in admins:
+        if admin.pk not in excluded:
+            told += notification_record(recipient=admin, **notification) is not None
+    return told
 
 
 def caf_administrators(council_id: int) -> list[User]:

@@ -17,7 +17,7 @@ from accounts.forms import gds_helper
 from accounts.models import Agency, AgencyType, User
 from caf.date_bounds import CONSENT
 from caf.forms_draft import child_label
-from caf.govuk_forms import GovukDateField
+from caf.govuk_forms import GovukDateField, agencies_field, people_field
 from caf.models import Child, Consent
 from referrals.models import StepDown
 from thresholds.models import Level
@@ -43,22 +43,11 @@ class FamilyWishesFields(forms.Form):
         ("sharing", "Who will see the assessment, and why"),
     ]
 
-    excluded_agencies = forms.ModelMultipleChoiceField(
-        label="Agencies the family does not want to see their assessment (optional)",
-        help_text="Early help's own team keeps the record: name its people instead.",
-        queryset=Agency.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Select only agencies listed here"},
+    excluded_agencies = agencies_field(
+        "Agencies the family does not want to see their assessment (optional)",
+        "Early help's own team keeps the record: name its people instead.",
     )
-    excluded_people = forms.ModelMultipleChoiceField(
-        label="People the family does not want to see their assessment (optional)",
-        help_text="To choose more than one, hold Ctrl (or Cmd on a Mac).",
-        queryset=User.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
-        error_messages={"invalid_choice": "Select only people from the list"},
-    )
+    excluded_people = people_field("People the family does not want to see their assessment (optional)")
     explained = forms.MultipleChoiceField(
         label="What did you explain to the family? (optional)",
         help_text="Tick only what you explained: early help will not assume it.",
