@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 import redis
+from django.contrib.auth.models import Group
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -12,7 +13,7 @@ from accounts.models import AgencyType, Role, User
 from accounts.roles import roles_sync
 from caf import services
 from tests.caf_helpers import complete, consent
-from tests.factories import PASSWORD, AgencyFactory, LocalAuthorityFactory, LocalityFactory, UserFactory
+from tests.factories import AgencyFactory, LocalAuthorityFactory, LocalityFactory, UserFactory
 
 # Hypothesis: no per-example deadline (CI machines vary); the same examples every run under CI.
 hypothesis_settings.register_profile("default", deadline=None, max_examples=150)
@@ -26,10 +27,22 @@ def fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+ROLE_NAMES = [role.value for role in Role]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def roles_once(django_db_setup: None, django_db_blocker) -> None:
+    """The roles, made once per run in the test database (about 60 queries), never assumed from migrate."""
+    with django_db_blocker.unblock():
+        roles_sync()
+
+
 @pytest.fixture(autouse=True)
-def roles(db: None) -> None:
-    # transaction=True tests flush every table, so the roles are made here, never assumed from migrate.
-    roles_sync()
+def roles(db: None, roles_once: None) -> None:
+    # A transaction=True test flushes every table; pytest-django runs those last, and each makes the
+    # roles again. Every other test finds them (one query).
+    if Group.objects.filter(name__in=ROLE_NAMES).count() != len(ROLE_NAMES):
+        roles_sync()
 
 
 @pytest.fixture
@@ -133,12 +146,12 @@ def other_council_user(other_council_school) -> User:
 
 @pytest.fixture
 def signed_in():
-    """signed_in(user) -> a test client with that user signed in through the real sign-in page."""
+    """signed_in(user) -> a test client with that user signed in. The sign-in page itself is tested in
+    tests/test_sign_in.py and its neighbours; everywhere else the session is made directly."""
 
     def sign_in(user: User) -> Client:
         client = Client()
-        response = client.post("/sign-in/", {"username": user.email, "password": PASSWORD})
-        assert response.status_code == 302, "sign-in failed in a fixture"
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return client
 
     return sign_in
