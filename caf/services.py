@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Agency, AgencyType, Notification, Role, User
+from accounts.models import Agency, AgencyType, LocalAuthority, Notification, Role, User
 from accounts.notifications import notification_record, notifications_cancel
 from caf import hooks, policies
 from caf import permissions as perms
@@ -356,16 +356,20 @@ def _tell_lead_professional_needed(caf: Caf, former: User, why: str) -> None:
 
 
 def _tell_caf_administrators(council_id: int, cafs: Iterable[Caf], **notification: str) -> int:
-    """Tell the council's CAF administrators, but none the family excluded from these CAFs."""
+    """Tell the council's CAF administrators, but none the family excluded from these CAFs; if no
+    administrator remains, the council's early help lead is told instead (Settled question 16)."""
+    cafs = list(cafs)
     admins = caf_administrators(council_id)
     excluded: set[int] = set()
     for caf in cafs:
         excluded |= perms.excluded_among(admins, caf)
-    told = 0
-    for admin in admins:
-        if admin.pk not in excluded:
-            told += notification_record(recipient=admin, **notification) is not None
-    return told
+    recipients = [admin for admin in admins if admin.pk not in excluded]
+    if not recipients:
+        council = LocalAuthority.objects.filter(pk=council_id).select_related("early_help_lead").first()
+        lead = council.early_help_lead if council else None
+        if lead is not None and lead.is_active and not any(perms.excluded_among([lead], caf) for caf in cafs):
+            recipients = [lead]
+    return sum(notification_record(recipient=person, **notification) is not None for person in recipients)
 
 
 def caf_administrators(council_id: int) -> list[User]:

@@ -407,3 +407,18 @@ def test_social_care_agency_type_is_excludable(active, school_practitioner):
     agency = AgencyFactory(council=active.council, agency_type=AgencyType.YOUTH_SERVICE)
     exclude(active, school_practitioner, agencies=[agency])
     assert FamilyExclusion.objects.filter(caf=active, agency=agency).exists()
+
+
+def test_with_every_caf_administrator_excluded_the_early_help_lead_is_told(
+    with_health, health_visitor, caf_admin, council
+):
+    lead = UserFactory(agency=caf_admin.agency, full_name="Erin Lead", roles=[Role.PRACTITIONER])
+    council.early_help_lead = lead
+    council.save(update_fields=["early_help_lead"])
+    caf = with_health
+    services.lead_professional_assign(user=caf_admin, caf=caf, lead=health_visitor)
+    exclude(caf, health_visitor, people=[caf_admin])  # the family names the only CAF administrator
+    exclude(caf, health_visitor, people=[health_visitor])  # and then the lead professional
+    assert not Notification.objects.filter(recipient=caf_admin, kind=Notification.Kind.NO_LEAD_PROFESSIONAL).exists()
+    told = Notification.objects.get(recipient=lead, kind=Notification.Kind.NO_LEAD_PROFESSIONAL)
+    assert "needs a lead professional" in told.title
