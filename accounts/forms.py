@@ -3,21 +3,13 @@
 from collections.abc import Iterator
 from typing import Any
 
-from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from accounts.email_address import NormalisedEmailField, email_normalise
 from accounts.models import User
-
-
-def gds_helper(*fields: Any, button: str) -> FormHelper:
-    helper = FormHelper()
-    helper.form_tag = False  # the page's template holds the <form>, its CSRF token and hidden fields
-    helper.disable_csrf = True
-    helper.layout = Layout(*fields, Button("submit", button))
-    return helper
+from core.forms import gds_helper
 
 
 class SignInForm(AuthenticationForm):

@@ -5,7 +5,6 @@ and so to one council. Council scoping (accounts.scoping) keeps each council's r
 """
 
 from datetime import time
-from typing import Optional
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -211,10 +210,10 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
     use_in_migrations = True
 
     @classmethod
-    def normalize_email(cls, email: Optional[str]) -> str:
+    def normalize_email(cls, email: str | None) -> str:
         return email_normalise(email or "")
 
-    def create_user(self, email: str, password: Optional[str] = None, **fields: object) -> "User":
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
         if not email:
             raise ValueError("A user needs an e-mail address")
         user = self.model(email=self.normalize_email(email), **fields)
@@ -226,11 +225,11 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: Optional[str] = None, **fields: object) -> "User":
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
         fields.setdefault("full_name", "Service administrator")
         return self.create_user(email, password, is_staff=True, is_superuser=True, **fields)
 
-    def get_by_natural_key(self, username: Optional[str]) -> "User":
+    def get_by_natural_key(self, username: str | None) -> "User":
         # Addresses are stored normalised (accounts.email_address), so one exact match finds the
         # account that the lock-out counts against, whatever the case, spaces or width typed.
         return self.get(email=email_normalise(username or ""))
@@ -298,11 +297,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     @property
-    def council_id(self) -> Optional[int]:
+    def council_id(self) -> int | None:
         return self.agency.council_id if self.agency_id else None
 
     @property
-    def council(self) -> Optional[LocalAuthority]:
+    def council(self) -> LocalAuthority | None:
         return self.agency.council if self.agency_id else None
 
     def has_role(self, role: Role) -> bool:

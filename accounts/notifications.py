@@ -9,7 +9,6 @@ commits (accounts.tasks.notifications_send), and every minute from beat for anyt
 import logging
 from datetime import timedelta
 from smtplib import SMTPException
-from typing import Optional
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -34,7 +33,7 @@ EMAIL_ONLY_KINDS = (
 
 def notification_record(
     *, recipient: User, kind: str, subject_key: str, title: str, body: str, url: str = "", email: str = ""
-) -> Optional[Notification]:
+) -> Notification | None:
     """Record a notification unless this (recipient, kind, subject) already has one; return the
     new row, or None when it existed. Schedules sending once the transaction commits. `email`, when
     given, is the address it goes to instead of the recipient's (a new address to confirm)."""

@@ -5,13 +5,11 @@ An id arrives as text anyone can type: "²".isdigit() is True yet int("²") rais
 and an id past PostgreSQL's bigint makes the query fail. None of those is an id a page of ours wrote.
 """
 
-from typing import Optional
-
 # Every primary key is a BigAutoField (config/settings.py): PostgreSQL's bigint.
 MAX_ID = 2**63 - 1
 
 
-def parse_id(value: object) -> Optional[int]:
+def parse_id(value: object) -> int | None:
     """The id in `value` (ASCII digits only, from 1 to MAX_ID, spaces around allowed), else None."""
     if not isinstance(value, str):
         return None

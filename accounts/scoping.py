@@ -6,7 +6,7 @@ path to its council in `council_lookup` (for example "council", "agency__council
 manager, so a record of another council is simply not found (404), and lists never include one.
 """
 
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from django.db import models
 from django.http import Http404
@@ -17,7 +17,7 @@ _Model = TypeVar("_Model", bound=models.Model)
 class CouncilScopedQuerySet(models.QuerySet[_Model]):
     council_lookup: str = "council"
 
-    def for_council(self, council_id: Optional[int]) -> "CouncilScopedQuerySet[_Model]":
+    def for_council(self, council_id: int | None) -> "CouncilScopedQuerySet[_Model]":
         if council_id is None:
             return self.none()
         return self.filter(**{self._council_id_lookup(): council_id})

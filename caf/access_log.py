@@ -7,7 +7,7 @@ read through that array's GIN index alone (caf.selectors.access_log_for_child). 
 that matched nothing is kept in `attempted_id`, so that probing shows."""
 
 from collections.abc import Iterable
-from typing import Any, Optional
+from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 
@@ -22,10 +22,10 @@ def access_log_write(
     user: User,
     action: str,
     what: str,
-    caf: Optional[Caf] = None,
-    child: Optional[Child] = None,
-    child_ids: Optional[Iterable[int]] = None,
-    attempted_id: Optional[int] = None,
+    caf: Caf | None = None,
+    child: Child | None = None,
+    child_ids: Iterable[int] | None = None,
+    attempted_id: int | None = None,
 ) -> AccessLog:
     """One row. `child_ids` when given (a list page: the children shown); else the child; else the
     CAF's children, read in the INSERT itself unless already prefetched (no extra query)."""

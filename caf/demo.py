@@ -5,7 +5,7 @@ Idempotent: nothing happens once Northbridge has children. Called at the end of 
 """
 
 from datetime import date, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -95,7 +95,7 @@ def _active(
 
 
 @transaction.atomic
-def caf_demo_load() -> Optional[list[Caf]]:
+def caf_demo_load() -> list[Caf] | None:
     """Families and CAFs in every state for the demo council. Returns the CAFs made (None if the
     demo council already has children, or does not exist yet)."""
     council = LocalAuthority.objects.filter(slug=COUNCIL).first()

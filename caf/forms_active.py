@@ -1,7 +1,7 @@
 """Forms of an active CAF's screens: team, lead professional, registration, plan, closure.
 
 They only parse input. Who may make a change and whether the CAF's state allows it are checked by
-caf.services, whose refusals the views add to the form (caf.views.common.form_errors_from).
+caf.services, whose refusals the views add to the form (core.forms.refusal_show).
 """
 
 from typing import Any
@@ -10,12 +10,11 @@ from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.db.models import QuerySet
 
-from accounts.forms import gds_helper
 from accounts.models import Agency, User
-from caf.date_bounds import ACTION_DUE
-from caf.govuk_forms import GovukDateField
 from caf.models import PlanAction
 from caf.policies import CLOSURE_REASONS_BY_HAND
+from core.date_bounds import ACTION_DUE
+from core.forms import GovukDateField, gds_helper
 
 
 def _person_with_agency(user: User) -> str:

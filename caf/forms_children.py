@@ -6,7 +6,7 @@ wherever a child is recorded.
 """
 
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
@@ -14,9 +14,9 @@ from dateutil.relativedelta import relativedelta
 from django import forms
 from django.utils import timezone
 
-from caf.date_bounds import BIRTH, EXPECTED_BIRTH
-from caf.govuk_forms import GovukDateField
 from caf.models import Child, Sex, nhs_number_validate, upn_validate
+from core.date_bounds import BIRTH, EXPECTED_BIRTH
+from core.forms import GovukDateField
 
 HOUSEHOLD_ADULTS = 4  # the form records up to this many adults; more can be added to a CAF later
 OLDEST_AGE = 25  # a CAF can continue up to 25 for a young person with SEND
@@ -26,7 +26,7 @@ def _date_hint(example: date) -> str:
     return f"For example, {example.day} {example.month} {example.year}"
 
 
-def _helper(*fields: Any, button: Optional[str] = None) -> FormHelper:
+def _helper(*fields: Any, button: str | None = None) -> FormHelper:
     helper = FormHelper()
     helper.form_tag = False  # the page's template holds the <form>
     helper.disable_csrf = True
@@ -221,7 +221,7 @@ class ChildForm(forms.Form):
             self.add_error(
                 "date_of_birth", "Enter the date of birth, or the expected date of birth for an unborn child"
             )
-        # The date fields hold the bounds of any date (caf.date_bounds); this is the CAF's own age limit.
+        # The date fields hold the bounds of any date (core.date_bounds); this is the CAF's own age limit.
         if born and born < today - relativedelta(years=OLDEST_AGE + 1):
             self.add_error(
                 "date_of_birth",

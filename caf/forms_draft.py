@@ -1,12 +1,12 @@
 """Forms of the draft CAF's pages: start, consent, withdrawal, override, assessment, levels, submit.
 
 They parse and check what a person typed; the rules of the CAF itself are in caf/services.py, and
-its refusals come back to these forms through caf.views.common.form_errors_from.
+its refusals come back to these forms through core.forms.refusal_show.
 """
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
@@ -15,11 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.html import escape, format_html
 
-from accounts.forms import gds_helper
 from accounts.models import Agency, User
-from caf.date_bounds import CONSENT
-from caf.govuk_forms import GovukDateField, agencies_field, people_field
 from caf.models import Child, Consent
+from core.date_bounds import CONSENT
+from core.forms import GovukDateField, agencies_field, child_label, gds_helper, people_field
 from thresholds.classifier import LevelSpec
 from thresholds.models import Domain
 
@@ -42,11 +41,6 @@ class CafStartForm(forms.Form):
         self.fields["siblings"].label_from_instance = child_label
         fields = [Field.checkboxes("siblings", legend_size=Size.MEDIUM, legend_tag="h2", small=True)]
         self.helper = gds_helper(*(fields if candidates.exists() else []), button="Start the CAF")
-
-
-def child_label(child: Child) -> str:
-    born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
-    return f"{child.first_name} {child.last_name}, {born}"
 
 
 # Consent ------------------------------------------------------------------------------------------
@@ -285,7 +279,7 @@ class ConsentWithdrawForm(forms.Form):
         )
 
     def clean_withdrawn_on(self) -> date:
-        value = self.cleaned_data["withdrawn_on"]  # its bounds are the field's (caf.date_bounds)
+        value = self.cleaned_data["withdrawn_on"]  # its bounds are the field's (core.date_bounds)
         if value and value < self.consent.given_on:
             raise ValidationError("The date consent was withdrawn must be on or after the date it was given")
         return value
@@ -407,7 +401,7 @@ class LevelChoiceForm(forms.Form):
         widget=forms.Textarea,
     )
 
-    def __init__(self, *args: Any, levels: Iterable[LevelSpec], suggested_id: Optional[int], **kwargs: Any):
+    def __init__(self, *args: Any, levels: Iterable[LevelSpec], suggested_id: int | None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.suggested_id = suggested_id
         self.fields["level"].choices = [

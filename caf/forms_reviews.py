@@ -3,22 +3,21 @@ moving the next review date.
 
 They only parse input into what caf.services.review_record and review_date_set take. Which actions
 must be reviewed, who may attend, when a next date or a reason is needed: the services decide, and
-the views add their refusals to the form (caf.views.common.form_errors_from).
+the views add their refusals to the form (core.forms.refusal_show).
 """
 
 from datetime import date
-from typing import Any, Optional
+from typing import Any
 
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Size
 from django import forms
 from django.utils.html import format_html
 
-from accounts.forms import gds_helper
 from accounts.models import Agency, User
-from caf.date_bounds import ACTION_DUE, NEXT_REVIEW, REVIEW_HELD, Bound
-from caf.govuk_forms import GovukDateField
 from caf.models import CafChild, PlanAction, Review, ReviewActionProgress
 from caf.policies import CLOSURE_REASONS_BY_HAND
+from core.date_bounds import ACTION_DUE, NEXT_REVIEW, REVIEW_HELD, Bound
+from core.forms import GovukDateField, gds_helper
 from thresholds.models import Level
 
 NEW_ACTION_ROWS = 3
@@ -35,7 +34,7 @@ def _date_field(
     label: str,
     help_text: str,
     *,
-    bounds: tuple[Optional[Bound], Optional[Bound]],
+    bounds: tuple[Bound | None, Bound | None],
     what: str = "",
     required: bool = True,
 ) -> GovukDateField:
@@ -232,7 +231,7 @@ class ReviewForm(forms.Form):
         }
         return cleaned
 
-    def _new_action(self, row: int) -> Optional[dict[str, Any]]:
+    def _new_action(self, row: int) -> dict[str, Any] | None:
         """A new action's fields, or None for a blank row (ignored). A row begun is completed."""
         prefix = f"new_{row}_"
         data = self.cleaned_data

@@ -17,7 +17,7 @@ registered it is a wiring mistake: it raises instead of quietly answering "nothi
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.db.models import QuerySet
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 class ChronologyEvent:
     at: datetime
     what: str
-    caf: Optional["Caf"] = None
+    caf: "Caf | None" = None
 
 
 class ReferralDraftFromCaf(Protocol):
@@ -55,17 +55,17 @@ class HookMissing(RuntimeError):
 
 class _Hooks:
     def __init__(self) -> None:
-        self.referral_draft_from_caf: Optional[ReferralDraftFromCaf] = None
+        self.referral_draft_from_caf: ReferralDraftFromCaf | None = None
         self.lead_professional_logged: list[LeadProfessionalLogged] = []
         self.chronology_sources: list[ChronologySource] = []
-        self.child_referred: Optional[ChildReferred] = None
-        self.caf_referrals: Optional[CafReferrals] = None
+        self.child_referred: ChildReferred | None = None
+        self.caf_referrals: CafReferrals | None = None
 
 
 hooks = _Hooks()
 
 
-def _required(value: Optional[Any], name: str) -> Any:
+def _required(value: Any | None, name: str) -> Any:
     if value is None:
         raise HookMissing(f"caf.hooks.{name} is not registered: is the app that provides it in INSTALLED_APPS?")
     return value

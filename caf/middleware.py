@@ -7,7 +7,7 @@ above it registers its own in its AppConfig.ready (referrals: referral_id, step_
 caf never imports a higher app (Settled question 14)."""
 
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -17,15 +17,15 @@ from caf.models import AccessLog, Caf, Child
 
 # A URL keyword argument → what access_log_write needs to name the record with that id (caf=,
 # child= or child_ids=), or None when no record has it.
-Subject = Callable[[int], Optional[dict[str, Any]]]
+Subject = Callable[[int], dict[str, Any] | None]
 
 
-def _caf(pk: int) -> Optional[dict[str, Any]]:
+def _caf(pk: int) -> dict[str, Any] | None:
     caf = Caf.objects.filter(pk=pk).first()
     return {"caf": caf} if caf else None
 
 
-def _child(pk: int) -> Optional[dict[str, Any]]:
+def _child(pk: int) -> dict[str, Any] | None:
     child = Child.objects.filter(pk=pk).first()
     return {"child": child} if child else None
 

@@ -19,6 +19,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.models import Agency, LocalAuthority
 from accounts.scoping import CouncilScopedQuerySet
+from core.forms import children_names
 from thresholds.models import Indicator, Level, SubDomain, ThresholdModel
 
 
@@ -228,6 +229,11 @@ class Caf(models.Model):
 
     def __str__(self) -> str:
         return f"CAF {self.reference or self.pk}"
+
+    @property
+    def children_names(self) -> str:
+        """The CAF's children in a heading or a queue ("Amy Jones, Ben Jones"); prefetch children for lists."""
+        return children_names(self.children.all())
 
     def review_subject_key(self, review_on: date) -> str:
         """The subject of one review date's reminders: the reminder jobs record under it, and moving

@@ -27,7 +27,6 @@ from accounts.models import LocalAuthority, Notification, Role, User
 from accounts.notifications import notification_record
 from caf import permissions as perms
 from caf.models import Caf, LeadProfessionalAssignment, PlanAction, Review
-from caf.selectors import caf_children_names
 
 logger = logging.getLogger(__name__)
 Kind = Notification.Kind
@@ -212,7 +211,7 @@ class _People:
             membership.user
             for membership in caf.taf_members.filter(left_at__isnull=True).select_related("user").order_by("pk")
         ]
-        return cls(assignment.user if assignment else None, members, caf_administrators, caf_children_names(caf))
+        return cls(assignment.user if assignment else None, members, caf_administrators, caf.children_names)
 
     @property
     def lead_and_team(self) -> list[User]:

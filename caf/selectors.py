@@ -3,7 +3,7 @@
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.exceptions import PermissionDenied
@@ -92,9 +92,7 @@ def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the chi
     return child
 
 
-def _refused(
-    user: User, what: str, *, caf: Optional[Caf] = None, child: Optional[Child] = None, attempted_id: int
-) -> None:
+def _refused(user: User, what: str, *, caf: Caf | None = None, child: Child | None = None, attempted_id: int) -> None:
     """Every refused attempt is logged (Settled question 17): against the record when it exists,
     else with the id asked for, so that someone walking through ids shows in the log."""
     if not user.is_authenticated:
@@ -131,7 +129,7 @@ def children_find(
     *,
     first_name: str,
     last_name: str,
-    date_of_birth: Optional[date] = None,
+    date_of_birth: date | None = None,
     postcode: str = "",
     limit: int = 10,
 ) -> list[PossibleMatch]:
@@ -277,7 +275,7 @@ def cafs_without_lead(user: User) -> QuerySet[Caf]:
 
 
 def access_log_for_child(
-    user: User, child: Child, *, before: Optional[tuple[datetime, int]] = None
+    user: User, child: Child, *, before: tuple[datetime, int] | None = None
 ) -> QuerySet[AccessLog]:
     """The log of a child's record (and of its CAFs, and every list or search that showed them),
     for the council's CAF administrators only, newest first. Read through the GIN index on
@@ -510,11 +508,10 @@ def caf_queue_item(caf: Caf, url: str) -> tuple[str, str]:
     """A CAF in a home page queue: the children's names and the CAF's reference, and where to go.
     Expects the CAF's children prefetched (the caf.selectors lists do)."""
     reference = caf.reference or f"number {caf.pk}"
-    return f"{caf_children_names(caf)} (CAF {reference}, started {timezone.localdate(caf.created_at):%-d %B %Y})", url
-
-
-def caf_children_names(caf: Caf) -> str:
-    return ", ".join(f"{child.first_name} {child.last_name}" for child in caf.children.all())
+    return (
+        f"{caf.children_names} (CAF {reference}, started {timezone.localdate(caf.created_at):%-d %B %Y})",
+        url,
+    )
 
 
 # Reviews ------------------------------------------------------------------------------------------
@@ -523,7 +520,7 @@ def caf_children_names(caf: Caf) -> str:
 REVIEWS_UPCOMING_WITHIN_DAYS = 14
 
 
-def review_state(caf: Caf, *, within_days: int = REVIEWS_UPCOMING_WITHIN_DAYS) -> Optional[str]:
+def review_state(caf: Caf, *, within_days: int = REVIEWS_UPCOMING_WITHIN_DAYS) -> str | None:
     """ "overdue" when an active CAF's next review date has passed, "upcoming" when it falls between
     today and `within_days` ahead, else None. The same rule as the querysets below, for a list of
     CAFs already fetched (the home page splits the CAFs a user leads without another query)."""
@@ -632,7 +629,7 @@ def consent_choices(caf: Caf) -> ConsentChoices:
     )
 
 
-def consent_initial(caf: Caf, changing: Optional[Consent]) -> dict[str, Any]:
+def consent_initial(caf: Caf, changing: Consent | None) -> dict[str, Any]:
     """Settled question 11: "Change" on a draft opens the consent as recorded; a new consent on an
     active CAF starts from the consenting person, never from the agencies covered (no pre-ticked
     consent). Exclusions in force are carried forward by the service, whatever the form holds."""

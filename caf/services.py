@@ -7,9 +7,9 @@ The CAF's lifecycle is the table `CAF_MOVES`: draft -> active (consent and a sub
 
 from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Any, Optional
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -20,7 +20,6 @@ from accounts.notifications import notification_record, notifications_cancel
 from caf import hooks, policies
 from caf import permissions as perms
 from caf.access_log import access_log_write
-from caf.date_bounds import ACTION_DUE, CONSENT, NEXT_REVIEW, REVIEW_HELD, out_of_bounds
 from caf.models import (
     AccessLog,
     Adult,
@@ -40,6 +39,8 @@ from caf.models import (
     SharingBasis,
     TeamAroundFamilyMember,
 )
+from core.date_bounds import ACTION_DUE, CONSENT, NEXT_REVIEW, REVIEW_HELD, out_of_bounds
+from core.errors import Refused
 from thresholds.classifier import Answers, Result, classify
 from thresholds.models import Indicator, Level, ThresholdModel
 from thresholds.selectors import model_snapshot
@@ -51,13 +52,9 @@ CAF_MOVES = {
 }
 
 
-class CafError(ValidationError):
-    """A refused change, with a message the user can act on."""
-
-
 def _move(caf: Caf, to: str) -> None:
     if (caf.status, to) not in CAF_MOVES:
-        raise CafError(
+        raise Refused(
             f"This CAF is {caf.get_status_display().lower()}, so it cannot become {Caf.Status(to).label.lower()}."
         )
     caf.status = to
@@ -100,10 +97,10 @@ def child_merge(*, user: User, keep: Child, duplicate: Child) -> Child:
     if not (policies.may_merge_children(user, keep.council_id) and keep.council_id == duplicate.council_id):
         raise PermissionDenied("Only the council's CAF administrators may merge records.")
     if keep.pk == duplicate.pk:
-        raise CafError("Choose two different records to merge.")
+        raise Refused("Choose two different records to merge.")
     keep, duplicate = (Child.objects.select_for_update().get(pk=pk) for pk in (keep.pk, duplicate.pk))
     if keep.merged_into_id or duplicate.merged_into_id:
-        raise CafError("One of these records has already been merged. Merge into the record it was merged into.")
+        raise Refused("One of these records has already been merged. Merge into the record it was merged into.")
     duplicate.merged_into = keep
     duplicate.merged_at = timezone.now()
     duplicate.merged_by = user
@@ -137,16 +134,16 @@ def caf_start(*, user: User, children: list[Child], adults: Iterable[Adult] = ()
     if not user.is_active or user.agency_id is None:
         raise PermissionDenied("Only a council's staff can start a CAF.")
     if not children:
-        raise CafError("Choose the child, or the children of the family, the CAF is for.")
+        raise Refused("Choose the child, or the children of the family, the CAF is for.")
     if any(child.council_id != user.council_id or child.merged_into_id for child in children):
-        raise CafError("Choose children recorded in your council (not merged records).")
+        raise Refused("Choose children recorded in your council (not merged records).")
     if _excluded_by_family_of(user, children):
-        raise CafError(
+        raise Refused(
             "The family has asked that you or your agency do not see their assessment: contact the CAF administrator."
         )
     threshold_model = ThresholdModel.objects.published().filter(council_id=user.council_id).first()
     if threshold_model is None:
-        raise CafError("Your council has no published threshold model yet. Ask your council administrator.")
+        raise Refused("Your council has no published threshold model yet. Ask your council administrator.")
     caf = Caf.objects.create(
         council_id=user.council_id,
         kind=Caf.Kind.FAMILY if len(children) > 1 else Caf.Kind.CHILD,
@@ -192,7 +189,7 @@ def caf_request_to_join(*, user: User, child: Child) -> int:
 
 
 def _exclusions_carry(caf: Caf, children: Iterable[Child]) -> None:
-    seen: set[tuple[Optional[int], Optional[int]]] = set()
+    seen: set[tuple[int | None, int | None]] = set()
     for exclusion in _family_exclusions(children).exclude(caf=caf).order_by("recorded_at", "pk"):
         target = (exclusion.agency_id, exclusion.user_id)
         if target in seen:
@@ -212,7 +209,7 @@ def _exclusions_carry(caf: Caf, children: Iterable[Child]) -> None:
 # Consent and the family's exclusions --------------------------------------------------------------
 
 
-def current_consent(caf: Caf) -> Optional[Consent]:
+def current_consent(caf: Caf) -> Consent | None:
     """The newest consent in force (of any person)."""
     return Consent.objects.current().filter(caf=caf).order_by("-recorded_at", "-pk").first()
 
@@ -221,7 +218,7 @@ def _same_person(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def _consent_replace(caf: Caf, given_by: str, replaces: Optional[Consent]) -> Optional[Consent]:
+def _consent_replace(caf: Caf, given_by: str, replaces: Consent | None) -> Consent | None:
     """Consent is per person: a person's new consent replaces their consent in force (the one the
     form changed, or the one given in the same name); another person's stays in force beside it."""
     if replaces is None:
@@ -230,7 +227,7 @@ def _consent_replace(caf: Caf, given_by: str, replaces: Optional[Consent]) -> Op
             None,
         )
     elif replaces.caf_id != caf.pk or not replaces.is_current:
-        raise CafError("This consent has changed since you opened the form: start again from the CAF.")
+        raise Refused("This consent has changed since you opened the form: start again from the CAF.")
     if replaces is not None:
         replaces.replaced_at = timezone.now()
         replaces.save(update_fields=["replaced_at"])
@@ -244,7 +241,7 @@ def _exclusions_add(
     made_by: str,
     agencies: Iterable[Agency] = (),
     people: Iterable[User] = (),
-    consent: Optional[Consent] = None,
+    consent: Consent | None = None,
 ) -> list[FamilyExclusion]:
     """New exclusions in force on this CAF and on every other CAF of the family's children."""
     in_force = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True)
@@ -272,12 +269,12 @@ def _exclusions_add(
 
 def _exclusion_targets_check(caf: Caf, agencies: set[Agency], people: set[User]) -> None:
     if any(agency.council_id != caf.council_id for agency in agencies):
-        raise CafError("Choose agencies of this council.")
+        raise Refused("Choose agencies of this council.")
     if any(person.council_id != caf.council_id for person in people):
-        raise CafError("Choose people of this council.")
+        raise Refused("Choose people of this council.")
     if any(agency.agency_type == AgencyType.EARLY_HELP for agency in agencies):
         # Settled question 16: the council's early help team keeps the record; the family names people.
-        raise CafError(
+        raise Refused(
             "The family cannot exclude the council's early help team, which keeps the record: "
             "name the people they do not want to see it instead."
         )
@@ -388,8 +385,8 @@ def consent_record(
     agencies: Iterable[Agency],
     excluded_agencies: Iterable[Agency] = (),
     excluded_people: Iterable[User] = (),
-    children: Optional[Iterable[Child]] = None,
-    replaces: Optional[Consent] = None,
+    children: Iterable[Child] | None = None,
+    replaces: Consent | None = None,
     **fields: Any,
 ) -> Consent:
     """Record one person's consent: who gave it, for which children, how, which agencies it covers,
@@ -400,26 +397,26 @@ def consent_record(
     longer covers an agency, ends their membership and access now."""
     caf = _locked(caf)
     if caf.status == Caf.Status.CLOSED:
-        raise CafError("This CAF is closed: reopen it as a new episode to record consent.")
+        raise Refused("This CAF is closed: reopen it as a new episode to record consent.")
     if not policies.may_record_consent(user, caf):
         raise PermissionDenied("Only the initiator, the lead professional or a CAF administrator records consent.")
     agencies = set(agencies) | {caf.initiating_agency}
     excluded = set(excluded_agencies)
     people = set(excluded_people)
     if agencies & excluded:
-        raise CafError("An agency cannot be both covered by the consent and excluded by the family.")
+        raise Refused("An agency cannot be both covered by the consent and excluded by the family.")
     if any(agency.council_id != caf.council_id for agency in agencies):
-        raise CafError("Choose agencies of this council.")
+        raise Refused("Choose agencies of this council.")
     _exclusion_targets_check(caf, excluded, people)
     if fields.get("is_young_person") and not fields.get("competence_note", "").strip():
-        raise CafError("Say why the young person can give consent for themselves.")
+        raise Refused("Say why the young person can give consent for themselves.")
     given_on = fields.get("given_on")
     if given_on and (problem := out_of_bounds(given_on, "the date consent was given", *CONSENT)):
-        raise CafError(problem)
+        raise Refused(problem)
     caf_children = list(caf.children.all())
     children = caf_children if children is None else list(children)
     if not children or any(child not in caf_children for child in children):
-        raise CafError("Choose the children of this CAF the consent is for.")
+        raise Refused("Choose the children of this CAF the consent is for.")
     replaces = _consent_replace(caf, fields.get("given_by", ""), replaces)
     consent = Consent(caf=caf, recorded_by=user, replaces=replaces, **fields)
     consent.full_clean()
@@ -432,7 +429,7 @@ def consent_record(
     consent.excluded_agencies.set(in_force.filter(agency__isnull=False).values_list("agency_id", flat=True))
     consent.excluded_people.set(in_force.filter(user__isnull=False).values_list("user_id", flat=True))
     if agencies & set(consent.excluded_agencies.all()):
-        raise CafError("An agency the family excluded cannot be covered: the family lifts an exclusion first.")
+        raise Refused("An agency the family excluded cannot be covered: the family lifts an exclusion first.")
     _log_change(user, caf, f"Recorded consent given by {consent.given_by}")
     _sharing_enforce(user=user, caf=caf, why=f"the family's consent given by {consent.given_by}")
     return consent
@@ -449,9 +446,9 @@ def exclusion_record(
         raise PermissionDenied("Only the lead professional or a CAF administrator records what the family asked.")
     agencies, people = set(agencies), set(people)
     if not (agencies or people):
-        raise CafError("Choose the agencies or people the family does not want to see the assessment.")
+        raise Refused("Choose the agencies or people the family does not want to see the assessment.")
     if not made_by.strip():
-        raise CafError("Enter who in the family asked for this.")
+        raise Refused("Enter who in the family asked for this.")
     _exclusion_targets_check(caf, agencies, people)
     added = _exclusions_add(user=user, caf=caf, made_by=made_by, agencies=agencies, people=people)
     names = ", ".join(str(exclusion.agency or exclusion.user) for exclusion in added)
@@ -469,11 +466,11 @@ def exclusion_lift(*, user: User, exclusion: FamilyExclusion, asked_by: str, rea
         raise PermissionDenied("Only the lead professional or a CAF administrator records what the family asked.")
     exclusion = FamilyExclusion.objects.select_for_update().get(pk=exclusion.pk)
     if exclusion.lifted_at is not None:
-        raise CafError("This exclusion has already been lifted.")
+        raise Refused("This exclusion has already been lifted.")
     if not _same_person(asked_by, exclusion.made_by):
-        raise CafError(f"Only {exclusion.made_by}, who asked for it, can lift this exclusion.")
+        raise Refused(f"Only {exclusion.made_by}, who asked for it, can lift this exclusion.")
     if not reason.strip():
-        raise CafError("Enter why the family is lifting it.")
+        raise Refused("Enter why the family is lifting it.")
     now = timezone.now()
     origin_id = exclusion.origin_id or exclusion.pk
     FamilyExclusion.objects.filter(Q(pk=origin_id) | Q(origin_id=origin_id), lifted_at__isnull=True).update(
@@ -491,16 +488,16 @@ def exclusion_exception_record(
     caf: Caf,
     basis: str,
     reason: str,
-    agency: Optional[Agency] = None,
-    person: Optional[User] = None,
-) -> Optional[ExclusionException]:
+    agency: Agency | None = None,
+    person: User | None = None,
+) -> ExclusionException | None:
     """One of Settled question 10's recorded exceptions to the family's exclusions (a safeguarding
     override, a section 47 decision, the social worker of social-work-led support): recorded only
     where an exclusion would otherwise refuse them. Called by the referrals services."""
     if basis not in SharingBasis.values or basis == SharingBasis.CONSENT:
-        raise CafError("Choose the statutory basis for sharing despite the family's exclusion.")
+        raise Refused("Choose the statutory basis for sharing despite the family's exclusion.")
     if (agency is None) == (person is None):
-        raise CafError("Name the agency or the person the exception is for.")
+        raise Refused("Name the agency or the person the exception is for.")
     target = {"agency": agency} if agency is not None else {"user": person}
     excluded = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True)
     if agency is not None and not excluded.filter(agency=agency).exists():
@@ -527,15 +524,15 @@ def consent_withdraw(
         raise PermissionDenied("Only the initiator, the lead professional or a CAF administrator records this.")
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_on is not None:
-        raise CafError("This consent has already been withdrawn.")
+        raise Refused("This consent has already been withdrawn.")
     if consent.replaced_at is not None:
-        raise CafError("This consent has been updated since: withdraw the newer one.")
+        raise Refused("This consent has been updated since: withdraw the newer one.")
     if not reason.strip():
-        raise CafError("Enter the reason the consent was withdrawn.")
+        raise Refused("Enter the reason the consent was withdrawn.")
     if problem := out_of_bounds(withdrawn_on, "the date consent was withdrawn", *CONSENT):
-        raise CafError(problem)
+        raise Refused(problem)
     if withdrawn_on < consent.given_on:
-        raise CafError("The date consent was withdrawn must be on or after the date it was given.")
+        raise Refused("The date consent was withdrawn must be on or after the date it was given.")
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_reason = reason.strip()
     consent.withdrawal_recorded_by = user
@@ -577,10 +574,10 @@ def safeguarding_override_record(*, user: User, caf: Caf, reason: str) -> Any:
     attached as evidence (DESIGN.md, Settled question 2)."""
     caf = _locked(caf)
     if caf.status != Caf.Status.DRAFT:
-        raise CafError("A safeguarding override is recorded on a draft CAF. For an active CAF, refer to social care.")
+        raise Refused("A safeguarding override is recorded on a draft CAF. For an active CAF, refer to social care.")
     _refuse_unless(policies.may_record_safeguarding_override(user, caf))
     if not reason.strip():
-        raise CafError("Enter why seeking consent would increase the risk of significant harm.")
+        raise Refused("Enter why seeking consent would increase the risk of significant harm.")
     referral = _referral_draft(user=user, caf=caf, reason=reason.strip())
     _log_change(user, caf, "Recorded a safeguarding override: started a referral to children's social care")
     return referral
@@ -596,7 +593,7 @@ def assessment_save(
     """Strengths and needs per sub-domain (by sub-domain id), and the views of the child and family."""
     caf = _locked(caf)
     if caf.status == Caf.Status.CLOSED:
-        raise CafError("This CAF is closed.")
+        raise Refused("This CAF is closed.")
     _refuse_unless(policies.may_change_assessment(user, caf), "Only the lead professional changes the assessment.")
     for sub_domain_id, (strengths, needs) in entries.items():
         AssessmentEntry.objects.update_or_create(
@@ -617,11 +614,11 @@ def child_indicators_set(
     An immediate-harm result is returned for the page to interrupt with what to do now."""
     caf = _locked(caf_child.caf)
     if caf.status == Caf.Status.CLOSED:
-        raise CafError("This CAF is closed.")
+        raise Refused("This CAF is closed.")
     _refuse_unless(policies.may_change_assessment(user, caf), "Only the lead professional changes the assessment.")
     indicators = list(indicators)
     if any(indicator.threshold_model_id != caf.threshold_model_id for indicator in indicators):
-        raise CafError("Choose indicators of the threshold model this CAF uses.")
+        raise Refused("Choose indicators of the threshold model this CAF uses.")
     child = caf_child.child
     result = classify(
         model_snapshot(caf.threshold_model),
@@ -643,7 +640,7 @@ def child_indicators_set(
 
 
 def _level_set(
-    caf_child: CafChild, *, level: Level, reason: str, by: User, review: Optional[Review] = None
+    caf_child: CafChild, *, level: Level, reason: str, by: User, review: Review | None = None
 ) -> LevelChange:
     """A child's level, and its row in the level history: the one way a level changes."""
     caf_child.level = level
@@ -666,14 +663,14 @@ def child_level_set(*, user: User, caf_child: CafChild, level: Level, reason: st
     differs from the suggestion. Every change is kept in the child's level history."""
     caf = _locked(caf_child.caf)
     if caf.status == Caf.Status.CLOSED:
-        raise CafError("This CAF is closed.")
+        raise Refused("This CAF is closed.")
     _refuse_unless(policies.may_change_assessment(user, caf), "Only the lead professional changes a level of need.")
     if level.threshold_model_id != caf.threshold_model_id:
-        raise CafError("Choose a level of the threshold model this CAF uses.")
+        raise Refused("Choose a level of the threshold model this CAF uses.")
     if caf_child.suggested_level_id and level.pk != caf_child.suggested_level_id and not reason.strip():
-        raise CafError("Say why you chose a different level from the one suggested.")
+        raise Refused("Say why you chose a different level from the one suggested.")
     if caf_child.level_id and level.pk != caf_child.level_id and not reason.strip():
-        raise CafError("Say why the level is changing.")
+        raise Refused("Say why the level is changing.")
     change = _level_set(caf_child, level=level, reason=reason.strip(), by=user)
     _log_change(user, caf, f"Set {caf_child.child}'s level of need to {level.label}")
     return change
@@ -706,7 +703,7 @@ def caf_submit(*, user: User, caf: Caf) -> Caf:
     _refuse_unless(policies.may_submit(user, caf), "Only the initiator submits the assessment.")
     problems = submit_problems(caf)
     if problems:
-        raise CafError(problems)
+        raise Refused(problems)
     _move(caf, Caf.Status.ACTIVE)
     now = timezone.now()
     caf.activated_at = caf.assessment_submitted_at = now
@@ -729,12 +726,12 @@ def caf_register(*, user: User, caf: Caf, reference: str) -> Caf:
         policies.is_caf_administrator(user, caf.council_id), "Only the council's CAF administrators may do this."
     )
     if caf.status != Caf.Status.ACTIVE:
-        raise CafError("Only an active CAF is registered.")
+        raise Refused("Only an active CAF is registered.")
     _refuse_unless(policies.may_register(user, caf))
     if not reference.strip():
-        raise CafError("Enter the council's reference for this CAF.")
+        raise Refused("Enter the council's reference for this CAF.")
     if Caf.objects.filter(council_id=caf.council_id, reference=reference.strip()).exclude(pk=caf.pk).exists():
-        raise CafError("Another CAF already has this reference.")
+        raise Refused("Another CAF already has this reference.")
     caf.reference = reference.strip()
     caf.registered_at = timezone.now()
     caf.registered_by = user
@@ -750,17 +747,17 @@ def caf_register(*, user: User, caf: Caf, reference: str) -> Caf:
 def taf_member_add(*, user: User, caf: Caf, member: User, role: str = "") -> TeamAroundFamilyMember:
     caf = _locked(caf)
     if caf.status != Caf.Status.ACTIVE:
-        raise CafError("People join the Team Around the Family of an active CAF.")
+        raise Refused("People join the Team Around the Family of an active CAF.")
     _refuse_unless(
         policies.may_manage_team(user, caf), "Only the lead professional manages the Team Around the Family."
     )
     if current_consent(caf) is None:
-        raise CafError("Consent has been withdrawn: nobody new can join the Team Around the Family.")
+        raise Refused("Consent has been withdrawn: nobody new can join the Team Around the Family.")
     refusal = policies.why_may_not_join(member, caf)
     if refusal:
-        raise CafError(refusal)
+        raise Refused(refusal)
     if caf.taf_members.filter(user=member, left_at__isnull=True).exists():
-        raise CafError(f"{member} is already in the Team Around the Family.")
+        raise Refused(f"{member} is already in the Team Around the Family.")
     membership = TeamAroundFamilyMember.objects.create(
         caf=caf, user=member, agency=member.agency, role=role.strip(), added_by=user
     )
@@ -798,11 +795,11 @@ def taf_member_remove(*, user: User, membership: TeamAroundFamilyMember) -> Team
         "Only the lead professional manages the Team Around the Family.",
     )
     if membership.left_at is not None:
-        raise CafError(f"{membership.user} has already left the Team Around the Family.")
+        raise Refused(f"{membership.user} has already left the Team Around the Family.")
     if caf.lead_professionals.filter(ended_at__isnull=True, user_id=membership.user_id).exists() and (
         caf.status == Caf.Status.ACTIVE
     ):
-        raise CafError("The lead professional cannot leave until the CAF administrator logs another.")
+        raise Refused("The lead professional cannot leave until the CAF administrator logs another.")
     _membership_end(membership, ended_by=user)
     _log_change(user, caf, f"{membership.user} left the Team Around the Family")
     return membership
@@ -817,13 +814,13 @@ def lead_professional_assign(*, user: User, caf: Caf, lead: User) -> LeadProfess
         policies.is_caf_administrator(user, caf.council_id), "Only the council's CAF administrators may do this."
     )
     if caf.status != Caf.Status.ACTIVE:
-        raise CafError("A lead professional is logged for an active CAF.")
+        raise Refused("A lead professional is logged for an active CAF.")
     _refuse_unless(policies.may_log_lead_professional(user, caf))
     if not policies.may_be_lead_professional(lead, caf):
-        raise CafError(f"{lead} must be a current member of the Team Around the Family to be lead professional.")
+        raise Refused(f"{lead} must be a current member of the Team Around the Family to be lead professional.")
     current = caf.lead_professionals.filter(ended_at__isnull=True).first()
     if current and current.user_id == lead.pk:
-        raise CafError(f"{lead} is already the lead professional.")
+        raise Refused(f"{lead} is already the lead professional.")
     assignment = _lead_switch(caf=caf, lead=lead, by=user, social_work_led=lead.has_role(Role.SOCIAL_WORKER))
     _log_change(user, caf, f"Logged {lead} as lead professional")
     _step_downs_complete(user=user, caf=caf, assignment=assignment)
@@ -866,18 +863,18 @@ def lead_professional_from_social_care(*, user: User, caf: Caf, social_worker: U
     if not (user.has_role(Role.SOCIAL_CARE_MANAGER) and user.council_id == caf.council_id):
         raise PermissionDenied("Only the council's social care managers allocate a social worker.")
     if caf.status != Caf.Status.ACTIVE:
-        raise CafError("Only an active CAF takes a lead professional.")
+        raise Refused("Only an active CAF takes a lead professional.")
     if not social_worker.has_role(Role.SOCIAL_WORKER) or social_worker.council_id != caf.council_id:
-        raise CafError("Choose a social worker of this council.")
+        raise Refused("Choose a social worker of this council.")
     if perms.is_excluded(social_worker, caf):
-        raise CafError(f"The family asked that {social_worker} ({social_worker.agency}) does not see the assessment.")
+        raise Refused(f"The family asked that {social_worker} ({social_worker.agency}) does not see the assessment.")
     if not caf.taf_members.filter(user=social_worker, left_at__isnull=True).exists():
         TeamAroundFamilyMember.objects.create(
             caf=caf, user=social_worker, agency=social_worker.agency, role="Allocated social worker", added_by=user
         )
         perms.grant_agency(social_worker.agency, caf)
     if not policies.may_be_lead_professional(social_worker, caf):  # the one rule for who may lead
-        raise CafError(f"{social_worker} cannot be lead professional of this CAF.")
+        raise Refused(f"{social_worker} cannot be lead professional of this CAF.")
     current = caf.lead_professionals.filter(ended_at__isnull=True).first()
     if current and current.user_id == social_worker.pk:
         current.social_work_led = True
@@ -953,7 +950,7 @@ def caf_start_from_step_down(
     *,
     user: User,
     children: list[Child],
-    previous: Optional[Caf],
+    previous: Caf | None,
     consent: dict[str, Any],
     consent_agencies: Iterable[Agency],
     excluded_agencies: Iterable[Agency] = (),
@@ -969,7 +966,7 @@ def caf_start_from_step_down(
     if not policies.is_caf_administrator(user, user.council_id):
         raise PermissionDenied("Only the council's CAF administrators pick up a step-down.")
     if previous is not None and Caf.objects.filter(previous_episode=previous).exists():
-        raise CafError("The family's last CAF has already been reopened: continue that one.")
+        raise Refused("The family's last CAF has already been reopened: continue that one.")
     adults = previous.adults.all() if previous is not None else ()
     caf = caf_start(user=user, children=children, adults=adults)
     caf = _locked(caf)
@@ -991,7 +988,7 @@ def caf_start_from_step_down(
     for caf_child in caf.caf_children.select_related("child"):
         level = levels.get(caf_child.child_id)
         if level is None or level.threshold_model_id != caf.threshold_model_id:
-            raise CafError(f"Choose {caf_child.child}'s level of need now, from the council's threshold model.")
+            raise Refused(f"Choose {caf_child.child}'s level of need now, from the council's threshold model.")
         _level_set(caf_child, level=level, reason=level_reason, by=user)
     now = timezone.now()
     _move(caf, Caf.Status.ACTIVE)
@@ -1024,21 +1021,21 @@ def _plan_action_create(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
     to a current member of the team the family has not excluded (issue 11)."""
     due_on = fields.get("due_on")
     if due_on and (refusal := out_of_bounds(due_on, "The date it will be done by", *ACTION_DUE)):
-        raise CafError(f"{refusal}.")
+        raise Refused(f"{refusal}.")
     action = PlanAction(caf=caf, created_by=user, **fields)
     if action.agency.council_id != caf.council_id:
-        raise CafError("Choose an agency of this council.")
+        raise Refused("Choose an agency of this council.")
     if not policies.sharing_agencies(caf).filter(pk=action.agency_id).exists():
-        raise CafError(
+        raise Refused(
             f"The family's consent does not cover {action.agency}, or they asked that it does not see the plan."
         )
     owner = action.owner
     if owner is not None:
         if not policies.is_current_member(owner, caf):
-            raise CafError(f"{owner} is not a current member of the team: choose someone who is, or nobody.")
+            raise Refused(f"{owner} is not a current member of the team: choose someone who is, or nobody.")
         refusal = policies.why_may_not_join(owner, caf)
         if refusal:
-            raise CafError(refusal)
+            raise Refused(refusal)
     action.full_clean()
     action.save()
     return action
@@ -1048,7 +1045,7 @@ def _plan_action_create(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
 def plan_action_add(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
     caf = _locked(caf)
     if caf.status != Caf.Status.ACTIVE:
-        raise CafError("The plan of an active CAF changes; this one is not active.")
+        raise Refused("The plan of an active CAF changes; this one is not active.")
     _refuse_unless(policies.may_manage_plan(user, caf), "Only the lead professional changes the plan.")
     action = _plan_action_create(user=user, caf=caf, **fields)
     _log_change(user, caf, "Added an action to the plan")
@@ -1060,7 +1057,7 @@ def plan_action_update(*, user: User, action: PlanAction, status: str, outcome: 
     """The lead professional changes any action; a TAF member their own."""
     caf = _locked(action.caf)
     if caf.status != Caf.Status.ACTIVE:
-        raise CafError("The plan of a closed CAF does not change.")
+        raise Refused("The plan of a closed CAF does not change.")
     action.caf = caf
     _refuse_unless(policies.may_update_action(user, action), "You can update only your own actions.")
     action.status = status
@@ -1091,9 +1088,9 @@ def caf_close(*, user: User, caf: Caf, reason: str, summary: str) -> Caf:
         _move(caf, Caf.Status.CLOSED)  # refused with the lifecycle's message
     _refuse_unless(policies.may_close(user, caf), "Only the lead professional or a CAF administrator closes a CAF.")
     if reason not in policies.CLOSURE_REASONS_BY_HAND:
-        raise CafError("Choose why the CAF is closing.")
+        raise Refused("Choose why the CAF is closing.")
     if not summary.strip():
-        raise CafError("Summarise the outcome for the family.")
+        raise Refused("Summarise the outcome for the family.")
     _close(user=user, caf=caf, reason=reason, summary=summary)
     _log_change(user, caf, f"Closed the CAF: {caf.get_closure_reason_display()}")
     return caf
@@ -1105,9 +1102,9 @@ def caf_reopen(*, user: User, caf: Caf) -> Caf:
     for its last lead professional, a CAF administrator, or its initiator while they still see it."""
     caf = _locked(caf)
     if caf.status != Caf.Status.CLOSED:
-        raise CafError("Only a closed CAF can be reopened.")
+        raise Refused("Only a closed CAF can be reopened.")
     if Caf.objects.filter(previous_episode=caf).exists():
-        raise CafError("This CAF has already been reopened.")
+        raise Refused("This CAF has already been reopened.")
     _refuse_unless(
         policies.is_reopener(user, caf),
         "Only its last lead professional, its initiator or a CAF administrator reopens a CAF.",
@@ -1157,7 +1154,7 @@ REVIEW_PROGRESS_TO_ACTION_STATUS = {
 OPEN_ACTION_STATUSES = PlanAction.OPEN_STATUSES
 
 
-def _review_date_move(*, user: User, caf: Caf, review_on: Optional[date], reason: str) -> None:
+def _review_date_move(*, user: User, caf: Caf, review_on: date | None, reason: str) -> None:
     """Cancel the unsent reminders of the old date, then keep the new one (with its history row)."""
     if caf.next_review_on is not None and caf.next_review_on != review_on:
         notifications_cancel(subject_key=caf.review_subject_key(caf.next_review_on))
@@ -1173,16 +1170,16 @@ def review_date_set(*, user: User, caf: Caf, review_on: date, reason: str) -> Re
     cancelled and every date set is kept."""
     caf = _locked(caf)
     if caf.status != Caf.Status.ACTIVE:
-        raise CafError("Reviews are for an active CAF; this one is not active.")
+        raise Refused("Reviews are for an active CAF; this one is not active.")
     _refuse_unless(policies.may_record_review(user, caf), "Only the lead professional changes the review date.")
     if review_on < timezone.localdate():
-        raise CafError("The next review date must be today or in the future.")
+        raise Refused("The next review date must be today or in the future.")
     if refusal := out_of_bounds(review_on, "The next review date", *NEXT_REVIEW):
-        raise CafError(f"{refusal}.")
+        raise Refused(f"{refusal}.")
     if not reason.strip():
-        raise CafError("Enter why the review date is changing.")
+        raise Refused("Enter why the review date is changing.")
     if review_on == caf.next_review_on:
-        raise CafError(f"The next review is already on {review_on:%-d %B %Y}.")
+        raise Refused(f"The next review is already on {review_on:%-d %B %Y}.")
     _review_date_move(user=user, caf=caf, review_on=review_on, reason=reason.strip())
     _log_change(user, caf, f"Moved the next review to {review_on:%-d %B %Y}")
     return caf.review_date_changes.order_by("-pk").first()
@@ -1194,41 +1191,41 @@ def _review_decision_check(
     caf: Caf,
     held_on: date,
     decision: str,
-    next_review_on: Optional[date],
+    next_review_on: date | None,
     close_reason: str,
     outcome: str,
 ) -> tuple[bool, str]:
     """The review's date and decision; returns whether it closes the CAF, and with which reason."""
     today = timezone.localdate()
     if held_on > today:
-        raise CafError("The review date cannot be in the future: record a review after it is held.")
+        raise Refused("The review date cannot be in the future: record a review after it is held.")
     if refusal := out_of_bounds(held_on, "The review date", *REVIEW_HELD):
-        raise CafError(f"{refusal}.")
+        raise Refused(f"{refusal}.")
     if caf.activated_at and held_on < timezone.localdate(caf.activated_at):
-        raise CafError("The review date cannot be before the CAF became active.")
+        raise Refused("The review date cannot be before the CAF became active.")
     if decision not in Review.Decision.values:
-        raise CafError("Choose the decision of the review.")
+        raise Refused("Choose the decision of the review.")
     closes = decision in (Review.Decision.CLOSE, Review.Decision.STEP_DOWN)
     # Only a continuing plan needs its next review: close and step down end the CAF, step up hands
     # the decision to children's social care (Review's constraint says the same).
     if decision == Review.Decision.CONTINUE and next_review_on is None:
-        raise CafError("Enter the date of the next review.")
+        raise Refused("Enter the date of the next review.")
     if next_review_on is not None and not closes:
         if next_review_on < today:
-            raise CafError("The next review date must be today or in the future.")
+            raise Refused("The next review date must be today or in the future.")
         if refusal := out_of_bounds(next_review_on, "The next review date", *NEXT_REVIEW):
-            raise CafError(f"{refusal}.")
+            raise Refused(f"{refusal}.")
     if not closes:
         return False, ""
     if not policies.is_lead_professional(user, caf):
-        raise CafError("Only the lead professional closes the CAF: ask the CAF administrator to log one first.")
+        raise Refused("Only the lead professional closes the CAF: ask the CAF administrator to log one first.")
     if not outcome.strip():
-        raise CafError("Summarise the outcome for the family: the CAF closes.")
+        raise Refused("Summarise the outcome for the family: the CAF closes.")
     if decision == Review.Decision.STEP_DOWN:
         close_reason = Caf.ClosureReason.NEEDS_MET
     close_reason = close_reason or Caf.ClosureReason.NEEDS_MET
     if close_reason not in policies.CLOSURE_REASONS_BY_HAND:
-        raise CafError("Choose why the CAF is closing.")
+        raise Refused("Choose why the CAF is closing.")
     return True, close_reason
 
 
@@ -1237,11 +1234,11 @@ def _review_progress_check(caf: Caf, progress: list[tuple[PlanAction, str, str]]
     open_actions = {action.pk: action for action in caf.actions.filter(status__in=OPEN_ACTION_STATUSES)}
     reviewed = [action.pk for action, _, _ in progress]
     if len(set(reviewed)) != len(reviewed) or any(pk not in open_actions for pk in reviewed):
-        raise CafError("Record progress only on the open actions of this CAF's plan, once each.")
+        raise Refused("Record progress only on the open actions of this CAF's plan, once each.")
     if set(reviewed) != set(open_actions):
-        raise CafError("Record progress on every open action of the plan: the plan has changed, start again.")
+        raise Refused("Record progress on every open action of the plan: the plan has changed, start again.")
     if any(status not in REVIEW_PROGRESS_TO_ACTION_STATUS for _, status, _ in progress):
-        raise CafError("Choose where each action is now.")
+        raise Refused("Choose where each action is now.")
     return open_actions
 
 
@@ -1250,10 +1247,10 @@ def _review_level_changes(caf: Caf, levels: dict[CafChild, tuple[Level, str]]) -
     changes = []
     for caf_child, (level, reason) in levels.items():
         if caf_child.caf_id != caf.pk or level.threshold_model_id != caf.threshold_model_id:
-            raise CafError("Choose a level of the threshold model this CAF uses, for a child of this CAF.")
+            raise Refused("Choose a level of the threshold model this CAF uses, for a child of this CAF.")
         if caf_child.level_id != level.pk:
             if not reason.strip():
-                raise CafError(f"Say why {caf_child.child}'s level of need is changing.")
+                raise Refused(f"Say why {caf_child.child}'s level of need is changing.")
             changes.append((caf_child, level, reason.strip()))
     return changes
 
@@ -1285,9 +1282,9 @@ def review_record(
     summary: str = "",
     progress: Iterable[tuple[PlanAction, str, str]] = (),
     new_actions: Iterable[dict[str, Any]] = (),
-    levels: Optional[dict[CafChild, tuple[Level, str]]] = None,
+    levels: dict[CafChild, tuple[Level, str]] | None = None,
     decision: str,
-    next_review_on: Optional[date] = None,
+    next_review_on: date | None = None,
     close_reason: str = "",
     outcome: str = "",
 ) -> Review:
@@ -1298,7 +1295,7 @@ def review_record(
     question 6) closes the CAF; stepping up leaves it active for the referral to social care."""
     caf = _locked(caf)
     if caf.status != Caf.Status.ACTIVE:
-        raise CafError("Reviews are recorded for an active CAF; this one is not active.")
+        raise Refused("Reviews are recorded for an active CAF; this one is not active.")
     _refuse_unless(policies.may_record_review(user, caf), "Only the lead professional records a review.")
     closes, close_reason = _review_decision_check(
         user=user,
@@ -1312,7 +1309,7 @@ def review_record(
     current_members = set(caf.taf_members.filter(left_at__isnull=True).values_list("user_id", flat=True))
     attendees = list(attendees)
     if any(attendee.pk not in current_members for attendee in attendees):
-        raise CafError("Choose who attended from the current Team Around the Family.")
+        raise Refused("Choose who attended from the current Team Around the Family.")
     progress = list(progress)
     open_actions = _review_progress_check(caf, progress)
     level_changes = _review_level_changes(caf, levels or {})

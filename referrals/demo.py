@@ -6,7 +6,6 @@ Idempotent: nothing happens once Northbridge has a sent referral. Called by home
 """
 
 from datetime import date, datetime, timedelta
-from typing import Optional
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -83,7 +82,7 @@ def _backdate_step_down(step_down: StepDown, sent_at: datetime) -> None:
 
 
 def _send(
-    user: User, children: list[Child], concern: str, *, immediate: bool = False, caf: Optional[object] = None
+    user: User, children: list[Child], concern: str, *, immediate: bool = False, caf: object | None = None
 ) -> Referral:
     referral = services.referral_start(user=user, children=children, caf=caf, immediate_risk=immediate)
     if immediate:
@@ -123,7 +122,7 @@ def _transfer(agencies: list[Agency], **extra: object) -> dict[str, object]:
 
 
 @transaction.atomic
-def referrals_demo_load() -> Optional[int]:
+def referrals_demo_load() -> int | None:
     """Referrals in the front-door queue and step-downs in the pick-up queue, at different ages.
     Returns how many referrals it made (None when the demo council has them already)."""
     council = LocalAuthority.objects.filter(slug=COUNCIL).first()

@@ -2,23 +2,21 @@
 
 They only parse input. Who may step a family down or pick it up, and what the transfer must carry,
 are checked by referrals.services; its refusals come back to these forms through
-caf.views.common.form_errors_from.
+core.forms.refusal_show.
 """
 
 from collections.abc import Iterable
-from typing import Any, Optional
+from typing import Any
 
 from crispy_forms_gds.layout import HTML, Field, Size
 from django import forms
 from django.db.models import QuerySet
 from django.utils.html import format_html
 
-from accounts.forms import gds_helper
 from accounts.models import Agency, AgencyType, User
-from caf.date_bounds import CONSENT
-from caf.forms_draft import child_label
-from caf.govuk_forms import GovukDateField, agencies_field, people_field
 from caf.models import Child, Consent
+from core.date_bounds import CONSENT
+from core.forms import GovukDateField, agencies_field, child_label, gds_helper, people_field
 from referrals.models import StepDown
 from thresholds.models import Level
 
@@ -210,7 +208,7 @@ class PickUpForm(forms.Form):
         self,
         *args: Any,
         children: Iterable[Child],
-        levels: Optional[QuerySet[Level]],
+        levels: QuerySet[Level] | None,
         initial_levels: dict[int, int],
         people: QuerySet[User],
         **kwargs: Any,

@@ -2,12 +2,12 @@
 the referral, the front door's decision and the queue's filters.
 
 They only parse input. Who may make a change and what the referral's state allows are checked by
-referrals.services, whose refusals the views add to the form (caf.views.common.form_errors_from).
+referrals.services, whose refusals the views add to the form (core.forms.refusal_show).
 """
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Any, Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from crispy_forms_gds.choices import Choice
@@ -17,12 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.forms import gds_helper
 from accounts.models import Agency, AgencyType, Locality, User
-from caf.date_bounds import CONSENT
-from caf.forms_draft import child_label
-from caf.govuk_forms import GovukDateField
 from caf.models import Child, Consent
+from core.date_bounds import CONSENT
+from core.forms import GovukDateField, child_label, gds_helper
 from referrals.forms_stepdown import FamilyWishesFields
 from referrals.models import Referral
 from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED, STEP_DOWN_FIELDS
@@ -33,7 +31,7 @@ CALL_CLOCK_SLACK = timedelta(minutes=5)
 YES_NO = [(YES, "Yes"), (NO, "No")]
 
 
-def _yes_no(value: str) -> Optional[bool]:
+def _yes_no(value: str) -> bool | None:
     return {YES: True, NO: False}.get(value)
 
 
@@ -328,7 +326,7 @@ class DecideForm(FamilyWishesFields):
                     self.add_error(name, message)
         return cleaned
 
-    def step_down(self) -> Optional[dict[str, Any]]:
+    def step_down(self) -> dict[str, Any] | None:
         data = self.cleaned_data
         if data["decision"] != Referral.Decision.STEP_DOWN:
             return None

@@ -4,7 +4,7 @@ queues show (deadlines in the council's working calendar, Settled question 8).""
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
@@ -54,7 +54,7 @@ def referral_get_for_user(
     referral_id: int,
     *,
     what: str = "Viewed a referral",
-    require: Optional[Callable[[User, Referral], bool]] = None,
+    require: Callable[[User, Referral], bool] | None = None,
 ) -> Referral:
     """The one way a page gets a referral: 404 (logged) for anyone who may not see it; for a page
     that needs more than seeing it (`require`, a referrals.policies predicate), a 403 that the
@@ -89,7 +89,7 @@ def _log(user: User, action: str, what: str, record: Referral | StepDown) -> Non
     access_log_write(user=user, action=action, what=what, child=only, child_ids=[child.pk for child in children])
 
 
-def _refused(user: User, what: str, record: Optional[Referral | StepDown], *, attempted_id: int) -> None:
+def _refused(user: User, what: str, record: Referral | StepDown | None, *, attempted_id: int) -> None:
     """Every refused attempt is logged: against the record's children, or with the id asked for
     when it matched nothing, so that probing shows."""
     if not user.is_authenticated:
@@ -100,12 +100,12 @@ def _refused(user: User, what: str, record: Optional[Referral | StepDown], *, at
         access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", attempted_id=attempted_id)
 
 
-def refusal_subject(model: type[Referral] | type[StepDown]) -> Callable[[int], Optional[dict[str, Any]]]:
+def refusal_subject(model: type[Referral] | type[StepDown]) -> Callable[[int], dict[str, Any] | None]:
     """For caf.middleware, which logs every 403: the record a refused referral or step-down page
     was about, named as _log names it (its CAF, else its children), or None when no record has
     the id."""
 
-    def subject(pk: int) -> Optional[dict[str, Any]]:
+    def subject(pk: int) -> dict[str, Any] | None:
         record = model.objects.filter(pk=pk).select_related("caf").first()
         if record is None:
             return None
@@ -169,7 +169,7 @@ def _moment(moment: datetime, zone: object) -> str:
     return f"{local:%H:%M} on {local:%A %-d %B}"
 
 
-def decision_clock(referral: Referral, *, now: Optional[datetime] = None) -> Optional[Clock]:
+def decision_clock(referral: Referral, *, now: datetime | None = None) -> Clock | None:
     """Time left to decide, or how late the decision is: in working hours, or on the clock for
     immediate risk. "Due soon" is the last quarter of the council's allowance."""
     if referral.status != Referral.Status.SENT or referral.decision_due_at is None:
@@ -190,7 +190,7 @@ def decision_clock(referral: Referral, *, now: Optional[datetime] = None) -> Opt
     return Clock("due_soon" if soon else "on_time", f"{by}: {_duration(left)}{of_time} left")
 
 
-def pick_up_clock(step_down: StepDown, *, today: Optional[date] = None) -> Optional[Clock]:
+def pick_up_clock(step_down: StepDown, *, today: date | None = None) -> Clock | None:
     if step_down.status != StepDown.Status.WAITING:
         return None
     today = today or timezone.localdate()
@@ -238,9 +238,7 @@ def earlier_outcome(decision: str) -> str:
     return Referral.Decision(decision).label if decision else "still awaiting a decision"
 
 
-def referrals_within_a_year(
-    children: list[Child], *, before: datetime, exclude: Optional[int] = None
-) -> list[Referral]:
+def referrals_within_a_year(children: list[Child], *, before: datetime, exclude: int | None = None) -> list[Referral]:
     """Referrals to social care sent in the 12 months before `before` for any of these children
     (their merged records too), newest first: the re-referral warning on the form and the page."""
     records = [child.pk for child in children] + list(
@@ -280,7 +278,7 @@ def previous_referrals(referral: Referral) -> QuerySet[Referral]:
 
 
 def front_door_queue(
-    user: User, *, urgency: str = "", locality_id: Optional[int] = None, agency_type: str = ""
+    user: User, *, urgency: str = "", locality_id: int | None = None, agency_type: str = ""
 ) -> QuerySet[Referral]:
     """Referrals awaiting a decision, for the council's front-door managers: immediate risk first,
     then newest first; each with the re-referral annotations. A fixed number of queries."""
@@ -345,7 +343,7 @@ def referrals_allocated_to(user: User) -> QuerySet[Referral]:
     )
 
 
-def _step_downs(council_id: Optional[int], user: Optional[User] = None) -> QuerySet[StepDown]:
+def _step_downs(council_id: int | None, user: User | None = None) -> QuerySet[StepDown]:
     """The council's step-downs; for a user, less those whose CAF the family excluded them from
     (Settled question 16: a named-person exclusion binds a CAF administrator too)."""
     step_downs = StepDown.objects.filter(council_id=council_id)
@@ -440,9 +438,7 @@ class StepDownMonth:
         return self.front_door + self.after_assessment + self.child_in_need_closure
 
 
-def step_down_figures(
-    council: LocalAuthority, *, months: int = 12, today: Optional[date] = None
-) -> list[StepDownMonth]:
+def step_down_figures(council: LocalAuthority, *, months: int = 12, today: date | None = None) -> list[StepDownMonth]:
     """Step-down transfers per month by point (Kent's monthly counts, 004), with how many of each
     month's were picked up, declined or are still open: one query, newest month first, every month
     shown even when it had none."""

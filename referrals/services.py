@@ -8,7 +8,7 @@ with a message a person can act on.
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -22,9 +22,10 @@ from caf import permissions as perms
 from caf import policies as caf_policies
 from caf import services as caf_services
 from caf.access_log import access_log_write
-from caf.date_bounds import CONSENT, out_of_bounds
 from caf.models import AccessLog, Caf, Child, FamilyExclusion, LeadProfessionalAssignment, SharingBasis
-from caf.services import CafError, caf_administrators
+from caf.services import Refused, caf_administrators
+from core.date_bounds import CONSENT, out_of_bounds
+from core.forms import children_names
 from referrals import policies
 from referrals.models import Referral, StepDown, TimelineEntry
 from referrals.policies import is_front_door_manager, is_social_care_staff
@@ -45,13 +46,9 @@ Kind = Notification.Kind
 Decision = Referral.Decision
 
 
-class ReferralError(CafError):
-    """A refused change to a referral or step-down, with a message the user can act on."""
-
-
 def _move(record: Referral | StepDown, to: str, moves: dict[tuple[str, str], str]) -> None:
     if (record.status, to) not in moves:
-        raise ReferralError(
+        raise Refused(
             f"This is {record.get_status_display().lower()}, so it cannot become "
             f"{type(record).Status(to).label.lower()}."
         )
@@ -59,16 +56,12 @@ def _move(record: Referral | StepDown, to: str, moves: dict[tuple[str, str], str
 
 
 def _timeline(
-    *, by: Optional[User], what: str, referral: Optional[Referral] = None, step_down: Optional[StepDown] = None
+    *, by: User | None, what: str, referral: Referral | None = None, step_down: StepDown | None = None
 ) -> None:
     TimelineEntry.objects.create(referral=referral, step_down=step_down, by=by, what=what[:300])
 
 
-def _names(children: Iterable[Child]) -> str:
-    return ", ".join(f"{child.first_name} {child.last_name}" for child in children)
-
-
-def _distinct_active(users: Iterable[Optional[User]]) -> list[User]:
+def _distinct_active(users: Iterable[User | None]) -> list[User]:
     seen: dict[int, User] = {}
     for user in users:
         if user is not None and user.is_active:
@@ -76,7 +69,7 @@ def _distinct_active(users: Iterable[Optional[User]]) -> list[User]:
     return list(seen.values())
 
 
-def _tell(users: Iterable[Optional[User]], *, kind: str, subject_key: str, title: str, body: str, url: str) -> None:
+def _tell(users: Iterable[User | None], *, kind: str, subject_key: str, title: str, body: str, url: str) -> None:
     for user in _distinct_active(users):
         notification_record(recipient=user, kind=kind, subject_key=subject_key, title=title[:200], body=body, url=url)
 
@@ -132,7 +125,7 @@ def _require_referrer(user: User, referral: Referral) -> None:
 
 @transaction.atomic
 def referral_start(
-    *, user: User, children: list[Child], caf: Optional[Caf] = None, immediate_risk: bool = False
+    *, user: User, children: list[Child], caf: Caf | None = None, immediate_risk: bool = False
 ) -> Referral:
     """A practitioner or lead professional starts a referral for a child or several children of a
     family, with their CAF attached as evidence when there is one (a referral can also be made
@@ -140,9 +133,9 @@ def referral_start(
     if not user.is_active or user.agency_id is None:
         raise PermissionDenied("Only a council's staff can refer a child to children's social care.")
     if not children:
-        raise ReferralError("Choose the child, or the children, you are referring.")
+        raise Refused("Choose the child, or the children, you are referring.")
     if any(child.council_id != user.council_id or child.merged_into_id for child in children):
-        raise ReferralError("Choose children recorded in your council (not merged records).")
+        raise Refused("Choose children recorded in your council (not merged records).")
     if caf is not None:
         if not caf_policies.may_refer_from(user, caf):
             raise PermissionDenied(
@@ -150,7 +143,7 @@ def referral_start(
             )
         caf_children = set(caf.children.values_list("pk", flat=True))
         if any(child.pk not in caf_children for child in children):
-            raise ReferralError("Choose children of this CAF, or refer the others separately.")
+            raise Refused("Choose children of this CAF, or refer the others separately.")
     referral = Referral.objects.create(
         council_id=user.council_id,
         caf=caf,
@@ -197,13 +190,13 @@ def front_door_call_record(
     referral = _locked_referral(referral)
     _require_referrer(user, referral)
     if referral.status != Referral.Status.DRAFT:
-        raise ReferralError("This referral has already been sent.")
+        raise Refused("This referral has already been sent.")
     if not spoke_to.strip():
-        raise ReferralError("Enter who you spoke to at the front door.")
+        raise Refused("Enter who you spoke to at the front door.")
     if called_at > timezone.now() + timedelta(minutes=5):
-        raise ReferralError("The time of the call cannot be in the future.")
+        raise Refused("The time of the call cannot be in the future.")
     if called_at < timezone.now() - timedelta(days=1):
-        raise ReferralError("The time of the call must be within the last day: record the call when you make it.")
+        raise Refused("The time of the call must be within the last day: record the call when you make it.")
     referral.urgency = Referral.Urgency.IMMEDIATE
     referral.front_door_called_at = called_at
     referral.front_door_spoke_to = spoke_to.strip()
@@ -228,10 +221,10 @@ CONSENT_REFUSED = "refused"
 def _referral_basis_set(
     referral: Referral,
     *,
-    consent: Optional[str],
+    consent: str | None,
     consent_given_by: str,
     consent_relationship: str,
-    consent_given_on: Optional[date],
+    consent_given_on: date | None,
     override_reason: str,
 ) -> None:
     """The basis for sending: the family's consent (who, relationship, when), or the safeguarding
@@ -241,27 +234,27 @@ def _referral_basis_set(
         consent = CONSENT_NOT_SOUGHT if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE else None
     if consent == CONSENT_GIVEN:
         if not (consent_given_by.strip() and consent_relationship.strip() and consent_given_on):
-            raise ReferralError("Say who agreed to the referral, their relationship to the child and when.")
+            raise Refused("Say who agreed to the referral, their relationship to the child and when.")
         if consent_given_on > timezone.localdate():
-            raise ReferralError("The date consent was given cannot be in the future.")
+            raise Refused("The date consent was given cannot be in the future.")
         if refusal := out_of_bounds(consent_given_on, "The date consent was given", *CONSENT):
-            raise ReferralError(f"{refusal}.")
+            raise Refused(f"{refusal}.")
         referral.basis = Referral.Basis.CONSENT
         referral.override_reason = ""
     elif consent == CONSENT_NOT_SOUGHT:
         reason = override_reason.strip() or referral.override_reason
         if not reason:
-            raise ReferralError("Say why seeking consent would increase the risk of significant harm.")
+            raise Refused("Say why seeking consent would increase the risk of significant harm.")
         referral.basis = Referral.Basis.SAFEGUARDING_OVERRIDE
         referral.override_reason = reason
     elif consent == CONSENT_REFUSED:
-        raise ReferralError(
+        raise Refused(
             "Without the family's consent, a referral goes only when seeking consent would increase the risk of "
             "significant harm. If that is so, choose that answer and say why; if not, talk to the family again, "
             "or phone the front door for advice."
         )
     else:
-        raise ReferralError("Say whether the family agrees to the referral.")
+        raise Refused("Say whether the family agrees to the referral.")
 
 
 @transaction.atomic
@@ -273,11 +266,11 @@ def referral_send(
     tried: str = "",
     views_of_child: str = "",
     views_of_family: str = "",
-    family_informed: Optional[bool] = None,
-    consent: Optional[str] = None,
+    family_informed: bool | None = None,
+    consent: str | None = None,
     consent_given_by: str = "",
     consent_relationship: str = "",
-    consent_given_on: Optional[date] = None,
+    consent_given_on: date | None = None,
     override_reason: str = "",
 ) -> Referral:
     """Send the referral to the council's children's social care. Consent is sought unless seeking
@@ -287,11 +280,11 @@ def referral_send(
     transaction), and the decision clock starts."""
     referral = _locked_referral(referral)
     if referral.status != Referral.Status.DRAFT:
-        raise ReferralError("This referral has already been sent.")
+        raise Refused("This referral has already been sent.")
     if not policies.may_send_referral(user, referral):
         raise PermissionDenied("Only the person who started the referral may send it.")
     if not concern.strip():
-        raise ReferralError("Describe the concern: what you have seen or been told, and when.")
+        raise Refused("Describe the concern: what you have seen or been told, and when.")
     _referral_basis_set(
         referral,
         consent=consent,
@@ -301,10 +294,10 @@ def referral_send(
         override_reason=override_reason,
     )
     if referral.urgency == Referral.Urgency.IMMEDIATE and referral.front_door_called_at is None:
-        raise ReferralError("A child is at immediate risk: phone the front door now, then record the call.")
+        raise Refused("A child is at immediate risk: phone the front door now, then record the call.")
     agencies = social_care_agencies(referral.council_id)
     if not agencies:
-        raise ReferralError("Your council has no children's social care agency recorded: phone the front door instead.")
+        raise Refused("Your council has no children's social care agency recorded: phone the front door instead.")
 
     _move(referral, Referral.Status.SENT, REFERRAL_MOVES)
     now = timezone.now()
@@ -329,7 +322,7 @@ def referral_send(
         user=user, action=AccessLog.Action.CHANGE, what="Sent a referral to children's social care", caf=referral.caf
     )
     if referral.is_immediate:
-        names = _names(referral.children.all())
+        names = children_names(referral.children.all())
         _tell(
             front_door_managers(referral.council_id),
             kind=Kind.REFERRAL_IMMEDIATE,
@@ -398,9 +391,9 @@ def referral_claim(*, user: User, referral: Referral) -> Referral:
     referral = _locked_referral(referral)
     _require_front_door_manager(user, referral)
     if referral.status != Referral.Status.SENT:
-        raise ReferralError("Only a referral awaiting a decision can be claimed.")
+        raise Refused("Only a referral awaiting a decision can be claimed.")
     if referral.claimed_by_id == user.pk:
-        raise ReferralError("You have already claimed this referral.")
+        raise Refused("You have already claimed this referral.")
     previous = referral.claimed_by
     referral.claimed_by = user
     referral.claimed_at = timezone.now()
@@ -421,8 +414,8 @@ def referral_decide(
     decision: str,
     reasons: str,
     advice: str = "",
-    social_worker: Optional[User] = None,
-    step_down: Optional[dict[str, Any]] = None,
+    social_worker: User | None = None,
+    step_down: dict[str, Any] | None = None,
 ) -> Referral:
     """The front door's decision, with reasons. No further action needs advice to the referrer;
     stepping down sends the family to early help (step-down point 1, `step_down` holds the
@@ -432,26 +425,26 @@ def referral_decide(
     referral = _locked_referral(referral)
     _require_front_door_manager(user, referral)
     if referral.status == Referral.Status.DECIDED:
-        raise ReferralError("This referral has already been decided.")
+        raise Refused("This referral has already been decided.")
     if decision not in Decision.values:
-        raise ReferralError("Choose the decision.")
+        raise Refused("Choose the decision.")
     if not reasons.strip():
-        raise ReferralError("Give the reasons for the decision.")
+        raise Refused("Give the reasons for the decision.")
     if decision == Decision.NO_FURTHER_ACTION and not advice.strip():
-        raise ReferralError("Give your advice to the referrer: what they and the family can do now.")
+        raise Refused("Give your advice to the referrer: what they and the family can do now.")
     if decision in Referral.SOCIAL_CARE_DECISIONS:
         if social_worker is None:
-            raise ReferralError("Choose the social worker allocated to the family.")
+            raise Refused("Choose the social worker allocated to the family.")
         if not (
             social_worker.is_active
             and social_worker.has_role(Role.SOCIAL_WORKER)
             and is_social_care_staff(social_worker, referral.council_id)
         ):
-            raise ReferralError("Choose a social worker of this council's children's social care.")
+            raise Refused("Choose a social worker of this council's children's social care.")
     elif social_worker is not None:
-        raise ReferralError("A social worker is allocated only when social care takes the referral on.")
+        raise Refused("A social worker is allocated only when social care takes the referral on.")
     if decision == Decision.STEP_DOWN and step_down is None:
-        raise ReferralError("Say what early help needs to know: the needs still open and the family's consent.")
+        raise Refused("Say what early help needs to know: the needs still open and the family's consent.")
 
     _move(referral, Referral.Status.DECIDED, REFERRAL_MOVES)
     now = timezone.now()
@@ -487,7 +480,7 @@ def referral_decide(
     elif decision in Referral.SOCIAL_CARE_DECISIONS:
         _social_care_takes_on(user=user, referral=referral, social_worker=social_worker)
 
-    names = _names(referral.children.all())
+    names = children_names(referral.children.all())
     outcome = referral.get_decision_display()
     body = f"Children's social care has decided the referral for {names}: {outcome}."
     body += f"\n\nReasons: {referral.decision_reasons}"
@@ -504,7 +497,7 @@ def referral_decide(
     return referral
 
 
-def _current_lead(caf: Optional[Caf]) -> Optional[User]:
+def _current_lead(caf: Caf | None) -> User | None:
     if caf is None:
         return None
     assignment = caf.lead_professionals.filter(ended_at__isnull=True).select_related("user").first()
@@ -513,7 +506,7 @@ def _current_lead(caf: Optional[Caf]) -> Optional[User]:
 
 def _social_care_takes_on(*, user: User, referral: Referral, social_worker: User) -> None:
     caf = referral.caf
-    names = _names(referral.children.all())
+    names = children_names(referral.children.all())
     _tell(
         [social_worker],
         kind=Kind.SOCIAL_WORKER_ALLOCATED,
@@ -601,8 +594,8 @@ def _step_down_create(
     *,
     user: User,
     point: str,
-    referral: Optional[Referral],
-    caf: Optional[Caf],
+    referral: Referral | None,
+    caf: Caf | None,
     children: list[Child],
     reason: str,
     consent_agencies: Iterable[Agency] = (),
@@ -612,29 +605,29 @@ def _step_down_create(
 ) -> StepDown:
     council = referral.council if referral is not None else user.council
     if not children:
-        raise ReferralError("Choose the children early help is to pick up.")
+        raise Refused("Choose the children early help is to pick up.")
     if any(child.council_id != council.pk for child in children):
-        raise ReferralError("Choose children of this council.")
+        raise Refused("Choose children of this council.")
     missing = [name for name in STEP_DOWN_FIELDS if not fields.get(name)]
     if missing or not reason.strip():
-        raise ReferralError(
+        raise Refused(
             "Early help needs the reason, the needs still open, the social worker's summary and the family's "
             "consent to early help (who gave it, their relationship to the child, when and how)."
         )
     if fields["consent_given_on"] > timezone.localdate():
-        raise ReferralError("The date consent was given cannot be in the future.")
+        raise Refused("The date consent was given cannot be in the future.")
     if refusal := out_of_bounds(fields["consent_given_on"], "The date consent was given", *CONSENT):
-        raise ReferralError(f"{refusal}.")
+        raise Refused(f"{refusal}.")
     consent_agencies, excluded_agencies = list(consent_agencies), list(excluded_agencies)
     excluded_people = list(excluded_people)
     if any(agency.council_id != council.pk for agency in [*consent_agencies, *excluded_agencies]):
-        raise ReferralError("Choose agencies of this council.")
+        raise Refused("Choose agencies of this council.")
     if any(person.council_id != council.pk for person in excluded_people):
-        raise ReferralError("Choose people of this council.")
+        raise Refused("Choose people of this council.")
     if set(consent_agencies) & set(excluded_agencies):
-        raise ReferralError("An agency cannot be both agreed by the family and excluded by them.")
+        raise Refused("An agency cannot be both agreed by the family and excluded by them.")
     if any(agency.agency_type == AgencyType.EARLY_HELP for agency in excluded_agencies):
-        raise ReferralError(
+        raise Refused(
             "The family cannot exclude the council's early help team, which picks them up: "
             "name the people they do not want to see it instead."
         )
@@ -655,13 +648,13 @@ def _step_down_create(
         with transaction.atomic():
             step_down.save()
     except IntegrityError:
-        raise ReferralError("This family has already been stepped down at this point.") from None
+        raise Refused("This family has already been stepped down at this point.") from None
     step_down.children.set(children)
     step_down.consent_agencies.set(consent_agencies)
     step_down.excluded_agencies.set(excluded_agencies)
     step_down.excluded_people.set(excluded_people)
     _timeline(by=user, what=f"Sent to early help: {step_down.point_phrase}", step_down=step_down)
-    names = _names(children)
+    names = children_names(children)
     _tell(
         caf_administrators(council.pk),
         kind=Kind.STEP_DOWN_SENT,
@@ -682,9 +675,9 @@ def step_down_send(
     *,
     user: User,
     point: str,
-    referral: Optional[Referral] = None,
-    caf: Optional[Caf] = None,
-    children: Optional[list[Child]] = None,
+    referral: Referral | None = None,
+    caf: Caf | None = None,
+    children: list[Child] | None = None,
     reason: str,
     consent_agencies: Iterable[Agency] = (),
     excluded_agencies: Iterable[Agency] = (),
@@ -698,7 +691,7 @@ def step_down_send(
     if not policies.may_step_down(user, user.council_id):
         raise PermissionDenied("Only children's social care steps a family down.")
     if point not in (StepDown.Point.AFTER_ASSESSMENT, StepDown.Point.CHILD_IN_NEED_CLOSURE):
-        raise ReferralError(
+        raise Refused(
             "Choose when the family is stepping down: after an assessment, or at the closure of Child in Need."
         )
     if referral is not None:
@@ -706,9 +699,7 @@ def step_down_send(
         if referral.council_id != user.council_id:
             raise PermissionDenied("This referral is not your council's.")
         if referral.status != Referral.Status.DECIDED or referral.decision not in Referral.SOCIAL_CARE_DECISIONS:
-            raise ReferralError(
-                "Only a referral that social care took on (section 17 or 47) steps down after its work."
-            )
+            raise Refused("Only a referral that social care took on (section 17 or 47) steps down after its work.")
         caf = referral.caf
         children = list(referral.children.all()) if children is None else children
         allowed = set(referral.children.values_list("pk", flat=True))
@@ -717,17 +708,17 @@ def step_down_send(
         if caf.council_id != user.council_id:
             raise PermissionDenied("This CAF is not your council's.")
         if not caf.lead_professionals.filter(ended_at__isnull=True, social_work_led=True).exists():
-            raise ReferralError("Only a social-work-led CAF steps down from here.")
+            raise Refused("Only a social-work-led CAF steps down from here.")
         children = list(caf.children.all()) if children is None else children
         allowed = set(caf.children.values_list("pk", flat=True))
     else:
-        raise ReferralError("Step down from the referral or the CAF that social care is working on.")
+        raise Refused("Step down from the referral or the CAF that social care is working on.")
     if any(child.pk not in allowed for child in children or []):
-        raise ReferralError("Choose children of this family.")
+        raise Refused("Choose children of this family.")
     if StepDown.objects.filter(
         children__in=children, status__in=[StepDown.Status.WAITING, StepDown.Status.PICKED_UP]
     ).exists():
-        raise ReferralError("These children already have a step-down waiting for early help.")
+        raise Refused("These children already have a step-down waiting for early help.")
     step_down = _step_down_create(
         user=user,
         point=point,
@@ -760,7 +751,7 @@ def _require_caf_administrator(user: User, step_down: StepDown) -> None:
         raise PermissionDenied("Only the council's CAF administrators pick up a step-down.")
 
 
-def family_caf_for(step_down: StepDown) -> Optional[Caf]:
+def family_caf_for(step_down: StepDown) -> Caf | None:
     """The CAF a pick-up continues or reopens: the one the step-down names, else the newest CAF of
     any of its children (early help may have known the family before social care did); a closed
     CAF already reopened leads to its newest episode."""
@@ -784,7 +775,7 @@ def family_caf_for(step_down: StepDown) -> Optional[Caf]:
 
 @transaction.atomic
 def step_down_pick_up(
-    *, user: User, step_down: StepDown, levels: Optional[dict[int, Level]] = None, lead: Optional[User] = None
+    *, user: User, step_down: StepDown, levels: dict[int, Level] | None = None, lead: User | None = None
 ) -> StepDown:
     """An early help coordinator picks the family up: the family's CAF continues if it is active,
     a closed one is reopened as a new episode with its history, or a new CAF starts; the children,
@@ -793,7 +784,7 @@ def step_down_pick_up(
     step_down = _locked_step_down(step_down)
     _require_caf_administrator(user, step_down)
     if step_down.status != StepDown.Status.WAITING:
-        raise ReferralError("This step-down has already been picked up or declined.")
+        raise Refused("This step-down has already been picked up or declined.")
     children = list(step_down.children.filter(merged_into__isnull=True))
     family_caf = family_caf_for(step_down)
     # The family's consent exactly as social care recorded it (Settled question 11).
@@ -851,7 +842,7 @@ def step_down_pick_up(
     if assignment is not None:
         step_downs_complete_for(user=user, caf=caf, assignment=assignment)
     step_down.refresh_from_db()
-    names = _names(children)
+    names = children_names(children)
     _tell(
         [step_down.sent_by],
         kind=Kind.STEP_DOWN_PICKED_UP,
@@ -886,7 +877,7 @@ def step_down_decline(*, user: User, step_down: StepDown, reason: str) -> StepDo
     step_down = _locked_step_down(step_down)
     _require_caf_administrator(user, step_down)
     if not reason.strip():
-        raise ReferralError("Say why the family declined early help, in their words if you can.")
+        raise Refused("Say why the family declined early help, in their words if you can.")
     _move(step_down, StepDown.Status.DECLINED, STEP_DOWN_MOVES)
     step_down.declined_by, step_down.declined_at, step_down.decline_reason = user, timezone.now(), reason.strip()
     step_down.save(update_fields=["status", "declined_by", "declined_at", "decline_reason"])

@@ -8,7 +8,7 @@ from accounts.models import AgencyType, Role
 from caf import permissions as perms
 from caf import services
 from caf.models import AccessLog, Caf, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
-from caf.services import CafError
+from core.errors import Refused
 from tests.factories import AgencyFactory, UserFactory
 
 # Helpers --------------------------------------------------------------------------------------------
@@ -77,7 +77,7 @@ def test_an_agency_outside_the_consent_is_not_offered_and_is_refused(
     assert response.status_code == 200
     page = response.content.decode()
     assert "govuk-error-summary" in page
-    with pytest.raises(CafError, match="does not cover Neighbourhood Policing"):
+    with pytest.raises(Refused, match="does not cover Neighbourhood Policing"):
         services.taf_member_add(user=school_practitioner, caf=led, member=police_officer)
     assert not TeamAroundFamilyMember.objects.filter(user=police_officer).exists()
     assert not perms.has_caf_permission(police_officer, perms.VIEW, led)

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from caf import policies, services
 from caf.models import Caf
-from caf.services import CafError
+from core.errors import Refused
 from referrals import services as rs
 from tests.caf_helpers import consent
 
@@ -60,7 +60,7 @@ def test_the_close_form_offers_only_the_reasons_chosen_by_hand(active, caf_admin
     assert "Needs met, universal services continue" in page
     assert "Consent withdrawn" not in page and "Stepped up to children" not in page
     for reason in (Caf.ClosureReason.CONSENT_WITHDRAWN, Caf.ClosureReason.STEPPED_UP):
-        with pytest.raises(CafError):
+        with pytest.raises(Refused):
             services.caf_close(user=caf_admin, caf=active, reason=reason, summary="x")
     active.refresh_from_db()
     assert active.status == Caf.Status.ACTIVE
@@ -74,13 +74,13 @@ def closed(active, caf_admin):
 def test_a_closed_caf_takes_no_writes(closed, school_practitioner, caf_admin, health_visiting):
     caf_child = closed.caf_children.first()
     level = closed.threshold_model.levels.first()
-    with pytest.raises(CafError):
+    with pytest.raises(Refused):
         consent(closed, caf_admin, health_visiting)
-    with pytest.raises(CafError):
+    with pytest.raises(Refused):
         services.child_indicators_set(user=school_practitioner, caf_child=caf_child, indicators=[])
-    with pytest.raises(CafError):
+    with pytest.raises(Refused):
         services.child_level_set(user=school_practitioner, caf_child=caf_child, level=level, reason="x")
-    with pytest.raises(CafError):
+    with pytest.raises(Refused):
         services.plan_action_add(
             user=school_practitioner, caf=closed, need="n", action="a", agency=health_visiting, due_on=date(2027, 1, 1)
         )
@@ -113,5 +113,5 @@ def test_a_lead_professional_the_family_excluded_cannot_be_logged(
     assert policies.may_be_lead_professional(health_visitor, active)
     services.exclusion_record(user=caf_admin, caf=active, made_by="Kelly Smith", people=[health_visitor])
     assert not policies.may_be_lead_professional(health_visitor, active)
-    with pytest.raises(CafError):
+    with pytest.raises(Refused):
         services.lead_professional_assign(user=caf_admin, caf=active, lead=health_visitor)

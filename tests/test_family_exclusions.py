@@ -11,7 +11,7 @@ from accounts.models import AgencyType, Notification, Role
 from caf import permissions as perms
 from caf import policies, services
 from caf.models import Caf, ExclusionException, FamilyExclusion, PlanAction, TeamAroundFamilyMember
-from caf.services import CafError
+from core.errors import Refused
 from referrals import selectors
 from referrals import services as rs
 from referrals.models import Referral, StepDown, TimelineEntry
@@ -79,7 +79,7 @@ def test_a_named_caf_administrator_is_bound_too(active, school_practitioner, caf
 
 
 def test_the_early_help_team_cannot_be_excluded_as_an_agency(active, school_practitioner, early_help_hub):
-    with pytest.raises(CafError, match="name the people"):
+    with pytest.raises(Refused, match="name the people"):
         exclude(active, school_practitioner, agencies=[early_help_hub])
     assert not FamilyExclusion.objects.exists()
 
@@ -94,7 +94,7 @@ def test_excluding_an_agency_ends_its_memberships_and_grants_now(with_health, sc
     assert membership.left_at is not None
     assert not perms.has_caf_permission(health_visitor, perms.VIEW, caf)
     assert not caf.cafgroupobjectpermission_set.filter(group__name=f"agency:{health_visitor.agency_id}").exists()
-    with pytest.raises(CafError, match="asked that Health Visiting North"):
+    with pytest.raises(Refused, match="asked that Health Visiting North"):
         services.taf_member_add(user=school_practitioner, caf=caf, member=health_visitor)
 
 
@@ -139,7 +139,7 @@ def test_consent_takes_several_excluded_people(active, school_practitioner, heal
 def test_only_the_person_who_made_it_lifts_an_exclusion(with_health, school_practitioner, health_colleague):
     active = with_health
     (exclusion,) = exclude(active, school_practitioner, people=[health_colleague], by="Kelly Smith")
-    with pytest.raises(CafError, match="Only Kelly Smith"):
+    with pytest.raises(Refused, match="Only Kelly Smith"):
         services.exclusion_lift(user=school_practitioner, exclusion=exclusion, asked_by="Dean Smith", reason="He says")
     assert not perms.has_caf_permission(health_colleague, perms.VIEW, active)
     services.exclusion_lift(
@@ -197,7 +197,7 @@ def test_an_exclusion_follows_the_family_into_a_reopened_episode(
 
 def test_an_excluded_person_cannot_start_another_caf_for_the_child(active, school_practitioner, health_visitor, child):
     exclude(active, school_practitioner, people=[health_visitor])
-    with pytest.raises(CafError, match="contact the CAF administrator"):
+    with pytest.raises(Refused, match="contact the CAF administrator"):
         services.caf_start(user=health_visitor, children=[child])
 
 
@@ -219,11 +219,11 @@ def test_a_plan_action_cannot_go_to_an_excluded_or_uncovered_agency(
 ):
     caf = with_health
     fields = {"need": "Attendance", "action": "Visit", "due_on": date(2027, 1, 10)}
-    with pytest.raises(CafError, match="does not cover Neighbourhood Policing"):
+    with pytest.raises(Refused, match="does not cover Neighbourhood Policing"):
         services.plan_action_add(user=school_practitioner, caf=caf, agency=police, **fields)
     services.plan_action_add(user=school_practitioner, caf=caf, agency=health_visiting, owner=health_visitor, **fields)
     exclude(caf, school_practitioner, agencies=[health_visiting])
-    with pytest.raises(CafError):
+    with pytest.raises(Refused):
         services.plan_action_add(user=school_practitioner, caf=caf, agency=health_visiting, **fields)
     assert PlanAction.objects.filter(caf=caf).count() == 1
 
@@ -399,7 +399,7 @@ def test_an_excluded_referrer_loses_the_referral_made_from_the_caf(
 
 
 def test_other_councils_agencies_cannot_be_excluded(active, school_practitioner, other_council_school):
-    with pytest.raises(CafError, match="this council"):
+    with pytest.raises(Refused, match="this council"):
         exclude(active, school_practitioner, agencies=[other_council_school])
 
 

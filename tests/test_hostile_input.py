@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
@@ -169,7 +169,7 @@ def number(name: str, *valid: Any) -> Answer:
     return Answer(name, tuple(str(value) for value in valid), "number")
 
 
-def day(name: str, value: Optional[date]) -> list[Answer]:
+def day(name: str, value: date | None) -> list[Answer]:
     parts = (value.day, value.month, value.year) if value else ("", "", "")
     return [Answer(f"{name}_{index}", (str(part),) if part else (), "date") for index, part in enumerate(parts)]
 
@@ -326,7 +326,7 @@ def open_action(led, school_practitioner) -> PlanAction:
     )
 
 
-def _sent(user: Any, children: list[Child], caf: Optional[Caf] = None) -> Referral:
+def _sent(user: Any, children: list[Child], caf: Caf | None = None) -> Referral:
     referral = rs.referral_start(user=user, children=children, caf=caf)
     return rs.referral_send(
         user=user,

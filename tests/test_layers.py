@@ -1,4 +1,4 @@
-"""Layers point one way (Settled question 14): accounts → thresholds → caf → referrals → home. A
+"""Layers point one way (Settled question 14): core → accounts → thresholds → caf → referrals → home. A
 lower app never imports a higher one, at the top of a module or inside a function (a lazy import is
 still a dependency); config may import anything, and no app imports home. Where caf needs referrals,
 referrals registers a hook in its AppConfig.ready (caf/hooks.py); this test checks that too."""
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-LAYERS = ["accounts", "thresholds", "caf", "referrals", "home"]
+LAYERS = ["core", "accounts", "thresholds", "caf", "referrals", "home"]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 

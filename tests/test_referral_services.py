@@ -17,6 +17,7 @@ from caf import permissions as perms
 from caf import services as caf_services
 from caf.models import Caf
 from config.celery import app
+from core.errors import Refused
 from referrals import selectors
 from referrals import services as rs
 from referrals.deadlines import deadlines_due
@@ -95,7 +96,7 @@ def test_the_decision_deadline_counts_working_hours(sent_at, due_at, school_prac
 def test_immediate_risk_is_never_held_to_office_hours(school_practitioner, child, social_care, social_care_manager):
     referral = rs.referral_start(user=school_practitioner, children=[child], immediate_risk=True)
     with time_machine.travel(at("2026-11-28 02:00"), tick=False):  # a Saturday night
-        with pytest.raises(rs.ReferralError, match="phone the front door now"):
+        with pytest.raises(Refused, match="phone the front door now"):
             consented(school_practitioner, referral)
         rs.front_door_call_record(
             user=school_practitioner, referral=referral, called_at=at("2026-11-28 01:50"), spoke_to="EDT duty worker"
@@ -120,9 +121,9 @@ def test_sending_with_consent_opens_the_caf_to_social_care(sent, active, social_
 
 def test_without_consent_the_referral_does_not_go(school_practitioner, child, social_care, social_care_manager):
     referral = rs.referral_start(user=school_practitioner, children=[child])
-    with pytest.raises(rs.ReferralError, match="seeking consent would increase the risk"):
+    with pytest.raises(Refused, match="seeking consent would increase the risk"):
         rs.referral_send(user=school_practitioner, referral=referral, concern="Worried", consent=rs.CONSENT_REFUSED)
-    with pytest.raises(rs.ReferralError, match="whether the family agrees"):
+    with pytest.raises(Refused, match="whether the family agrees"):
         rs.referral_send(user=school_practitioner, referral=referral, concern="Worried")
     referral.refresh_from_db()
     assert referral.status == Referral.Status.DRAFT
@@ -131,7 +132,7 @@ def test_without_consent_the_referral_does_not_go(school_practitioner, child, so
 
 def test_the_override_needs_only_its_reason(school_practitioner, child, social_care):
     referral = rs.referral_start(user=school_practitioner, children=[child])
-    with pytest.raises(rs.ReferralError, match="Say why seeking consent"):
+    with pytest.raises(Refused, match="Say why seeking consent"):
         rs.referral_send(user=school_practitioner, referral=referral, concern="x", consent=rs.CONSENT_NOT_SOUGHT)
     rs.referral_send(
         user=school_practitioner,
@@ -152,7 +153,7 @@ def test_only_the_referrer_sends_and_children_must_be_the_councils(
     referral = rs.referral_start(user=school_practitioner, children=[child])
     with pytest.raises(PermissionDenied):
         consented(school_colleague, referral)
-    with pytest.raises(rs.ReferralError, match="recorded in your council"):
+    with pytest.raises(Refused, match="recorded in your council"):
         rs.referral_start(user=other_council_user, children=[child])
 
 
@@ -200,7 +201,7 @@ def test_no_further_action_needs_advice_and_tells_the_referrer_and_the_lead(
 ):
     caf_services.taf_member_add(user=caf_admin, caf=active, member=health_visitor)
     caf_services.lead_professional_assign(user=caf_admin, caf=active, lead=health_visitor)
-    with pytest.raises(rs.ReferralError, match="advice to the referrer"):
+    with pytest.raises(Refused, match="advice to the referrer"):
         rs.referral_decide(user=social_care_manager, referral=sent, decision="no_further_action", reasons="Below")
     rs.referral_decide(
         user=social_care_manager, referral=sent, decision="no_further_action", reasons="Below", advice="Keep the CAF"
@@ -213,7 +214,7 @@ def test_no_further_action_needs_advice_and_tells_the_referrer_and_the_lead(
 
 
 def test_child_in_need_makes_the_social_worker_lead_professional(sent, active, social_care_manager, social_worker):
-    with pytest.raises(rs.ReferralError, match="Choose the social worker"):
+    with pytest.raises(Refused, match="Choose the social worker"):
         rs.referral_decide(user=social_care_manager, referral=sent, decision="child_in_need", reasons="Assess")
     rs.referral_decide(
         user=social_care_manager, referral=sent, decision="child_in_need", reasons="Assess", social_worker=social_worker
@@ -262,7 +263,7 @@ def test_only_the_councils_front_door_decides_and_only_once(
         with pytest.raises(PermissionDenied):
             rs.referral_decide(user=who, referral=sent, decision="step_down", reasons="x", step_down={})
     rs.referral_decide(user=social_care_manager, referral=sent, decision="no_further_action", reasons="r", advice="a")
-    with pytest.raises(rs.ReferralError, match="already been decided"):
+    with pytest.raises(Refused, match="already been decided"):
         rs.referral_decide(
             user=social_care_manager, referral=sent, decision="no_further_action", reasons="r", advice="a"
         )
@@ -298,7 +299,7 @@ def test_step_down_after_assessment_and_pick_up_continues_the_social_work_led_ca
         reason="Not met",
         **transfer(early_help_hub),
     )
-    with pytest.raises(rs.ReferralError, match="already have a step-down"):
+    with pytest.raises(Refused, match="already have a step-down"):
         rs.step_down_send(
             user=social_worker, point="child_in_need_closure", referral=taken_on, reason="x", **transfer()
         )
@@ -340,7 +341,7 @@ def test_step_down_is_social_cares_and_needs_consent(
             rs.step_down_send(
                 user=who, point="after_assessment", referral=taken_on, reason="x", **transfer(early_help_hub)
             )
-    with pytest.raises(rs.ReferralError, match="consent to early help"):
+    with pytest.raises(Refused, match="consent to early help"):
         rs.step_down_send(
             user=social_worker,
             point="after_assessment",
@@ -348,7 +349,7 @@ def test_step_down_is_social_cares_and_needs_consent(
             reason="x",
             **transfer(early_help_hub, consent_given_by=""),
         )
-    with pytest.raises(rs.ReferralError, match="Choose when"):
+    with pytest.raises(Refused, match="Choose when"):
         rs.step_down_send(user=social_worker, point="front_door", referral=taken_on, reason="x", **transfer())
     assert not StepDown.objects.exists()
 
@@ -361,7 +362,7 @@ def test_pick_up_starts_a_new_caf_when_the_family_had_none(
         user=social_care_manager, referral=referral, decision="step_down", reasons="r", step_down=transfer()
     )
     step_down = referral.step_downs.get()
-    with pytest.raises(caf_services.CafError, match="level of need"):
+    with pytest.raises(caf_services.Refused, match="level of need"):
         rs.step_down_pick_up(user=caf_admin, step_down=step_down)
     level = council_model.levels.get(code="2")
     with pytest.raises(PermissionDenied):
@@ -411,12 +412,12 @@ def test_pick_up_reopens_a_closed_caf_with_its_history_and_completes_with_a_lead
 def test_a_family_may_decline_early_help(sent, social_care_manager, caf_admin):
     rs.referral_decide(user=social_care_manager, referral=sent, decision="step_down", reasons="r", step_down=transfer())
     step_down = sent.step_downs.get()
-    with pytest.raises(rs.ReferralError, match="Say why"):
+    with pytest.raises(Refused, match="Say why"):
         rs.step_down_decline(user=caf_admin, step_down=step_down, reason=" ")
     rs.step_down_decline(user=caf_admin, step_down=step_down, reason="Managing now")
     step_down.refresh_from_db()
     assert step_down.status == StepDown.Status.DECLINED
-    with pytest.raises(rs.ReferralError):
+    with pytest.raises(Refused):
         rs.step_down_pick_up(user=caf_admin, step_down=step_down)
     assert selectors.step_down_figures(step_down.council)[0].declined == 1
 
@@ -561,7 +562,7 @@ def test_an_excluded_social_worker_does_not_become_lead_professional(
     assert not excluding_social_care.taf_members.filter(user=social_worker).exists()
     assert not perms.has_caf_permission(social_worker, perms.VIEW, excluding_social_care)
     assert referral.timeline.filter(what__startswith="The family excluded Sam Whitfield").exists()
-    with pytest.raises(caf_services.CafError, match="does not see the assessment"):
+    with pytest.raises(caf_services.Refused, match="does not see the assessment"):
         caf_services.lead_professional_from_social_care(
             user=social_care_manager, caf=excluding_social_care, social_worker=social_worker
         )

@@ -11,6 +11,7 @@ from accounts.models import AgencyType, Notification, Role
 from caf import services
 from caf.models import AccessLog, Caf, LevelChange, PlanAction, Review, ReviewActionProgress, ReviewDateChange
 from caf.selectors import review_figures
+from core.errors import Refused
 from tests.caf_helpers import complete, consent
 from tests.factories import AgencyFactory, UserFactory
 
@@ -187,7 +188,7 @@ def test_a_review_that_leaves_an_open_action_out_is_refused(led, school_practiti
     assert "govuk-error-summary" in page
     nothing_written(led, before)
 
-    with pytest.raises(services.CafError, match="every open action"):
+    with pytest.raises(Refused, match="every open action"):
         services.review_record(
             user=school_practitioner, caf=led, held_on=TODAY, decision="continue", next_review_on=date(2027, 1, 11)
         )

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
+from core.errors import Refused
 from thresholds.models import Indicator, PolicyCase, Rule, SubDomain, ThresholdModel
 from thresholds.selectors import models_compare
 from thresholds.services import (
-    ThresholdModelError,
     indicator_remove,
     indicator_save,
     level_update,
@@ -38,22 +38,22 @@ def test_a_draft_is_a_full_copy_of_the_latest_version(draft, council_model, coun
 
 
 def test_only_one_draft_at_a_time(draft, council_admin):
-    with pytest.raises(ThresholdModelError, match="already a draft"):
+    with pytest.raises(Refused, match="already a draft"):
         threshold_model_draft_start(user=council_admin, council=draft.council)
     assert ThresholdModel.objects.filter(council=draft.council, status="draft").count() == 1
 
 
 def test_a_published_version_refuses_every_edit(council_model, council_admin):
     level = council_model.levels.get(code="2")
-    with pytest.raises(ThresholdModelError, match="published and cannot change"):
+    with pytest.raises(Refused, match="published and cannot change"):
         level_update(user=council_admin, level=level, name="Changed")
     indicator = council_model.indicators.first()
-    with pytest.raises(ThresholdModelError):
+    with pytest.raises(Refused):
         indicator_remove(user=council_admin, indicator=indicator)
     indicator.text = "Changed text"
-    with pytest.raises(ThresholdModelError):
+    with pytest.raises(Refused):
         indicator_save(user=council_admin, indicator=indicator)
-    with pytest.raises(ThresholdModelError):
+    with pytest.raises(Refused):
         rule_remove(user=council_admin, rule=council_model.rules.get(kind=Rule.Kind.IMMEDIATE_HARM))
     assert council_model.levels.get(code="2").name == "Early Help"
     assert council_model.indicators.count() == 129
@@ -96,7 +96,7 @@ def test_publishing_is_refused_while_a_policy_case_fails(draft, council_model, c
     moved.level = draft.levels.get(code="3")
     indicator_save(user=council_admin, indicator=moved)
 
-    with pytest.raises(ThresholdModelError) as refused:
+    with pytest.raises(Refused) as refused:
         threshold_model_publish(user=council_admin, threshold_model=draft)
 
     assert 'Policy case "Truanting alone is early help" expects 2: Early Help but the model suggests 3: Targeted.' in (
@@ -120,7 +120,7 @@ def test_policy_cases_are_carried_to_the_next_version(draft, council_admin):
 
 
 def test_the_highest_level_rule_cannot_be_removed(draft, council_admin):
-    with pytest.raises(ThresholdModelError, match="highest-level rule"):
+    with pytest.raises(Refused, match="highest-level rule"):
         rule_remove(user=council_admin, rule=draft.rules.get(kind=Rule.Kind.HIGHEST_LEVEL))
     assert draft.rules.filter(kind=Rule.Kind.HIGHEST_LEVEL).exists()
 
@@ -155,6 +155,6 @@ def test_the_database_refuses_two_published_versions(council_model):
 
 def test_a_published_version_refuses_new_policy_cases(council_model, council_admin):
     case = PolicyCase(threshold_model=council_model, name="Late", expected_level=council_model.levels.get(code="2"))
-    with pytest.raises(ThresholdModelError, match="published and cannot change"):
+    with pytest.raises(Refused, match="published and cannot change"):
         policy_case_save(user=council_admin, case=case, indicators=[])
     assert not council_model.policy_cases.exists()

@@ -14,7 +14,6 @@ Thresholds drive, people decide: the result is a suggestion that a practitioner 
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Optional
 
 ADULT_AGE = 18
 SEND_AGE_LIMIT = 25
@@ -42,10 +41,10 @@ class IndicatorSpec:
     kind: str
     immediate_harm: bool
     child_protection: bool
-    min_age: Optional[int]
-    max_age: Optional[int]
+    min_age: int | None
+    max_age: int | None
 
-    def applies_at(self, age: Optional[int], unborn: bool) -> bool:
+    def applies_at(self, age: int | None, unborn: bool) -> bool:
         if unborn:
             return not self.min_age
         if age is None:
@@ -64,9 +63,9 @@ class IndicatorSpec:
 @dataclass(frozen=True)
 class RuleSpec:
     kind: str
-    count: Optional[int] = None
-    at_level_id: Optional[int] = None
-    suggests_level_id: Optional[int] = None
+    count: int | None = None
+    at_level_id: int | None = None
+    suggests_level_id: int | None = None
     text: str = ""
 
 
@@ -94,7 +93,7 @@ class ModelSnapshot:
 class Answers:
     indicator_ids: frozenset[int] = frozenset()
     extra_unmet_needs: int = 0
-    age: Optional[int] = None
+    age: int | None = None
     unborn: bool = False
     send: bool = False
 
@@ -109,7 +108,7 @@ class Notice:
 class Result:
     model_id: int
     model_version: int
-    level: Optional[LevelSpec]
+    level: LevelSpec | None
     reasons: tuple[str, ...]
     warnings: tuple[Notice, ...] = field(default_factory=tuple)
     caf_suggested: bool = False

@@ -9,20 +9,10 @@ from typing import Any
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Fieldset, Layout, Size
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from accounts.forms import gds_helper
+from core.forms import gds_helper
 from thresholds.models import Indicator, Level, PolicyCase, SubDomain, ThresholdModel
-
-
-def add_refusal(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: on the field it names when the form has one, else at the top."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _level_choices(threshold_model: ThresholdModel) -> list[tuple[str, str]]:

@@ -6,8 +6,6 @@ that the document prints at two levels is two indicators (DESIGN.md, Settled que
 ambiguous unless qualified with its level, as "2: Concerns about parent/carer attachment".
 """
 
-from typing import Optional
-
 from thresholds.classifier import IndicatorSpec, LevelSpec, ModelSnapshot
 
 
@@ -45,7 +43,7 @@ class IndicatorIndex:
     def _level_code(self, indicator: IndicatorSpec) -> str:
         return self.model.level(indicator.level_id).code
 
-    def _qualified(self, text: str) -> Optional[tuple[LevelSpec, str]]:
+    def _qualified(self, text: str) -> tuple[LevelSpec, str] | None:
         """("2", "text") for "2: text" when "2" is one of the model's levels, else None."""
         prefix, separator, rest = text.partition(":")
         if not separator or not normalise(rest):

@@ -5,15 +5,16 @@ fails; publishing retires the version it replaces. Each function checks who may 
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import yaml
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import LocalAuthority, Role, User
+from core.errors import Refused
 from thresholds.classifier import Answers, classify
 from thresholds.models import Domain, Indicator, Level, PolicyCase, Rule, SubDomain, SubDomainNote, ThresholdModel
 from thresholds.selectors import model_snapshot
@@ -21,11 +22,7 @@ from thresholds.selectors import model_snapshot
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-class ThresholdModelError(ValidationError):
-    """A refused change, with a message a council administrator can act on."""
-
-
-def _check_administrator(user: Optional[User], council: LocalAuthority) -> None:
+def _check_administrator(user: User | None, council: LocalAuthority) -> None:
     if user is None:  # loading reference data from the command line
         return
     if user.is_superuser:
@@ -36,7 +33,7 @@ def _check_administrator(user: Optional[User], council: LocalAuthority) -> None:
 
 def _check_draft(threshold_model: ThresholdModel) -> None:
     if not threshold_model.is_editable:
-        raise ThresholdModelError(
+        raise Refused(
             f"Version {threshold_model.version} is {threshold_model.get_status_display().lower()} and cannot change. "
             "Start a new draft version to make changes."
         )
@@ -78,7 +75,7 @@ def _level_fields(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def reference_models_load(*, only: Optional[list[str]] = None) -> list[ThresholdModel]:
+def reference_models_load(*, only: list[str] | None = None) -> list[ThresholdModel]:
     """Load the councils' published models from the source documents (data/councils.yaml).
 
     Idempotent: a council that already has a version 1 keeps it untouched (a published version
@@ -174,19 +171,19 @@ def reference_models_load(*, only: Optional[list[str]] = None) -> list[Threshold
 
 @transaction.atomic
 def threshold_model_draft_start(
-    *, user: Optional[User], council: LocalAuthority, copy_from: Optional[ThresholdModel] = None
+    *, user: User | None, council: LocalAuthority, copy_from: ThresholdModel | None = None
 ) -> ThresholdModel:
     """Start a new draft version for the council: a copy of its latest version, or of another
     council's model (a council may start from a neighbour's). Only one draft at a time."""
     _check_administrator(user, council)
     LocalAuthority.objects.select_for_update().get(pk=council.pk)  # one draft start at a time per council
     if ThresholdModel.objects.filter(council=council, status=ThresholdModel.Status.DRAFT).exists():
-        raise ThresholdModelError("There is already a draft version. Change or publish it first.")
+        raise Refused("There is already a draft version. Change or publish it first.")
     source = copy_from or ThresholdModel.objects.filter(council=council).order_by("-version").first()
     if source is None:
-        raise ThresholdModelError("Choose a model to copy: this council has none yet.")
+        raise Refused("Choose a model to copy: this council has none yet.")
     if source.status == ThresholdModel.Status.DRAFT and source.council_id != council.pk:
-        raise ThresholdModelError("Only a published or retired model of another council can be copied.")
+        raise Refused("Only a published or retired model of another council can be copied.")
     next_version = (ThresholdModel.objects.filter(council=council).aggregate(v=Max("version"))["v"] or 0) + 1
     draft = ThresholdModel.objects.create(
         council=council,
@@ -251,7 +248,7 @@ def _copy_contents(source: ThresholdModel, target: ThresholdModel) -> None:
 # Editing a draft ----------------------------------------------------------------------------------
 
 
-def _editable(user: Optional[User], threshold_model: ThresholdModel) -> ThresholdModel:
+def _editable(user: User | None, threshold_model: ThresholdModel) -> ThresholdModel:
     locked = ThresholdModel.objects.select_for_update().select_related("council").get(pk=threshold_model.pk)
     _check_administrator(user, locked.council)
     _check_draft(locked)
@@ -259,7 +256,7 @@ def _editable(user: Optional[User], threshold_model: ThresholdModel) -> Threshol
 
 
 @transaction.atomic
-def level_update(*, user: Optional[User], level: Level, **fields: Any) -> Level:
+def level_update(*, user: User | None, level: Level, **fields: Any) -> Level:
     _editable(user, level.threshold_model)
     for name, value in fields.items():
         setattr(level, name, value)
@@ -269,18 +266,18 @@ def level_update(*, user: Optional[User], level: Level, **fields: Any) -> Level:
 
 
 @transaction.atomic
-def indicator_save(*, user: Optional[User], indicator: Indicator) -> Indicator:
+def indicator_save(*, user: User | None, indicator: Indicator) -> Indicator:
     """Add or change an indicator of a draft; its level must belong to the same draft."""
     threshold_model = _editable(user, indicator.threshold_model)
     if indicator.level.threshold_model_id != threshold_model.pk:
-        raise ThresholdModelError("Choose a level of this version.")
+        raise Refused("Choose a level of this version.")
     indicator.full_clean()
     indicator.save()
     return indicator
 
 
 @transaction.atomic
-def indicator_remove(*, user: Optional[User], indicator: Indicator) -> None:
+def indicator_remove(*, user: User | None, indicator: Indicator) -> None:
     """Remove an indicator from a draft (published versions keep theirs). Policy cases that used
     it lose it, and say so when they next run."""
     _editable(user, indicator.threshold_model)
@@ -288,31 +285,31 @@ def indicator_remove(*, user: Optional[User], indicator: Indicator) -> None:
 
 
 @transaction.atomic
-def rule_save(*, user: Optional[User], rule: Rule) -> Rule:
+def rule_save(*, user: User | None, rule: Rule) -> Rule:
     threshold_model = _editable(user, rule.threshold_model)
     for level in (rule.at_level, rule.suggests_level):
         if level is not None and level.threshold_model_id != threshold_model.pk:
-            raise ThresholdModelError("Choose levels of this version.")
+            raise Refused("Choose levels of this version.")
     rule.full_clean()
     rule.save()
     return rule
 
 
 @transaction.atomic
-def rule_remove(*, user: Optional[User], rule: Rule) -> None:
+def rule_remove(*, user: User | None, rule: Rule) -> None:
     _editable(user, rule.threshold_model)
     if rule.kind == Rule.Kind.HIGHEST_LEVEL:
-        raise ThresholdModelError("Every model needs the highest-level rule: it is how indicators suggest a level.")
+        raise Refused("Every model needs the highest-level rule: it is how indicators suggest a level.")
     rule.delete()
 
 
 @transaction.atomic
-def policy_case_save(*, user: Optional[User], case: PolicyCase, indicators: list[Indicator]) -> PolicyCase:
+def policy_case_save(*, user: User | None, case: PolicyCase, indicators: list[Indicator]) -> PolicyCase:
     threshold_model = _editable(user, case.threshold_model)
     if case.expected_level.threshold_model_id != threshold_model.pk or any(
         indicator.threshold_model_id != threshold_model.pk for indicator in indicators
     ):
-        raise ThresholdModelError("A policy case uses the levels and indicators of its own version.")
+        raise Refused("A policy case uses the levels and indicators of its own version.")
     case.full_clean()
     case.save()
     case.indicators.set(indicators)
@@ -374,13 +371,13 @@ def publish_problems(threshold_model: ThresholdModel) -> list[str]:
 
 
 @transaction.atomic
-def threshold_model_publish(*, user: Optional[User], threshold_model: ThresholdModel) -> ThresholdModel:
+def threshold_model_publish(*, user: User | None, threshold_model: ThresholdModel) -> ThresholdModel:
     """Publish a draft: it becomes the council's current model and the one it replaces is retired.
     Refused while any policy case fails, or the model lacks levels or its highest-level rule."""
     locked = _editable(user, threshold_model)
     problems = publish_problems(locked)
     if problems:
-        raise ThresholdModelError(problems)
+        raise Refused(problems)
     ThresholdModel.objects.filter(council=locked.council, status=ThresholdModel.Status.PUBLISHED).update(
         status=ThresholdModel.Status.RETIRED
     )
@@ -392,7 +389,7 @@ def threshold_model_publish(*, user: Optional[User], threshold_model: ThresholdM
 
 
 @transaction.atomic
-def policy_case_remove(*, user: Optional[User], case: PolicyCase) -> None:
+def policy_case_remove(*, user: User | None, case: PolicyCase) -> None:
     """Remove a policy case from a draft (a published version keeps the cases it was published with)."""
     _editable(user, case.threshold_model)
     case.delete()

@@ -3,10 +3,10 @@ delivery plan, closure, reopening and the printable CAF for the family (see caf/
 
 Every page fetches its CAF with caf_get_for_user (404 and a logged refusal for anyone who may not
 see it; every read logged). Writes go through caf.services, which check who may make them: their
-PermissionDenied is a 403, their refusals (CafError, ValidationError) are shown on the form.
+PermissionDenied is a 403, their refusals (Refused, ValidationError) are shown on the form.
 """
 
-from typing import Any, Optional
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,13 +30,9 @@ from caf.forms_active import (
 )
 from caf.models import Caf, TeamAroundFamilyMember
 from caf.selectors import caf_children_with_levels, caf_detail_url, caf_get_for_user, caf_possible_duplicates
-from caf.views.common import form_errors_from
+from core.forms import posted_or_none, refusal_show
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
-
-
-def _posted(request: AuthenticatedHttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _page(request: AuthenticatedHttpRequest, template: str, caf: Caf, **context: Any) -> HttpResponse:
@@ -71,15 +67,15 @@ def _current_lead(caf: Caf) -> Any:
 def taf(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the Team Around the Family")
     may_manage = policies.may_manage_team(request.user, caf)
-    form: Optional[TafMemberForm] = None
+    form: TafMemberForm | None = None
     if may_manage:
-        form = TafMemberForm(_posted(request), people=policies.people_who_may_join(caf))
+        form = TafMemberForm(posted_or_none(request), people=policies.people_who_may_join(caf))
         if request.method == "POST" and form.is_valid():
             member = form.cleaned_data["member"]
             try:
                 services.taf_member_add(user=request.user, caf=caf, member=member, role=form.cleaned_data["role"])
             except ValidationError as error:
-                form_errors_from(form, error)
+                refusal_show(form, error)
             else:
                 messages.success(request, f"{member.full_name} ({member.agency.name}) joined the team.")
                 return redirect("caf:taf", caf.pk)
@@ -110,12 +106,14 @@ def taf_remove(request: AuthenticatedHttpRequest, caf_id: int, membership_id: in
     own = membership.user_id == request.user.pk
     if not (policies.may_leave_team(request.user, membership) or policies.may_manage_team(request.user, caf)):
         raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
-    form = ConfirmForm(_posted(request), button="Leave the team" if own else "Remove from the team", warning=True)
+    form = ConfirmForm(
+        posted_or_none(request), button="Leave the team" if own else "Remove from the team", warning=True
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.taf_member_remove(user=request.user, membership=membership)
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, f"{membership.user.full_name} has left the team.")
             if not policies.may_view(request.user, caf):
@@ -129,15 +127,15 @@ def lead_professional(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRes
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the lead professional history")
     if not policies.is_caf_administrator(request.user, caf.council_id):
         raise PermissionDenied("Only the council's CAF administrators log the lead professional.")
-    form: Optional[LeadProfessionalForm] = None
+    form: LeadProfessionalForm | None = None
     if caf.status == Caf.Status.ACTIVE:
-        form = LeadProfessionalForm(_posted(request), members=_current_member_users(caf))
+        form = LeadProfessionalForm(posted_or_none(request), members=_current_member_users(caf))
         if request.method == "POST" and form.is_valid():
             lead = form.cleaned_data["lead"]
             try:
                 services.lead_professional_assign(user=request.user, caf=caf, lead=lead)
             except ValidationError as error:
-                form_errors_from(form, error)
+                refusal_show(form, error)
             else:
                 messages.success(request, f"{lead.full_name} is now the lead professional.")
                 return redirect("caf:lead_professional", caf.pk)
@@ -150,12 +148,12 @@ def caf_register(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to register it")
     if not policies.is_caf_administrator(request.user, caf.council_id):
         raise PermissionDenied("Only the council's CAF administrators register CAFs.")
-    form = RegisterForm(_posted(request), initial={"reference": caf.reference})
+    form = RegisterForm(posted_or_none(request), initial={"reference": caf.reference})
     if request.method == "POST" and form.is_valid():
         try:
             services.caf_register(user=request.user, caf=caf, reference=form.cleaned_data["reference"])
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, f"The CAF is registered as {form.cleaned_data['reference'].strip()}.")
             return redirect("home")
@@ -175,12 +173,12 @@ def caf_register(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse
 def plan(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the plan")
     may_change_plan = policies.may_manage_plan(request.user, caf)
-    form: Optional[PlanActionForm] = None
+    form: PlanActionForm | None = None
     if may_change_plan:
         # Only agencies the family's consent covers, and members the family has not excluded (issue 11).
         scope = policies.sharing_agencies(caf)
         form = PlanActionForm(
-            _posted(request),
+            posted_or_none(request),
             agencies=scope.order_by("name"),
             members=_current_member_users(caf).filter(agency__in=scope),
         )
@@ -188,7 +186,7 @@ def plan(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
             try:
                 services.plan_action_add(user=request.user, caf=caf, **form.cleaned_data)
             except ValidationError as error:
-                form_errors_from(form, error)
+                refusal_show(form, error)
             else:
                 messages.success(request, "The action is added to the plan.")
                 return redirect("caf:plan", caf.pk)
@@ -206,7 +204,7 @@ def plan_action(request: AuthenticatedHttpRequest, caf_id: int, action_id: int) 
     action = get_object_or_404(caf.actions.select_related("agency", "owner", "caf"), pk=action_id)
     if not policies.may_update_action(request.user, action):
         raise PermissionDenied("You can update only your own actions.")
-    form = PlanActionUpdateForm(_posted(request), initial={"status": action.status, "outcome": action.outcome})
+    form = PlanActionUpdateForm(posted_or_none(request), initial={"status": action.status, "outcome": action.outcome})
     if request.method == "POST" and form.is_valid():
         try:
             services.plan_action_update(
@@ -216,7 +214,7 @@ def plan_action(request: AuthenticatedHttpRequest, caf_id: int, action_id: int) 
                 outcome=form.cleaned_data["outcome"],
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "The action is updated.")
             return redirect("caf:plan", caf.pk)
@@ -231,14 +229,14 @@ def caf_close(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to close it")
     if not policies.may_close(request.user, caf):
         raise PermissionDenied("Only the lead professional or a CAF administrator closes an active CAF.")
-    form = CloseForm(_posted(request))
+    form = CloseForm(posted_or_none(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.caf_close(
                 user=request.user, caf=caf, reason=form.cleaned_data["reason"], summary=form.cleaned_data["summary"]
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "The CAF is closed.")
             return redirect(caf_detail_url(caf.pk))
@@ -250,12 +248,12 @@ def caf_reopen(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the CAF to reopen it")
     if not policies.is_reopener(request.user, caf):
         raise PermissionDenied("Only its last lead professional, its initiator or a CAF administrator reopens a CAF.")
-    form = ConfirmForm(_posted(request), button="Start a new CAF for this family")
+    form = ConfirmForm(posted_or_none(request), button="Start a new CAF for this family")
     if request.method == "POST" and form.is_valid():
         try:
             episode = services.caf_reopen(user=request.user, caf=caf)
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "A new draft CAF is started, linked to the closed one.")
             return redirect(caf_detail_url(episode.pk))

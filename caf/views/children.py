@@ -8,7 +8,7 @@ with the attempt logged, and every read logged.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -37,7 +37,7 @@ from caf.selectors import (
     children_find,
 )
 from caf.services import child_create, child_merge, household_record
-from caf.views.common import form_errors_from
+from core.forms import refusal_show
 
 # The search answers, as the find form sends them and the new-child form takes them.
 SEARCH_FIELDS = ("first_name", "last_name", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2", "postcode")
@@ -76,7 +76,7 @@ def _service_errors_onto(form: ChildForm, error: ValidationError) -> None:
         for field, errors in error.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
-        form_errors_from(form, error)
+        refusal_show(form, error)
 
 
 # Find before create -------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ class AccessLogPage:
     is_first: bool
 
 
-def _access_log_key(query: QueryDict) -> Optional[tuple[datetime, int]]:
+def _access_log_key(query: QueryDict) -> tuple[datetime, int] | None:
     """The (at, pk) of the last row of the page before, from the "Older entries" link."""
     pk = parse_id(query.get("id"))
     try:
@@ -233,7 +233,7 @@ def merge(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
             try:
                 child_merge(user=request.user, keep=child, duplicate=duplicate)
             except ValidationError as error:
-                form_errors_from(form, error)
+                refusal_show(form, error)
             else:
                 messages.success(
                     request, f"Record {duplicate.pk} ({duplicate}) was merged into this record. Both records are kept."

@@ -6,7 +6,7 @@ Every page fetches the CAF through caf.selectors.caf_get_for_user (404 and a log
 anyone without access); writes go through caf.services, whose refusals become form errors.
 """
 
-from typing import Any, Optional
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,13 +34,13 @@ from caf.forms_draft import (
 )
 from caf.models import Caf, CafChild, Consent, FamilyExclusion, PlanAction
 from caf.views.children import found_children
-from caf.views.common import form_errors_from
+from core.forms import posted_or_none, refusal_show
 from thresholds.classifier import Answers, classify
 from thresholds.models import Domain, Indicator, Level
 from thresholds.selectors import model_guide, model_snapshot
 
 
-def url_or_none(name: str, *args: Any) -> Optional[str]:
+def url_or_none(name: str, *args: Any) -> str | None:
     """A link to a page that another part of the service may not have built yet: None until it exists."""
     try:
         return reverse(name, args=args)
@@ -51,10 +51,6 @@ def url_or_none(name: str, *args: Any) -> Optional[str]:
 def _refuse_unless(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied("You do not have access to change this CAF.")
-
-
-def _posted(request: AuthenticatedHttpRequest) -> Optional[Any]:
-    return request.POST if request.method == "POST" else None
 
 
 def _caf_children(caf: Caf) -> list[CafChild]:
@@ -83,7 +79,7 @@ def caf_start(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     child = selectors.child_for_new_caf(request.user, child_id, found=found_children(request))
     if selectors.child_known_elsewhere(request.user, child):
         # Known to early help through a CAF this person may not see: no second CAF (Settled question 18).
-        ask = ConfirmForm(_posted(request), button="Ask the CAF administrator")
+        ask = ConfirmForm(posted_or_none(request), button="Ask the CAF administrator")
         if ask.is_bound and ask.is_valid():
             services.caf_request_to_join(user=request.user, child=child)
             messages.success(
@@ -92,12 +88,12 @@ def caf_start(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
             return redirect("home")
         return render(request, "caf/draft_start_known.html", {"child": child, "form": ask})
     candidates = selectors.sibling_candidates_for(request.user, child)
-    form = CafStartForm(_posted(request), candidates=candidates)
+    form = CafStartForm(posted_or_none(request), candidates=candidates)
     if form.is_bound and form.is_valid():
         try:
             caf = services.caf_start(user=request.user, children=[child, *form.cleaned_data["siblings"]])
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "Draft CAF started. Record the family's consent first.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
@@ -109,12 +105,12 @@ def caf_start(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
 # The CAF's overview -------------------------------------------------------------------------------
 
 
-def _task(name: str, href: Optional[str], status: str, *, done: bool = False, hint: str = "") -> dict[str, Any]:
+def _task(name: str, href: str | None, status: str, *, done: bool = False, hint: str = "") -> dict[str, Any]:
     return {"name": name, "href": href, "status": status, "done": done, "hint": hint}
 
 
-def _draft_tasks(caf: Caf, caf_children: list[CafChild], consent: Optional[Consent], may_change: bool) -> list[dict]:
-    def link(name: str, *args: Any) -> Optional[str]:
+def _draft_tasks(caf: Caf, caf_children: list[CafChild], consent: Consent | None, may_change: bool) -> list[dict]:
+    def link(name: str, *args: Any) -> str | None:
         return reverse(name, args=[caf.pk, *args]) if may_change else None
 
     consent_link = link("caf:consent_record")
@@ -239,7 +235,7 @@ def consent_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespon
         changing = Consent.objects.current().filter(caf=caf, pk=change).first()
     choices = selectors.consent_choices(caf)
     form = ConsentForm(
-        _posted(request),
+        posted_or_none(request),
         initial=selectors.consent_initial(caf, changing),
         agencies=choices.agencies,
         excludable_agencies=choices.excludable_agencies,
@@ -251,7 +247,7 @@ def consent_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespon
         try:
             services.consent_record(user=request.user, caf=caf, replaces=changing, **form.service_arguments())
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "Consent recorded.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
@@ -269,7 +265,7 @@ def exclusion_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResp
     if not policies.may_record_exclusion(request.user, caf):
         raise PermissionDenied("Only the lead professional or a CAF administrator records what the family asked.")
     choices = selectors.consent_choices(caf)
-    form = ExclusionRecordForm(_posted(request), agencies=choices.excludable_agencies, people=choices.people)
+    form = ExclusionRecordForm(posted_or_none(request), agencies=choices.excludable_agencies, people=choices.people)
     if form.is_bound and form.is_valid():
         try:
             services.exclusion_record(
@@ -280,7 +276,7 @@ def exclusion_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResp
                 people=form.cleaned_data["people"],
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "Recorded. They can no longer see the family's assessment.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
@@ -296,7 +292,7 @@ def exclusion_lift(request: AuthenticatedHttpRequest, caf_id: int, exclusion_id:
     exclusion = get_object_or_404(
         FamilyExclusion.objects.select_related("agency", "user"), caf=caf, pk=exclusion_id, lifted_at__isnull=True
     )
-    form = ExclusionLiftForm(_posted(request), made_by=exclusion.made_by)
+    form = ExclusionLiftForm(posted_or_none(request), made_by=exclusion.made_by)
     if form.is_bound and form.is_valid():
         try:
             services.exclusion_lift(
@@ -306,7 +302,7 @@ def exclusion_lift(request: AuthenticatedHttpRequest, caf_id: int, exclusion_id:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "The exclusion is lifted.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
@@ -323,7 +319,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, caf_id: int, consent_id:
     consent = get_object_or_404(
         caf.consents.prefetch_related("agencies", "excluded_agencies", "excluded_people"), pk=consent_id
     )
-    form = ConsentWithdrawForm(_posted(request), consent=consent)
+    form = ConsentWithdrawForm(posted_or_none(request), consent=consent)
     if form.is_bound and form.is_valid():
         follows = form.cleaned_data["safeguarding_referral_follows"]
         try:
@@ -335,7 +331,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, caf_id: int, consent_id:
                 safeguarding_referral_follows=follows,
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             caf.refresh_from_db(fields=["status"])
             if follows:
@@ -361,14 +357,14 @@ def safeguarding_override(request: AuthenticatedHttpRequest, caf_id: int) -> Htt
     )
     if referral is not None and request.method == "GET":
         return render(request, "caf/draft_override_done.html", {"caf": caf, "referral": referral})
-    form = SafeguardingOverrideForm(_posted(request))
+    form = SafeguardingOverrideForm(posted_or_none(request))
     if form.is_bound and form.is_valid():
         try:
             referral = services.safeguarding_override_record(
                 user=request.user, caf=caf, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             return redirect(f"{reverse('caf:safeguarding_override', args=[caf.pk])}?started={referral.pk}")
     earlier = hooks.caf_referrals(caf, safeguarding_override=True).first()
@@ -390,7 +386,7 @@ def assessment(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
         initial[f"strengths_{sub_domain_id}"] = entry.strengths
         initial[f"needs_{sub_domain_id}"] = entry.needs
     domains = list(Domain.objects.prefetch_related("sub_domains"))
-    form = AssessmentForm(_posted(request), initial=initial, domains=domains)
+    form = AssessmentForm(posted_or_none(request), initial=initial, domains=domains)
     if form.is_bound and form.is_valid():
         try:
             services.assessment_save(
@@ -401,7 +397,7 @@ def assessment(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
                 views_of_family=form.cleaned_data["views_of_family"],
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "Assessment saved.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
@@ -444,7 +440,7 @@ def child_level(request: AuthenticatedHttpRequest, caf_id: int, caf_child_id: in
         if result.refer_now:
             return render(request, "caf/draft_level_refer.html", {**context, "result": result})
         form = LevelChoiceForm(
-            _posted(request),
+            posted_or_none(request),
             initial={"level": caf_child.level_id or caf_child.suggested_level_id},
             levels=snapshot.levels,
             suggested_id=caf_child.suggested_level_id,
@@ -456,14 +452,14 @@ def child_level(request: AuthenticatedHttpRequest, caf_id: int, caf_child_id: in
                     user=request.user, caf_child=caf_child, level=level, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as error:
-                form_errors_from(form, error)
+                refusal_show(form, error)
             else:
                 messages.success(request, f"{child}'s level of need is saved: {level.label}.")
                 return redirect("caf:caf_detail", caf_id=caf.pk)
         return render(request, "caf/draft_level_choose.html", {**context, "form": form, "result": result})
 
     form = IndicatorsForm(
-        _posted(request),
+        posted_or_none(request),
         initial={"extra_unmet_needs": caf_child.extra_unmet_needs},
         indicator_ids=snapshot.indicators.keys(),
     )
@@ -478,7 +474,7 @@ def child_level(request: AuthenticatedHttpRequest, caf_id: int, caf_child_id: in
                 extra_unmet_needs=form.cleaned_data["extra_unmet_needs"] or 0,
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             if result.refer_now:
                 return render(request, "caf/draft_level_refer.html", {**context, "result": result})
@@ -511,12 +507,12 @@ def caf_submit(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     if caf.status != Caf.Status.DRAFT:
         return redirect("caf:caf_detail", caf_id=caf.pk)
     _refuse_unless(policies.may_submit(request.user, caf))
-    form = ConfirmForm(_posted(request), button="Submit the assessment")
+    form = ConfirmForm(posted_or_none(request), button="Submit the assessment")
     if form.is_bound and form.is_valid():
         try:
             services.caf_submit(user=request.user, caf=caf)
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             return redirect("caf:caf_submit", caf_id=caf.pk)
     problems = list(form.non_field_errors()) if form.is_bound else services.submit_problems(caf)

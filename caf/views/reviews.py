@@ -25,13 +25,9 @@ from caf import policies, services
 from caf.forms_reviews import ReviewDateForm, ReviewForm
 from caf.models import Caf, Review
 from caf.selectors import caf_detail_url, caf_get_for_user, caf_review_date_changes, caf_reviews
-from caf.views.common import form_errors_from
+from core.forms import posted_or_none, refusal_show
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
-
-
-def _posted(request: AuthenticatedHttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def _page(request: AuthenticatedHttpRequest, template: str, caf: Caf, **context: Any) -> HttpResponse:
@@ -69,7 +65,7 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
     today = timezone.localdate()
     caf_children = list(caf.caf_children.select_related("child", "level", "suggested_level").order_by("pk"))
     form = ReviewForm(
-        _posted(request),
+        posted_or_none(request),
         actions=list(
             caf.actions.filter(status__in=services.OPEN_ACTION_STATUSES)
             .select_related("agency", "owner")
@@ -108,7 +104,7 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
                 outcome=data["outcome"],
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             if review.decision == Review.Decision.STEP_UP:
                 messages.warning(
@@ -132,14 +128,14 @@ def review_date(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the next review date")
     if not policies.may_record_review(request.user, caf):
         raise PermissionDenied("Only the lead professional changes the review date.")
-    form = ReviewDateForm(_posted(request), initial={"review_on": caf.next_review_on})
+    form = ReviewDateForm(posted_or_none(request), initial={"review_on": caf.next_review_on})
     if request.method == "POST" and form.is_valid():
         try:
             change = services.review_date_set(
                 user=request.user, caf=caf, review_on=form.cleaned_data["review_on"], reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, f"The next review is now on {change.review_on:%-d %B %Y}.")
             return redirect("caf:reviews", caf.pk)

@@ -5,10 +5,8 @@ family declined. Also the pick-up queue and the monthly figures (Kent's transfer
 
 Every page fetches its step-down with step_down_get_for_user (404 and a logged refusal for anyone
 who may not see it). Writes go through referrals.services, which check who may make them: their
-PermissionDenied is a 403, their refusals (ReferralError) are shown on the form.
+PermissionDenied is a 403, their refusals (Refused) are shown on the form.
 """
-
-from typing import Any, Optional
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +23,7 @@ from caf import policies as caf_policies
 from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf
 from caf.selectors import caf_get_for_user
-from caf.views.common import form_errors_from
+from core.forms import children_names, posted_or_none, refusal_show
 from referrals import services
 from referrals.forms_stepdown import DeclineForm, PickUpForm, StepDownForm
 from referrals.models import Referral, StepDown
@@ -46,19 +44,11 @@ from thresholds.models import ThresholdModel
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
 
-def _posted(request: AuthenticatedHttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _names(children: list[Any]) -> str:
-    return ", ".join(f"{child.first_name} {child.last_name}" for child in children)
-
-
 def _is_caf_administrator(user: User, step_down: StepDown) -> bool:
     return caf_policies.is_caf_administrator(user, step_down.council_id)
 
 
-def _id_from_query(value: Optional[str]) -> Optional[int]:
+def _id_from_query(value: str | None) -> int | None:
     if value is None:
         return None
     number = parse_id(value)
@@ -77,8 +67,8 @@ def step_down_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied("Only children's social care steps a family down to early help.")
     referral_id = _id_from_query(request.GET.get("referral"))
     caf_id = _id_from_query(request.GET.get("caf"))
-    referral: Optional[Referral] = None
-    caf: Optional[Caf] = None
+    referral: Referral | None = None
+    caf: Caf | None = None
     if referral_id is not None:
         referral = referral_get_for_user(user, referral_id, what="Viewed a referral to step the family down")
         children = list(referral.children.all())
@@ -92,12 +82,12 @@ def step_down_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         .exclude(agency_type=AgencyType.CHILDRENS_SOCIAL_CARE)
         .order_by("name")
     )
-    form = StepDownForm(_posted(request), children=children, agencies=agencies, people=staff_of(user.council_id))
+    form = StepDownForm(posted_or_none(request), children=children, agencies=agencies, people=staff_of(user.council_id))
     if request.method == "POST" and form.is_valid():
         try:
             step_down = services.step_down_send(user=user, referral=referral, caf=caf, **form.service_arguments())
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "The family has been sent to early help. The CAF administrators are told.")
             return redirect("referrals:step_down_detail", step_down_id=step_down.pk)
@@ -144,11 +134,11 @@ def step_down_pick_up(request: AuthenticatedHttpRequest, step_down_id: int) -> H
     family_caf = services.family_caf_for(step_down)
     starts_caf = family_caf is None or family_caf.status != Caf.Status.ACTIVE
     model = ThresholdModel.objects.published().filter(council_id=step_down.council_id).first()
-    form: Optional[PickUpForm] = None
+    form: PickUpForm | None = None
     if step_down.status == StepDown.Status.WAITING:
         people = pick_up_lead_candidates(user, step_down)
         form = PickUpForm(
-            _posted(request),
+            posted_or_none(request),
             children=children,
             levels=(model.levels.all() if model else None) if starts_caf else None,
             initial_levels=latest_levels(children, model) if starts_caf and model else {},
@@ -159,14 +149,14 @@ def step_down_pick_up(request: AuthenticatedHttpRequest, step_down_id: int) -> H
             try:
                 step_down = services.step_down_pick_up(user=user, step_down=step_down, levels=form.levels(), lead=lead)
             except ValidationError as error:
-                form_errors_from(form, error)
+                refusal_show(form, error)
             else:
                 caf = step_down.picked_up_caf
                 if step_down.status == StepDown.Status.COMPLETED:
                     outcome = "it has a lead professional, so the step-down is complete."
                 else:
                     outcome = "the step-down stays open until you log the lead professional the team agrees."
-                messages.success(request, f"{_names(children)} picked up into {caf}: {outcome}")
+                messages.success(request, f"{children_names(children)} picked up into {caf}: {outcome}")
                 return redirect("caf:caf_detail", caf_id=caf.pk)
     return render(
         request,
@@ -188,14 +178,14 @@ def step_down_decline(request: AuthenticatedHttpRequest, step_down_id: int) -> H
     step_down = step_down_get_for_user(user, step_down_id, what="Viewed a step-down to record a decline")
     if not _is_caf_administrator(user, step_down):
         raise PermissionDenied("Only the council's CAF administrators record that a family declined early help.")
-    form: Optional[DeclineForm] = None
+    form: DeclineForm | None = None
     if step_down.status == StepDown.Status.WAITING:
-        form = DeclineForm(_posted(request))
+        form = DeclineForm(posted_or_none(request))
         if request.method == "POST" and form.is_valid():
             try:
                 services.step_down_decline(user=user, step_down=step_down, reason=form.cleaned_data["reason"])
             except ValidationError as error:
-                form_errors_from(form, error)
+                refusal_show(form, error)
             else:
                 messages.success(request, "Recorded: the family declined early help.")
                 return redirect("referrals:step_down_detail", step_down_id=step_down.pk)

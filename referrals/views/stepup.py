@@ -4,11 +4,11 @@ timeline), and the front door's side: the queue, claiming and deciding.
 
 Every page fetches its referral with referrals.selectors.referral_get_for_user (404 and a logged
 refusal for anyone who may not see it; every read logged). Writes go through referrals.services,
-which check who may make them: their PermissionDenied is a 403, their refusals (ReferralError) are
+which check who may make them: their PermissionDenied is a 403, their refusals (Refused) are
 shown on the form or, for a button, as a message.
 """
 
-from typing import Any, Optional
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,7 +28,7 @@ from caf import selectors as caf_selectors
 from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, Child
 from caf.views.children import found_children
-from caf.views.common import form_errors_from
+from core.forms import posted_or_none, refusal_show
 from referrals import policies, selectors, services
 from referrals.forms_stepup import DecideForm, FrontDoorCallForm, QueueFilterForm, ReferralSendForm, ReferralStartForm
 from referrals.models import Referral
@@ -36,11 +36,7 @@ from referrals.models import Referral
 GET_AND_POST = require_http_methods(["GET", "POST"])
 
 
-def _posted(request: AuthenticatedHttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
-def _id(value: Optional[str]) -> int:
+def _id(value: str | None) -> int:
     number = parse_id(value)
     if number is None:
         raise Http404("Say which CAF or child the referral is for.")
@@ -77,7 +73,7 @@ def _earlier_shown(request: AuthenticatedHttpRequest, children: list[Child], *sh
 def referral_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """From a CAF (?caf=<id>: its children, with the CAF attached as evidence) or from a child's
     record (?child=<id>: a referral without a CAF)."""
-    caf: Optional[Caf] = None
+    caf: Caf | None = None
     if "caf" in request.GET:
         caf = caf_selectors.caf_get_for_user(
             request.user, _id(request.GET.get("caf")), what="Opened the page to start a referral"
@@ -95,14 +91,14 @@ def referral_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             what="Opened the page to start a referral",
         )
         children = Child.objects.filter(pk=child.pk)
-    form = ReferralStartForm(_posted(request), children=children)
+    form = ReferralStartForm(posted_or_none(request), children=children)
     if form.is_bound and form.is_valid():
         try:
             referral = services.referral_start(
                 user=request.user, children=form.chosen_children(), caf=caf, immediate_risk=form.is_immediate()
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             if referral.is_immediate:
                 return redirect("referrals:front_door_call", referral_id=referral.pk)
@@ -132,7 +128,7 @@ def front_door_call(request: AuthenticatedHttpRequest, referral_id: int) -> Http
         return redirect("referrals:referral_detail", referral_id=referral.pk)
     council = referral.council
     calendar = WorkingCalendar.for_council(council)
-    form = FrontDoorCallForm(_posted(request), zone=calendar.zone)
+    form = FrontDoorCallForm(posted_or_none(request), zone=calendar.zone)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
@@ -144,7 +140,7 @@ def front_door_call(request: AuthenticatedHttpRequest, referral_id: int) -> Http
                 advice=data["advice"],
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, "Call recorded. Now write the referral and send it.")
             return redirect("referrals:referral_detail", referral_id=referral.pk)
@@ -179,12 +175,12 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
     children = list(referral.children.order_by("date_of_birth", "pk"))
     context: dict[str, Any] = {"referral": referral, "children": children, "form": None}
     if referral.status == Referral.Status.DRAFT:
-        form = ReferralSendForm(_posted(request), referral=referral)
+        form = ReferralSendForm(posted_or_none(request), referral=referral)
         if form.is_bound and form.is_valid():
             try:
                 services.referral_send(user=user, referral=referral, **form.service_arguments())
             except ValidationError as error:
-                form_errors_from(form, error)
+                refusal_show(form, error)
             else:
                 messages.success(request, "The referral has been sent to children's social care.")
                 return redirect("referrals:referral_detail", referral_id=referral.pk)
@@ -274,7 +270,7 @@ def referral_decide(request: AuthenticatedHttpRequest, referral_id: int) -> Http
         .order_by("name")
     )
     form = DecideForm(
-        _posted(request),
+        posted_or_none(request),
         social_workers=selectors.social_workers_of(referral.council_id),
         agencies=agencies,
         people=selectors.staff_of(referral.council_id),
@@ -292,7 +288,7 @@ def referral_decide(request: AuthenticatedHttpRequest, referral_id: int) -> Http
                 step_down=form.step_down(),
             )
         except ValidationError as error:
-            form_errors_from(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, _decided_message(decided))
             return redirect("referrals:referral_detail", referral_id=referral.pk)

@@ -5,8 +5,6 @@ council's published model. Checking creates no record: the check page is a GET f
 can be shared, and `partial=1` answers only the result panel, for threshold-check.js.
 """
 
-from typing import Optional
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -35,7 +33,7 @@ def check_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "thresholds/guide_start.html", {"models": models, "own_council_id": own_council_id})
 
 
-def _announcement(form: ThresholdCheckForm, result: Optional[Result]) -> str:
+def _announcement(form: ThresholdCheckForm, result: Result | None) -> str:
     if form.is_bound and form.errors:
         return "There is a problem with your answers: see the list at the top of the result."
     if result is None:

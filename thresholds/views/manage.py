@@ -7,7 +7,7 @@ to a published or retired version; the views show its refusal, never a 500.
 """
 
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -21,6 +21,8 @@ from accounts.forms import ConfirmForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Role
 from accounts.parsing import parse_id
+from core.errors import Refused
+from core.forms import posted_or_none, refusal_show
 from thresholds.forms_manage import (
     CountRuleForm,
     DraftFromOtherCouncilForm,
@@ -28,12 +30,10 @@ from thresholds.forms_manage import (
     IndicatorForm,
     LevelForm,
     PolicyCaseForm,
-    add_refusal,
 )
 from thresholds.models import Indicator, PolicyCase, Rule, ThresholdModel
 from thresholds.selectors import current_models, model_guide, models_compare, models_for_administration
 from thresholds.services import (
-    ThresholdModelError,
     indicator_remove,
     indicator_save,
     level_update,
@@ -61,16 +61,12 @@ def _get_model_for_admin(request: AuthenticatedHttpRequest, model_id: int) -> Th
     return get_object_or_404(models_for_administration(request.user), pk=model_id)
 
 
-def _posted(request: AuthenticatedHttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
-
-
 def _model_url(threshold_model: ThresholdModel) -> str:
     return reverse("thresholds:manage_model", args=[threshold_model.pk])
 
 
 def _refused(
-    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, reasons: Optional[list[str]] = None
+    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, reasons: list[str] | None = None
 ) -> HttpResponse:
     """A page that would change a version that can no longer change (409, a conflict with its state)."""
     context = {"threshold_model": threshold_model, "reasons": reasons or []}
@@ -102,7 +98,7 @@ def _versions_of(request: AuthenticatedHttpRequest, threshold_model: ThresholdMo
     )
 
 
-def _current_published(request: AuthenticatedHttpRequest, threshold_model: ThresholdModel) -> Optional[ThresholdModel]:
+def _current_published(request: AuthenticatedHttpRequest, threshold_model: ThresholdModel) -> ThresholdModel | None:
     return _versions_of(request, threshold_model).filter(status=ThresholdModel.Status.PUBLISHED).first()
 
 
@@ -143,8 +139,8 @@ def draft_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             draft = threshold_model_draft_start(
                 user=request.user, council=request.user.council, copy_from=form.cleaned_data.get("copy_from")
             )
-        except ThresholdModelError as error:
-            add_refusal(form, error)
+        except Refused as error:
+            refusal_show(form, error)
         else:
             messages.success(request, f"Version {draft.version} started as a draft, a copy of {draft.based_on}.")
             return redirect(_model_url(draft))
@@ -182,7 +178,7 @@ def level_edit(request: AuthenticatedHttpRequest, model_id: int, level_id: int) 
             try:
                 level_update(user=request.user, level=level, **form.cleaned_data)
             except ValidationError as error:
-                add_refusal(form, error)
+                refusal_show(form, error)
                 return _form_page(request, "thresholds/manage_level.html", threshold_model, form, True, level=level)
             messages.success(request, f"{level.label} saved.")
             return redirect(_model_url(threshold_model) + f"#level-{level.pk}")
@@ -204,7 +200,7 @@ def indicator_edit(request: AuthenticatedHttpRequest, model_id: int, indicator_i
 
 
 def _indicator_form(
-    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, indicator: Optional[Indicator]
+    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, indicator: Indicator | None
 ) -> HttpResponse:
     template = "thresholds/manage_indicator.html"
     if request.method == "GET":
@@ -219,7 +215,7 @@ def _indicator_form(
             try:
                 indicator_save(user=request.user, indicator=changed)
             except ValidationError as error:
-                add_refusal(form, error)
+                refusal_show(form, error)
                 return _form_page(request, template, threshold_model, form, True, indicator=indicator)
             messages.success(request, f'Indicator "{changed.text}" saved.')
             return redirect(_model_url(threshold_model) + f"#level-{changed.level_id}")
@@ -239,14 +235,14 @@ def _remove_confirm(
 ) -> HttpResponse:
     """The confirmation page for removing a part of a draft: GET asks, POST removes through the
     service (whose refusals show on the page); a published or retired version refuses both."""
-    form = ConfirmForm(_posted(request), button=f"Remove {what}", warning=True)
+    form = ConfirmForm(posted_or_none(request), button=f"Remove {what}", warning=True)
     if request.method == "GET" and not threshold_model.is_editable:
         return _refused(request, threshold_model)
     if request.method == "POST" and form.is_valid():
         try:
             remove()
         except ValidationError as error:
-            add_refusal(form, error)
+            refusal_show(form, error)
             return _form_page(request, template, threshold_model, form, True, **context)
         messages.success(request, done)
         return redirect(_model_url(threshold_model) + anchor)
@@ -295,7 +291,7 @@ def rule_add(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
             try:
                 rule_save(user=request.user, rule=rule)
             except ValidationError as error:
-                add_refusal(form, error)
+                refusal_show(form, error)
                 return _form_page(request, template, threshold_model, form, True)
             messages.success(request, f"Rule added: {rule}.")
             return redirect(_model_url(threshold_model) + "#rules")
@@ -334,7 +330,7 @@ def policy_case_edit(request: AuthenticatedHttpRequest, model_id: int, case_id: 
 
 
 def _policy_case_form(
-    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, case: Optional[PolicyCase]
+    request: AuthenticatedHttpRequest, threshold_model: ThresholdModel, case: PolicyCase | None
 ) -> HttpResponse:
     template = "thresholds/manage_policy_case.html"
     if request.method == "GET":
@@ -348,7 +344,7 @@ def _policy_case_form(
             try:
                 policy_case_save(user=request.user, case=changed, indicators=form.chosen_indicators())
             except ValidationError as error:
-                add_refusal(form, error)
+                refusal_show(form, error)
                 return _form_page(request, template, threshold_model, form, True, case=case)
             messages.success(request, f'Policy case "{changed.name}" saved.')
             return redirect(_model_url(threshold_model) + "#policy-cases")
@@ -374,7 +370,7 @@ def policy_case_remove_confirm(request: AuthenticatedHttpRequest, model_id: int,
 # Comparing and publishing -------------------------------------------------------------------------
 
 
-def _default_comparison(request: AuthenticatedHttpRequest, threshold_model: ThresholdModel) -> Optional[ThresholdModel]:
+def _default_comparison(request: AuthenticatedHttpRequest, threshold_model: ThresholdModel) -> ThresholdModel | None:
     """A draft against the version it started from; otherwise the council's current published
     version; otherwise the version before."""
     if threshold_model.is_editable and threshold_model.based_on_id:
@@ -388,7 +384,7 @@ def _default_comparison(request: AuthenticatedHttpRequest, threshold_model: Thre
 def compare(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     versions = _versions_of(request, threshold_model)
-    other: Optional[ThresholdModel] = None
+    other: ThresholdModel | None = None
     chosen = request.GET.get("with", "")
     chosen_id = parse_id(chosen)
     if chosen_id is not None:
@@ -420,12 +416,12 @@ def publish(request: AuthenticatedHttpRequest, model_id: int) -> HttpResponse:
     threshold_model = _get_model_for_admin(request, model_id)
     if request.method == "GET" and not threshold_model.is_editable:
         return _refused(request, threshold_model)
-    form = ConfirmForm(_posted(request), button=f"Publish version {threshold_model.version}")
+    form = ConfirmForm(posted_or_none(request), button=f"Publish version {threshold_model.version}")
     if request.method == "POST" and form.is_valid():
         try:
             published = threshold_model_publish(user=request.user, threshold_model=threshold_model)
         except ValidationError as error:
-            add_refusal(form, error)
+            refusal_show(form, error)
         else:
             messages.success(request, f"Version {published.version} is published: it is now the council's model.")
             return redirect(_model_url(published))

@@ -11,7 +11,7 @@ line per mismatch or error and a summary; exits non-zero if any case fails.
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
@@ -59,7 +59,7 @@ def _answers(row: dict[str, str], index: IndicatorIndex) -> Answers:
             problems.append(str(error))
     extra = (row.get("extraunmetneeds") or "").strip()
     age_text = (row.get("age") or "").strip()
-    age: Optional[int] = None
+    age: int | None = None
     try:
         extra_unmet_needs = _whole_number(extra, "extra unmet needs") if extra else 0
     except MatchError as error:

@@ -1,5 +1,5 @@
 """How far back and how far ahead each date a person types may be: one home for these rules, which
-the GOV.UK date field (caf.govuk_forms) and the services that take dates both apply.
+the GOV.UK date field (core.forms) and the services that take dates both apply.
 
 Every typed date needs bounds (DESIGN.md, Engineering facts): Python's date arithmetic overflows at
 year 9999, so one date far out of range can stop a reminder job, and such a date is a typing
@@ -8,7 +8,6 @@ mistake rather than a fact about a family.
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Optional
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
@@ -21,7 +20,7 @@ class Bound:
 
     years: int = 0
     months: int = 0
-    fixed: Optional[date] = None
+    fixed: date | None = None
 
     def day(self, today: date, *, ahead: bool) -> date:
         if self.fixed is not None:
@@ -56,8 +55,8 @@ ACTION_DUE = (TWO_YEARS, TWO_YEARS)
 
 
 def out_of_bounds(
-    value: date, what: str, earliest: Optional[Bound], latest: Optional[Bound], *, today: Optional[date] = None
-) -> Optional[str]:
+    value: date, what: str, earliest: Bound | None, latest: Bound | None, *, today: date | None = None
+) -> str | None:
     """Why `value` is refused ("<What> must be ..."), or None when it is within the bounds."""
     today = today or timezone.localdate()
     what = what[:1].upper() + what[1:]

@@ -1,25 +1,34 @@
-"""The project's form kit: GOV.UK Design System fields that every app's forms use (referrals may
-import caf; thresholds and accounts, being lower, may not).
+"""The project's form kit: the GOV.UK Design System pieces every app's forms and views use.
+
+- GovukDateField, the one date input (below);
+- agencies_field and people_field, the pickers of the consent forms (CAF, referral, step-down);
+- child_label and children_names, how a child and a family's children are named on every screen;
+- gds_helper, the crispy-forms-gds layout with the page's own <form>;
+- posted_or_none, a view's "the POST data, or None for a GET";
+- refusal_show, a service's refusal (core.errors.Refused) put on the form's error summary.
 
 GovukDateField is the one date input (day, month, year). crispy-forms-gds' DateInputField passes
 each part through `^[0-9]+$` and then `date(int(year), ...)`, so "99999999999" as a year overflows
 (a 500) and an impossible date shows Python's own words ("day is out of range for month"). This one
 accepts ASCII digits only, a year of four, and says what is wrong in the Design System's words,
 naming the date: "Date of birth must include a year", "Date of birth must be a real date",
-"Date of birth must be today or in the past". Its bounds are the rules in caf.date_bounds.
+"Date of birth must be today or in the past". Its bounds are the rules in core.date_bounds.
 """
 
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Optional
+from typing import Any, Protocol
 
 from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Button, Layout
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
-from accounts.models import Agency, User
-from caf.date_bounds import Bound, out_of_bounds
+from core.date_bounds import Bound, out_of_bounds
 
 PARTS = ("day", "month", "year")
 DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
@@ -29,7 +38,7 @@ DIGITS = re.compile(r"[0-9]+")
 class GovukDateField(DateInputField):
     """A GOV.UK date input whose messages name the date (`what`, as it starts a sentence, e.g.
     "Date of birth" or "The date consent was given"), within `bounds`: (earliest, latest), a rule
-    of caf.date_bounds such as BIRTH or CONSENT (None at either end for no bound). Blank when not
+    of core.date_bounds such as BIRTH or CONSENT (None at either end for no bound). Blank when not
     required: all three parts empty; half filled in is an error. `earliest_message` and
     `latest_message` replace the bounds' own words."""
 
@@ -37,7 +46,7 @@ class GovukDateField(DateInputField):
         self,
         *,
         what: str,
-        bounds: tuple[Optional[Bound], Optional[Bound]] = (None, None),
+        bounds: tuple[Bound | None, Bound | None] = (None, None),
         earliest_message: str = "",
         latest_message: str = "",
         **kwargs: Any,
@@ -53,7 +62,7 @@ class GovukDateField(DateInputField):
         for widget in self.widget.widgets:
             widget.attrs["inputmode"] = "numeric"
 
-    def clean(self, value: Any) -> Optional[date]:
+    def clean(self, value: Any) -> date | None:
         if self.disabled and not isinstance(value, (list, tuple)):
             value = self.widget.decompress(value)
         if not isinstance(value, (list, tuple)):
@@ -88,7 +97,7 @@ class GovukDateField(DateInputField):
         if too_late:
             raise ValidationError(self.latest_message or too_late, code="too_late")
 
-    def compress(self, data_list: Any) -> Optional[date]:
+    def compress(self, data_list: Any) -> date | None:
         # clean() above does the work; this answers anyone who calls the parent's way.
         return self.clean(list(data_list)) if data_list else None
 
@@ -102,7 +111,7 @@ def agencies_field(label: str, help_text: str = "", *, required: bool = False) -
     return forms.ModelMultipleChoiceField(
         label=label,
         help_text=help_text,
-        queryset=Agency.objects.none(),
+        queryset=None,  # the view sets the agencies that may be chosen
         required=required,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Choose only agencies listed here"},
@@ -114,8 +123,58 @@ def people_field(label: str, help_text: str = "") -> forms.ModelMultipleChoiceFi
     return forms.ModelMultipleChoiceField(
         label=label,
         help_text=help_text or "To choose more than one, hold Ctrl (or Cmd on a Mac).",
-        queryset=User.objects.none(),
+        queryset=None,  # the view sets the people who may be chosen
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         error_messages={"invalid_choice": "Choose only people from the list"},
     )
+
+
+# Naming children -------------------------------------------------------------------------------------
+
+
+class _Named(Protocol):
+    first_name: str
+    last_name: str
+
+
+class _Born(_Named, Protocol):
+    date_of_birth: date | None
+
+
+def child_label(child: _Born) -> str:
+    """A child as a choice in a list: name and date of birth, or "not yet born"."""
+    born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
+    return f"{child.first_name} {child.last_name}, {born}"
+
+
+def children_names(children: Iterable[_Named]) -> str:
+    """A family's children in a sentence or a heading: "Amy Jones, Ben Jones"."""
+    return ", ".join(f"{child.first_name} {child.last_name}" for child in children)
+
+
+# Pages and refusals ----------------------------------------------------------------------------------
+
+
+def gds_helper(*fields: Any, button: str) -> FormHelper:
+    """The GOV.UK layout of a form whose <form> tag, CSRF token and hidden fields the page holds."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.disable_csrf = True
+    helper.layout = Layout(*fields, Button("submit", button))
+    return helper
+
+
+def posted_or_none(request: HttpRequest) -> QueryDict | None:
+    """What a form is bound to: the POST data, or None on a GET (an unbound form)."""
+    return request.POST if request.method == "POST" else None
+
+
+def refusal_show(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal on the form, so it is in the GOV.UK error summary: on the field it
+    names when the form has that field, else at the top."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -1,5 +1,5 @@
-"""The form kit's one GOV.UK date input (caf.govuk_forms), the date rules it and the services share
-(caf.date_bounds), and reading ids from query strings (accounts.parsing): what a person is told, in
+"""The form kit's one GOV.UK date input (core.forms), the date rules it and the services share
+(core.date_bounds), and reading ids from query strings (accounts.parsing): what a person is told, in
 the Design System's words, for every way a date or an id can be wrong."""
 
 from datetime import date, timedelta
@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from accounts.parsing import parse_id, parse_ids
 from caf import services
-from caf.date_bounds import BIRTH, CONSENT, EXPECTED_BIRTH, NEXT_REVIEW, REVIEW_HELD
-from caf.govuk_forms import GovukDateField
+from core.date_bounds import BIRTH, CONSENT, EXPECTED_BIRTH, NEXT_REVIEW, REVIEW_HELD
+from core.errors import Refused
+from core.forms import GovukDateField
 from referrals import services as rs
 
 
@@ -157,11 +158,11 @@ def led(active, caf_admin, school_practitioner):
 
 def test_the_services_refuse_dates_out_of_bounds(led, school_practitioner, child, social_care):
     today = timezone.localdate()
-    with pytest.raises(services.CafError, match="The next review date must be within the next 2 years"):
+    with pytest.raises(Refused, match="The next review date must be within the next 2 years"):
         services.review_date_set(
             user=school_practitioner, caf=led, review_on=today + relativedelta(years=3), reason="Far ahead"
         )
-    with pytest.raises(services.CafError, match="The date it will be done by must be within the next 2 years"):
+    with pytest.raises(Refused, match="The date it will be done by must be within the next 2 years"):
         services.plan_action_add(
             user=school_practitioner,
             caf=led,
@@ -171,12 +172,12 @@ def test_the_services_refuse_dates_out_of_bounds(led, school_practitioner, child
             owner=None,
             due_on=date(9999, 12, 31),
         )
-    with pytest.raises(services.CafError, match="The review date must be within the last 2 years"):
+    with pytest.raises(Refused, match="The review date must be within the last 2 years"):
         services.review_record(
             user=school_practitioner, caf=led, held_on=today - relativedelta(years=3), decision="continue"
         )
     referral = rs.referral_start(user=school_practitioner, children=[child])
-    with pytest.raises(rs.ReferralError, match="The date consent was given must be on or after 1 January 2000"):
+    with pytest.raises(Refused, match="The date consent was given must be on or after 1 January 2000"):
         rs.referral_send(
             user=school_practitioner,
             referral=referral,
@@ -187,7 +188,7 @@ def test_the_services_refuse_dates_out_of_bounds(led, school_practitioner, child
             consent_given_on=date(1, 1, 1),
         )
     immediate = rs.referral_start(user=school_practitioner, children=[child], immediate_risk=True)
-    with pytest.raises(rs.ReferralError, match="within the last day"):
+    with pytest.raises(Refused, match="within the last day"):
         rs.front_door_call_record(
             user=school_practitioner, referral=immediate, called_at=timezone.now() - timedelta(days=3), spoke_to="Jo"
         )
