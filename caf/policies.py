@@ -27,6 +27,7 @@ What each predicate allows (the README's access table is the same, row by row):
 - refer with the CAF attached: the lead professional; the initiator until a lead is logged.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from accounts.models import Agency, Role, User
@@ -43,6 +44,12 @@ CLOSURE_REASONS_BY_HAND = (
 
 
 # Who someone is to a CAF --------------------------------------------------------------------------
+
+
+def refuse_unless(allowed: bool, message: str = "You do not have access to change this CAF.") -> None:
+    """A service's or page's refusal when a rule above says no: a 403, logged by caf.middleware."""
+    if not allowed:
+        raise PermissionDenied(message)
 
 
 def is_caf_administrator(user: User, council_id: int | None) -> bool:

@@ -1,7 +1,15 @@
-from caf.views import active, children, draft, lists, reviews
+from caf.views import active, children, consent, draft, lists, reviews
 
 app_name = "caf"
 # Each screen module keeps its own routes beside its views:
-# children (find, record, merge, access log), draft (start, consent, assessment, levels, submit),
-# active (team, lead professional, registration, plan, closure, print).
-urlpatterns = [*children.urlpatterns, *draft.urlpatterns, *active.urlpatterns, *lists.urlpatterns, *reviews.urlpatterns]
+# children (find, record, merge, access log), draft (start, the overview, assessment, levels, submit),
+# consent (consent, exclusions, withdrawal, the override), active (team, lead professional,
+# registration, plan, closure, print), lists (the CAF list), reviews.
+urlpatterns = [
+    *children.urlpatterns,
+    *draft.urlpatterns,
+    *consent.urlpatterns,
+    *active.urlpatterns,
+    *lists.urlpatterns,
+    *reviews.urlpatterns,
+]

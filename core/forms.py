@@ -2,7 +2,7 @@
 
 - GovukDateField, the one date input (below);
 - agencies_field and people_field, the pickers of the consent forms (CAF, referral, step-down);
-- child_label and children_names, how a child and a family's children are named on every screen;
+- child_label, children_names and person_with_agency, how children and people are named in lists;
 - gds_helper, the crispy-forms-gds layout with the page's own <form>;
 - posted_or_none, a view's "the POST data, or None for a GET";
 - refusal_show, a service's refusal (core.errors.Refused) put on the form's error summary.
@@ -146,6 +146,17 @@ def child_label(child: _Born) -> str:
     """A child as a choice in a list: name and date of birth, or "not yet born"."""
     born = f"born {child.date_of_birth:%-d %B %Y}" if child.date_of_birth else "not yet born"
     return f"{child.first_name} {child.last_name}, {born}"
+
+
+class _Person(Protocol):
+    full_name: str
+    agency: Any
+    agency_id: int | None
+
+
+def person_with_agency(user: _Person) -> str:
+    """A person as a choice in a list: "Kelly Smith (Health Visiting North)"."""
+    return f"{user.full_name} ({user.agency.name})" if user.agency_id else user.full_name
 
 
 def children_names(children: Iterable[_Named]) -> str:

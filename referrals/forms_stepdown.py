@@ -14,9 +14,10 @@ from django.db.models import QuerySet
 from django.utils.html import format_html
 
 from accounts.models import Agency, AgencyType, User
+from caf.forms_consent import FamilyExclusionFields
 from caf.models import Child, Consent
 from core.date_bounds import CONSENT
-from core.forms import GovukDateField, agencies_field, child_label, gds_helper, people_field
+from core.forms import GovukDateField, agencies_field, child_label, gds_helper, people_field, person_with_agency
 from referrals.models import StepDown
 from thresholds.models import Level
 
@@ -27,11 +28,7 @@ POINTS_AFTER_SOCIAL_CARE_WORK = [
 ]
 
 
-def _person_with_agency(user: User) -> str:
-    return f"{user.full_name} ({user.agency.name})" if user.agency_id else user.full_name
-
-
-class FamilyWishesFields(forms.Form):
+class FamilyWishesFields(FamilyExclusionFields):
     """What the family said at the step-down about sharing, recorded as given (Settled question 11):
     who must not see their assessment, and what was explained to them. Never ticked by default.
     Shared by the step-down form and the front door's decision (step-down point 1)."""
@@ -55,23 +52,12 @@ class FamilyWishesFields(forms.Form):
     )
 
     def family_wishes_setup(self, agencies: QuerySet[Agency], people: QuerySet[User]) -> list[Any]:
-        self.fields["excluded_agencies"].queryset = agencies.exclude(agency_type=AgencyType.EARLY_HELP)
-        self.fields["excluded_people"].queryset = people
-        self.fields["excluded_people"].label_from_instance = _person_with_agency
+        self.exclusion_fields_setup(agencies.exclude(agency_type=AgencyType.EARLY_HELP), people)
         return [
             Field.checkboxes("excluded_agencies", legend_size=Size.SMALL, small=True),
             Field("excluded_people"),
             Field.checkboxes("explained", legend_size=Size.SMALL, small=True),
         ]
-
-    def family_wishes(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "excluded_agencies": list(data.get("excluded_agencies") or []),
-            "excluded_people": list(data.get("excluded_people") or []),
-            "explained_storage": "storage" in (data.get("explained") or []),
-            "explained_sharing": "sharing" in (data.get("explained") or []),
-        }
 
 
 class StepDownForm(FamilyWishesFields):
@@ -187,7 +173,7 @@ class StepDownForm(FamilyWishesFields):
             "consent_relationship": data["consent_relationship"],
             "consent_given_on": data["consent_given_on"],
             "consent_method": data["consent_method"],
-            **self.family_wishes(),
+            **self.exclusion_arguments(),
         }
 
 
@@ -234,7 +220,7 @@ class PickUpForm(forms.Form):
                 layout.append(Field.select(name))
         field = self.fields["lead"]
         field.queryset = people
-        field.label_from_instance = _person_with_agency
+        field.label_from_instance = person_with_agency
         layout.append(Field.select("lead"))
         self.helper = gds_helper(*layout, button="Pick up")
 

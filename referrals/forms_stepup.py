@@ -333,7 +333,7 @@ class DecideForm(FamilyWishesFields):
         return {
             **{name: data[name] for name in STEP_DOWN_FIELDS},
             "consent_agencies": list(data["consent_agencies"]),
-            **self.family_wishes(),
+            **self.exclusion_arguments(),
         }
 
 

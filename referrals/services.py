@@ -20,11 +20,13 @@ from accounts.models import Agency, AgencyType, LocalAuthority, Notification, Ro
 from accounts.notifications import notification_record
 from caf import permissions as perms
 from caf import policies as caf_policies
+from caf import selectors as caf_selectors
 from caf import services as caf_services
 from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, Child, FamilyExclusion, LeadProfessionalAssignment, SharingBasis
-from caf.services import Refused, caf_administrators
+from caf.selectors import caf_administrators
 from core.date_bounds import CONSENT, out_of_bounds
+from core.errors import Refused
 from core.forms import children_names
 from referrals import policies
 from referrals.models import Referral, StepDown, TimelineEntry
@@ -805,7 +807,7 @@ def step_down_pick_up(
     if family_caf is not None and family_caf.status == Caf.Status.ACTIVE:
         caf = family_caf
         recorded = caf_services.consent_from_step_down(user=user, caf=caf, **given)
-        to_check = caf_services.agencies_not_named(caf, recorded)
+        to_check = caf_selectors.agencies_not_named(caf, recorded)
         how = "continued the family's active CAF"
     else:
         caf = caf_services.caf_start_from_step_down(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import AgencyType, Notification, Role
 from caf import permissions as perms
+from caf import selectors as caf_selectors
 from caf import services as caf_services
 from caf.models import Caf
 from config.celery import app
@@ -305,7 +306,7 @@ def test_step_down_after_assessment_and_pick_up_continues_the_social_work_led_ca
         )
     picked = rs.step_down_pick_up(user=caf_admin, step_down=step_down)
     assert picked.picked_up_caf == active
-    consent = caf_services.current_consent(active)  # the family's consent to early help, from the transfer
+    consent = caf_selectors.current_consent(active)  # the family's consent to early help, from the transfer
     assert consent.given_by == "Kelly Smith" and consent.agencies.filter(pk=early_help_hub.pk).exists()
     # Recorded as given (Settled question 11): the agencies of her earlier consent are not merged in.
     assert not consent.agencies.filter(pk=health_visitor.agency_id).exists()
@@ -362,7 +363,7 @@ def test_pick_up_starts_a_new_caf_when_the_family_had_none(
         user=social_care_manager, referral=referral, decision="step_down", reasons="r", step_down=transfer()
     )
     step_down = referral.step_downs.get()
-    with pytest.raises(caf_services.Refused, match="level of need"):
+    with pytest.raises(Refused, match="level of need"):
         rs.step_down_pick_up(user=caf_admin, step_down=step_down)
     level = council_model.levels.get(code="2")
     with pytest.raises(PermissionDenied):
@@ -562,7 +563,7 @@ def test_an_excluded_social_worker_does_not_become_lead_professional(
     assert not excluding_social_care.taf_members.filter(user=social_worker).exists()
     assert not perms.has_caf_permission(social_worker, perms.VIEW, excluding_social_care)
     assert referral.timeline.filter(what__startswith="The family excluded Sam Whitfield").exists()
-    with pytest.raises(caf_services.Refused, match="does not see the assessment"):
+    with pytest.raises(Refused, match="does not see the assessment"):
         caf_services.lead_professional_from_social_care(
             user=social_care_manager, caf=excluding_social_care, social_worker=social_worker
         )

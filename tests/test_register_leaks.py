@@ -14,8 +14,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from caf import services
+from caf.found import FOUND_KEPT, found_children, found_children_remember
 from caf.models import AccessLog
-from caf.views.children import FOUND_KEPT, found_children, found_children_remember
 from referrals import services as rs
 from referrals.models import Referral
 

@@ -61,7 +61,7 @@ def review_data(caf, *, held_on=TODAY, next_review_on=date(2027, 1, 11), decisio
     data = {"decision": decision, "summary": "Attendance is better", "family_attendees": "Kelly Smith (mother)"}
     data.update(day_month_year("held_on", held_on))
     data.update(day_month_year("next_review_on", next_review_on))
-    for action in caf.actions.filter(status__in=services.OPEN_ACTION_STATUSES):
+    for action in caf.actions.filter(status__in=PlanAction.OPEN_STATUSES):
         data[f"action_{action.pk}_status"] = action.status
     for caf_child in caf.caf_children.all():
         data[f"level_{caf_child.pk}"] = str(caf_child.level_id)
@@ -508,7 +508,7 @@ def test_the_review_pages_run_a_fixed_number_of_queries(
             attendees=[health_visitor],
             progress=[
                 (action, "in_progress", f"Note {number}")
-                for action in led.actions.filter(status__in=services.OPEN_ACTION_STATUSES)
+                for action in led.actions.filter(status__in=PlanAction.OPEN_STATUSES)
             ],
             decision="continue",
             next_review_on=date(2027, 1, 11),

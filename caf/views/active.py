@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, QuerySet, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -18,8 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import ConfirmForm
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import User
-from caf import policies, services
+from caf import policies, selectors, services
 from caf.forms_active import (
     CloseForm,
     LeadProfessionalForm,
@@ -28,7 +27,7 @@ from caf.forms_active import (
     RegisterForm,
     TafMemberForm,
 )
-from caf.models import Caf, TeamAroundFamilyMember
+from caf.models import Caf
 from caf.selectors import caf_children_with_levels, caf_detail_url, caf_get_for_user, caf_possible_duplicates
 from core.forms import posted_or_none, refusal_show
 
@@ -42,22 +41,6 @@ def _page(request: AuthenticatedHttpRequest, template: str, caf: Caf, **context:
         template,
         {"caf": caf, "caf_children": list(caf.children.all()), "caf_url": caf_detail_url(caf.pk), **context},
     )
-
-
-def _current_members(caf: Caf) -> QuerySet[TeamAroundFamilyMember]:
-    return caf.taf_members.filter(left_at__isnull=True).select_related("user", "agency")
-
-
-def _current_member_users(caf: Caf) -> QuerySet[User]:
-    return (
-        User.objects.filter(taf_memberships__caf=caf, taf_memberships__left_at__isnull=True)
-        .select_related("agency")
-        .order_by("full_name")
-    )
-
-
-def _current_lead(caf: Caf) -> Any:
-    return caf.lead_professionals.filter(ended_at__isnull=True).select_related("user", "user__agency").first()
 
 
 # Team Around the Family ---------------------------------------------------------------------------
@@ -81,18 +64,16 @@ def taf(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
                 return redirect("caf:taf", caf.pk)
     elif request.method == "POST":
         raise PermissionDenied("Only the lead professional manages the Team Around the Family.")
-    members = list(
-        caf.taf_members.select_related("user", "agency").order_by(F("left_at").desc(nulls_first=True), "joined_at")
-    )
+    team = selectors.taf_team(caf)
     return _page(
         request,
         "caf/active_taf.html",
         caf,
         form=form,
         may_manage=may_manage,
-        current_members=[member for member in members if member.left_at is None],
-        past_members=[member for member in members if member.left_at is not None],
-        lead=_current_lead(caf),
+        current_members=team.current_members,
+        past_members=team.past_members,
+        lead=team.lead,
         is_caf_administrator=policies.is_caf_administrator(request.user, caf.council_id),
     )
 
@@ -129,7 +110,7 @@ def lead_professional(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRes
         raise PermissionDenied("Only the council's CAF administrators log the lead professional.")
     form: LeadProfessionalForm | None = None
     if caf.status == Caf.Status.ACTIVE:
-        form = LeadProfessionalForm(posted_or_none(request), members=_current_member_users(caf))
+        form = LeadProfessionalForm(posted_or_none(request), members=selectors.current_member_users(caf))
         if request.method == "POST" and form.is_valid():
             lead = form.cleaned_data["lead"]
             try:
@@ -180,7 +161,7 @@ def plan(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
         form = PlanActionForm(
             posted_or_none(request),
             agencies=scope.order_by("name"),
-            members=_current_member_users(caf).filter(agency__in=scope),
+            members=selectors.current_member_users(caf).filter(agency__in=scope),
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -192,9 +173,7 @@ def plan(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
                 return redirect("caf:plan", caf.pk)
     elif request.method == "POST":
         raise PermissionDenied("Only the lead professional changes the plan.")
-    is_member = caf.status == Caf.Status.ACTIVE and policies.is_current_member(request.user, caf)
-    actions = caf.actions.select_related("agency", "owner").order_by("due_on", "pk")
-    rows = [(action, may_change_plan or (is_member and action.owner_id == request.user.pk)) for action in actions]
+    rows = selectors.plan_rows(request.user, caf, may_change_plan=may_change_plan)
     return _page(request, "caf/active_plan.html", caf, form=form, rows=rows, may_change_plan=may_change_plan)
 
 
@@ -274,8 +253,8 @@ def caf_print(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
             "caf_children": list(caf_children_with_levels(caf)),
             "entries": list(entries),
             "actions": list(caf.actions.select_related("agency", "owner").order_by("due_on", "pk")),
-            "members": list(_current_members(caf).order_by("joined_at")),
-            "lead": _current_lead(caf),
+            "members": list(selectors.current_members(caf).order_by("joined_at")),
+            "lead": selectors.current_lead(caf),
             "caf_url": caf_detail_url(caf.pk),
         },
     )

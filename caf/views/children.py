@@ -25,6 +25,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id
 from caf import policies
 from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm
+from caf.found import found_children_remember
 from caf.models import AccessLog, Child
 from caf.selectors import (
     access_log_for_child,
@@ -42,19 +43,6 @@ from core.forms import refusal_show
 # The search answers, as the find form sends them and the new-child form takes them.
 SEARCH_FIELDS = ("first_name", "last_name", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2", "postcode")
 ACCESS_LOG_PAGE_SIZE = 50
-# The children the user's own searches showed (newest last), who they may start a CAF or a referral
-# for (caf.selectors.child_for_new_caf): kept in their session, the most recent few only.
-FOUND_SESSION_KEY = "caf_found_child_ids"
-FOUND_KEPT = 200
-
-
-def found_children_remember(request: AuthenticatedHttpRequest, child_ids: list[int]) -> None:
-    kept = [pk for pk in request.session.get(FOUND_SESSION_KEY, []) if pk not in child_ids]
-    request.session[FOUND_SESSION_KEY] = (kept + child_ids)[-FOUND_KEPT:]
-
-
-def found_children(request: AuthenticatedHttpRequest) -> frozenset[int]:
-    return frozenset(request.session.get(FOUND_SESSION_KEY, []))
 
 
 def _require_council_staff(request: AuthenticatedHttpRequest) -> None:
@@ -68,15 +56,6 @@ def _search_answers(query: QueryDict) -> QueryDict:
         if query.get(name, "").strip():
             answers[name] = query[name].strip()
     return answers
-
-
-def _service_errors_onto(form: ChildForm, error: ValidationError) -> None:
-    """A service's refusal: on the field it names when the form has it, else at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        refusal_show(form, error)
 
 
 # Find before create -------------------------------------------------------------------------------
@@ -120,7 +99,7 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
                     child = child_create(user=request.user, **form.child_fields)
                     household_record(user=request.user, child=child, adults=form.adults)
             except ValidationError as error:
-                _service_errors_onto(form, error)
+                refusal_show(form, error)
                 form.possible_matches = matches
             else:
                 messages.success(request, f"{child}'s record has been created.")

@@ -24,7 +24,13 @@ from accounts.models import User
 from caf import policies, services
 from caf.forms_reviews import ReviewDateForm, ReviewForm
 from caf.models import Caf, Review
-from caf.selectors import caf_detail_url, caf_get_for_user, caf_review_date_changes, caf_reviews
+from caf.selectors import (
+    caf_detail_url,
+    caf_get_for_user,
+    caf_review_date_changes,
+    caf_reviews,
+    review_form_choices,
+)
 from core.forms import posted_or_none, refusal_show
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
@@ -63,23 +69,14 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
         messages.info(request, "Reviews are recorded for an active CAF; this one is not active.")
         return redirect("caf:reviews", caf.pk)
     today = timezone.localdate()
-    caf_children = list(caf.caf_children.select_related("child", "level", "suggested_level").order_by("pk"))
+    choices = review_form_choices(caf)
     form = ReviewForm(
         posted_or_none(request),
-        actions=list(
-            caf.actions.filter(status__in=services.OPEN_ACTION_STATUSES)
-            .select_related("agency", "owner")
-            .order_by("due_on", "pk")
-        ),
-        members=list(
-            User.objects.filter(taf_memberships__caf=caf, taf_memberships__left_at__isnull=True)
-            .select_related("agency")
-            .order_by("full_name", "pk")
-        ),
-        # New actions go only to agencies the family's consent covers (caf.policies).
-        agencies=list(policies.sharing_agencies(caf).order_by("name", "pk")),
-        caf_children=caf_children,
-        levels=list(caf.threshold_model.levels.order_by("order", "pk")),
+        actions=choices.actions,
+        members=choices.members,
+        agencies=choices.agencies,
+        caf_children=choices.caf_children,
+        levels=choices.levels,
         initial={
             "held_on": today,
             "next_review_on": today + timedelta(weeks=caf.council.default_review_interval_weeks),

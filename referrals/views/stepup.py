@@ -26,8 +26,8 @@ from accounts.parsing import parse_id
 from caf import policies as caf_policies
 from caf import selectors as caf_selectors
 from caf.access_log import access_log_write
+from caf.found import found_children
 from caf.models import AccessLog, Caf, Child
-from caf.views.children import found_children
 from core.forms import posted_or_none, refusal_show
 from referrals import policies, selectors, services
 from referrals.forms_stepup import DecideForm, FrontDoorCallForm, QueueFilterForm, ReferralSendForm, ReferralStartForm

@@ -1,0 +1,53 @@
+"""Children, families and their CAFs: consent, assessment, plan, Team Around the Family, lead
+professional, closure, and the access log; one module per area:
+
+- `children`: children and the adults of their households
+- `caf`: the CAF, its children and their levels, the assessment, the object permission tables
+- `consent`: consent, the family's exclusions and their exceptions, the sharing-basis vocabulary
+- `plan`: the Team Around the Family, lead professionals, the delivery plan
+- `reviews`: reviews and the review date's history
+- `access_log`: the access log
+
+Nothing about a child is deleted by a user: closure, withdrawal, leaving a TAF and corrections are
+new rows or end dates. The rules that change these records live in caf/services/.
+"""
+
+from caf.models.access_log import AccessLog
+from caf.models.caf import (
+    AssessmentEntry,
+    Caf,
+    CafChild,
+    CafGroupObjectPermission,
+    CafUserObjectPermission,
+    LevelChange,
+)
+from caf.models.children import Adult, Child, Sex, nhs_number_validate, upn_validate
+from caf.models.consent import Consent, ConsentQuerySet, ExclusionException, FamilyExclusion, SharingBasis
+from caf.models.plan import LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+from caf.models.reviews import Review, ReviewActionProgress, ReviewDateChange
+
+__all__ = [
+    "AccessLog",
+    "Adult",
+    "AssessmentEntry",
+    "Caf",
+    "CafChild",
+    "CafGroupObjectPermission",
+    "CafUserObjectPermission",
+    "Child",
+    "Consent",
+    "ConsentQuerySet",
+    "ExclusionException",
+    "FamilyExclusion",
+    "LeadProfessionalAssignment",
+    "LevelChange",
+    "PlanAction",
+    "Review",
+    "ReviewActionProgress",
+    "ReviewDateChange",
+    "Sex",
+    "SharingBasis",
+    "TeamAroundFamilyMember",
+    "nhs_number_validate",
+    "upn_validate",
+]

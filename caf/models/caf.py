@@ -1,0 +1,167 @@
+"""The CAF (one child or a Family CAF), its children with their levels of need and the level history,
+the assessment's entries, and the object permission tables (django-guardian, direct foreign keys).
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from accounts.models import Agency, LocalAuthority
+from accounts.scoping import CouncilScopedQuerySet
+from caf.models.children import Adult, Child
+from core.forms import children_names
+from thresholds.models import Indicator, Level, SubDomain, ThresholdModel
+
+
+class Caf(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    class Kind(models.TextChoices):
+        CHILD = "child", "One child"
+        FAMILY = "family", "Whole family (Family CAF)"
+
+    class ClosureReason(models.TextChoices):
+        NEEDS_MET = "needs_met", "Needs met, universal services continue"
+        STEPPED_UP = "stepped_up", "Stepped up to children's social care"
+        MOVED_OUT_OF_AREA = "moved_out_of_area", "Moved out of the area"
+        CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
+        DISENGAGED = "disengaged", "Family disengaged"
+
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="cafs")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CHILD)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    children = models.ManyToManyField(Child, through="CafChild", related_name="cafs")
+    adults = models.ManyToManyField(Adult, blank=True, related_name="cafs")
+    initiating_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="initiated_cafs")
+    initiated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="initiated_cafs")
+    threshold_model = models.ForeignKey(
+        ThresholdModel,
+        on_delete=models.PROTECT,
+        related_name="cafs",
+        help_text="The version of the council's model the assessment used.",
+    )
+    previous_episode = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="next_episode"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    reference = models.CharField(max_length=40, blank=True, help_text="The council's reference, given at registration.")
+    registered_at = models.DateTimeField(null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closure_reason = models.CharField(max_length=30, choices=ClosureReason.choices, blank=True)
+    outcome_summary = models.TextField(blank=True)
+    views_of_child = models.TextField("the child's views", blank=True)
+    views_of_family = models.TextField("the views of the parents and carers", blank=True)
+    assessment_submitted_at = models.DateTimeField(null=True, blank=True)
+    next_review_on = models.DateField(
+        null=True, blank=True, help_text="Set when the TAF forms and after every review (caf.services)."
+    )
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "CAF"
+        ordering = ["-created_at"]
+        permissions = [
+            ("change_plan", "Can change the delivery plan, TAF and reviews (lead professional)"),
+            ("close_caf", "Can close the CAF (lead professional)"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(activated_at__isnull=False), name="caf_active_has_activation_date"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | (Q(closed_at__isnull=False) & ~Q(closure_reason="")),
+                name="caf_closed_has_date_and_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["council", "reference"], condition=~Q(reference=""), name="caf_reference_unique_in_council"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"CAF {self.reference or self.pk}"
+
+    @property
+    def children_names(self) -> str:
+        """The CAF's children in a heading or a queue ("Amy Jones, Ben Jones"); prefetch children for lists."""
+        return children_names(self.children.all())
+
+    def review_subject_key(self, review_on: date) -> str:
+        """The subject of one review date's reminders: the reminder jobs record under it, and moving
+        the date cancels the old date's unsent ones by it, so both must build it here."""
+        return f"review:{self.pk}:{review_on.isoformat()}"
+
+
+class CafUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Caf, on_delete=models.CASCADE)
+
+
+class CafGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Caf, on_delete=models.CASCADE)
+
+
+class CafChild(models.Model):
+    """A child in a CAF, with their own level of need (Settled question 4)."""
+
+    caf = models.ForeignKey(Caf, on_delete=models.PROTECT, related_name="caf_children")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="caf_links")
+    indicators = models.ManyToManyField(Indicator, blank=True, related_name="+")
+    extra_unmet_needs = models.PositiveSmallIntegerField(default=0)
+    suggested_level = models.ForeignKey(Level, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    suggestion_reasons = models.JSONField(default=list, blank=True)
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    level_reason = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caf", "child"], name="child_once_per_caf")]
+
+    def __str__(self) -> str:
+        return f"{self.child} in {self.caf}"
+
+
+class LevelChange(models.Model):
+    """Every level set for a child, with who, when, why: the child's level history."""
+
+    caf_child = models.ForeignKey(CafChild, on_delete=models.PROTECT, related_name="level_changes")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="level_changes")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="+")
+    suggested_level = models.ForeignKey(Level, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    review = models.ForeignKey("Review", on_delete=models.PROTECT, null=True, blank=True, related_name="level_changes")
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.child}: {self.level}"
+
+
+class AssessmentEntry(models.Model):
+    """Strengths and needs for one sub-domain of the Assessment Framework."""
+
+    caf = models.ForeignKey(Caf, on_delete=models.PROTECT, related_name="assessment_entries")
+    sub_domain = models.ForeignKey(SubDomain, on_delete=models.PROTECT, related_name="+")
+    strengths = models.TextField(blank=True)
+    needs = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caf", "sub_domain"], name="assessment_entry_once")]
+
+    def __str__(self) -> str:
+        return f"{self.caf}: {self.sub_domain}"

@@ -1,0 +1,155 @@
+"""The lists behind the home pages' queues: drafts, CAFs led, TAF memberships, actions due, CAFs to
+register or without a lead professional.
+"""
+
+from datetime import date
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role, User
+from caf import permissions as perms
+from caf import policies
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+
+
+def with_children(cafs: QuerySet[Caf]) -> QuerySet[Caf]:
+    return cafs.select_related("initiating_agency").prefetch_related("children").order_by("-created_at")
+
+
+def drafts_of(user: User) -> QuerySet[Caf]:
+    return with_children(perms.cafs_visible_to(user).filter(status=Caf.Status.DRAFT, initiated_by=user))
+
+
+def cafs_led_by(user: User) -> QuerySet[Caf]:
+    led = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), user=user, ended_at__isnull=True)
+    return with_children(perms.cafs_visible_to(user).filter(Exists(led), status=Caf.Status.ACTIVE))
+
+
+def tafs_of(user: User) -> QuerySet[Caf]:
+    member = TeamAroundFamilyMember.objects.filter(caf=OuterRef("pk"), user=user, left_at__isnull=True)
+    return with_children(perms.cafs_visible_to(user).filter(Exists(member), status=Caf.Status.ACTIVE))
+
+
+def overdue_actions_in_plans_led_by(user: User, *, today: date) -> QuerySet[PlanAction]:
+    """Actions past their date in the plans the user leads, whoever owns them (issue 5: "overdue
+    actions are listed for the LP")."""
+    led = LeadProfessionalAssignment.objects.filter(caf=OuterRef("caf"), user=user, ended_at__isnull=True)
+    return (
+        PlanAction.objects.filter(
+            Exists(led),
+            caf__status=Caf.Status.ACTIVE,
+            due_on__lt=today,
+            status__in=PlanAction.OPEN_STATUSES,
+        )
+        .select_related("caf", "owner")
+        .prefetch_related("caf__children")
+        .order_by("due_on", "pk")
+    )
+
+
+def actions_due_for(user: User, *, by: date) -> QuerySet[PlanAction]:
+    return (
+        PlanAction.objects.filter(
+            owner=user,
+            caf__status=Caf.Status.ACTIVE,
+            due_on__lte=by,
+            status__in=PlanAction.OPEN_STATUSES,
+            caf__in=perms.cafs_visible_to(user),
+        )
+        .select_related("caf")
+        .order_by("due_on")
+    )
+
+
+def cafs_to_register(user: User) -> QuerySet[Caf]:
+    if not policies.is_caf_administrator(user, user.council_id):
+        return Caf.objects.none()
+    # From what the administrator may see: every CAF of the council less the family's named exclusions.
+    return with_children(perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE, registered_at__isnull=True))
+
+
+def cafs_without_lead(user: User) -> QuerySet[Caf]:
+    if not policies.is_caf_administrator(user, user.council_id):
+        return Caf.objects.none()
+    current = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
+    return with_children(perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE).exclude(Exists(current)))
+
+
+def caf_possible_duplicates(user: User, caf: Caf) -> QuerySet[Caf]:
+    """Other CAFs of the council for any of this CAF's children, for the CAF administrator's check
+    at registration that the CAF is not a duplicate."""
+    if not policies.is_caf_administrator(user, caf.council_id):
+        return Caf.objects.none()
+    children = CafChild.objects.filter(caf=caf).values("child_id")
+    return with_children(
+        perms.cafs_visible_to(user).filter(caf_children__child__in=children).exclude(pk=caf.pk).distinct()
+    )
+
+
+def cafs_with_lead_to_log(user: User) -> QuerySet[Caf]:
+    """Active CAFs whose TAF has formed (two or more current members) but with no current lead
+    professional: the TAF has to agree one and the CAF administrator log it."""
+    if not policies.is_caf_administrator(user, user.council_id):
+        return Caf.objects.none()
+    current_lead = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
+    return with_children(
+        perms.cafs_visible_to(user)
+        .filter(status=Caf.Status.ACTIVE)
+        .exclude(Exists(current_lead))
+        .annotate(current_members=Count("taf_members", filter=Q(taf_members__left_at__isnull=True)))
+        .filter(current_members__gt=1)
+    )
+
+
+def caf_detail_url(caf_id: int) -> str:
+    return reverse("caf:caf_detail", args=[caf_id])
+
+
+def caf_queue_item(caf: Caf, url: str) -> tuple[str, str]:
+    """A CAF in a home page queue: the children's names and the CAF's reference, and where to go.
+    Expects the CAF's children prefetched (the caf.selectors lists do)."""
+    reference = caf.reference or f"number {caf.pk}"
+    return (
+        f"{caf.children_names} (CAF {reference}, started {timezone.localdate(caf.created_at):%-d %B %Y})",
+        url,
+    )
+
+
+def caf_administrators(council_id: int) -> list[User]:
+    return list(
+        User.objects.filter(agency__council_id=council_id, groups__name=Role.CAF_ADMINISTRATOR.value, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+CAF_LIST_PAGE_SIZE = 50
+
+
+def caf_list_page(user: User, *, status: str, page: str | None) -> Page[Caf]:
+    """The CAF list: every CAF the user may see, newest first, filtered by status and paged in the
+    database, with each CAF's children and current lead professional. One access-log row for the
+    page shown, with the children it listed (Settled question 17)."""
+    cafs = perms.cafs_visible_to(user).select_related("initiating_agency").order_by("-created_at", "-pk")
+    if status in Caf.Status.values:
+        cafs = cafs.filter(status=status)
+    cafs = cafs.prefetch_related(
+        Prefetch("caf_children", queryset=CafChild.objects.select_related("child", "level").order_by("pk")),
+        Prefetch(
+            "lead_professionals",
+            queryset=LeadProfessionalAssignment.objects.filter(ended_at__isnull=True).select_related("user"),
+            to_attr="current_leads",
+        ),
+    )
+    shown = Paginator(cafs, CAF_LIST_PAGE_SIZE).get_page(page)
+    access_log_write(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what=f"Viewed the list of CAFs, page {shown.number}",
+        child_ids=[link.child_id for caf in shown.object_list for link in caf.caf_children.all()],
+    )
+    return shown

@@ -1,0 +1,86 @@
+"""Fetching one CAF or child record with the row-level check and the access log: a refusal is logged
+and is a 404 or 403, never a hint that the record exists.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.models import AgencyType, Role, User
+from caf import hooks, policies
+from caf import permissions as perms
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf, Child
+
+
+def caf_get_for_user(user: User, caf_id: int, permission: str = perms.VIEW, *, what: str = "Viewed the CAF") -> Caf:
+    """The one way a page gets a CAF: 404 for anyone without the permission (the attempt is
+    logged), and every read is logged."""
+    caf = (
+        Caf.objects.filter(pk=caf_id)
+        .select_related("council", "initiating_agency", "initiated_by", "threshold_model")
+        .first()
+    )
+    if caf is None or not perms.has_caf_permission(user, permission, caf):
+        refusal_log(user, what, caf=caf, attempted_id=caf_id)
+        raise Http404("No CAF matches the given query.")
+    access_log_write(user=user, action=AccessLog.Action.VIEW, what=what, caf=caf)
+    if permission == perms.VIEW:
+        caf.__dict__.setdefault("_may_view", {})[user.pk] = True  # caf.policies.may_view asks no more
+    return caf
+
+
+def child_may_see(user: User, child: Child) -> bool:
+    """A child's record: the council's CAF administrators, whoever recorded the child, anyone who
+    may see one of the child's CAFs, and children's social care once the child is referred. The
+    family's exclusions beat each of these (issue 11): someone excluded from any of the family's
+    CAFs does not open the child's record, except the front door deciding a referral (Settled
+    question 10a)."""
+    if not user.is_active or user.council_id != child.council_id:
+        return False
+    records = Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child.pk)).values("pk")
+    social_care = user.agency_id is not None and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
+    if Caf.objects.filter(children__in=records).filter(perms.excluded_from(user)).exists():
+        return social_care and user.has_role(Role.SOCIAL_CARE_MANAGER) and hooks.child_referred(records)
+    if policies.is_caf_administrator(user, child.council_id) or child.created_by_id == user.pk:
+        return True
+    if perms.cafs_visible_to(user).filter(children__in=records).exists():
+        return True
+    # Children's social care sees a child referred to it (the agency is the unit of sharing), to
+    # read their chronology and earlier referrals while deciding (referrals answers, caf.hooks).
+    return social_care and hooks.child_referred(records)
+
+
+def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the child's record") -> Child:
+    child = Child.objects.filter(pk=child_id).select_related("merged_into").first()
+    if child is None or not child_may_see(user, child):
+        refusal_log(user, what, child=child, attempted_id=child_id)
+        raise Http404("No child matches the given query.")
+    access_log_write(user=user, action=AccessLog.Action.VIEW, what=what, child=child)
+    return child
+
+
+def refusal_log(
+    user: User, what: str, *, caf: Caf | None = None, child: Child | None = None, attempted_id: int
+) -> None:
+    """Every refused attempt is logged (Settled question 17): against the record when it exists,
+    else with the id asked for, so that someone walking through ids shows in the log."""
+    if not user.is_authenticated:
+        return
+    if caf is not None or child is not None:
+        access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", caf=caf, child=child)
+    else:
+        access_log_write(user=user, action=AccessLog.Action.REFUSED, what=f"Refused: {what}", attempted_id=attempted_id)
+
+
+def child_get_for_caf_administrator(user: User, child_id: int, *, what: str) -> Child:
+    """For the pages only the council's CAF administrators see (access log, merge): 404 for anyone
+    who may not see the child, a 403 for anyone else who may (the refusal middleware logs it), each
+    attempt logged, without logging a read they were refused."""
+    if not policies.is_caf_administrator(user, user.council_id):
+        child = Child.objects.filter(pk=child_id).first()
+        if child is not None and child_may_see(user, child):
+            raise PermissionDenied("Only the council's CAF administrators see this page.")
+        refusal_log(user, what, child=child, attempted_id=child_id)
+        raise Http404("No child matches the given query.")
+    return child_get_for_user(user, child_id, what=what)

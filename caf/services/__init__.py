@@ -1,0 +1,68 @@
+"""Every change to a child's record, one module per aggregate (a screen or two each). Each service
+checks who may make it (caf.policies), changes the state in one transaction, grants or revokes
+access in the same transaction, and writes the access log. A refusal is core.errors.Refused (shown
+on the form) or PermissionDenied (a 403).
+
+- `children`: recording a child, merging duplicates, the household
+- `lifecycle`: start (or ask to join), submit (draft to active, `CAF_MOVES`), register, close, reopen
+- `consent`: consent, its withdrawal, the safeguarding override
+- `exclusions`: the family's exclusions, their exceptions, and ending the access they remove
+- `assessment`: strengths and needs, indicators, each child's level with its history
+- `team`: the Team Around the Family and the lead professional
+- `plan`: the delivery plan's actions
+- `reviews`: the next review date and recording a review
+- `step_down`: what referrals asks of caf when social care steps a family down or takes a lead
+- `_common`: the moves table, refusing, locking, the change log, telling CAF administrators
+
+The names below are the app's services; import them from here (`from caf import services`).
+"""
+
+from caf.services.assessment import assessment_save, child_indicators_set, child_level_set
+from caf.services.children import child_create, child_merge, household_record
+from caf.services.consent import consent_record, consent_withdraw, safeguarding_override_record
+from caf.services.exclusions import exclusion_exception_record, exclusion_lift, exclusion_record
+from caf.services.lifecycle import (
+    caf_close,
+    caf_close_stepped_up,
+    caf_register,
+    caf_reopen,
+    caf_request_to_join,
+    caf_start,
+    caf_submit,
+)
+from caf.services.plan import plan_action_add, plan_action_update
+from caf.services.reviews import review_date_set, review_record
+from caf.services.step_down import caf_start_from_step_down, consent_from_step_down, lead_professional_from_social_care
+from caf.services.team import lead_professional_assign, taf_member_add, taf_member_remove
+
+__all__ = [
+    "assessment_save",
+    "caf_close",
+    "caf_close_stepped_up",
+    "caf_register",
+    "caf_reopen",
+    "caf_request_to_join",
+    "caf_start",
+    "caf_start_from_step_down",
+    "caf_submit",
+    "child_create",
+    "child_indicators_set",
+    "child_level_set",
+    "child_merge",
+    "consent_from_step_down",
+    "consent_record",
+    "consent_withdraw",
+    "exclusion_exception_record",
+    "exclusion_lift",
+    "exclusion_record",
+    "household_record",
+    "lead_professional_assign",
+    "lead_professional_from_social_care",
+    "plan_action_add",
+    "plan_action_update",
+    "review_date_set",
+    "review_record",
+    "safeguarding_override_record",
+    "taf_member_add",
+    "taf_member_remove",
+]
