@@ -26,7 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.calendar import WorkingCalendar
-from accounts.models import AgencyType, LocalAuthority, Role, User
+from accounts.models import Agency, AgencyType, LocalAuthority, Role, User
 from caf import permissions as perms
 from caf import policies as caf_policies
 from caf.access_log import access_log_write
@@ -34,7 +34,7 @@ from caf.hooks import ChronologyEvent
 from caf.models import AccessLog, Caf, Child, LevelChange
 from referrals import policies
 from referrals.models import Referral, StepDown
-from referrals.services import is_front_door_manager, is_social_care_staff
+from referrals.policies import is_front_door_manager, is_social_care_staff
 from thresholds.models import ThresholdModel
 
 REREFERRAL_MONTHS = 12
@@ -381,6 +381,24 @@ def step_downs_open_from_social_care(user: User) -> QuerySet[StepDown]:
     return _step_downs(user.council_id).filter(status__in=OPEN_STEP_DOWN).order_by("pick_up_due_on", "sent_at")
 
 
+def social_care_agencies(council_id: int) -> list[Agency]:
+    return list(Agency.objects.filter(council_id=council_id, agency_type=AgencyType.CHILDRENS_SOCIAL_CARE))
+
+
+def front_door_managers(council_id: int) -> list[User]:
+    """The social care managers of the council's children's social care: the front door."""
+    return list(
+        User.objects.filter(
+            agency__council_id=council_id,
+            agency__agency_type=AgencyType.CHILDRENS_SOCIAL_CARE,
+            groups__name=Role.SOCIAL_CARE_MANAGER.value,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def social_workers_of(council_id: int) -> QuerySet[User]:
     return (
         User.objects.filter(
@@ -404,6 +422,36 @@ def pick_up_lead_candidates(user: User, step_down: StepDown) -> QuerySet[User]:
         .order_by("agency__name", "full_name")
         .distinct()
     )
+
+
+def family_caf_for(step_down: StepDown) -> Caf | None:
+    """The CAF a pick-up continues or reopens: the one the step-down names, else the newest CAF of
+    any of its children (early help may have known the family before social care did); a closed
+    CAF already reopened leads to its newest episode."""
+    caf = step_down.caf
+    if caf is None:
+        caf = (
+            Caf.objects.filter(council_id=step_down.council_id, children__in=step_down.children.all())
+            .exclude(status=Caf.Status.DRAFT)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    while caf is not None and caf.status == Caf.Status.CLOSED:
+        following = Caf.objects.filter(previous_episode=caf).first()
+        if following is None:
+            break
+        caf = following
+    if caf is not None and caf.status == Caf.Status.DRAFT:
+        return caf.previous_episode
+    return caf
+
+
+def current_lead(caf: Caf | None) -> User | None:
+    """The CAF's lead professional now, if it has one."""
+    if caf is None:
+        return None
+    assignment = caf.lead_professionals.filter(ended_at__isnull=True).select_related("user").first()
+    return assignment.user if assignment else None
 
 
 def latest_levels(children: list[Child], threshold_model: ThresholdModel) -> dict[int, int]:

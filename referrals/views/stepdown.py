@@ -24,10 +24,11 @@ from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf
 from caf.selectors import caf_get_for_user
 from core.forms import children_names, posted_or_none, refusal_show
-from referrals import services
+from referrals import policies, services
 from referrals.forms_stepdown import DeclineForm, PickUpForm, StepDownForm
 from referrals.models import Referral, StepDown
 from referrals.selectors import (
+    family_caf_for,
     latest_levels,
     pick_up_clock,
     pick_up_lead_candidates,
@@ -63,7 +64,7 @@ def _id_from_query(value: str | None) -> int | None:
 @GET_AND_POST
 def step_down_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    if user.agency_id is None or not services.is_social_care_staff(user, user.council_id):
+    if user.agency_id is None or not policies.is_social_care_staff(user, user.council_id):
         raise PermissionDenied("Only children's social care steps a family down to early help.")
     referral_id = _id_from_query(request.GET.get("referral"))
     caf_id = _id_from_query(request.GET.get("caf"))
@@ -131,7 +132,7 @@ def step_down_pick_up(request: AuthenticatedHttpRequest, step_down_id: int) -> H
     if not _is_caf_administrator(user, step_down):
         raise PermissionDenied("Only the council's CAF administrators pick up a step-down.")
     children = list(step_down.children.filter(merged_into__isnull=True))
-    family_caf = services.family_caf_for(step_down)
+    family_caf = family_caf_for(step_down)
     starts_caf = family_caf is None or family_caf.status != Caf.Status.ACTIVE
     model = ThresholdModel.objects.published().filter(council_id=step_down.council_id).first()
     form: PickUpForm | None = None
@@ -226,7 +227,7 @@ def pick_up_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 def step_down_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     is_caf_administrator = caf_policies.is_caf_administrator(user, user.council_id)
-    if not (is_caf_administrator or (user.agency_id and services.is_front_door_manager(user, user.council_id))):
+    if not (is_caf_administrator or (user.agency_id and policies.is_front_door_manager(user, user.council_id))):
         raise Http404("The step-down figures are for the council's CAF administrators and social care managers.")
     return render(
         request,

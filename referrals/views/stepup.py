@@ -198,8 +198,8 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
 
     if request.method == "POST":
         return redirect("referrals:referral_detail", referral_id=referral.pk)
-    is_social_care = services.is_social_care_staff(user, referral.council_id)
-    is_manager = services.is_front_door_manager(user, referral.council_id)
+    is_social_care = policies.is_social_care_staff(user, referral.council_id)
+    is_manager = policies.is_front_door_manager(user, referral.council_id)
     awaiting = referral.status == Referral.Status.SENT
     context.update(
         earlier=_earlier(
@@ -259,7 +259,7 @@ def _decided_message(referral: Referral) -> str:
 @GET_AND_POST
 def referral_decide(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     referral = selectors.referral_get_for_user(request.user, referral_id, what="Opened a referral to decide it")
-    if not services.is_front_door_manager(request.user, referral.council_id):
+    if not policies.is_front_door_manager(request.user, referral.council_id):
         raise PermissionDenied("Only the council's social care managers decide referrals.")
     if referral.status != Referral.Status.SENT:
         messages.error(request, "This referral is not awaiting a decision.")
@@ -307,7 +307,7 @@ def front_door(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Referrals awaiting a decision, for the council's front-door managers: a fixed number of
     queries whatever the number of rows."""
     user = request.user
-    if not services.is_front_door_manager(user, user.council_id):
+    if not policies.is_front_door_manager(user, user.council_id):
         access_log_write(user=user, action=AccessLog.Action.REFUSED, what="Refused: the front-door queue")
         raise Http404("The front-door queue is for the council's social care managers.")
     form = QueueFilterForm(request.GET or None, localities=Locality.objects.filter(council_id=user.council_id))
