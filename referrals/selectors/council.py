@@ -1,11 +1,11 @@
 """Who and what of the council the referral pages and services choose from or tell: the front door
-(its social care managers), its children's social care agencies, social workers and staff, and a
-CAF's lead professional now.
+(its social care managers), its children's social care agencies, social workers and staff, the
+localities the queue filters by, and a CAF's lead professional now.
 """
 
 from django.db.models import QuerySet
 
-from accounts.models import Agency, AgencyType, Role, User
+from accounts.models import Agency, AgencyType, Locality, Role, User
 from caf.models import Caf
 
 
@@ -47,6 +47,10 @@ def staff_of(council_id: int) -> QuerySet[User]:
         .select_related("agency")
         .order_by("full_name", "pk")
     )
+
+
+def localities_of(council_id: int | None) -> QuerySet[Locality]:
+    return Locality.objects.filter(council_id=council_id)
 
 
 def current_lead(caf: Caf | None) -> User | None:

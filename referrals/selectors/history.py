@@ -1,14 +1,20 @@
 """Earlier referrals of the same children: the re-referral warning (sent in the 12 months before),
-and the front door's evidence (every earlier one).
+the front door's evidence (every earlier one), each shown only to whoever may see that referral,
+and each showing logged.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import DateTimeField, Func, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from caf.models import Child
+from accounts.models import User
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Child
+from referrals import policies
 from referrals.models import Referral
 
 REREFERRAL_MONTHS = 12
@@ -77,3 +83,34 @@ def previous_referrals(referral: Referral) -> QuerySet[Referral]:
         .distinct()
         .order_by("-sent_at", "-pk")
     )
+
+
+@dataclass(frozen=True)
+class EarlierReferral:
+    """An earlier referral as the re-referral warning lists it: when, from whom, and the outcome."""
+
+    referral: Referral
+    sent_at: datetime | None
+    outcome: str
+
+
+def earlier_referrals(user: User, referrals: Iterable[Referral]) -> list[EarlierReferral]:
+    """Only those the user may see (children's social care, and whoever already had access to that
+    referral). Anyone else learns only that the front door will see the children's history."""
+    return [
+        EarlierReferral(referral=each, sent_at=each.sent_at, outcome=earlier_outcome(each.decision))
+        for each in referrals
+        if policies.may_see_earlier_referral(user, each)
+    ]
+
+
+def earlier_referrals_log(user: User, children: list[Child], *shown: list[EarlierReferral]) -> None:
+    """Each showing of earlier referrals is logged: one row for the page, with the children's ids."""
+    count = len({each.referral.pk for listed in shown for each in listed})
+    if count:
+        access_log_write(
+            user=user,
+            action=AccessLog.Action.VIEW,
+            what=f"Viewed {count} earlier referral{'s' if count != 1 else ''} to children's social care",
+            child_ids=[child.pk for child in children],
+        )
