@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from caf.hooks import ChronologyEvent
-from caf.models import Caf
+from caf.models import Caf, SharingBasis
 from referrals.models import Referral, StepDown
 
 
@@ -19,7 +19,7 @@ def chronology_events(cafs: dict[int, Caf]) -> Iterator[ChronologyEvent]:
         caf = cafs[referral.caf_id]
         started = "Referral to children's social care started"
         if referral.basis:
-            started += f" ({referral.get_basis_display().lower()})"
+            started += f" ({referral.basis_label.lower()})"
         yield ChronologyEvent(referral.created_at, started, caf)
         if referral.sent_at:
             yield ChronologyEvent(
@@ -49,5 +49,5 @@ def caf_referrals(caf: Caf, safeguarding_override: bool = False) -> QuerySet[Ref
     override when asked (the override's pages)."""
     referrals = Referral.objects.filter(caf=caf).order_by("-created_at")
     if safeguarding_override:
-        referrals = referrals.filter(basis=Referral.Basis.SAFEGUARDING_OVERRIDE)
+        referrals = referrals.filter(basis=SharingBasis.SAFEGUARDING_OVERRIDE)
     return referrals

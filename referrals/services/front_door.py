@@ -201,7 +201,7 @@ def _exceptions_for_social_care_work(*, user: User, referral: Referral, social_w
             {"agency": agency, "basis": SharingBasis.CHILD_PROTECTION}
             for agency in social_care_agencies(referral.council_id)
         )
-    if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE:
+    if referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE:
         shares.append({"person": social_worker, "basis": SharingBasis.SAFEGUARDING_OVERRIDE})
     for share in shares:
         exception = caf_services.exclusion_exception_record(

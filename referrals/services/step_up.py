@@ -78,7 +78,7 @@ def safeguarding_referral_start(*, user: User, caf: Caf, reason: str) -> Referra
     referral = Referral.objects.create(
         council_id=caf.council_id,
         caf=caf,
-        basis=Referral.Basis.SAFEGUARDING_OVERRIDE,
+        basis=SharingBasis.SAFEGUARDING_OVERRIDE,
         override_reason=reason,
         created_by=user,
         referring_agency_id=user.agency_id,
@@ -140,7 +140,7 @@ def _referral_basis_set(
     override (why seeking consent would increase the risk); a refusal stops the referral."""
     if consent is None:
         # A referral started from a safeguarding override already says why consent was not sought.
-        consent = CONSENT_NOT_SOUGHT if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE else None
+        consent = CONSENT_NOT_SOUGHT if referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE else None
     if consent == CONSENT_GIVEN:
         if not (consent_given_by.strip() and consent_relationship.strip() and consent_given_on):
             raise Refused("Say who agreed to the referral, their relationship to the child and when.")
@@ -148,13 +148,13 @@ def _referral_basis_set(
             raise Refused("The date consent was given cannot be in the future.")
         if refusal := out_of_bounds(consent_given_on, "The date consent was given", *CONSENT):
             raise Refused(f"{refusal}.")
-        referral.basis = Referral.Basis.CONSENT
+        referral.basis = SharingBasis.CONSENT
         referral.override_reason = ""
     elif consent == CONSENT_NOT_SOUGHT:
         reason = override_reason.strip() or referral.override_reason
         if not reason:
             raise Refused("Say why seeking consent would increase the risk of significant harm.")
-        referral.basis = Referral.Basis.SAFEGUARDING_OVERRIDE
+        referral.basis = SharingBasis.SAFEGUARDING_OVERRIDE
         referral.override_reason = reason
     elif consent == CONSENT_REFUSED:
         raise Refused(
@@ -215,7 +215,7 @@ def referral_send(
     referral.views_of_child = views_of_child.strip()
     referral.views_of_family = views_of_family.strip()
     referral.family_informed = family_informed
-    if referral.basis == Referral.Basis.CONSENT:
+    if referral.basis == SharingBasis.CONSENT:
         referral.consent_given_by = consent_given_by.strip()
         referral.consent_relationship = consent_relationship.strip()
         referral.consent_given_on = consent_given_on
@@ -224,9 +224,7 @@ def referral_send(
     referral.save()
     if referral.caf_id:
         _caf_to_social_care(user=user, referral=referral, agencies=agencies)
-    _timeline(
-        by=user, what=f"Sent to children's social care ({referral.get_basis_display().lower()})", referral=referral
-    )
+    _timeline(by=user, what=f"Sent to children's social care ({referral.basis_label.lower()})", referral=referral)
     access_log_write(
         user=user, action=AccessLog.Action.CHANGE, what="Sent a referral to children's social care", caf=referral.caf
     )
@@ -261,7 +259,7 @@ def _caf_to_social_care(*, user: User, referral: Referral, agencies: list[Agency
         perms.grant_agency(agency, caf)
         if agency.pk not in excluded:
             continue
-        if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE:
+        if referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE:
             caf_services.exclusion_exception_record(
                 user=user,
                 caf=caf,
