@@ -1,7 +1,7 @@
 """What each step-down page shows, in one call each: sending a family to early help, the step-down
 itself, picking it up (with the CAF it continues or reopens: `family_caf_for`), recording a
-decline, the pick-up queue and the monthly figures. Each checks who may see the page first: 404
-(logged) or 403 as the page's fetch does.
+decline, the pick-up queue and the monthly figures. Each refuses anyone who may not see what it
+shows (a 404 or a 403, logged as the page always has) before it reads more.
 """
 
 from dataclasses import dataclass

@@ -1,7 +1,8 @@
 """What each step-up page shows, in one call each: starting a referral, the call to the front door,
 the referral itself (the form to send a draft; a sent one's summary, decision, clock and timeline
-with what the user may do), the front door's decision form and the front-door queue. Each checks
-who may see the page first: 404 (logged) or 403 as the page's fetch does.
+with what the user may do), the front door's decision form and the front-door queue. Each refuses
+anyone who may not see what it shows (a 404 or a 403, logged as the page always has) before it
+reads more.
 """
 
 from collections.abc import Collection
