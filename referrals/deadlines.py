@@ -1,5 +1,7 @@
-"""The deadline job (referrals.tasks.deadlines_tick): nothing can be left without a decision or a
-pick-up unnoticed (DESIGN.md, rule 4).
+"""The deadlines of referrals and step-downs: when each is due (`decision_due_at`, `pick_up_due_on`,
+`still_overdue_at`, in the council's working calendar), and the deadline job
+(referrals.tasks.deadlines_tick): nothing can be left without a decision or a pick-up unnoticed
+(DESIGN.md, rule 4).
 
 - A referral still undecided when its decision deadline passes alerts the council's front-door
   managers; if it is still undecided one more deadline later, they are alerted again. Each
@@ -15,18 +17,19 @@ decision being recorded (referral_decide locks the row too) is never alerted abo
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.calendar import WorkingCalendar
-from accounts.models import Notification, User
+from accounts.models import LocalAuthority, Notification, User
 from accounts.notifications import notification_record
 from caf import permissions as perms
+from caf.selectors import caf_administrators
 from referrals.models import Referral, StepDown, TimelineEntry
-from referrals.services import caf_administrators, front_door_managers
+from referrals.selectors import front_door_managers
 
 logger = logging.getLogger(__name__)
 Kind = Notification.Kind
@@ -53,6 +56,23 @@ def deadlines_due(*, now: datetime) -> int:
         except Exception:
             logger.exception("Deadlines: step-down %s skipped, its chase failed", step_down_id)
     return recorded
+
+
+def decision_due_at(referral: Referral, sent_at: datetime) -> datetime:
+    """Settled question 8: the council's deadline in working hours ("one working day" ends at the same
+    time on the next working day). Immediate risk is never held to office hours: its written
+    referral is due the same number of hours later on the clock, nights and weekends included."""
+    council = referral.council
+    hours = council.referral_decision_deadline_working_hours
+    if referral.urgency == Referral.Urgency.IMMEDIATE:
+        return sent_at + timedelta(hours=hours)
+    return WorkingCalendar.for_council(council).add_working_hours(sent_at, hours)
+
+
+def pick_up_due_on(council: LocalAuthority, sent_at: datetime) -> date:
+    """The last working day for early help to pick a step-down up (the council's setting)."""
+    calendar = WorkingCalendar.for_council(council)
+    return calendar.add_working_days(timezone.localdate(sent_at, calendar.zone), council.step_down_pick_up_working_days)
 
 
 def still_overdue_at(referral: Referral) -> datetime:

@@ -16,6 +16,7 @@ from accounts.models import Agency, AgencyType, LocalAuthority, User
 from caf import services as caf_services
 from caf.models import Child
 from referrals import services
+from referrals.deadlines import decision_due_at, pick_up_due_on
 from referrals.models import Referral, StepDown, TimelineEntry
 from thresholds.models import ThresholdModel
 
@@ -43,7 +44,7 @@ def _sent_so_due_at(referral: Referral, due: datetime) -> datetime:
     low, high = due - timedelta(days=14), due
     for _ in range(40):
         middle = low + (high - low) / 2
-        if services.decision_due_at(referral, middle) < due:
+        if decision_due_at(referral, middle) < due:
             low = middle
         else:
             high = middle
@@ -56,7 +57,7 @@ def _backdate_referral(referral: Referral, sent_at: datetime) -> None:
     Referral.objects.filter(pk=referral.pk).update(
         created_at=referral.created_at + moved,
         sent_at=sent_at,
-        decision_due_at=services.decision_due_at(referral, sent_at),
+        decision_due_at=decision_due_at(referral, sent_at),
         front_door_called_at=referral.front_door_called_at + moved if referral.front_door_called_at else None,
         claimed_at=referral.claimed_at + moved if referral.claimed_at else None,
         decided_at=referral.decided_at + moved if referral.decided_at else None,
@@ -71,7 +72,7 @@ def _backdate_step_down(step_down: StepDown, sent_at: datetime) -> None:
     moved = sent_at - step_down.sent_at
     StepDown.objects.filter(pk=step_down.pk).update(
         sent_at=sent_at,
-        pick_up_due_on=services.pick_up_due_on(step_down.council, sent_at),
+        pick_up_due_on=pick_up_due_on(step_down.council, sent_at),
         picked_up_at=step_down.picked_up_at + moved if step_down.picked_up_at else None,
         completed_at=step_down.completed_at + moved if step_down.completed_at else None,
         declined_at=step_down.declined_at + moved if step_down.declined_at else None,

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Agency, AgencyType, Locality, User
-from caf.models import Child, Consent
+from caf.models import Child, Consent, SharingBasis
 from core.date_bounds import CONSENT
 from core.forms import GovukDateField, child_label, gds_helper
 from referrals.forms_stepdown import FamilyWishesFields
@@ -181,7 +181,7 @@ class ReferralSendForm(forms.Form):
 
     def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE:
+        if referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE:
             self.fields["consent"].initial = CONSENT_NOT_SOUGHT
             self.fields["override_reason"].initial = referral.override_reason
         self.helper = gds_helper(

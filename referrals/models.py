@@ -2,7 +2,7 @@
 
 Every step-up has a decision and every step-down a pick-up, each against a deadline in the
 council's working calendar (DESIGN.md, rule 4). The allowed moves of both are tables in
-referrals/services.py; every move writes a timeline entry in the same transaction.
+referrals/services/_common.py; every move writes a timeline entry in the same transaction.
 """
 
 from django.conf import settings
@@ -12,7 +12,14 @@ from django.utils import timezone
 
 from accounts.models import Agency, LocalAuthority
 from accounts.scoping import CouncilScopedQuerySet
-from caf.models import Consent
+from caf.models import Consent, SharingBasis
+
+# A referral goes on the family's consent or under the safeguarding override: two of caf's sharing
+# bases, which the referral's pages and timeline name in these words.
+REFERRAL_BASIS_LABELS: dict[str, str] = {
+    SharingBasis.CONSENT: "With consent",
+    SharingBasis.SAFEGUARDING_OVERRIDE: "Without consent: seeking it would increase the risk",
+}
 
 
 class Referral(models.Model):
@@ -20,10 +27,6 @@ class Referral(models.Model):
         DRAFT = "draft", "Draft"
         SENT = "sent", "Awaiting a decision"
         DECIDED = "decided", "Decided"
-
-    class Basis(models.TextChoices):
-        CONSENT = "consent", "With consent"
-        SAFEGUARDING_OVERRIDE = "safeguarding_override", "Without consent: seeking it would increase the risk"
 
     class Urgency(models.TextChoices):
         STANDARD = "standard", "Decision within the council's deadline"
@@ -59,7 +62,9 @@ class Referral(models.Model):
     views_of_child = models.TextField("the child's views", blank=True)
     views_of_family = models.TextField("the family's views", blank=True)
     family_informed = models.BooleanField("the family knows about the referral", null=True, blank=True)
-    basis = models.CharField(max_length=30, choices=Basis.choices, blank=True)
+    basis = models.CharField(
+        max_length=30, choices=[(basis, SharingBasis(basis).label) for basis in REFERRAL_BASIS_LABELS], blank=True
+    )
     consent_given_by = models.CharField(max_length=200, blank=True)
     consent_relationship = models.CharField(max_length=100, blank=True)
     consent_given_on = models.DateField(null=True, blank=True)
@@ -132,6 +137,11 @@ class Referral(models.Model):
     @property
     def is_immediate(self) -> bool:
         return self.urgency == self.Urgency.IMMEDIATE
+
+    @property
+    def basis_label(self) -> str:
+        """The basis in the referral's words ("With consent"); blank until it is chosen."""
+        return REFERRAL_BASIS_LABELS.get(self.basis, self.basis)
 
 
 class StepDown(models.Model):

@@ -18,7 +18,7 @@ Services refuse through these predicates; views and templates ask them what to s
 from accounts.models import AgencyType, Role, User
 from caf import permissions as perms
 from caf import policies as caf_policies
-from caf.models import Caf
+from caf.models import Caf, SharingBasis
 from referrals.models import Referral, StepDown
 
 
@@ -46,7 +46,7 @@ def may_view_referral(user: User, referral: Referral) -> bool:
         return True  # Settled question 10(a): the referral's own text, always
     if _excluded_from(user, referral.caf):
         return (
-            referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE
+            referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE
             and referral.allocated_social_worker_id == user.pk
             and referral.status == Referral.Status.DECIDED
         )

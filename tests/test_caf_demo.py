@@ -6,7 +6,17 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 
 from caf.demo import caf_demo_load
-from caf.models import AccessLog, Adult, Caf, Child, Consent, LevelChange, PlanAction, TeamAroundFamilyMember
+from caf.models import (
+    AccessLog,
+    Adult,
+    Caf,
+    Child,
+    Consent,
+    LevelChange,
+    PlanAction,
+    SharingBasis,
+    TeamAroundFamilyMember,
+)
 from referrals.models import Referral
 
 
@@ -40,7 +50,7 @@ def test_the_demo_has_a_caf_in_every_state(db):
     assert drafts.filter(consent_count=0, referral_count=0, previous_episode__isnull=True).exists()  # no consent yet
     partly_done = drafts.get(consent_count=1)
     assert partly_done.assessment_entries.exists() and partly_done.caf_children.get().indicators.exists()
-    assert drafts.get(referral_count=1).referrals.get().basis == Referral.Basis.SAFEGUARDING_OVERRIDE
+    assert drafts.get(referral_count=1).referrals.get().basis == SharingBasis.SAFEGUARDING_OVERRIDE
 
     active = cafs.filter(status=Caf.Status.ACTIVE)
     assert active.filter(current_leads=0, registered_at__isnull=True).exists()  # to register, and log an LP

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Role
 from caf import permissions as perms
 from caf import services
-from caf.models import AccessLog, Caf, Child, LeadProfessionalAssignment, LevelChange
+from caf.models import AccessLog, Caf, Child, LeadProfessionalAssignment, LevelChange, SharingBasis
 from referrals.models import Referral
 from tests.caf_helpers import complete, consent
 from tests.factories import AgencyFactory, UserFactory
@@ -101,7 +101,7 @@ def test_withdrawal_followed_by_a_safeguarding_referral_keeps_the_caf_as_evidenc
     active.refresh_from_db()
     assert active.status == Caf.Status.ACTIVE
     referral = Referral.objects.get(caf=active)
-    assert referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE
+    assert referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE
 
 
 def test_after_withdrawal_nobody_new_joins(active, school_practitioner, caf_admin, health_visitor):

@@ -16,7 +16,7 @@ from accounts.models import AgencyType, Notification, Role
 from caf import permissions as perms
 from caf import selectors as caf_selectors
 from caf import services as caf_services
-from caf.models import Caf
+from caf.models import Caf, SharingBasis
 from config.celery import app
 from core.errors import Refused
 from referrals import selectors
@@ -114,7 +114,7 @@ def test_immediate_risk_is_never_held_to_office_hours(school_practitioner, child
 
 
 def test_sending_with_consent_opens_the_caf_to_social_care(sent, active, social_care_manager, social_worker):
-    assert sent.status == Referral.Status.SENT and sent.basis == Referral.Basis.CONSENT
+    assert sent.status == Referral.Status.SENT and sent.basis == SharingBasis.CONSENT
     assert perms.has_caf_permission(social_care_manager, perms.VIEW, active)
     assert perms.has_caf_permission(social_worker, perms.VIEW, active)
     assert list(sent.timeline.values_list("what", flat=True))[-1].startswith("Sent to children's social care")
@@ -144,7 +144,7 @@ def test_the_override_needs_only_its_reason(school_practitioner, child, social_c
     )
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SENT
-    assert referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE
+    assert referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE
     assert referral.tried == "" and referral.family_informed is None  # nothing else held it up
 
 

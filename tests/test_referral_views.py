@@ -14,7 +14,7 @@ from django.contrib.messages import get_messages
 from accounts.models import AgencyType, Notification, Role
 from caf import permissions as perms
 from caf import services as caf_services
-from caf.models import AccessLog
+from caf.models import AccessLog, SharingBasis
 from referrals import services
 from referrals.models import Referral, StepDown
 from tests.factories import AgencyFactory, UserFactory
@@ -114,9 +114,11 @@ def test_a_practitioner_refers_from_a_caf_with_consent(active, child, school_pra
 
     assert "The referral has been sent to children's social care." in _page(sent)
     assert "Awaiting a decision" in _page(sent)
+    assert "With consent: given by Kelly Smith (mother) on 20 November 2026" in _page(sent)
+    assert "Sent to children's social care (with consent)" in _page(sent)
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SENT
-    assert referral.basis == Referral.Basis.CONSENT
+    assert referral.basis == SharingBasis.CONSENT
     assert (referral.consent_given_by, referral.consent_relationship) == ("Kelly Smith", "mother")
     assert referral.consent_given_on == date(2026, 11, 20)
     assert (referral.tried, referral.family_informed) == ("Breakfast club since September.", True)
@@ -187,8 +189,11 @@ def test_without_consent_the_referral_goes_with_the_reason(child, school_practit
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SENT
-    assert referral.basis == Referral.Basis.SAFEGUARDING_OVERRIDE
+    assert referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE
     assert referral.override_reason == "Mum's partner is the risk"
+    page = _page(signed_in(school_practitioner).get(f"/referrals/{referral.pk}/"))
+    assert "Without consent: seeking it would increase the risk<br>Mum's partner is the risk" in page
+    assert "Sent to children's social care (without consent: seeking it would increase the risk)" in page
 
 
 def test_an_override_referral_starts_with_not_sought_and_sends_with_the_concern_alone(

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from caf.models import Child
+from caf.models import Child, SharingBasis
 from referrals.models import Referral
 from referrals.selectors import front_door_queue
 
@@ -41,7 +41,7 @@ def five_years_of_referrals(school_practitioner, social_care):
                 created_by=school_practitioner,
                 created_at=sent_at,
                 status=Referral.Status.SENT if waiting else Referral.Status.DECIDED,
-                basis=Referral.Basis.CONSENT,
+                basis=SharingBasis.CONSENT,
                 consent_given_by="A parent",
                 concern="Concern",
                 sent_at=sent_at,

@@ -1,0 +1,245 @@
+"""What each step-down page shows, in one call each: sending a family to early help, the step-down
+itself, picking it up (with the CAF it continues or reopens: `family_caf_for`), recording a
+decline, the pick-up queue and the monthly figures. Each refuses anyone who may not see what it
+shows (a 404 or a 403, logged as the page always has) before it reads more.
+"""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Agency, AgencyType, LocalAuthority, User
+from caf import permissions as perms
+from caf import policies as caf_policies
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf, Child, LevelChange
+from caf.selectors import caf_get_for_user
+from referrals import policies
+from referrals.models import Referral, StepDown, TimelineEntry
+from referrals.selectors.clocks import Clock, pick_up_clock
+from referrals.selectors.council import staff_of
+from referrals.selectors.fetch import referral_get_for_user, step_down_get_for_user
+from referrals.selectors.figures import StepDownMonth, step_down_figures
+from referrals.selectors.queues import step_downs_to_pick_up, step_downs_waiting_for_lead
+from thresholds.models import Level, ThresholdModel
+
+# Sending a family to early help -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepDownNewPage:
+    referral: Referral | None
+    caf: Caf | None
+    children: list[Child]
+    agencies: QuerySet[Agency]
+    people: QuerySet[User]
+
+
+def step_down_new_page(user: User, *, referral_id: int | None, caf_id: int | None) -> StepDownNewPage:
+    """From the referral social care took on, or from the social-work-led CAF: its children, the
+    agencies early help may share with (all but children's social care) and the staff the family
+    may exclude."""
+    referral: Referral | None = None
+    caf: Caf | None = None
+    if referral_id is not None:
+        referral = referral_get_for_user(user, referral_id, what="Viewed a referral to step the family down")
+        children = list(referral.children.all())
+    elif caf_id is not None:
+        caf = caf_get_for_user(user, caf_id, what="Viewed the CAF to step the family down")
+        children = list(caf.children.all())
+    else:
+        raise Http404("Step a family down from their referral or their CAF.")
+    agencies = (
+        Agency.objects.for_council(user.council_id)
+        .exclude(agency_type=AgencyType.CHILDRENS_SOCIAL_CARE)
+        .order_by("name")
+    )
+    return StepDownNewPage(
+        referral=referral, caf=caf, children=children, agencies=agencies, people=staff_of(user.council_id)
+    )
+
+
+# One step-down ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepDownPage:
+    step_down: StepDown
+    children: list[Child]
+    clock: Clock | None
+    consent_agencies: list[Agency]
+    timeline: list[TimelineEntry]
+    is_caf_administrator: bool
+    may_see_referral: bool
+    may_see_caf: bool
+    may_see_picked_up_caf: bool
+
+
+def step_down_page(user: User, step_down_id: int) -> StepDownPage:
+    step_down = step_down_get_for_user(user, step_down_id)
+    referral = step_down.referral
+    return StepDownPage(
+        step_down=step_down,
+        children=list(step_down.children.all()),
+        clock=pick_up_clock(step_down),
+        consent_agencies=list(step_down.consent_agencies.order_by("name")),
+        timeline=list(step_down.timeline.select_related("by")),
+        is_caf_administrator=caf_policies.is_caf_administrator(user, step_down.council_id),
+        may_see_referral=referral is not None and policies.may_view_referral(user, referral),
+        may_see_caf=step_down.caf is not None and perms.has_caf_permission(user, perms.VIEW, step_down.caf),
+        may_see_picked_up_caf=step_down.picked_up_caf is not None
+        and perms.has_caf_permission(user, perms.VIEW, step_down.picked_up_caf),
+    )
+
+
+# Picking up, or the family declines ---------------------------------------------------------------
+
+
+def family_caf_for(step_down: StepDown) -> Caf | None:
+    """The CAF a pick-up continues or reopens: the one the step-down names, else the newest CAF of
+    any of its children (early help may have known the family before social care did); a closed
+    CAF already reopened leads to its newest episode."""
+    caf = step_down.caf
+    if caf is None:
+        caf = (
+            Caf.objects.filter(council_id=step_down.council_id, children__in=step_down.children.all())
+            .exclude(status=Caf.Status.DRAFT)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    while caf is not None and caf.status == Caf.Status.CLOSED:
+        following = Caf.objects.filter(previous_episode=caf).first()
+        if following is None:
+            break
+        caf = following
+    if caf is not None and caf.status == Caf.Status.DRAFT:
+        return caf.previous_episode
+    return caf
+
+
+def pick_up_lead_candidates(user: User, step_down: StepDown) -> QuerySet[User]:
+    """Who the coordinator may name as lead professional at pick-up: active staff of the council in
+    an agency the family agreed early help may share with, or in the coordinator's own agency."""
+    return (
+        User.objects.filter(agency__council_id=step_down.council_id, is_active=True)
+        .filter(Q(agency__in=step_down.consent_agencies.all()) | Q(agency_id=user.agency_id))
+        .select_related("agency")
+        .order_by("agency__name", "full_name")
+        .distinct()
+    )
+
+
+def latest_levels(children: list[Child], threshold_model: ThresholdModel) -> dict[int, int]:
+    """Each child's latest level of need (by child id), when it is a level of `threshold_model`:
+    the pick-up form starts from it."""
+    latest = (
+        LevelChange.objects.filter(child__in=children)
+        .order_by("child_id", "-changed_at", "-pk")
+        .distinct("child_id")
+        .values("child_id", "level_id", "level__threshold_model_id")
+    )
+    return {
+        row["child_id"]: row["level_id"] for row in latest if row["level__threshold_model_id"] == threshold_model.pk
+    }
+
+
+@dataclass(frozen=True)
+class PickUpPage:
+    """The family's CAF that continues (active) or reopens (closed), or none and a CAF starts; when
+    one starts, the levels of need to set (from the council's published threshold model, each child
+    starting from their latest); and who may be named lead professional."""
+
+    step_down: StepDown
+    children: list[Child]
+    family_caf: Caf | None
+    starts_caf: bool
+    no_threshold_model: bool
+    levels: QuerySet[Level] | None
+    initial_levels: dict[int, int]
+    people: QuerySet[User]
+
+
+def _require_caf_administrator(user: User, step_down: StepDown, message: str) -> None:
+    if not caf_policies.is_caf_administrator(user, step_down.council_id):
+        raise PermissionDenied(message)
+
+
+def pick_up_page(user: User, step_down_id: int) -> PickUpPage:
+    step_down = step_down_get_for_user(user, step_down_id, what="Viewed a step-down to pick it up")
+    _require_caf_administrator(user, step_down, "Only the council's CAF administrators pick up a step-down.")
+    children = list(step_down.children.filter(merged_into__isnull=True))
+    family_caf = family_caf_for(step_down)
+    starts_caf = family_caf is None or family_caf.status != Caf.Status.ACTIVE
+    model = ThresholdModel.objects.published().filter(council_id=step_down.council_id).first()
+    waiting = step_down.status == StepDown.Status.WAITING
+    return PickUpPage(
+        step_down=step_down,
+        children=children,
+        family_caf=family_caf,
+        starts_caf=starts_caf,
+        no_threshold_model=starts_caf and model is None,
+        levels=model.levels.all() if starts_caf and model else None,
+        initial_levels=latest_levels(children, model) if waiting and starts_caf and model else {},
+        people=pick_up_lead_candidates(user, step_down),
+    )
+
+
+@dataclass(frozen=True)
+class DeclinePage:
+    step_down: StepDown
+    children: list[Child]
+
+
+def decline_page(user: User, step_down_id: int) -> DeclinePage:
+    step_down = step_down_get_for_user(user, step_down_id, what="Viewed a step-down to record a decline")
+    _require_caf_administrator(
+        user, step_down, "Only the council's CAF administrators record that a family declined early help."
+    )
+    return DeclinePage(step_down=step_down, children=list(step_down.children.all()))
+
+
+# The queue and the figures ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickUpQueuePage:
+    waiting: list[tuple[StepDown, Clock | None]]
+    waiting_for_lead: list[StepDown]
+
+
+def pick_up_queue_page(user: User) -> PickUpQueuePage:
+    """The council's CAF administrators' queue (anyone else: 404, the attempt logged): step-downs to
+    pick up, nearest deadline first, with their clocks, and those waiting for a lead professional;
+    one access-log row for the queue shown, with the children it listed (Settled question 17)."""
+    if not caf_policies.is_caf_administrator(user, user.council_id):
+        access_log_write(user=user, action=AccessLog.Action.REFUSED, what="Refused: the pick-up queue")
+        raise Http404("Only the council's CAF administrators have a pick-up queue.")
+    waiting = [(step_down, pick_up_clock(step_down)) for step_down in step_downs_to_pick_up(user)]
+    waiting_for_lead = list(step_downs_waiting_for_lead(user))
+    shown = [step_down for step_down, _ in waiting] + waiting_for_lead
+    access_log_write(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what="Viewed the step-down pick-up queue",
+        child_ids=[child.pk for step_down in shown for child in step_down.children.all()],
+    )
+    return PickUpQueuePage(waiting=waiting, waiting_for_lead=waiting_for_lead)
+
+
+@dataclass(frozen=True)
+class FiguresPage:
+    council: LocalAuthority | None
+    months: list[StepDownMonth]
+    is_caf_administrator: bool
+
+
+def figures_page(user: User) -> FiguresPage:
+    """For the council's CAF administrators and its front door; anyone else: 404."""
+    is_caf_administrator = caf_policies.is_caf_administrator(user, user.council_id)
+    if not (is_caf_administrator or policies.is_front_door_manager(user, user.council_id)):
+        raise Http404("The step-down figures are for the council's CAF administrators and social care managers.")
+    return FiguresPage(
+        council=user.council, months=step_down_figures(user.council), is_caf_administrator=is_caf_administrator
+    )
