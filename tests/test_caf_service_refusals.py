@@ -185,15 +185,8 @@ def test_a_consent_changed_since_the_form_opened_is_not_replaced_twice(draft, sc
         record_consent(draft, school_practitioner, replaces=elsewhere)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Bug reported with issue 12: consent_record checks whether the consent it replaces is still current on "
-        "the caller's copy, read before the CAF is locked, so two changes of one consent posted at once both "
-        "replace it and the person has two consents in force"
-    ),
-)
 def test_a_consent_replaced_while_the_form_was_open_is_not_replaced_again(draft, school_practitioner):
+    """Two changes of one consent posted at once: the second is refused, so nobody has two consents in force."""
     first = record_consent(draft, school_practitioner)
     opened = Consent.objects.get(pk=first.pk)  # a second page, opened on Kelly's consent, posts later
     record_consent(draft, school_practitioner, replaces=first)

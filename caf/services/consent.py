@@ -28,8 +28,11 @@ def consent_replace(caf: Caf, given_by: str, replaces: Consent | None) -> Consen
             (each for each in Consent.objects.current().filter(caf=caf) if same_person(each.given_by, given_by)),
             None,
         )
-    elif replaces.caf_id != caf.pk or not replaces.is_current:
-        raise Refused("This consent has changed since you opened the form: start again from the CAF.")
+    else:
+        # Read again under the CAF's lock: the copy the form opened may since have been replaced.
+        replaces = Consent.objects.select_for_update().filter(pk=replaces.pk, caf=caf).first()
+        if replaces is None or not replaces.is_current:
+            raise Refused("This consent has changed since you opened the form: start again from the CAF.")
     if replaces is not None:
         replaces.replaced_at = timezone.now()
         replaces.save(update_fields=["replaced_at"])
