@@ -125,12 +125,13 @@ def test_the_highest_level_rule_cannot_be_removed(draft, council_admin):
     assert draft.rules.filter(kind=Rule.Kind.HIGHEST_LEVEL).exists()
 
 
-def test_a_council_may_start_from_another_councils_model(council_admin, reference_models, council):
-    draft = threshold_model_draft_start(user=council_admin, council=council, copy_from=reference_models["rutland"])
+def test_a_council_may_start_from_another_councils_model(council_admin, reference_model, council):
+    rutland = reference_model("rutland")
+    draft = threshold_model_draft_start(user=council_admin, council=council, copy_from=rutland)
     assert draft.council == council
     assert draft.version == 1
     assert draft.rules.filter(kind=Rule.Kind.COUNT).exists()
-    assert reference_models["rutland"].council != council
+    assert rutland.council != council
 
 
 def test_only_the_councils_own_administrators_may_change_its_model(
