@@ -25,7 +25,7 @@ def test_a_practitioner_sees_their_cafs_and_not_others(draft, school_practitione
 
 
 def test_the_caf_administrator_sees_every_caf_of_the_council_only(
-    draft, health_visitor, caf_admin, signed_in, other_council_user, reference_models
+    draft, health_visitor, caf_admin, signed_in, other_council_user, reference_model
 ):
     from thresholds.services import threshold_model_draft_start, threshold_model_publish
 
@@ -33,7 +33,7 @@ def test_the_caf_administrator_sees_every_caf_of_the_council_only(
     threshold_model_publish(
         user=None,
         threshold_model=threshold_model_draft_start(
-            user=None, council=other_council_user.council, copy_from=reference_models["rutland"]
+            user=None, council=other_council_user.council, copy_from=reference_model("rutland")
         ),
     )
     elsewhere = start_cafs(other_council_user, 1)[0]

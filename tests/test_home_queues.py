@@ -63,11 +63,11 @@ def action_add(caf, lead, owner, due_in_days, **fields):
 
 
 @pytest.fixture
-def other_council_caf(other_council, other_council_user, reference_models):
+def other_council_caf(other_council, other_council_user, reference_model):
     """A CAF in another council, which nobody in Northbridge may see in their queues."""
     from thresholds.services import threshold_model_draft_start, threshold_model_publish
 
-    draft = threshold_model_draft_start(user=None, council=other_council, copy_from=reference_models["leicestershire"])
+    draft = threshold_model_draft_start(user=None, council=other_council, copy_from=reference_model("leicestershire"))
     threshold_model_publish(user=None, threshold_model=draft)
     caf = active_caf(other_council_user, child_of(other_council_user, "Olly", "Outsider"))
     services.caf_start(user=other_council_user, children=[caf.children.get()])

@@ -32,9 +32,9 @@ def broken_council() -> LocalAuthority:
 
 
 @pytest.fixture
-def southmoor(other_council, other_council_user, reference_models):
+def southmoor(other_council, other_council_user, reference_model):
     """Southmoor with its own published model, a CAF administrator, social care and its manager."""
-    draft = threshold_model_draft_start(user=None, council=other_council, copy_from=reference_models["leicestershire"])
+    draft = threshold_model_draft_start(user=None, council=other_council, copy_from=reference_model("leicestershire"))
     threshold_model_publish(user=None, threshold_model=draft)
     hub = AgencyFactory(council=other_council, name="Southmoor Early Help", agency_type=AgencyType.EARLY_HELP)
     care = AgencyFactory(

@@ -411,10 +411,10 @@ def queue(response, heading):
 
 
 @pytest.fixture
-def other_council_overdue(other_council, other_council_user, reference_models):
+def other_council_overdue(other_council, other_council_user, reference_model):
     from thresholds.services import threshold_model_draft_start, threshold_model_publish
 
-    draft = threshold_model_draft_start(user=None, council=other_council, copy_from=reference_models["leicestershire"])
+    draft = threshold_model_draft_start(user=None, council=other_council, copy_from=reference_model("leicestershire"))
     threshold_model_publish(user=None, threshold_model=draft)
     child = services.child_create(
         user=other_council_user, first_name="Olly", last_name="Outsider", date_of_birth=date(2016, 5, 4)

@@ -38,7 +38,7 @@ def text_of(html: str) -> str:
 
 
 def test_the_start_page_lists_every_current_model_with_the_users_own_council_first(
-    council_model, school_practitioner, signed_in
+    reference_models, council_model, school_practitioner, signed_in
 ):
     response = signed_in(school_practitioner).get("/thresholds/check/")
     page = response.content.decode()
@@ -50,17 +50,17 @@ def test_the_start_page_lists_every_current_model_with_the_users_own_council_fir
     assert re.search(r'item--active">\s*<a [^>]+ href="/thresholds/check/" aria-current="page">Check the', page)
 
 
-def test_the_start_page_sends_a_chosen_model_to_its_check_page(reference_models, school_practitioner, signed_in):
+def test_the_start_page_sends_a_chosen_model_to_its_check_page(reference_model, school_practitioner, signed_in):
     client = signed_in(school_practitioner)
-    rutland = reference_models["rutland"]
+    rutland = reference_model("rutland")
     response = client.get("/thresholds/check/", {"model": rutland.pk})
     assert response.status_code == 302
     assert response["Location"] == url(rutland)
     assert client.get("/thresholds/check/", {"model": "nonsense"}).status_code == 404
 
 
-def test_the_check_page_shows_each_level_its_indicators_and_notes(reference_models, school_practitioner, signed_in):
-    leicester = reference_models["leicester"]
+def test_the_check_page_shows_each_level_its_indicators_and_notes(reference_model, school_practitioner, signed_in):
+    leicester = reference_model("leicester")
     response = signed_in(school_practitioner).get(url(leicester))
     page = response.content.decode()
     assert response.status_code == 200
@@ -81,8 +81,8 @@ def test_the_check_page_shows_each_level_its_indicators_and_notes(reference_mode
     assert 'name="age" inputmode="numeric"' in form and '<label for="id_age"' in form
 
 
-def test_ticking_a_level_3_indicator_suggests_level_3_and_names_it(reference_models, school_practitioner, signed_in):
-    leicester = reference_models["leicester"]
+def test_ticking_a_level_3_indicator_suggests_level_3_and_names_it(reference_model, school_practitioner, signed_in):
+    leicester = reference_model("leicester")
     before = record_counts()
     chosen = indicator(leicester, "Chronic/recurring health problems", "3")
     lower = indicator(leicester, "Overcrowding", "2")
@@ -100,9 +100,9 @@ def test_ticking_a_level_3_indicator_suggests_level_3_and_names_it(reference_mod
 
 
 def test_an_indicator_of_immediate_harm_says_refer_now_with_the_front_door_number(
-    reference_models, school_practitioner, signed_in
+    reference_model, school_practitioner, signed_in
 ):
-    leicestershire = reference_models["leicestershire"]
+    leicestershire = reference_model("leicestershire")
     harm = indicator(leicestershire, IMMEDIATE_HARM, "4")
     response = signed_in(school_practitioner).get(url(leicestershire), {"indicator": harm.pk})
     html = response.content.decode()
@@ -116,8 +116,8 @@ def test_an_indicator_of_immediate_harm_says_refer_now_with_the_front_door_numbe
     assert "Do not wait to complete a CAF" in page
 
 
-def test_rutland_three_level_2_needs_call_for_a_caf_and_two_do_not(reference_models, school_practitioner, signed_in):
-    rutland = reference_models["rutland"]
+def test_rutland_three_level_2_needs_call_for_a_caf_and_two_do_not(reference_model, school_practitioner, signed_in):
+    rutland = reference_model("rutland")
     client = signed_in(school_practitioner)
     needs = [indicator(rutland, text, "2").pk for text in ["Overcrowding", "Poor self-esteem", "Occasional truanting"]]
     three = text_of(client.get(url(rutland), {"indicator": needs}).content.decode())
@@ -132,9 +132,9 @@ def test_rutland_three_level_2_needs_call_for_a_caf_and_two_do_not(reference_mod
 
 
 def test_a_model_without_indicators_says_so_and_shows_the_level_descriptions(
-    reference_models, school_practitioner, signed_in
+    reference_model, school_practitioner, signed_in
 ):
-    response = signed_in(school_practitioner).get(url(reference_models["luton"]))
+    response = signed_in(school_practitioner).get(url(reference_model("luton")))
     html = response.content.decode()
     page = text_of(html)
     assert response.status_code == 200
@@ -146,8 +146,8 @@ def test_a_model_without_indicators_says_so_and_shows_the_level_descriptions(
 
 
 @pytest.mark.parametrize("status", ["draft", "retired"])
-def test_a_draft_or_retired_model_is_not_found(status, council, reference_models, school_practitioner, signed_in):
-    draft = threshold_model_draft_start(user=None, council=council, copy_from=reference_models["leicester"])
+def test_a_draft_or_retired_model_is_not_found(status, council, reference_model, school_practitioner, signed_in):
+    draft = threshold_model_draft_start(user=None, council=council, copy_from=reference_model("leicester"))
     if status == "retired":
         ThresholdModel.objects.filter(pk=draft.pk).update(status="retired", published_at="2024-01-01T00:00Z")
     client = signed_in(school_practitioner)
@@ -162,8 +162,8 @@ def test_another_councils_published_model_is_public_policy(council_model, other_
     assert "Northbridge Borough Council" in response.content.decode()
 
 
-def test_someone_not_signed_in_is_sent_to_sign_in(reference_models):
-    for address in ["/thresholds/check/", url(reference_models["leicester"])]:
+def test_someone_not_signed_in_is_sent_to_sign_in(reference_model):
+    for address in ["/thresholds/check/", url(reference_model("leicester"))]:
         response = Client().get(address)
         assert response.status_code == 302
         assert response["Location"].startswith("/sign-in/?next=/thresholds/check/")
@@ -187,10 +187,11 @@ def test_the_navigation_offers_the_guide_on_every_page(school_practitioner, sign
     ],
 )
 def test_bad_answers_show_the_error_summary_not_a_failure(
-    answers, message, reference_models, school_practitioner, signed_in
+    answers, message, reference_model, school_practitioner, signed_in
 ):
+    leicester = reference_model("leicester")
     before = record_counts()
-    response = signed_in(school_practitioner).get(url(reference_models["leicester"]), answers)
+    response = signed_in(school_practitioner).get(url(leicester), answers)
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
@@ -200,9 +201,9 @@ def test_bad_answers_show_the_error_summary_not_a_failure(
     assert record_counts() == before
 
 
-def test_an_indicator_of_another_model_is_refused(reference_models, school_practitioner, signed_in):
-    rutlands = indicator(reference_models["rutland"], "Overcrowding", "2")
-    response = signed_in(school_practitioner).get(url(reference_models["leicester"]), {"indicator": rutlands.pk})
+def test_an_indicator_of_another_model_is_refused(reference_model, school_practitioner, signed_in):
+    rutlands = indicator(reference_model("rutland"), "Overcrowding", "2")
+    response = signed_in(school_practitioner).get(url(reference_model("leicester")), {"indicator": rutlands.pk})
     page = response.content.decode()
     assert response.status_code == 200
     assert "There is a problem" in page
@@ -210,8 +211,8 @@ def test_an_indicator_of_another_model_is_refused(reference_models, school_pract
     assert 'href="#id_indicator"' in page and 'id="id_indicator"' in page
 
 
-def test_partial_returns_only_the_result_panel(reference_models, school_practitioner, signed_in):
-    leicester = reference_models["leicester"]
+def test_partial_returns_only_the_result_panel(reference_model, school_practitioner, signed_in):
+    leicester = reference_model("leicester")
     chosen = indicator(leicester, "Chronic/recurring health problems", "3")
     client = signed_in(school_practitioner)
     response = client.get(url(leicester), {"indicator": chosen.pk, "age": "", "partial": "1"})
@@ -225,9 +226,9 @@ def test_partial_returns_only_the_result_panel(reference_models, school_practiti
 
 
 def test_the_check_page_runs_a_fixed_number_of_queries(
-    reference_models, school_practitioner, signed_in, django_assert_max_num_queries
+    reference_model, school_practitioner, signed_in, django_assert_max_num_queries
 ):
-    leicester = reference_models["leicester"]
+    leicester, luton = reference_model("leicester"), reference_model("luton")
     ids = list(Indicator.objects.filter(threshold_model=leicester, kind="need").values_list("pk", flat=True))
     assert Indicator.objects.filter(threshold_model=leicester).count() == 129
     client = signed_in(school_practitioner)
@@ -239,6 +240,6 @@ def test_the_check_page_runs_a_fixed_number_of_queries(
         assert response.status_code == 200
         counts.append(len(captured))
     with django_assert_max_num_queries(17) as captured:
-        assert client.get(url(reference_models["luton"])).status_code == 200  # a model without indicators
+        assert client.get(url(luton)).status_code == 200  # a model without indicators
     counts.append(len(captured))
     assert len(set(counts)) == 1, counts

@@ -67,7 +67,7 @@ def _case_post(name: str, indicators: list[Indicator], expected: Level) -> dict:
 # Starting drafts ----------------------------------------------------------------------------------
 
 
-def test_the_versions_page_lists_the_councils_versions(admin_client, council_model, draft):
+def test_the_versions_page_lists_the_councils_versions(admin_client, reference_models, council_model, draft):
     response = admin_client.get(MANAGE)
     page = response.content.decode()
     assert response.status_code == 200
@@ -96,8 +96,8 @@ def test_a_council_administrator_starts_a_draft_as_a_copy_of_the_latest(admin_cl
     assert "Add an indicator" in page
 
 
-def test_a_draft_may_start_from_another_councils_model(admin_client, council, reference_models):
-    rutland = reference_models["rutland"]
+def test_a_draft_may_start_from_another_councils_model(admin_client, council, reference_model):
+    rutland = reference_model("rutland")
     response = admin_client.post(f"{MANAGE}start/", {"copy": "", "copy_from": str(rutland.pk)})
     draft = ThresholdModel.objects.get(council=council)
     assert response.status_code == 302
@@ -116,8 +116,8 @@ def test_a_second_draft_is_refused_with_the_services_message(admin_client, counc
     assert ThresholdModel.objects.filter(council=council).count() == 2
 
 
-def test_copying_another_councils_draft_is_not_offered(admin_client, council, other_council, reference_models):
-    their_draft = threshold_model_draft_start(user=None, council=other_council, copy_from=reference_models["rutland"])
+def test_copying_another_councils_draft_is_not_offered(admin_client, council, other_council, reference_model):
+    their_draft = threshold_model_draft_start(user=None, council=other_council, copy_from=reference_model("rutland"))
     response = admin_client.post(f"{MANAGE}start/", {"copy": "", "copy_from": str(their_draft.pk)})
     assert response.status_code == 200
     assert "Choose a model in the list" in response.content.decode()

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from core.errors import Refused
 from thresholds.models import Indicator, PolicyCase, Rule, SubDomain, ThresholdModel
-from thresholds.selectors import models_compare
+from thresholds.selectors import comparison_page, models_compare, publish_page
 from thresholds.services import (
     indicator_remove,
     indicator_save,
@@ -125,12 +125,13 @@ def test_the_highest_level_rule_cannot_be_removed(draft, council_admin):
     assert draft.rules.filter(kind=Rule.Kind.HIGHEST_LEVEL).exists()
 
 
-def test_a_council_may_start_from_another_councils_model(council_admin, reference_models, council):
-    draft = threshold_model_draft_start(user=council_admin, council=council, copy_from=reference_models["rutland"])
+def test_a_council_may_start_from_another_councils_model(council_admin, reference_model, council):
+    rutland = reference_model("rutland")
+    draft = threshold_model_draft_start(user=council_admin, council=council, copy_from=rutland)
     assert draft.council == council
     assert draft.version == 1
     assert draft.rules.filter(kind=Rule.Kind.COUNT).exists()
-    assert reference_models["rutland"].council != council
+    assert rutland.council != council
 
 
 def test_only_the_councils_own_administrators_may_change_its_model(
@@ -158,3 +159,42 @@ def test_a_published_version_refuses_new_policy_cases(council_model, council_adm
     with pytest.raises(Refused, match="published and cannot change"):
         policy_case_save(user=council_admin, case=case, indicators=[])
     assert not council_model.policy_cases.exists()
+
+
+# What the administrators' pages read --------------------------------------------------------------
+
+
+def test_comparing_names_an_indicator_whose_flags_changed(draft, council_model, council_admin):
+    indicator = draft.indicators.get(text="Overcrowding")
+    indicator.immediate_harm = True
+    indicator_save(user=council_admin, indicator=indicator)
+    difference = models_compare(council_model, draft)
+    assert difference.indicators_changed == [
+        f'Level 2, {indicator.sub_domain.name}: "Overcrowding": immediate harm changed'
+    ]
+    assert not difference.is_empty
+
+
+def test_comparing_a_published_version_defaults_to_the_version_before(draft, council_model, council_admin):
+    published = threshold_model_publish(user=council_admin, threshold_model=draft)
+    page = comparison_page(council_admin, published, "")
+    council_model.refresh_from_db()
+    assert (page.old, page.new, page.chosen) == (council_model, published, council_model.pk)
+    older = comparison_page(council_admin, council_model, "")  # the retired one: the current is newer
+    assert (older.old, older.new) == (council_model, published)
+
+
+def test_comparing_with_the_model_a_draft_was_copied_from_and_with_nonsense(council, council_admin, reference_model):
+    rutland = reference_model("rutland")
+    copied = threshold_model_draft_start(user=council_admin, council=council, copy_from=rutland)
+    page = comparison_page(council_admin, copied, str(rutland.pk))  # another council's, yet allowed: its source
+    assert (page.old, page.new, page.chosen) == (rutland, copied, rutland.pk)
+    assert page.difference is not None and page.difference.is_empty
+    nothing = comparison_page(council_admin, copied, "not-a-number")
+    assert (nothing.old, nothing.difference, nothing.chosen) == (None, None, None)
+
+
+def test_a_published_version_lists_no_publish_problems(council_model, council_admin):
+    page = publish_page(council_admin, council_model)
+    assert page.problems == []
+    assert (page.current, page.against) == (None, council_model.based_on)  # no other version of its own

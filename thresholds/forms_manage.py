@@ -12,7 +12,7 @@ from django import forms
 from django.utils.html import format_html
 
 from core.forms import gds_helper
-from thresholds.models import Indicator, Level, PolicyCase, SubDomain, ThresholdModel
+from thresholds.models import Indicator, Level, PolicyCase, Rule, SubDomain, ThresholdModel
 
 
 def _level_choices(threshold_model: ThresholdModel) -> list[tuple[str, str]]:
@@ -188,6 +188,18 @@ class CountRuleForm(forms.Form):
         return (
             _level_of(self.threshold_model, self.cleaned_data["at_level"]),
             _level_of(self.threshold_model, self.cleaned_data["suggests_level"]),
+        )
+
+    def rule(self) -> Rule:
+        """The count rule as entered, not yet saved (thresholds.services.rule_save saves it)."""
+        at_level, suggests_level = self.levels()
+        return Rule(
+            threshold_model=self.threshold_model,
+            kind=Rule.Kind.COUNT,
+            count=self.cleaned_data["count"],
+            at_level=at_level,
+            suggests_level=suggests_level,
+            text=self.cleaned_data["text"],
         )
 
 

@@ -1,12 +1,16 @@
-"""Reads of threshold models: the snapshot the classifier applies, and what the screens list."""
+"""Reads of threshold models: the snapshot the classifier applies, what the screens list, the policy
+cases' outcomes, and one read per administrators' page (`versions_page`, `model_page`,
+`comparison_page`, `publish_page`) that gathers everything that page shows."""
 
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from thresholds.classifier import IndicatorSpec, LevelSpec, ModelSnapshot, RuleSpec
-from thresholds.models import Domain, Indicator, Level, Rule, SubDomainNote, ThresholdModel
+from accounts.parsing import parse_id
+from thresholds.classifier import Answers, IndicatorSpec, LevelSpec, ModelSnapshot, RuleSpec, classify
+from thresholds.models import Domain, Indicator, Level, PolicyCase, Rule, SubDomainNote, ThresholdModel
 
 
 def current_models() -> QuerySet[ThresholdModel]:
@@ -193,4 +197,178 @@ def models_compare(old: ThresholdModel, new: ThresholdModel) -> ModelDifference:
         indicators_changed=indicators_changed,
         rules_added=sorted(new_rules - old_rules),
         rules_removed=sorted(old_rules - new_rules),
+    )
+
+
+# Policy cases -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyCaseOutcome:
+    case: PolicyCase
+    expected: str
+    suggested: str
+
+    @property
+    def passed(self) -> bool:
+        return self.expected == self.suggested
+
+
+def policy_cases_run(threshold_model: ThresholdModel) -> list[PolicyCaseOutcome]:
+    snapshot = model_snapshot(threshold_model)
+    outcomes = []
+    for case in threshold_model.policy_cases.select_related("expected_level").prefetch_related("indicators"):
+        result = classify(
+            snapshot,
+            Answers(
+                indicator_ids=frozenset(indicator.pk for indicator in case.indicators.all()),
+                extra_unmet_needs=case.extra_unmet_needs,
+                age=case.age,
+                unborn=case.unborn,
+                send=case.send,
+            ),
+        )
+        outcomes.append(
+            PolicyCaseOutcome(
+                case=case,
+                expected=case.expected_level.label,
+                suggested=result.level.label if result.level else "none",
+            )
+        )
+    return outcomes
+
+
+def publish_problems(threshold_model: ThresholdModel) -> list[str]:
+    """Why this draft cannot be published yet; empty when it can (threshold_model_publish refuses
+    with these)."""
+    problems = []
+    levels = list(threshold_model.levels.all())
+    if not levels:
+        problems.append("The model has no levels.")
+    if not threshold_model.rules.filter(kind=Rule.Kind.HIGHEST_LEVEL).exists():
+        problems.append("The model has no highest-level rule.")
+    problems.extend(
+        f'Policy case "{outcome.case.name}" expects {outcome.expected} but the model suggests {outcome.suggested}.'
+        for outcome in policy_cases_run(threshold_model)
+        if not outcome.passed
+    )
+    return problems
+
+
+# The administrators' pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VersionsPage:
+    """The council's versions, newest first, and the other councils' published models it may copy."""
+
+    versions: QuerySet[ThresholdModel]
+    copyable: QuerySet[ThresholdModel]
+
+
+def versions_page(user: User) -> VersionsPage:
+    return VersionsPage(
+        versions=models_for_administration(user).filter(council_id=user.council_id).order_by("-version"),
+        copyable=current_models().exclude(council_id=user.council_id),
+    )
+
+
+@dataclass(frozen=True)
+class ModelPage:
+    """One version as its page shows it: the guide, the rules and each policy case's outcome."""
+
+    guide: list[LevelGuide]
+    rules: QuerySet[Rule]
+    outcomes: list[PolicyCaseOutcome]
+
+
+def model_page(threshold_model: ThresholdModel) -> ModelPage:
+    return ModelPage(
+        guide=model_guide(threshold_model),
+        rules=threshold_model.rules.select_related("at_level", "suggests_level"),
+        outcomes=policy_cases_run(threshold_model),
+    )
+
+
+def _other_versions(user: User, threshold_model: ThresholdModel) -> QuerySet[ThresholdModel]:
+    """The other versions of the same council, fetched with the user's check like the version itself."""
+    return (
+        models_for_administration(user)
+        .filter(council_id=threshold_model.council_id)
+        .exclude(pk=threshold_model.pk)
+        .order_by("-version")
+    )
+
+
+def _current_published(user: User, threshold_model: ThresholdModel) -> ThresholdModel | None:
+    return _other_versions(user, threshold_model).filter(status=ThresholdModel.Status.PUBLISHED).first()
+
+
+def _default_comparison(user: User, threshold_model: ThresholdModel) -> ThresholdModel | None:
+    """A draft against the version it started from; otherwise the council's current published
+    version; otherwise the version before."""
+    if threshold_model.is_editable and threshold_model.based_on_id:
+        return threshold_model.based_on
+    return (
+        _current_published(user, threshold_model)
+        or _other_versions(user, threshold_model).filter(version__lt=threshold_model.version).first()
+    )
+
+
+@dataclass(frozen=True)
+class ComparisonPage:
+    """Two versions, the older first (when both are the council's), and what changes between them."""
+
+    old: ThresholdModel | None
+    new: ThresholdModel
+    difference: ModelDifference | None
+    versions: QuerySet[ThresholdModel]
+    chosen: int | None
+
+
+def comparison_page(user: User, threshold_model: ThresholdModel, chosen: str) -> ComparisonPage:
+    """`chosen` is the version asked for ("with" in the address): the one the draft started from
+    (perhaps another council's), or another version of the council (404 otherwise); none asked for
+    compares with the default (`_default_comparison`), and one that is not a number with nothing."""
+    versions = _other_versions(user, threshold_model)
+    other: ThresholdModel | None = None
+    chosen_id = parse_id(chosen)
+    if chosen_id is not None:
+        if chosen_id == threshold_model.based_on_id:  # may be another council's published model
+            other = threshold_model.based_on
+        else:
+            other = get_object_or_404(versions, pk=chosen_id)
+    elif not chosen:
+        other = _default_comparison(user, threshold_model)
+    old, new = other, threshold_model
+    if other and other.council_id == threshold_model.council_id and other.version > threshold_model.version:
+        old, new = threshold_model, other
+    return ComparisonPage(
+        old=old,
+        new=new,
+        difference=models_compare(old, new) if old and old.pk != new.pk else None,
+        versions=versions,
+        chosen=other.pk if other else None,
+    )
+
+
+@dataclass(frozen=True)
+class PublishPage:
+    """What publishing a draft would change: against the current published version (or, with none,
+    the version it started from), and why it cannot be published yet."""
+
+    current: ThresholdModel | None
+    against: ThresholdModel | None
+    difference: ModelDifference | None
+    problems: list[str]
+
+
+def publish_page(user: User, threshold_model: ThresholdModel) -> PublishPage:
+    current = _current_published(user, threshold_model)
+    against = current or threshold_model.based_on
+    return PublishPage(
+        current=current,
+        against=against,
+        difference=models_compare(against, threshold_model) if against else None,
+        problems=publish_problems(threshold_model) if threshold_model.is_editable else [],
     )

@@ -1,9 +1,9 @@
 """Writes to threshold models. Every rule about versions lives here: only a draft changes; a new
 version starts as a copy of the latest; publishing runs the policy cases and refuses while any
-fails; publishing retires the version it replaces. Each function checks who may do it."""
+fails (thresholds.selectors.publish_problems says why); publishing retires the version it replaces.
+Each function checks who may do it."""
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from accounts.models import LocalAuthority, Role, User
 from core.errors import Refused
-from thresholds.classifier import Answers, classify
 from thresholds.models import Domain, Indicator, Level, PolicyCase, Rule, SubDomain, SubDomainNote, ThresholdModel
-from thresholds.selectors import model_snapshot
+from thresholds.selectors import publish_problems
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -316,58 +315,14 @@ def policy_case_save(*, user: User | None, case: PolicyCase, indicators: list[In
     return case
 
 
+@transaction.atomic
+def policy_case_remove(*, user: User | None, case: PolicyCase) -> None:
+    """Remove a policy case from a draft (a published version keeps the cases it was published with)."""
+    _editable(user, case.threshold_model)
+    case.delete()
+
+
 # Publishing ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PolicyCaseOutcome:
-    case: PolicyCase
-    expected: str
-    suggested: str
-
-    @property
-    def passed(self) -> bool:
-        return self.expected == self.suggested
-
-
-def policy_cases_run(threshold_model: ThresholdModel) -> list[PolicyCaseOutcome]:
-    snapshot = model_snapshot(threshold_model)
-    outcomes = []
-    for case in threshold_model.policy_cases.select_related("expected_level").prefetch_related("indicators"):
-        result = classify(
-            snapshot,
-            Answers(
-                indicator_ids=frozenset(indicator.pk for indicator in case.indicators.all()),
-                extra_unmet_needs=case.extra_unmet_needs,
-                age=case.age,
-                unborn=case.unborn,
-                send=case.send,
-            ),
-        )
-        outcomes.append(
-            PolicyCaseOutcome(
-                case=case,
-                expected=case.expected_level.label,
-                suggested=result.level.label if result.level else "none",
-            )
-        )
-    return outcomes
-
-
-def publish_problems(threshold_model: ThresholdModel) -> list[str]:
-    """Why this draft cannot be published yet; empty when it can."""
-    problems = []
-    levels = list(threshold_model.levels.all())
-    if not levels:
-        problems.append("The model has no levels.")
-    if not threshold_model.rules.filter(kind=Rule.Kind.HIGHEST_LEVEL).exists():
-        problems.append("The model has no highest-level rule.")
-    problems.extend(
-        f'Policy case "{outcome.case.name}" expects {outcome.expected} but the model suggests {outcome.suggested}.'
-        for outcome in policy_cases_run(threshold_model)
-        if not outcome.passed
-    )
-    return problems
 
 
 @transaction.atomic
@@ -386,10 +341,3 @@ def threshold_model_publish(*, user: User | None, threshold_model: ThresholdMode
     locked.published_by = user
     locked.save(update_fields=["status", "published_at", "published_by"])
     return locked
-
-
-@transaction.atomic
-def policy_case_remove(*, user: User | None, case: PolicyCase) -> None:
-    """Remove a policy case from a draft (a published version keeps the cases it was published with)."""
-    _editable(user, case.threshold_model)
-    case.delete()

@@ -11,8 +11,8 @@ from thresholds.selectors import model_snapshot
 
 
 @pytest.fixture
-def rutland(reference_models):
-    return reference_models["rutland"]
+def rutland(reference_model):
+    return reference_model("rutland")
 
 
 def test_classify_twelve_indicators(benchmark, rutland):

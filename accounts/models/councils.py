@@ -1,0 +1,187 @@
+"""Councils (local authorities), their localities and their agencies.
+
+Every record in the service belongs to one council; council scoping (accounts.scoping) keeps each
+council's records to itself.
+"""
+
+from datetime import time
+from zoneinfo import available_timezones
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from accounts.scoping import CouncilScopedQuerySet
+
+
+class AgencyType(models.TextChoices):
+    SCHOOL = "school", "School"
+    EARLY_YEARS = "early_years", "Early years"
+    CHILDRENS_CENTRE = "childrens_centre", "Children's centre"
+    HEALTH_VISITING = "health_visiting", "Health visiting"
+    SCHOOL_NURSING = "school_nursing", "School nursing"
+    GP = "gp", "GP"
+    HOSPITAL = "hospital", "Hospital"
+    CAMHS = "camhs", "Child and adolescent mental health"
+    ADULT_MENTAL_HEALTH = "adult_mental_health", "Adult mental health"
+    POLICE = "police", "Police"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    EARLY_HELP = "early_help", "Early help"
+    YOUTH_SERVICE = "youth_service", "Youth service"
+    YOUTH_OFFENDING = "youth_offending", "Youth offending"
+    HOUSING = "housing", "Housing"
+    EDUCATION_WELFARE = "education_welfare", "Education welfare"
+    VOLUNTARY = "voluntary", "Voluntary and community"
+    OTHER = "other", "Other"
+
+
+TIME_ZONE_CHOICES = [(name, name) for name in sorted(available_timezones()) if name.startswith("Europe/")]
+
+
+class LocalAuthorityQuerySet(CouncilScopedQuerySet):
+    council_lookup = "pk"
+
+
+class LocalAuthority(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, help_text="Short name used in addresses and commands.")
+    child_population = models.PositiveIntegerField(
+        "child population aged 0 to 17",
+        null=True,
+        blank=True,
+        help_text="Used for rates per 10,000 children; the figures show no rates until it is set.",
+    )
+    default_review_interval_weeks = models.PositiveSmallIntegerField(
+        "default weeks between TAF reviews", default=6, validators=[MinValueValidator(1)]
+    )
+    referral_decision_deadline_working_hours = models.PositiveSmallIntegerField(
+        "working hours to decide a step-up referral",
+        default=8,
+        validators=[MinValueValidator(1)],
+        help_text="8 working hours is one working day with the default 09:00 to 17:00 working day.",
+    )
+    front_door_phone = models.CharField(
+        "front door phone number",
+        max_length=40,
+        blank=True,
+        help_text="Where staff call children's social care today about a child at risk of significant harm.",
+    )
+    out_of_hours_phone = models.CharField(
+        "emergency duty team phone number",
+        max_length=40,
+        blank=True,
+        help_text="Out of office hours, urgent safeguarding calls go here.",
+    )
+    review_reminder_working_days = models.PositiveSmallIntegerField(
+        "working days before a review that reminders go", default=7
+    )
+    overdue_escalation_working_days = models.PositiveSmallIntegerField(
+        "working days after a missed review before it escalates", default=5, validators=[MinValueValidator(1)]
+    )
+    step_down_pick_up_working_days = models.PositiveSmallIntegerField(
+        "working days early help has to pick up a step-down", default=5, validators=[MinValueValidator(1)]
+    )
+    social_worker_leads_caf = models.BooleanField(
+        "the allocated social worker becomes the CAF's lead professional",
+        default=True,
+        help_text=(
+            "When social care takes a referral on (Child in Need or child protection), the CAF continues as one "
+            "record, social-work led. Clear this if the council's social care cases live in another system: the "
+            "CAF then closes as stepped up to children's social care."
+        ),
+    )
+    no_lead_flag_working_days = models.PositiveSmallIntegerField(
+        "working days an active CAF may wait for a lead professional", default=10, validators=[MinValueValidator(1)]
+    )
+    early_help_lead = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Overdue reviews escalate to them when the lead professional's agency has no manager.",
+    )
+    working_day_starts = models.TimeField(default=time(9, 0))
+    working_day_ends = models.TimeField(default=time(17, 0))
+    time_zone = models.CharField(max_length=60, default="Europe/London", choices=TIME_ZONE_CHOICES)
+
+    objects = LocalAuthorityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "council"
+        verbose_name_plural = "councils"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(working_day_ends__gt=models.F("working_day_starts")),
+                name="council_working_day_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(child_population__gt=0), name="council_child_population_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(default_review_interval_weeks__gt=0), name="council_review_interval_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(referral_decision_deadline_working_hours__gt=0),
+                name="council_referral_deadline_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.working_day_starts and self.working_day_ends and self.working_day_ends <= self.working_day_starts:
+            raise ValidationError({"working_day_ends": "The working day must end after it starts."})
+
+
+class Locality(models.Model):
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="localities")
+    name = models.CharField(max_length=120)
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "localities"
+        ordering = ["council__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["council", "name"], name="locality_name_unique_in_council")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agency(models.Model):
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="agencies")
+    locality = models.ForeignKey(
+        Locality,
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        null=True,
+        blank=True,
+        help_text="Leave empty for an agency that works across the whole council.",
+    )
+    name = models.CharField(max_length=200)
+    agency_type = models.CharField("type", max_length=40, choices=AgencyType.choices)
+    manager = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Overdue reviews of CAFs led from this agency escalate to them.",
+    )
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["council__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["council", "name"], name="agency_name_unique_in_council")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.locality_id and self.council_id and self.locality.council_id != self.council_id:
+            raise ValidationError({"locality": "Choose a locality of the agency's own council."})
