@@ -36,7 +36,8 @@ OPEN_ACTION = PlanAction.OPEN_STATUSES
 def review_subject_key(caf: Caf) -> str:
     """What review reminders are about: the CAF and its review date (Caf.review_subject_key, the
     one place the key is built; moving the date cancels the old key's unsent reminders)."""
-    assert caf.next_review_on is not None
+    if caf.next_review_on is None:
+        raise ValueError(f"CAF {caf.pk} has no review date")
     return caf.review_subject_key(caf.next_review_on)
 
 

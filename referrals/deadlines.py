@@ -78,7 +78,8 @@ def pick_up_due_on(council: LocalAuthority, sent_at: datetime) -> date:
 def still_overdue_at(referral: Referral) -> datetime:
     """The second threshold: one more of the council's deadlines after the first (working hours, or
     clock hours for immediate risk, as the deadline itself)."""
-    assert referral.decision_due_at is not None
+    if referral.decision_due_at is None:
+        raise ValueError(f"Referral {referral.pk} has no decision deadline: it was never sent")
     hours = referral.council.referral_decision_deadline_working_hours
     if referral.is_immediate:
         return referral.decision_due_at + timedelta(hours=hours)
