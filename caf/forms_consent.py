@@ -18,7 +18,15 @@ from django.utils.html import format_html
 from accounts.models import Agency, User
 from caf.models import Child, Consent
 from core.date_bounds import CONSENT
-from core.forms import GovukDateField, agencies_field, child_label, gds_helper, people_field, person_with_agency
+from core.forms import (
+    GovukDateField,
+    agencies_field,
+    children_choice,
+    children_field,
+    gds_helper,
+    people_field,
+    person_with_agency,
+)
 
 
 class FamilyExclusionFields(forms.Form):
@@ -115,15 +123,11 @@ class ConsentForm(FamilyExclusionFields):
         "Named people who must not see the assessment (optional)",
         "Choose everyone the family named. To choose more than one, hold Ctrl (or Cmd on a Mac).",
     )
-    children = forms.ModelMultipleChoiceField(
-        label="Which children is this consent for?",
-        help_text="A parent or carer consents for the children they have parental responsibility for.",
-        queryset=Child.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "Select the children this consent is for",
-            "invalid_choice": "Select only children of this CAF",
-        },
+    children = children_field(
+        "Which children is this consent for?",
+        "A parent or carer consents for the children they have parental responsibility for.",
+        required="Select the children this consent is for",
+        invalid="Select only children of this CAF",
     )
     copy_to = forms.CharField(
         label="Who gets a copy of the assessment? (optional)",
@@ -160,13 +164,7 @@ class ConsentForm(FamilyExclusionFields):
             "The council's early help team keeps the record: name its people instead."
         )
         self.family = list(children)
-        layout_children: list[Any] = []
-        if len(self.family) > 1:
-            self.fields["children"].queryset = children
-            self.fields["children"].label_from_instance = child_label
-            layout_children = [Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True)]
-        else:
-            del self.fields["children"]
+        layout_children = children_choice(self, children)
         self.helper = gds_helper(
             *layout_children,
             Field.radios("given_by_kind", legend_size=Size.MEDIUM, legend_tag="h2"),

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
-from crispy_forms_gds.layout import Button, Layout
+from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
@@ -128,6 +128,34 @@ def people_field(label: str, help_text: str = "") -> forms.ModelMultipleChoiceFi
         widget=forms.SelectMultiple(attrs={"size": 8}),
         error_messages={"invalid_choice": "Choose only people from the list"},
     )
+
+
+# Choosing children -----------------------------------------------------------------------------------
+
+
+def children_field(label: str, help_text: str, *, required: str, invalid: str) -> forms.ModelMultipleChoiceField:
+    """Which of the family's children a consent, a referral or a step-down is for, as GOV.UK
+    checkboxes; `children_choice` sets the choices, or takes the field away when there is one child."""
+    return forms.ModelMultipleChoiceField(
+        label=label,
+        help_text=help_text,
+        queryset=None,  # children_choice sets the family's children
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": required, "invalid_choice": invalid},
+    )
+
+
+def children_choice(form: forms.Form, children: Any) -> list[Any]:
+    """Offer the family's children (a queryset) in the form's "children" field, labelled with their
+    dates of birth, and return its layout; with one child there is nothing to choose, and the field
+    goes."""
+    if len(children) > 1:
+        field = form.fields["children"]
+        field.queryset = children  # type: ignore[attr-defined]
+        field.label_from_instance = child_label  # type: ignore[attr-defined]
+        return [Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True)]
+    del form.fields["children"]
+    return []
 
 
 # Naming children -------------------------------------------------------------------------------------

@@ -17,7 +17,15 @@ from accounts.models import Agency, AgencyType, User
 from caf.forms_consent import FamilyExclusionFields
 from caf.models import Child, Consent
 from core.date_bounds import CONSENT
-from core.forms import GovukDateField, agencies_field, child_label, gds_helper, people_field, person_with_agency
+from core.forms import (
+    GovukDateField,
+    agencies_field,
+    children_choice,
+    children_field,
+    gds_helper,
+    people_field,
+    person_with_agency,
+)
 from referrals.models import StepDown
 from thresholds.models import Level
 
@@ -67,15 +75,11 @@ class StepDownForm(FamilyWishesFields):
         widget=forms.RadioSelect,
         error_messages={"required": "Select when the family is stepping down"},
     )
-    children = forms.ModelMultipleChoiceField(
-        label="Which children is early help to pick up?",
-        help_text="Select all that apply.",
-        queryset=Child.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "Select the children early help is to pick up",
-            "invalid_choice": "Select only children listed here",
-        },
+    children = children_field(
+        "Which children is early help to pick up?",
+        "Select all that apply.",
+        required="Select the children early help is to pick up",
+        invalid="Select only children listed here",
     )
     reason = forms.CharField(
         label="Why is social care stepping down?",
@@ -136,16 +140,8 @@ class StepDownForm(FamilyWishesFields):
         self.family = children
         self.fields["consent_agencies"].queryset = agencies
         layout: list[Any] = [Field.radios("point", legend_size=Size.MEDIUM, legend_tag="h2")]
-        if len(children) > 1:
-            field = self.fields["children"]
-            field.queryset = Child.objects.filter(pk__in=[child.pk for child in children]).order_by(
-                "date_of_birth", "pk"
-            )
-            field.label_from_instance = child_label
-            layout.append(Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True))
-        else:
-            # One child: nothing to choose.
-            del self.fields["children"]
+        family = Child.objects.filter(pk__in=[child.pk for child in children]).order_by("date_of_birth", "pk")
+        layout += children_choice(self, family if len(children) > 1 else children)
         layout += [
             Field.textarea("reason", label_size=Size.SMALL, rows=4),
             Field.textarea("open_needs", label_size=Size.SMALL, rows=4),

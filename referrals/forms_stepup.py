@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Agency, AgencyType, Locality, User
 from caf.models import Child, Consent, SharingBasis
 from core.date_bounds import CONSENT
-from core.forms import GovukDateField, child_label, gds_helper
+from core.forms import GovukDateField, children_choice, children_field, gds_helper
 from referrals.forms_stepdown import FamilyWishesFields
 from referrals.models import Referral
 from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED, STEP_DOWN_FIELDS
@@ -39,15 +39,11 @@ def _yes_no(value: str) -> bool | None:
 
 
 class ReferralStartForm(forms.Form):
-    children = forms.ModelMultipleChoiceField(
-        label="Which children are you referring?",
-        help_text="Select all that apply.",
-        queryset=Child.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "Choose the child, or the children, you are referring",
-            "invalid_choice": "Choose only children listed here",
-        },
+    children = children_field(
+        "Which children are you referring?",
+        "Select all that apply.",
+        required="Choose the child, or the children, you are referring",
+        invalid="Choose only children listed here",
     )
     immediate_risk = forms.ChoiceField(
         label="Is a child at immediate risk of significant harm now?",
@@ -62,14 +58,9 @@ class ReferralStartForm(forms.Form):
     def __init__(self, *args: Any, children: QuerySet[Child], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.all_children = list(children)
-        fields = []
-        if len(self.all_children) > 1:
-            self.fields["children"].queryset = children
-            self.fields["children"].label_from_instance = child_label
+        fields = children_choice(self, children)
+        if "children" in self.fields:
             self.fields["children"].initial = [child.pk for child in self.all_children]
-            fields.append(Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True))
-        else:
-            del self.fields["children"]
         fields.append(Field.radios("immediate_risk", legend_size=Size.MEDIUM, legend_tag="h2"))
         self.helper = gds_helper(*fields, button="Continue")
 
