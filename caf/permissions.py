@@ -2,9 +2,12 @@
 family's exclusions, a deny that beats every grant.
 
 Granted and revoked only by the services, in the same transaction as the change that calls for
-them (DESIGN.md, Settled question 3): a user grant while the user is the initiator, a current TAF
-member or the lead professional; an agency-group grant while their agency is involved (the
-initiating agency, or an agency with a current TAF member). A CAF administrator sees every CAF of
+them (Settled question 3): a user grant while the user is the initiator, a current TAF member or
+the lead professional; an agency-group grant while their agency is involved (the initiating agency,
+or an agency with a current TAF member), and for children's social care while a referral brings the
+CAF (referrals/services/access.py). Each row carries its reason and ends when the reason ends
+(Settled question 12): `valid_until` is compared with now by every check and list, so closure's
+period and a decision's working days end access on time. A CAF administrator sees every CAF of
 their council by role, without grants.
 
 The deny (Settled question 10) lives here and only here: `has_caf_permission` and `cafs_visible_to`
@@ -14,14 +17,21 @@ page can never disagree. Who may *do* what is caf/policies.py, which starts from
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from django.contrib.auth.models import Group
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from guardian.core import ObjectPermissionChecker
-from guardian.shortcuts import assign_perm, remove_perm
+from django.utils import timezone
 
 from accounts.models import Agency, Role, User
-from caf.models import Caf, CafGroupObjectPermission, CafUserObjectPermission, ExclusionException, FamilyExclusion
+from caf.models import (
+    Caf,
+    CafGroupObjectPermission,
+    CafUserObjectPermission,
+    ExclusionException,
+    FamilyExclusion,
+)
 
 VIEW = "caf.view_caf"
 CHANGE = "caf.change_caf"  # the assessment and the initiator's draft
@@ -47,22 +57,58 @@ def agency_group_membership_sync(user: User) -> None:
         del user._role_names
 
 
-def grant_user(user: User, caf: Caf, *permissions: str) -> None:
+def grant_user(user: User, caf: Caf, *permissions: str, reason: str, until: datetime | None = None) -> None:
+    """Grant for one reason (GrantReason): a row per permission and reason, open-ended unless
+    `until`; granting again renews it."""
     for permission in permissions:
-        assign_perm(permission, user, caf)
+        CafUserObjectPermission.objects.update_or_create(
+            user=user,
+            permission=_permission(permission),
+            content_object=caf,
+            reason=reason,
+            defaults={"valid_until": until},
+        )
 
 
-def revoke_user(user: User, caf: Caf, *permissions: str) -> None:
-    for permission in permissions:
-        remove_perm(permission, user, caf)
+def revoke_user(user: User, caf: Caf, *, reason: str | None = None) -> None:
+    """End the user's grants for one reason (the others stand), or for every reason."""
+    rows = CafUserObjectPermission.objects.filter(user=user, content_object=caf)
+    (rows.filter(reason=reason) if reason else rows).delete()
 
 
-def grant_agency(agency: Agency, caf: Caf) -> None:
-    assign_perm(VIEW, agency_group(agency), caf)
+def grant_agency(agency: Agency, caf: Caf, *, reason: str, until: datetime | None = None) -> None:
+    CafGroupObjectPermission.objects.update_or_create(
+        group=agency_group(agency),
+        permission=_permission(VIEW),
+        content_object=caf,
+        reason=reason,
+        defaults={"valid_until": until},
+    )
 
 
-def revoke_agency(agency: Agency, caf: Caf) -> None:
-    remove_perm(VIEW, agency_group(agency), caf)
+def revoke_agency(agency: Agency, caf: Caf, *, reason: str | None = None) -> None:
+    rows = CafGroupObjectPermission.objects.filter(group__name=f"agency:{agency.pk}", content_object=caf)
+    (rows.filter(reason=reason) if reason else rows).delete()
+
+
+def grants_end_by(caf_ids: Iterable[int], until: datetime, *, reason: str | None = None) -> None:
+    """Bring the end of the CAFs' open view grants (of one reason, or all) forward to `until`:
+    never later than a grant already ends. The grant rows stay, so the chronology can still say
+    who once had the CAF (Settled question 12)."""
+    caf_ids = list(caf_ids)
+    for model in (CafUserObjectPermission, CafGroupObjectPermission):
+        rows = model.objects.filter(content_object_id__in=caf_ids).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=until)
+        )
+        (rows.filter(reason=reason) if reason else rows).update(valid_until=until)
+
+
+def grants_at_closure(caf: Caf, *, closed_at: datetime) -> None:
+    """Closure ends every change right at once; every member's and agency's view (the initiator's
+    included) ends after the council's period (LocalAuthority.closed_caf_read_months)."""
+    CafUserObjectPermission.objects.filter(content_object=caf).exclude(permission__codename="view_caf").delete()
+    months = caf.council.closed_caf_read_months
+    grants_end_by([caf.pk], closed_at + relativedelta(months=months))
 
 
 def is_caf_administrator_for(user: User, caf: Caf) -> bool:
@@ -112,30 +158,54 @@ def is_excluded(user: User, caf: Caf) -> bool:
     return Caf.objects.filter(pk=caf.pk).filter(excluded_from(user)).exists()
 
 
+def _permission(permission: str) -> Permission:
+    app_label, codename = permission.split(".", 1)
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def granted_ids(user: User, permission: str = VIEW, *, live: bool = True) -> QuerySet:
+    """The ids of the CAFs granted to the user or to their agency's group, in force now (or, with
+    live=False, ended): one UNION of two index lookups that drives a list, never an OR of two
+    subqueries (that plans as a scan of every CAF; README, "County scale")."""
+    codename = permission.split(".", 1)[1]
+    now = timezone.now()
+    in_force = Q(valid_until__isnull=True) | Q(valid_until__gt=now)
+    when = in_force if live else Q(valid_until__lte=now)
+    by_user = CafUserObjectPermission.objects.filter(when, user=user, permission__codename=codename)
+    by_agency = CafGroupObjectPermission.objects.filter(when, group__user=user, permission__codename=codename)
+    return by_user.values("content_object_id").union(by_agency.values("content_object_id"))
+
+
 def has_caf_permission(user: User, permission: str, caf: Caf) -> bool:
     """One place for every object check: the user's council first, then the family's deny, then the
-    CAF administrator's role (view only), then the object grants of the user and of their agency."""
+    CAF administrator's role (view only), then the grants of the user and of their agency that are
+    in force now. One query."""
     if not user.is_active or user.council_id != caf.council_id:
         return False
-    if is_excluded(user, caf):
-        return False
+    this_caf = Caf.objects.filter(pk=caf.pk).exclude(excluded_from(user))
     if permission == VIEW and is_caf_administrator_for(user, caf):
-        return True
-    return ObjectPermissionChecker(user).has_perm(permission.split(".", 1)[1], caf)
+        return this_caf.exists()
+    return this_caf.filter(pk__in=granted_ids(user, permission)).exists()
 
 
 def cafs_visible_to(user: User) -> QuerySet[Caf]:
-    """Every CAF the user may see, filtered in the database: the union of the ids granted to the
-    user and to their groups (never guardian's get_objects_for_user on a large table)."""
+    """Every CAF the user may see, filtered in the database: driven by the ids granted to the user
+    and to their agency (never guardian's get_objects_for_user on a large table)."""
     if not user.is_active or user.council_id is None:
         return Caf.objects.none()
     in_council = Caf.objects.filter(council_id=user.council_id).exclude(excluded_from(user))
     if user.has_role(Role.CAF_ADMINISTRATOR):
         return in_council
-    user_grants = CafUserObjectPermission.objects.filter(user=user, permission__codename="view_caf").values(
-        "content_object_id"
+    return in_council.filter(pk__in=granted_ids(user))
+
+
+def cafs_once_visible_to(user: User) -> QuerySet[Caf]:
+    """The CAFs whose grants to the user or their agency have all ended (a closed CAF past the
+    council's period, a decided referral): the chronology names them, and nothing more."""
+    if not user.is_active or user.council_id is None:
+        return Caf.objects.none()
+    return (
+        Caf.objects.filter(council_id=user.council_id, pk__in=granted_ids(user, live=False))
+        .exclude(pk__in=granted_ids(user))
+        .exclude(excluded_from(user))
     )
-    group_grants = CafGroupObjectPermission.objects.filter(group__user=user, permission__codename="view_caf").values(
-        "content_object_id"
-    )
-    return in_council.filter(Q(pk__in=user_grants) | Q(pk__in=group_grants))

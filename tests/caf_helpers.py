@@ -5,14 +5,14 @@ from datetime import date
 from caf import services
 
 
-def consent(caf, user, *agencies, **extra):
+def consent(caf, user, *agencies, given_on=date(2026, 11, 2), **extra):
     return services.consent_record(
         user=user,
         caf=caf,
         agencies=agencies,
         given_by="Kelly Smith",
         relationship="mother",
-        given_on=date(2026, 11, 2),
+        given_on=given_on,
         method="signed_form",
         explained_storage=True,
         explained_sharing=True,
@@ -41,9 +41,9 @@ def complete(caf, user, level_code="2", views_of_child="I want to play for the s
         )
 
 
-def active_caf(user, child, *agencies):
+def active_caf(user, child, *agencies, given_on=date(2026, 11, 2)):
     """A CAF for the child, consented (covering the agencies), assessed and submitted by the user."""
     caf = services.caf_start(user=user, children=[child])
-    consent(caf, user, *agencies)
+    consent(caf, user, *agencies, given_on=given_on)
     complete(caf, user)
     return services.caf_submit(user=user, caf=caf)

@@ -8,7 +8,7 @@ every URL pattern of the service has an entry here, and that nothing here is sta
 
 The people (relations), each signed in with their own client. Relations are to the family's
 records (one child, Jayden, with an active CAF, an active CAF without a lead professional, a draft
-CAF and a closed CAF, referral R sent from the active CAF, and step-down S made from it):
+CAF, a closed CAF and one closed 13 months ago, referral R sent from the active CAF, and step-down S made from it):
 
     INI  initiator: the school's safeguarding lead who started every CAF of the family; a TAF member
          of the active CAF (the first member), no longer the one who holds it once a lead
@@ -100,6 +100,7 @@ GROUPS = {
     "no lead: close": ("other CAFs of the family, child record", True),
     "no lead: CAF administrator": ("other CAFs of the family, child record", True),
     "closed: view": ("other CAFs of the family, child record", True),
+    "closed 13 months ago: view": ("other CAFs of the family, child record", True),
     "closed: plan": ("other CAFs of the family, child record", True),
     "closed: consent": ("other CAFs of the family, child record", True),
     "closed: exclusions": ("other CAFs of the family, child record", True),
@@ -219,6 +220,11 @@ no lead: CAF administrator       POST   403 403 403 404 404 404 403 404 404 404 
 # Seen by INI, MEM, MAG (agency of a member), LPR, SAG (initiating agency) and the CAF administrators.
 closed: view                     GET    200 200 200 404 200 404 200 404 404 404 404 200 404 404 404 404 404 404 404 in
 closed: view                     POST   405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
+# Settled question 12: the team's read access (the initiator's included) ends the council's period after
+# closure (12 months by default); then only the CAF administrators see it, and the child's chronology
+# names it for the others.
+closed 13 months ago: view       GET    404 404 404 404 404 404 404 404 404 404 404 200 404 404 404 404 404 404 404 in
+closed 13 months ago: view       POST   405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
 # "a closed CAF takes no consent, indicators, levels or plan changes".
 closed: plan                     GET    200 200 200 404 200 404 200 404 404 404 404 200 404 404 404 404 404 404 404 in
 closed: plan                     POST   403 403 403 404 403 404 403 404 404 404 404 403 404 404 404 404 404 404 404 in
@@ -343,6 +349,7 @@ URLS = {
         ("active", "active: view", {"caf_id": "caf"}, {}),
         ("draft", "draft: view", {"caf_id": "draft"}, {}),
         ("closed", "closed: view", {"caf_id": "closed"}, {}),
+        ("long closed", "closed 13 months ago: view", {"caf_id": "long_closed"}, {}),
     ],
     "caf:consent_record": [
         ("no lead", "no lead: consent and exclusions", {"caf_id": "no_lead"}, {}),

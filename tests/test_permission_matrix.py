@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 import pytest
+import time_machine
 from django.core import signing
 from django.db import connection, transaction
 from django.test import Client
@@ -212,6 +213,16 @@ def scene(
     services.taf_member_add(user=caf_admin, caf=closed, member=lead, role="Family support worker")
     services.lead_professional_assign(user=caf_admin, caf=closed, lead=lead)
     services.caf_close(user=lead, caf=closed, reason=Caf.ClosureReason.NEEDS_MET, summary="Attendance is back to 96%.")
+    # The same, closed 13 months ago: past the council's 12 months of read access (Settled question 12).
+    back_then = timezone.now() - timedelta(days=400)
+    with time_machine.travel(back_then, tick=False):
+        long_closed = active_caf(
+            school_practitioner, child, health_visiting, family_support, given_on=timezone.localdate(back_then)
+        )
+        services.taf_member_add(user=caf_admin, caf=long_closed, member=health_visitor, role="Health visitor")
+        services.taf_member_add(user=caf_admin, caf=long_closed, member=lead, role="Family support worker")
+        services.lead_professional_assign(user=caf_admin, caf=long_closed, lead=lead)
+        services.caf_close(user=lead, caf=long_closed, reason=Caf.ClosureReason.NEEDS_MET, summary="Needs met.")
 
     # The CAF without a lead professional: the initiator's, the health visitor a member.
     no_lead = active_caf(school_practitioner, child, health_visiting)
@@ -322,6 +333,7 @@ def scene(
         "draft": draft.pk,
         "no_lead": no_lead.pk,
         "closed": closed.pk,
+        "long_closed": long_closed.pk,
         "child": child.pk,
         "caf_child": caf.caf_children.get().pk,
         "draft_caf_child": draft.caf_children.get().pk,

@@ -8,7 +8,7 @@ from datetime import time
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.scoping import CouncilScopedQuerySet
@@ -88,6 +88,25 @@ class LocalAuthority(models.Model):
             "When social care takes a referral on (Child in Need or child protection), the CAF continues as one "
             "record, social-work led. Clear this if the council's social care cases live in another system: the "
             "CAF then closes as stepped up to children's social care."
+        ),
+    )
+    closed_caf_read_months = models.PositiveSmallIntegerField(
+        "months the team keeps read access to a closed CAF",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=(
+            "At closure every member and agency loses change rights and keeps read access this long; after it, "
+            "their chronology shows only that the CAF existed and asks them to contact the CAF administrator."
+        ),
+    )
+    social_care_read_working_days = models.PositiveSmallIntegerField(
+        "working days social care keeps a referred CAF after a Child in Need or child protection decision",
+        default=45,
+        validators=[MinValueValidator(1), MaxValueValidator(260)],
+        help_text=(
+            "45 working days is the statutory assessment's timescale. While a social worker leads the CAF, they "
+            "and their agency keep it as its team; an earlier CAF opens to social care again when any of its "
+            "children is referred."
         ),
     )
     no_lead_flag_working_days = models.PositiveSmallIntegerField(

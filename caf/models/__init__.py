@@ -19,6 +19,7 @@ from caf.models.caf import (
     CafChild,
     CafGroupObjectPermission,
     CafUserObjectPermission,
+    GrantReason,
     LevelChange,
 )
 from caf.models.children import Adult, Child, Sex, nhs_number_validate, upn_validate
@@ -39,6 +40,7 @@ __all__ = [
     "ConsentQuerySet",
     "ExclusionException",
     "FamilyExclusion",
+    "GrantReason",
     "LeadProfessionalAssignment",
     "LevelChange",
     "PlanAction",

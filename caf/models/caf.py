@@ -106,12 +106,52 @@ class Caf(models.Model):
         return f"review:{self.pk}:{review_on.isoformat()}"
 
 
-class CafUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Caf, on_delete=models.CASCADE)
+class GrantReason(models.TextChoices):
+    """Why a grant exists (Settled question 12): a grant ends when its reason ends, so each reason
+    is its own row, and ending one never touches another."""
+
+    INITIATOR = "initiator", "Started the CAF"
+    MEMBER = "member", "Member of the Team Around the Family"
+    LEAD_PROFESSIONAL = "lead_professional", "Lead professional"
+    AGENCY_INVOLVED = "agency_involved", "Agency involved (initiating agency or a member's agency)"
+    REFERRAL = "referral", "Children's social care: a referral of the CAF or of its children"
 
 
-class CafGroupObjectPermission(GroupObjectPermissionBase):
+class Grant(models.Model):
+    """The fields every grant row carries besides guardian's: its reason and when it ends. The
+    permission check and the list querysets compare `valid_until` with now, so access ends on time
+    without waiting for a job; an open-ended grant has none."""
+
     content_object = models.ForeignKey(Caf, on_delete=models.CASCADE)
+    reason = models.CharField(max_length=20, choices=GrantReason.choices)
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class CafUserObjectPermission(Grant, UserObjectPermissionBase):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "permission", "content_object", "reason"], name="caf_user_grant_once_per_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.permission.codename} on CAF {self.content_object_id} ({self.reason})"
+
+
+class CafGroupObjectPermission(Grant, GroupObjectPermissionBase):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "permission", "content_object", "reason"], name="caf_group_grant_once_per_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.permission.codename} on CAF {self.content_object_id} ({self.reason})"
 
 
 class CafChild(models.Model):

@@ -2,6 +2,9 @@
 
 from datetime import datetime
 
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
 from accounts.models import User
 from caf import hooks
 from caf import permissions as perms
@@ -74,7 +77,38 @@ def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
         ChronologyEvent(lead.started_at, f"{lead.user} became lead professional", by_id[lead.caf_id])
         for lead in LeadProfessionalAssignment.objects.filter(caf__in=caf_ids).select_related("user")
     )
+    events.extend(_former_cafs(user, records))
     # The apps above caf add theirs (referrals: referrals and step-downs), registered in caf.hooks.
     events.extend(hooks.chronology_events(by_id))
     events.sort(key=lambda event: event.at)
+    return events
+
+
+def _former_cafs(user: User, records: list[int]) -> list[ChronologyEvent]:
+    """The child's CAFs the user once had and no longer has (closed past the council's period, or a
+    decided referral's): only that they exist, their dates and the lead professional's agency
+    (Settled question 12). One query."""
+    last_lead_agency = (
+        LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"))
+        .order_by("-started_at")
+        .values("user__agency__name")[:1]
+    )
+    former = (
+        perms.cafs_once_visible_to(user)
+        .filter(children__in=records)
+        .distinct()
+        .annotate(lead_agency=Subquery(last_lead_agency))
+        .values("created_at", "closed_at", "lead_agency")
+    )
+    events = []
+    for caf in former:
+        ended = f" to {timezone.localdate(caf['closed_at']):%-d %B %Y}" if caf["closed_at"] else ""
+        led = f", lead professional's agency: {caf['lead_agency']}" if caf["lead_agency"] else ""
+        events.append(
+            ChronologyEvent(
+                caf["created_at"],
+                f"A CAF from {timezone.localdate(caf['created_at']):%-d %B %Y}{ended}{led}. "
+                "You no longer have access: ask the CAF administrator",
+            )
+        )
     return events

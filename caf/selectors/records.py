@@ -32,7 +32,7 @@ def caf_get_for_user(user: User, caf_id: int, permission: str = perms.VIEW, *, w
 
 def child_may_see(user: User, child: Child) -> bool:
     """A child's record: the council's CAF administrators, whoever recorded the child, anyone who
-    may see one of the child's CAFs, and children's social care once the child is referred. The
+    may see one of the child's CAFs or once could, and children's social care once the child is referred. The
     family's exclusions beat each of these (issue 11): someone excluded from any of the family's
     CAFs does not open the child's record, except the front door deciding a referral (Settled
     question 10a)."""
@@ -45,6 +45,10 @@ def child_may_see(user: User, child: Child) -> bool:
     if policies.is_caf_administrator(user, child.council_id) or child.created_by_id == user.pk:
         return True
     if perms.cafs_visible_to(user).filter(children__in=records).exists():
+        return True
+    # A former member, once their read access to a closed CAF has ended, keeps only the child's
+    # history: the chronology names the CAF and sends them to the CAF administrator (Settled question 12).
+    if perms.cafs_once_visible_to(user).filter(children__in=records).exists():
         return True
     # Children's social care sees a child referred to it (the agency is the unit of sharing), to
     # read their chronology and earlier referrals while deciding (referrals answers, caf.hooks).

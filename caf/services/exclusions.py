@@ -141,7 +141,7 @@ def sharing_enforce(*, user: User, caf: Caf, why: str) -> list[TeamAroundFamilyM
     # Grants of people and agencies the family excluded end too (the deny already refuses them).
     for exclusion in FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True).select_related("agency", "user"):
         if exclusion.user is not None and exclusion.user_id not in excepted_people:
-            perms.revoke_user(exclusion.user, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
+            perms.revoke_user(exclusion.user, caf)
         elif (
             exclusion.agency is not None
             and not ExclusionException.objects.filter(caf=caf, agency=exclusion.agency, ended_at__isnull=True).exists()

@@ -14,7 +14,7 @@ from accounts.models import Agency, Notification, Role, User
 from caf import permissions as perms
 from caf import policies
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Adult, Caf, CafChild, Child, ReviewDateChange, TeamAroundFamilyMember
+from caf.models import AccessLog, Adult, Caf, CafChild, Child, GrantReason, ReviewDateChange, TeamAroundFamilyMember
 from caf.policies import refuse_unless
 from caf.selectors import submit_problems
 from caf.services._common import locked, log_change, move, tell_caf_administrators
@@ -53,8 +53,8 @@ def caf_start(*, user: User, children: list[Child], adults: Iterable[Adult] = ()
     # The household comes with the children: the adults recorded with any of them.
     caf.adults.set({*adults, *Adult.objects.filter(children__in=children)})
     exclusions_carry(caf, children)
-    perms.grant_user(user, caf, perms.VIEW, perms.CHANGE)
-    perms.grant_agency(user.agency, caf)
+    perms.grant_user(user, caf, perms.VIEW, perms.CHANGE, reason=GrantReason.INITIATOR)
+    perms.grant_agency(user.agency, caf, reason=GrantReason.AGENCY_INVOLVED)
     log_change(user, caf, "Started a draft CAF")
     return caf
 
@@ -172,6 +172,7 @@ def close(*, user: User, caf: Caf, reason: str, summary: str) -> None:
     caf.outcome_summary = summary.strip()
     caf.save(update_fields=["status", "closed_at", "closed_by", "closure_reason", "outcome_summary"])
     caf.lead_professionals.filter(ended_at__isnull=True).update(ended_at=caf.closed_at)
+    perms.grants_at_closure(caf, closed_at=caf.closed_at)
 
 
 @transaction.atomic

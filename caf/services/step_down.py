@@ -18,6 +18,7 @@ from caf.models import (
     Child,
     Consent,
     FamilyExclusion,
+    GrantReason,
     LeadProfessionalAssignment,
     TeamAroundFamilyMember,
 )
@@ -51,7 +52,8 @@ def lead_professional_from_social_care(*, user: User, caf: Caf, social_worker: U
         TeamAroundFamilyMember.objects.create(
             caf=caf, user=social_worker, agency=social_worker.agency, role="Allocated social worker", added_by=user
         )
-        perms.grant_agency(social_worker.agency, caf)
+        perms.grant_user(social_worker, caf, perms.VIEW, reason=GrantReason.MEMBER)
+        perms.grant_agency(social_worker.agency, caf, reason=GrantReason.AGENCY_INVOLVED)
     if not policies.may_be_lead_professional(social_worker, caf):  # the one rule for who may lead
         raise Refused(f"{social_worker} cannot be lead professional of this CAF.")
     current = caf.lead_professionals.filter(ended_at__isnull=True).first()

@@ -6,7 +6,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from caf import hooks, policies
 from caf import permissions as perms
-from caf.models import Caf, LeadProfessionalAssignment, TeamAroundFamilyMember
+from caf.models import Caf, GrantReason, LeadProfessionalAssignment, TeamAroundFamilyMember
 from caf.policies import refuse_unless
 from caf.selectors import current_consent
 from caf.services._common import locked, log_change
@@ -29,8 +29,8 @@ def taf_member_add(*, user: User, caf: Caf, member: User, role: str = "") -> Tea
     membership = TeamAroundFamilyMember.objects.create(
         caf=caf, user=member, agency=member.agency, role=role.strip(), added_by=user
     )
-    perms.grant_user(member, caf, perms.VIEW)
-    perms.grant_agency(member.agency, caf)
+    perms.grant_user(member, caf, perms.VIEW, reason=GrantReason.MEMBER)
+    perms.grant_agency(member.agency, caf, reason=GrantReason.AGENCY_INVOLVED)
     log_change(user, caf, f"Added {member} ({member.agency}) to the Team Around the Family")
     return membership
 
@@ -43,15 +43,15 @@ def membership_end(membership: TeamAroundFamilyMember, *, ended_by: User) -> Non
     if current_lead:
         current_lead.ended_at = membership.left_at
         current_lead.save(update_fields=["ended_at"])
-        perms.revoke_user(membership.user, caf, perms.CHANGE_PLAN, perms.CLOSE)
-    if membership.user_id != caf.initiated_by_id:
-        perms.revoke_user(membership.user, caf, perms.VIEW, perms.CHANGE)
+        perms.revoke_user(membership.user, caf, reason=GrantReason.LEAD_PROFESSIONAL)
+    # The initiator keeps their own grant (GrantReason.INITIATOR) after leaving.
+    perms.revoke_user(membership.user, caf, reason=GrantReason.MEMBER)
     still_involved = (
         membership.agency_id == caf.initiating_agency_id
         or caf.taf_members.filter(agency_id=membership.agency_id, left_at__isnull=True).exists()
     )
     if not still_involved:
-        perms.revoke_agency(membership.agency, caf)
+        perms.revoke_agency(membership.agency, caf, reason=GrantReason.AGENCY_INVOLVED)
 
 
 @transaction.atomic
@@ -103,11 +103,13 @@ def lead_switch(*, caf: Caf, lead: User, by: User, social_work_led: bool) -> Lea
     if current:
         current.ended_at = now
         current.save(update_fields=["ended_at"])
-        perms.revoke_user(current.user, caf, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
+        perms.revoke_user(current.user, caf, reason=GrantReason.LEAD_PROFESSIONAL)
     assignment = LeadProfessionalAssignment.objects.create(
         caf=caf, user=lead, started_at=now, logged_by=by, social_work_led=social_work_led
     )
-    perms.grant_user(lead, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE)
+    perms.grant_user(
+        lead, caf, perms.VIEW, perms.CHANGE, perms.CHANGE_PLAN, perms.CLOSE, reason=GrantReason.LEAD_PROFESSIONAL
+    )
     return assignment
 
 

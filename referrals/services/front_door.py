@@ -22,6 +22,7 @@ from referrals.models import Referral, StepDown
 from referrals.policies import is_front_door_manager, is_social_care_staff
 from referrals.selectors import current_lead, social_care_agencies
 from referrals.services._common import REFERRAL_MOVES, Kind, _locked_referral, _move, _tell, _timeline
+from referrals.services.access import social_care_access_end
 from referrals.services.step_down import _step_down_create
 
 Decision = Referral.Decision
@@ -105,6 +106,7 @@ def referral_decide(
     if referral.claimed_by_id is None:
         referral.claimed_by, referral.claimed_at = user, now
     referral.save()
+    social_care_access_end(referral, decided_at=now)
     _timeline(by=user, what=f"Decided: {referral.get_decision_display()}", referral=referral)
     access_log_write(
         user=user,

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Agency, User
-from caf import permissions as perms
 from caf import policies as caf_policies
 from caf import services as caf_services
 from caf.access_log import access_log_write
@@ -25,6 +24,7 @@ from referrals.deadlines import decision_due_at
 from referrals.models import Referral, TimelineEntry
 from referrals.selectors import front_door_managers, social_care_agencies
 from referrals.services._common import REFERRAL_MOVES, Kind, _locked_referral, _move, _tell, _timeline
+from referrals.services.access import social_care_access_open
 
 
 def _require_referrer(user: User, referral: Referral) -> None:
@@ -222,6 +222,7 @@ def referral_send(
     referral.sent_at = now
     referral.decision_due_at = decision_due_at(referral, now)
     referral.save()
+    social_care_access_open(referral)
     if referral.caf_id:
         _caf_to_social_care(user=user, referral=referral, agencies=agencies)
     _timeline(by=user, what=f"Sent to children's social care ({referral.basis_label.lower()})", referral=referral)
@@ -246,9 +247,9 @@ def referral_send(
 
 
 def _caf_to_social_care(*, user: User, referral: Referral, agencies: list[Agency]) -> None:
-    """Children's social care is granted the CAF the referral carries. The family's exclusions stand
-    over the grant (Settled question 10a) unless the referral went under a safeguarding override,
-    a recorded exception; either way the timeline says what was shared and why."""
+    """Children's social care is granted the CAF the referral carries (services/access.py). The
+    family's exclusions stand over the grant (Settled question 10a) unless the referral went under a
+    safeguarding override, a recorded exception; either way the timeline says what was shared and why."""
     caf = referral.caf
     excluded = set(
         FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, agency__in=agencies).values_list(
@@ -256,7 +257,6 @@ def _caf_to_social_care(*, user: User, referral: Referral, agencies: list[Agency
         )
     )
     for agency in agencies:
-        perms.grant_agency(agency, caf)
         if agency.pk not in excluded:
             continue
         if referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE:
