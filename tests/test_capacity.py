@@ -1,7 +1,9 @@
-"""Capacity of the web tier (issue 13): gunicorn's gthread workers with pooled database connections."""
+"""Capacity of the web tier (issue 13): gunicorn's gthread workers with pooled database connections, and
+static files cached for a year."""
 
 import http.client
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -10,8 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from accounts.models import Role
 from tests.factories import UserFactory
@@ -19,6 +23,7 @@ from tests.test_health import current_test_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 THREADS = 2
+PRODUCTION_STATIC_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
 def free_port() -> int:
@@ -109,3 +114,67 @@ def test_gunicorn_serves_many_requests_at_once_from_a_pool_of_one_connection_per
     # The connections stay open for the next requests (the test environment's DATABASE_CONN_MAX_AGE is 0,
     # so without the pool there would be none now), and never more than the worker's threads.
     assert 1 <= other_connections() <= THREADS
+
+
+def production_static(root: Path) -> dict:
+    return {
+        "STATIC_ROOT": root,
+        "STORAGES": {**django_settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STATIC_STORAGE}},
+        "WHITENOISE_USE_FINDERS": False,
+    }
+
+
+@pytest.fixture(scope="module")
+def collected_static_root(tmp_path_factory) -> Path:
+    """collectstatic as the image runs it, once for these tests: hashed, compressed copies."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    with override_settings(**production_static(root)):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+@pytest.fixture
+def collected_static(settings, collected_static_root):
+    """Production's static files: whitenoise serves the collected copies and pages link to their hashed names."""
+    for name, value in production_static(collected_static_root).items():
+        setattr(settings, name, value)
+    return collected_static_root
+
+
+def fetch(client: Client, url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    response = client.get(url, headers=headers)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    response.close()
+    return response.status_code, dict(response.headers), body
+
+
+def test_pages_link_to_hashed_static_files_that_browsers_keep_for_a_year(db, collected_static):
+    client = Client()
+    page = client.get("/sign-in/").content.decode()
+    stylesheets = re.findall(r'href="(/static/[^"]+\.css)"', page)
+    scripts = re.findall(r'src="(/static/[^"]+\.js)"', page)
+    assert stylesheets and scripts
+    for url in stylesheets + scripts:
+        assert re.search(r"\.[0-9a-f]{12}\.(css|js)$", url), f"{url} is not a hashed name"
+        status, headers, body = fetch(client, url, accept_encoding="gzip")
+        assert status == 200
+        assert headers["Cache-Control"] == "max-age=31536000, public, immutable"
+        assert headers["Content-Encoding"] == "gzip"  # compressed once by collectstatic, not per request
+        assert body
+
+
+def test_a_static_file_asked_for_by_its_plain_name_is_kept_only_a_minute(db, collected_static):
+    client = Client()
+    hashed = re.findall(r'href="/static/([^"]+\.css)"', client.get("/sign-in/").content.decode())[0]
+    plain = re.sub(r"\.[0-9a-f]{12}\.css$", ".css", hashed)
+    assert (collected_static / plain).exists()
+
+    status, headers, _ = fetch(client, f"/static/{plain}")
+
+    # The plain name gets the next release's file: never kept past a minute.
+    assert status == 200
+    assert headers["Cache-Control"] == "max-age=60, public"
+
+
+def test_an_unknown_static_file_is_not_found(db, collected_static):
+    assert Client().get("/static/css/no-such-file.0123456789ab.css").status_code == 404
