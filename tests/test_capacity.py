@@ -1,5 +1,5 @@
-"""Capacity of the web tier (issue 13): gunicorn's gthread workers with pooled database connections, and
-static files cached for a year."""
+"""Capacity of the web tier (issue 13): gunicorn's gthread workers with pooled database connections,
+static files cached for a year, and a password hashed only when someone signs in."""
 
 import http.client
 import os
@@ -18,7 +18,8 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from accounts.models import Role
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
+from tests.hashers import CountingPasswordHasher
 from tests.test_health import current_test_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -178,3 +179,33 @@ def test_a_static_file_asked_for_by_its_plain_name_is_kept_only_a_minute(db, col
 
 def test_an_unknown_static_file_is_not_found(db, collected_static):
     assert Client().get("/static/css/no-such-file.0123456789ab.css").status_code == 404
+
+
+@pytest.fixture
+def counted_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.hashers.CountingPasswordHasher"]
+    CountingPasswordHasher.hashes.clear()
+    yield CountingPasswordHasher.hashes
+    CountingPasswordHasher.hashes.clear()
+
+
+def test_a_password_is_hashed_once_at_sign_in_and_never_on_ordinary_pages(school_practitioner, counted_hashing):
+    client = Client()
+    counted_hashing.clear()  # the factory stored the password
+
+    response = client.post("/sign-in/", {"username": school_practitioner.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert counted_hashing == [PASSWORD]  # one hash, to check it
+
+    counted_hashing.clear()
+    for url in ["/", "/cafs/", "/notifications/", "/"]:
+        assert client.get(url).status_code == 200, url
+    assert counted_hashing == []
+
+
+def test_an_unknown_address_costs_the_same_one_hash_as_a_known_one(db, counted_hashing):
+    # So the time a refusal takes does not tell anyone which addresses have accounts.
+    response = Client().post("/sign-in/", {"username": "nobody@nowhere.example", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "Enter a correct e-mail address and password" in response.content.decode()
+    assert len(counted_hashing) == 1

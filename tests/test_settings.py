@@ -158,3 +158,14 @@ def test_a_negative_pool_size_is_refused_with_its_name():
     result = run("", {**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "-2"})
     assert result.returncode != 0
     assert "DATABASE_POOL_MAX_SIZE must be 0 (no pool) or more" in result.stderr
+
+
+def test_production_hashes_passwords_with_djangos_strong_default():
+    # The test suite hashes with MD5 for speed (tests/conftest.py); production never sets PASSWORD_HASHERS.
+    code = (
+        "from django.conf import global_settings, settings as s; "
+        "print(s.PASSWORD_HASHERS == global_settings.PASSWORD_HASHERS, s.PASSWORD_HASHERS[0])"
+    )
+    result = run(code, PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
