@@ -84,7 +84,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.security.PermissionsPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # whitenoise, with hashed files cached for a year (config/static_files.py).
+    "config.static_files.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -124,11 +125,37 @@ if not DATABASE_URL:
     raise ImproperlyConfigured(
         "DATABASE_URL must be set, e.g. postgres://user:password@host:5432/caf (make run and make test set it for you)"
     )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))}
+# Connection pooling (Settled question 29) only in gunicorn's gthread workers: config/gunicorn.py sets
+# DATABASE_POOL_MAX_SIZE to the worker's threads in each worker, after the fork and before the app loads,
+# so every thread can hold a connection and none waits for another's. Everywhere else (sync workers,
+# manage.py, Celery, whose prefork workers would inherit a pool without its threads, and the tests) it is
+# unset, and a thread keeps its own connection for DATABASE_CONN_MAX_AGE seconds.
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 0)
+if DATABASE_POOL_MAX_SIZE < 0:
+    raise ImproperlyConfigured(f"DATABASE_POOL_MAX_SIZE must be 0 (no pool) or more, not {DATABASE_POOL_MAX_SIZE}")
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        # Django's pool refuses persistent connections: a pooled connection goes back to the pool when the
+        # request ends.
+        conn_max_age=0 if DATABASE_POOL_MAX_SIZE else env_int("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+if DATABASE_POOL_MAX_SIZE:
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        # One connection kept open while the worker is idle; up to one per thread under load, closed
+        # again after ten idle minutes (psycopg_pool's max_idle).
+        "min_size": 1,
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        # With a connection per thread nobody queues for one; this is only how long a request waits
+        # while the database does not answer, as for a connection of its own.
+        "timeout": DATABASE_CONNECT_TIMEOUT,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,10 +1,12 @@
 """No Docker engine runs here, so the compose file and the image are checked against what the code reads."""
 
+import os
 import re
 import runpy
 import shlex
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -123,6 +125,27 @@ def test_the_gunicorn_config_reads_workers_and_threads(monkeypatch):
     monkeypatch.setenv("WEB_THREADS", "0")
     with pytest.raises(SystemExit, match="WEB_THREADS must be a whole number"):
         runpy.run_path(str(GUNICORN_CONFIG))
+
+
+def test_only_a_gthread_worker_asks_for_pooled_connections(monkeypatch):
+    from gunicorn.workers.gthread import ThreadWorker
+    from gunicorn.workers.sync import SyncWorker
+
+    monkeypatch.setenv("DATABASE_POOL_MAX_SIZE", "0")  # so the test's environment is put back afterwards
+    monkeypatch.delenv("DATABASE_POOL_MAX_SIZE")
+    monkeypatch.setenv("WEB_THREADS", "3")
+    config = runpy.run_path(str(GUNICORN_CONFIG))
+    # Not in the master's environment, which everything it starts inherits (and no compose service sets it).
+    assert "DATABASE_POOL_MAX_SIZE" not in os.environ
+    assert config["preload_app"] is False  # the settings are read in each worker, after post_fork
+    for name, service in COMPOSE["services"].items():
+        assert "DATABASE_POOL_MAX_SIZE" not in service.get("environment", {}), name
+    # gunicorn's real worker classes, not started: post_fork only asks which kind the worker is.
+    server = SimpleNamespace(cfg=SimpleNamespace(threads=config["threads"]))
+    config["post_fork"](server, object.__new__(ThreadWorker))
+    assert os.environ["DATABASE_POOL_MAX_SIZE"] == "3"
+    config["post_fork"](server, object.__new__(SyncWorker))  # `-k sync` on the command line
+    assert "DATABASE_POOL_MAX_SIZE" not in os.environ
 
 
 def test_beats_volume_holds_only_its_schedule():

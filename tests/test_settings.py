@@ -125,3 +125,47 @@ def test_debug_for_a_developer_turns_off_https_only():
         {"DATABASE_URL": PRODUCTION["DATABASE_URL"], "DEBUG": "true"}, "DEBUG", "SECURE_SSL_REDIRECT", "ALLOWED_HOSTS"
     )
     assert values == {"DEBUG": "True", "SECURE_SSL_REDIRECT": "False", "ALLOWED_HOSTS": "['localhost', '127.0.0.1']"}
+
+
+DATABASE = "import json; from django.conf import settings as s; print(json.dumps(s.DATABASES['default']))"
+
+
+def database_under(environment: dict[str, str]) -> dict:
+    import json
+
+    result = run(DATABASE, environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_gthread_worker_pools_one_connection_per_thread():
+    # config/gunicorn.py sets DATABASE_POOL_MAX_SIZE to the threads in each gthread worker.
+    database = database_under({**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "4", "DATABASE_CONN_MAX_AGE": "120"})
+    assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 5}
+    assert database["CONN_MAX_AGE"] == 0  # connections go back to the pool, never kept by a thread
+    assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_without_gunicorns_threads_connections_are_kept_a_minute_and_not_pooled():
+    # manage.py, Celery (whose forked workers would inherit a pool without its threads), sync workers.
+    database = database_under(PRODUCTION)
+    assert "pool" not in database["OPTIONS"]
+    assert database["CONN_MAX_AGE"] == 60
+    assert database_under({**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "0"})["CONN_MAX_AGE"] == 60
+
+
+def test_a_negative_pool_size_is_refused_with_its_name():
+    result = run("", {**PRODUCTION, "DATABASE_POOL_MAX_SIZE": "-2"})
+    assert result.returncode != 0
+    assert "DATABASE_POOL_MAX_SIZE must be 0 (no pool) or more" in result.stderr
+
+
+def test_production_hashes_passwords_with_djangos_strong_default():
+    # The test suite hashes with MD5 for speed (tests/conftest.py); production never sets PASSWORD_HASHERS.
+    code = (
+        "from django.conf import global_settings, settings as s; "
+        "print(s.PASSWORD_HASHERS == global_settings.PASSWORD_HASHERS, s.PASSWORD_HASHERS[0])"
+    )
+    result = run(code, PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
