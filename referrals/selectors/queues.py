@@ -24,7 +24,8 @@ def front_door_queue(
     user: User, *, urgency: str = "", locality_id: int | None = None, agency_type: str = ""
 ) -> QuerySet[Referral]:
     """Referrals awaiting a decision, for the council's front-door managers: immediate risk first,
-    then newest first; each with the re-referral annotations. A fixed number of queries."""
+    then the earliest decision deadline (the most overdue), so the first rows a home page shows are
+    the most urgent; each with the re-referral annotations. A fixed number of queries."""
     if not is_front_door_manager(user, user.council_id):
         return Referral.objects.none()
     referrals = Referral.objects.filter(council_id=user.council_id, status=Referral.Status.SENT)
@@ -43,7 +44,7 @@ def front_door_queue(
         )
         .select_related("council", "referring_agency__locality", "created_by", "claimed_by", "caf")
         .prefetch_related("children")
-        .order_by("urgency_order", "-sent_at", "-pk")
+        .order_by("urgency_order", "decision_due_at", "pk")
     )
 
 
