@@ -6,7 +6,7 @@ page shows the first rows (core.paging.queue_head), the CAF list and the actions
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,12 +103,13 @@ def cafs_with_lead_to_log(user: User) -> QuerySet[Caf]:
     if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
     current_lead = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
+    # "A second current member exists" (OFFSET 1 LIMIT 1), checked per CAF through the members' caf
+    # index, rather than counting every active CAF's members before the first rows can be shown.
+    second_member = TeamAroundFamilyMember.objects.filter(caf=OuterRef("pk"), left_at__isnull=True).order_by()[1:2]
     return with_children(
         perms.cafs_visible_to(user)
-        .filter(status=Caf.Status.ACTIVE)
+        .filter(Exists(second_member), status=Caf.Status.ACTIVE)
         .exclude(Exists(current_lead))
-        .annotate(current_members=Count("taf_members", filter=Q(taf_members__left_at__isnull=True)))
-        .filter(current_members__gt=1)
     ).order_by(*LONGEST_WAITING)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from caf import permissions as perms
 from caf import policies as caf_policies
-from caf.models import Caf
+from caf.models import Caf, FamilyExclusion
 from referrals.models import Referral, StepDown
 from referrals.policies import is_front_door_manager, is_social_care_staff
 from referrals.selectors.history import _with_earlier_referral
@@ -92,7 +92,15 @@ def _step_downs(council_id: int | None, user: User | None = None) -> QuerySet[St
     (Settled question 16: a named-person exclusion binds a CAF administrator too)."""
     step_downs = StepDown.objects.filter(council_id=council_id)
     if user is not None:
-        excluded = Caf.objects.filter(council_id=council_id).filter(perms.excluded_from(user)).values("pk")
+        # The one rule (caf.permissions.excluded_from), tried only on the CAFs with an exclusion row
+        # naming the user or their agency: a lookup in the small exclusions table, never a scan of
+        # every CAF of the council.
+        named = FamilyExclusion.objects.filter(Q(user=user) | Q(agency_id=user.agency_id), lifted_at__isnull=True)
+        excluded = (
+            Caf.objects.filter(council_id=council_id, pk__in=named.values("caf_id"))
+            .filter(perms.excluded_from(user))
+            .values("pk")
+        )
         step_downs = (
             step_downs.exclude(caf__in=excluded)
             .exclude(picked_up_caf__in=excluded)
