@@ -42,7 +42,7 @@ def front_door_queue(
                 When(urgency=Referral.Urgency.IMMEDIATE, then=Value(0)), default=Value(1), output_field=IntegerField()
             )
         )
-        .select_related("council", "referring_agency__locality", "created_by", "claimed_by", "caf")
+        .select_related("council", "referring_agency__locality", "created_by", "claimed_by")
         .prefetch_related("children")
         .order_by("urgency_order", "decision_due_at", "pk")
     )
@@ -107,9 +107,9 @@ def _step_downs(council_id: int | None, user: User | None = None) -> QuerySet[St
             .exclude(excluded_people=user)
             .exclude(excluded_agencies=user.agency_id)
         )
-    return step_downs.select_related(
-        "council", "sent_by", "referral", "picked_up_caf", "picked_up_by"
-    ).prefetch_related("children")
+    # Only what a queue row shows (the clock takes the council's calendar, built once per list): each
+    # join more is planning time on every home page.
+    return step_downs.select_related("sent_by", "picked_up_caf", "picked_up_by").prefetch_related("children")
 
 
 def step_downs_to_pick_up(user: User) -> QuerySet[StepDown]:
@@ -117,17 +117,19 @@ def step_downs_to_pick_up(user: User) -> QuerySet[StepDown]:
     if not caf_policies.is_caf_administrator(user, user.council_id):
         return StepDown.objects.none()
     return (
-        _step_downs(user.council_id, user).filter(status=StepDown.Status.WAITING).order_by("pick_up_due_on", "sent_at")
+        _step_downs(user.council_id, user)
+        .filter(status=StepDown.Status.WAITING)
+        .order_by("pick_up_due_on", "sent_at", "pk")
     )
 
 
 def step_downs_waiting_for_lead(user: User) -> QuerySet[StepDown]:
     if not caf_policies.is_caf_administrator(user, user.council_id):
         return StepDown.objects.none()
-    return _step_downs(user.council_id, user).filter(status=StepDown.Status.PICKED_UP).order_by("picked_up_at")
+    return _step_downs(user.council_id, user).filter(status=StepDown.Status.PICKED_UP).order_by("picked_up_at", "pk")
 
 
 def step_downs_open_from_social_care(user: User) -> QuerySet[StepDown]:
     if not is_social_care_staff(user, user.council_id):
         return StepDown.objects.none()
-    return _step_downs(user.council_id).filter(status__in=OPEN_STEP_DOWN).order_by("pick_up_due_on", "sent_at")
+    return _step_downs(user.council_id).filter(status__in=OPEN_STEP_DOWN).order_by("pick_up_due_on", "sent_at", "pk")
