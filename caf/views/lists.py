@@ -14,7 +14,6 @@ from caf.models import Caf
 from core.paging import pagination
 
 
-@require_GET
 def caf_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     shown = selectors.caf_list_page(

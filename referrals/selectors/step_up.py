@@ -247,7 +247,7 @@ def front_door_page(
     access_log_write(
         user=user,
         action=AccessLog.Action.VIEW,
-        what=f"Viewed the front-door queue, page {shown.number}",
+        what="Viewed the front-door queue" + (f", page {shown.number}" if shown.number > 1 else ""),
         child_ids=[child.pk for row in rows for child in row.referral.children.all()],
     )
     return FrontDoorPage(rows=rows, page=shown)

@@ -210,9 +210,11 @@ def front_door(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_GET
 def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """One home-page queue of referrals in full: the user's own referrals, their allocations, or the
-    front door's recent decisions (`?queue=`)."""
-    shown = selectors.referral_list_page(request.user, queue=request.GET.get("queue", ""), page=request.GET.get("page"))
+    """One home-page queue of referrals in full: the user's own referrals (without `?queue=`), their
+    allocations, or the front door's recent decisions."""
+    shown = selectors.referral_list_page(
+        request.user, queue=request.GET.get("queue", "made"), page=request.GET.get("page")
+    )
     return render(
         request,
         "referrals/referral_list.html",
