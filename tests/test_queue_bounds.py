@@ -294,3 +294,34 @@ def test_step_downs_are_bounded_for_early_help_and_social_care(
     assert manager.get("/step-downs/", {"queue": "waiting"}).status_code == 404
     assert signed_in(school_practitioner).get("/step-downs/", {"queue": "waiting-for-lead"}).status_code == 404
     assert AccessLog.objects.filter(user=school_practitioner, what="Refused: the pick-up queue").exists()
+
+
+def test_the_lead_professional_sees_20_actions_and_pages_through_the_rest(
+    active, school_practitioner, caf_admin, police_officer, signed_in, monkeypatch
+):
+    services.lead_professional_assign(user=caf_admin, caf=active, lead=school_practitioner)
+    today = timezone.localdate()
+    actions = [
+        services.plan_action_add(
+            user=school_practitioner,
+            caf=active,
+            need="Often late for school",
+            action=f"Step {number:02d}",
+            agency=school_practitioner.agency,
+            owner=school_practitioner,
+            due_on=today + timedelta(days=number % 10),
+        )
+        for number in range(25)
+    ]
+    client = signed_in(school_practitioner)
+    due = queue(client.get("/"), "Actions due")
+    assert len(due.items) == 20 and due.count.found == 25 and due.view_all_url == "/actions/?queue=due"
+    monkeypatch.setattr("caf.selectors.lists.ACTION_LIST_PAGE_SIZE", 10)
+    pages = [text(client.get("/actions/", {"queue": "due", "page": n})) for n in (1, 2, 3)]
+    assert "25 actions" in pages[0] and "Showing 21 to 25" in pages[2]
+    listed = [int(pk) for page in pages for pk in re.findall(rf'href="/cafs/{active.pk}/plan/(\d+)/"', page)]
+    earliest = sorted(actions, key=lambda action: (action.due_on, action.pk))
+    assert listed == [action.pk for action in earliest]
+    assert "There are no actions to show" in text(client.get("/actions/", {"queue": "overdue"}))
+    # Someone else's actions are not on their list.
+    assert "There are no actions to show" in text(signed_in(police_officer).get("/actions/"))
