@@ -30,7 +30,11 @@ class WorkingCalendar:
     time_zone: str = "Europe/London"
 
     @classmethod
-    def for_council(cls, council: LocalAuthority) -> "WorkingCalendar":
+    def for_council(cls, council: LocalAuthority | None) -> "WorkingCalendar":
+        """The council's calendar (the default one for an account without a council, whose lists are
+        empty anyway). A list builds it once and passes it to every row's deadline maths."""
+        if council is None:
+            return cls()
         return cls(starts=council.working_day_starts, ends=council.working_day_ends, time_zone=council.time_zone)
 
     # Days ---------------------------------------------------------------------------------------

@@ -1,17 +1,21 @@
 """The home page: one section per role the user holds, each a few queues of what needs them now.
 It composes every app's selectors (Settled question 14: home is the top layer; nothing imports it).
-Each list is already limited to what the user may see."""
+Each list is already limited to what the user may see. A queue shows its first 20 rows, the most
+urgent first, and its count (core.paging), with a link to its full, paged list: no home page grows
+with the table."""
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any, TypeVar
 
-from django.db.models import Count, Q
+from django.db.models import Count, Model, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Agency, Locality, Role, RoleChange, User
+from accounts.calendar import WorkingCalendar
+from accounts.models import Agency, Locality, Role, User
 from accounts.selectors import ROLE_CHANGES_DAYS, role_changes_recent
 from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, PlanAction
@@ -25,23 +29,42 @@ from caf.selectors import (
     cafs_without_lead,
     drafts_of,
     overdue_actions_in_plans_led_by,
-    review_state,
+    reviews_due_for,
+    reviews_overdue_for,
     reviews_overdue_in_council,
+    reviews_upcoming_for,
     tafs_of,
 )
+from core.paging import CappedCount, queue_head, view_all_text
+from home.items import (
+    Item,
+    action_due_item,
+    allocated_item,
+    decided_item,
+    front_door_item,
+    overdue_action_item,
+    own_referral_item,
+    review_item,
+    role_change_item,
+    step_down_item,
+)
 from referrals import selectors as referral_selectors
-from referrals.models import Referral, StepDown
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
 class WorkQueue:
-    """One list on a home page: what needs this person now."""
+    """One list on a home page: what needs this person now, its first QUEUE_LENGTH rows (the most
+    urgent first), how many it holds, and the link to all of them when there are more."""
 
     heading: str
     empty_text: str
     items: list[Any] = field(default_factory=list)
+    count: CappedCount | None = None  # None: a short list of its own (the council's settings)
+    view_all_url: str = ""
+    view_all_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,25 +74,6 @@ class HomeSection:
     queues: list[WorkQueue]
     links: list[tuple[str, str]] = field(default_factory=list)
     figures: list[tuple[str, int]] = field(default_factory=list)
-
-
-def _review_item(caf: Caf, *, record: bool) -> tuple[str, str]:
-    """A CAF whose review is coming up or overdue: the lead professional goes to record it, the CAF
-    administrator (who chases it) to the CAF's reviews."""
-    label, url = caf_queue_item(caf, reverse("caf:review_record" if record else "caf:reviews", args=[caf.pk]))
-    when = "was due" if caf.next_review_on < timezone.localdate() else "due"
-    return f"{label}: review {when} {caf.next_review_on:%-d %B %Y}", url
-
-
-def _reviews_of(led: list[Caf], state: str) -> list[Caf]:
-    """The CAFs a user leads (already fetched) whose review is in `state` (caf.selectors.review_state:
-    the rule of reviews_upcoming_for and reviews_overdue_for), soonest first, without another query."""
-    return sorted((caf for caf in led if review_state(caf) == state), key=lambda caf: (caf.next_review_on, caf.pk))
-
-
-def _children(record: Referral | StepDown) -> str:
-    # Expects the children prefetched (the referrals.selectors lists do).
-    return ", ".join(f"{child.first_name} {child.last_name}" for child in record.children.all())
 
 
 def _noting(records: Iterable[T], shown: set[int]) -> Iterator[T]:
@@ -82,160 +86,175 @@ def _noting(records: Iterable[T], shown: set[int]) -> Iterator[T]:
         yield record
 
 
-def _front_door_item(referral: Referral) -> tuple[str, str, object]:
-    """A referral in the front-door queue: who it is about and from, what to notice (immediate risk,
-    a re-referral, who holds it), and its clock (colour and words)."""
-    notes = []
-    if referral.is_immediate:
-        notes.append("immediate risk")
-    if referral.earlier_id:
-        notes.append(
-            f"re-referral: referred on {timezone.localtime(referral.earlier_sent_at):%-d %B %Y}, "
-            f"{referral_selectors.earlier_outcome(referral.earlier_decision)}"
+class _Queues:
+    """Builds one section's queues: each its first rows in its own order and its capped count
+    (core.paging.queue_head: a count query only when there are more rows than shown)."""
+
+    def __init__(self, shown: set[int]) -> None:
+        self.shown = shown
+
+    def __call__(
+        self,
+        heading: str,
+        empty_text: str,
+        rows: QuerySet[M],
+        item: Callable[[M], Item],
+        *,
+        url: str,
+        noun: str,
+    ) -> WorkQueue:
+        head = queue_head(rows)
+        return WorkQueue(
+            heading,
+            empty_text,
+            [item(row) for row in _noting(head.rows, self.shown)],
+            count=head.count,
+            view_all_url=url if head.has_more else "",
+            view_all_text=view_all_text(head.count, noun),
         )
-    notes.append(f"claimed by {referral.claimed_by}" if referral.claimed_by else "not claimed")
-    label = f"{_children(referral)}, from {referral.created_by} ({referral.referring_agency}): {'; '.join(notes)}"
-    return label, reverse("referrals:referral_detail", args=[referral.pk]), referral_selectors.decision_clock(referral)
 
 
-def _step_down_item(step_down: StepDown, *, url: str = "") -> tuple[str, str, object]:
-    label = f"{_children(step_down)}: {step_down.point_phrase} (sent by {step_down.sent_by})"
-    if step_down.status == StepDown.Status.PICKED_UP:
-        label += f"; picked up by {step_down.picked_up_by}, waiting for a lead professional"
-    return (
-        label,
-        url or reverse("referrals:step_down_detail", args=[step_down.pk]),
-        referral_selectors.pick_up_clock(step_down),
-    )
+def _caf_list(queue: str) -> str:
+    return f"{reverse('caf:caf_list')}?queue={queue}"
 
 
-def _own_referral_item(referral: Referral) -> tuple[str, str]:
-    if referral.status == Referral.Status.DRAFT:
-        state = "draft, not sent"
-    else:
-        sent = f"sent {timezone.localtime(referral.sent_at):%-d %B %Y}"
-        decided = f"decided: {referral.get_decision_display()}" if referral.decision else "awaiting a decision"
-        state = f"{sent}, {decided}"
-    return f"{_children(referral)}: {state}", reverse("referrals:referral_detail", args=[referral.pk])
+def _caf_item(url_name: str) -> Callable[[Caf], Item]:
+    return lambda caf: caf_queue_item(caf, reverse(url_name, args=[caf.pk]))
 
 
 def _practitioner_section(user: User, shown: set[int]) -> HomeSection:
-    due_by = timezone.localdate() + timedelta(days=14)
-    led = list(_noting(cafs_led_by(user), shown))
-    actions = _noting(actions_due_for(user, by=due_by).prefetch_related("caf__children"), shown)
+    queue = _Queues(shown)
+    today = timezone.localdate()
+    actions = reverse("caf:action_list")
     return HomeSection(
         role=Role.PRACTITIONER,
         heading="Your work with families",
         queues=[
-            WorkQueue(
+            queue(
                 "Your draft CAFs",
                 "You have no draft CAFs.",
-                [caf_queue_item(caf, caf_detail_url(caf.pk)) for caf in _noting(drafts_of(user), shown)],
+                drafts_of(user),
+                lambda caf: caf_queue_item(caf, caf_detail_url(caf.pk)),
+                url=_caf_list("drafts"),
+                noun="draft CAFs",
             ),
-            WorkQueue(
+            queue(
                 "CAFs you lead",
                 "You are not lead professional for any family.",
-                [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in led],
+                cafs_led_by(user),
+                _caf_item("caf:plan"),
+                url=_caf_list("led"),
+                noun="CAFs you lead",
             ),
-            WorkQueue(
+            queue(
                 "Teams around the family you are on",
                 "You are not on any team around a family.",
-                [caf_queue_item(caf, reverse("caf:taf", args=[caf.pk])) for caf in _noting(tafs_of(user), shown)],
+                tafs_of(user),
+                _caf_item("caf:taf"),
+                url=_caf_list("teams"),
+                noun="teams you are on",
             ),
-            WorkQueue(
+            queue(
                 "Reviews coming up",
                 "You have no reviews in the next 14 days.",
-                [_review_item(caf, record=True) for caf in _reviews_of(led, "upcoming")],
+                reviews_upcoming_for(user),
+                partial(review_item, record=True),
+                url=_caf_list("reviews-upcoming"),
+                noun="reviews coming up",
             ),
-            WorkQueue(
+            queue(
                 "Reviews overdue",
                 "None of your reviews is overdue.",
-                [_review_item(caf, record=True) for caf in _reviews_of(led, "overdue")],
+                reviews_overdue_for(user),
+                partial(review_item, record=True),
+                url=_caf_list("reviews-overdue"),
+                noun="overdue reviews",
             ),
-            WorkQueue(
+            queue(
                 "Overdue actions in plans you lead",
                 "No action in the plans you lead is overdue.",
-                [
-                    (
-                        f"{action.action} ({action.owner or 'nobody named'}) for "
-                        f"{action.caf.children_names}, due {action.due_on:%-d %B %Y}",
-                        reverse("caf:plan_action", args=[action.caf_id, action.pk]),
-                    )
-                    for action in _noting(overdue_actions_in_plans_led_by(user, today=timezone.localdate()), shown)
-                ],
+                overdue_actions_in_plans_led_by(user, today=today),
+                overdue_action_item,
+                url=f"{actions}?queue=overdue",
+                noun="overdue actions",
             ),
-            WorkQueue(
+            queue(
                 "Your referrals to children's social care",
                 "You have no draft referrals and none sent in the last 90 days.",
-                [
-                    _own_referral_item(referral)
-                    for referral in _noting(referral_selectors.referrals_made_by(user), shown)
-                ],
+                referral_selectors.referrals_made_by(user),
+                own_referral_item,
+                url=f"{reverse('referrals:referral_list')}?queue=made",
+                noun="your referrals",
             ),
-            WorkQueue(
+            queue(
                 "Actions due",
                 "You have no actions due in the next 14 days.",
-                [
-                    (
-                        f"{action.action} for {action.caf.children_names}, due {action.due_on:%-d %B %Y}",
-                        reverse("caf:plan_action", args=[action.caf_id, action.pk]),
-                    )
-                    for action in actions
-                ],
+                actions_due_for(user, by=today + timedelta(days=14)).prefetch_related("caf__children"),
+                action_due_item,
+                url=f"{actions}?queue=due",
+                noun="actions due",
             ),
         ],
     )
 
 
 def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
+    queue = _Queues(shown)
+    calendar = WorkingCalendar.for_council(user.council)
+    pick_up = reverse("referrals:pick_up_queue")
     return HomeSection(
         role=Role.CAF_ADMINISTRATOR,
         heading="CAF administration",
         queues=[
-            WorkQueue(
+            queue(
                 "New CAFs to register",
                 "There are no new CAFs to register.",
-                [
-                    caf_queue_item(caf, reverse("caf:caf_register", args=[caf.pk]))
-                    for caf in _noting(cafs_to_register(user), shown)
-                ],
+                cafs_to_register(user),
+                _caf_item("caf:caf_register"),
+                url=_caf_list("to-register"),
+                noun="CAFs to register",
             ),
-            WorkQueue(
+            queue(
                 "CAFs without a lead professional",
                 "Every active CAF has a lead professional.",
-                [
-                    caf_queue_item(caf, reverse("caf:lead_professional", args=[caf.pk]))
-                    for caf in _noting(cafs_without_lead(user), shown)
-                ],
+                cafs_without_lead(user),
+                _caf_item("caf:lead_professional"),
+                url=_caf_list("without-lead"),
+                noun="CAFs without a lead professional",
             ),
-            WorkQueue(
+            queue(
                 "Lead professional changes to log",
                 "There are no lead professional changes to log.",
-                [
-                    caf_queue_item(caf, reverse("caf:lead_professional", args=[caf.pk]))
-                    for caf in _noting(cafs_with_lead_to_log(user), shown)
-                ],
+                cafs_with_lead_to_log(user),
+                _caf_item("caf:lead_professional"),
+                url=_caf_list("lead-to-log"),
+                noun="lead professional changes to log",
             ),
-            WorkQueue(
+            queue(
                 "Reviews overdue",
                 "No reviews are overdue.",
-                [_review_item(caf, record=False) for caf in _noting(reviews_overdue_in_council(user), shown)],
+                reviews_overdue_in_council(user),
+                partial(review_item, record=False),
+                url=_caf_list("council-reviews-overdue"),
+                noun="overdue reviews",
             ),
-            WorkQueue(
+            queue(
                 "Step-downs from social care to pick up",
                 "No family is waiting to be picked up from children's social care.",
-                [
-                    _step_down_item(step_down)
-                    for step_down in _noting(referral_selectors.step_downs_to_pick_up(user), shown)
-                ],
+                referral_selectors.step_downs_to_pick_up(user),
+                lambda step_down: step_down_item(step_down, calendar),
+                url=f"{pick_up}?queue=waiting",
+                noun="step-downs to pick up",
             ),
-            WorkQueue(
+            queue(
                 "Step-downs waiting for a lead professional",
                 "Every step-down picked up has a lead professional.",
-                [
-                    _step_down_item(step_down, url=reverse("caf:lead_professional", args=[step_down.picked_up_caf_id]))
-                    for step_down in _noting(referral_selectors.step_downs_waiting_for_lead(user), shown)
-                ],
+                referral_selectors.step_downs_waiting_for_lead(user),
+                lambda step_down: step_down_item(
+                    step_down, calendar, url=reverse("caf:lead_professional", args=[step_down.picked_up_caf_id])
+                ),
+                url=f"{pick_up}?queue=waiting-for-lead",
+                noun="step-downs waiting for a lead professional",
             ),
         ],
         links=[
@@ -246,34 +265,35 @@ def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
 
 
 def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
+    queue = _Queues(shown)
+    calendar = WorkingCalendar.for_council(user.council)
     return HomeSection(
         role=Role.SOCIAL_CARE_MANAGER,
         heading="Children's social care decisions",
         queues=[
-            WorkQueue(
+            queue(
                 "Step-up referrals awaiting a decision",
                 "There are no referrals awaiting a decision.",
-                [_front_door_item(referral) for referral in _noting(referral_selectors.front_door_queue(user), shown)],
+                referral_selectors.front_door_queue(user),
+                lambda referral: front_door_item(referral, calendar),
+                url=reverse("referrals:front_door"),
+                noun="referrals awaiting a decision",
             ),
-            WorkQueue(
+            queue(
                 "Step-downs waiting to be picked up by early help",
                 "Every step-down has been picked up.",
-                [
-                    _step_down_item(step_down)
-                    for step_down in _noting(referral_selectors.step_downs_open_from_social_care(user), shown)
-                ],
+                referral_selectors.step_downs_open_from_social_care(user),
+                lambda step_down: step_down_item(step_down, calendar),
+                url=f"{reverse('referrals:pick_up_queue')}?queue=open",
+                noun="step-downs waiting for early help",
             ),
-            WorkQueue(
+            queue(
                 "Decided in the last 7 days",
                 "No referral has been decided in the last 7 days.",
-                [
-                    (
-                        f"{_children(referral)}: {referral.get_decision_display()} ({referral.decided_by}, "
-                        f"{timezone.localtime(referral.decided_at):%-d %B %H:%M})",
-                        reverse("referrals:referral_detail", args=[referral.pk]),
-                    )
-                    for referral in _noting(referral_selectors.referrals_decided_recently(user), shown)
-                ],
+                referral_selectors.referrals_decided_recently(user),
+                decided_item,
+                url=f"{reverse('referrals:referral_list')}?queue=decided",
+                noun="referrals decided in the last 7 days",
             ),
         ],
         links=[
@@ -284,47 +304,36 @@ def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
 
 
 def _social_worker_section(user: User, shown: set[int]) -> HomeSection:
-    led = list(_noting(cafs_led_by(user), shown))
+    queue = _Queues(shown)
     return HomeSection(
         role=Role.SOCIAL_WORKER,
         heading="Your social-work-led cases",
         queues=[
-            WorkQueue(
+            queue(
                 "Families you are lead professional for",
                 "You are not lead professional for any family.",
-                [caf_queue_item(caf, reverse("caf:plan", args=[caf.pk])) for caf in led],
+                cafs_led_by(user),
+                _caf_item("caf:plan"),
+                url=_caf_list("led"),
+                noun="families you lead",
             ),
-            WorkQueue(
+            queue(
                 "Families the front door allocated to you",
                 "The front door has not allocated a family to you.",
-                [
-                    (
-                        f"{_children(referral)}: {referral.get_decision_display()}",
-                        reverse("referrals:referral_detail", args=[referral.pk]),
-                    )
-                    for referral in _noting(referral_selectors.referrals_allocated_to(user), shown)
-                ],
+                referral_selectors.referrals_allocated_to(user),
+                allocated_item,
+                url=f"{reverse('referrals:referral_list')}?queue=allocated",
+                noun="families allocated to you",
             ),
-            WorkQueue(
+            queue(
                 "Reviews due",
                 "You have no reviews due.",
-                [
-                    _review_item(caf, record=True)
-                    for caf in [*_reviews_of(led, "overdue"), *_reviews_of(led, "upcoming")]
-                ],
+                reviews_due_for(user),
+                partial(review_item, record=True),
+                url=_caf_list("reviews-due"),
+                noun="reviews due",
             ),
         ],
-    )
-
-
-def _role_change_item(change: RoleChange) -> tuple[str, str]:
-    who = change.changed_by or "The service"
-    if change.action == RoleChange.Action.ADDED:
-        what = f"{who} gave {change.user} the {change.role} role"
-    else:
-        what = f"{who} took the {change.role} role from {change.user}"
-    return f"{what}, {timezone.localtime(change.changed_at):%-d %B %Y at %H:%M}", reverse(
-        "admin:accounts_rolechange_changelist"
     )
 
 
@@ -350,7 +359,7 @@ def _council_administrator_section(user: User) -> HomeSection:
             WorkQueue(
                 f"Roles given and taken away in the last {ROLE_CHANGES_DAYS} days",
                 f"No roles have changed in the last {ROLE_CHANGES_DAYS} days.",
-                [_role_change_item(change) for change in role_changes_recent(user)],
+                [role_change_item(change) for change in role_changes_recent(user)],
             ),
         ],
         figures=[

@@ -129,7 +129,15 @@ class Referral(models.Model):
                 name="referral_decision_is_complete",
             ),
         ]
-        indexes = [models.Index(fields=["council", "status", "sent_at"], name="referral_queue")]
+        indexes = [
+            # A council's referrals by status, newest sent first (the figures and earlier lists).
+            models.Index(fields=["council", "status", "sent_at"], name="referral_queue"),
+            # The front-door queue (referrals.selectors.front_door_queue: status "sent", the earliest
+            # decision deadline first).
+            models.Index(fields=["council", "status", "decision_due_at"], name="referral_decision_due"),
+            # The front door's "Decided in the last 7 days" (referrals_decided_recently).
+            models.Index(fields=["council", "status", "decided_at"], name="referral_decided"),
+        ]
 
     def __str__(self) -> str:
         return f"Referral {self.pk}"
@@ -241,7 +249,12 @@ class StepDown(models.Model):
                 violation_error_message="This family has already been stepped down at this point.",
             ),
         ]
-        indexes = [models.Index(fields=["council", "status", "pick_up_due_on"], name="step_down_queue")]
+        indexes = [
+            # The pick-up queue and social care's open step-downs (referrals.selectors.queues:
+            # step_downs_to_pick_up, step_downs_open_from_social_care: by status, nearest due date
+            # first) and "waiting for a lead professional" (status "picked_up").
+            models.Index(fields=["council", "status", "pick_up_due_on"], name="step_down_queue"),
+        ]
 
     def __str__(self) -> str:
         return f"Step-down {self.pk}"

@@ -119,6 +119,8 @@ GROUPS = {
     "queue: CAFs": ("lists, own account, council administration", True),
     "queue: front door": ("lists, own account, council administration", True),
     "queue: pick-up": ("lists, own account, council administration", True),
+    "queue: actions": ("lists, own account, council administration", True),
+    "queue: referrals": ("lists, own account, council administration", True),
     # Monthly counts, no child's record on the page.
     "queue: step-down figures": ("lists, own account, council administration", False),
     "children: find": ("lists, own account, council administration", True),
@@ -296,6 +298,12 @@ queue: front door                GET    404 .   .   .   .   .   .   .   .   .   
 queue: front door                POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: pick-up                   GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
 queue: pick-up                   POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+# The full lists behind the home pages' queues (issue 13): everyone signed in has their own actions
+# and referrals (each list only their own rows, tests/test_queue_bounds.py).
+queue: actions                   GET    200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
+queue: actions                   POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+queue: referrals                 GET    200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
+queue: referrals                 POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: step-down figures         GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   200 404 404 404 in
 queue: step-down figures         POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 # Find before create, record a new child: the staff of a council's agencies, each in their own council.
@@ -344,6 +352,7 @@ URLS = {
     "caf:caf_start": [("", "child: start a CAF or refer", {"child_id": "child"}, {})],
     # caf: the record
     "caf:caf_list": [("", "queue: CAFs", {}, {})],
+    "caf:action_list": [("", "queue: actions", {}, {})],
     "caf:caf_detail": [
         ("no lead", "no lead: view", {"caf_id": "no_lead"}, {}),
         ("active", "active: view", {"caf_id": "caf"}, {}),
@@ -427,6 +436,7 @@ URLS = {
     "referrals:referral_decide": [("", "referral: decide", {"referral_id": "referral"}, {})],
     # The step-down pages of referrals
     "referrals:pick_up_queue": [("", "queue: pick-up", {}, {})],
+    "referrals:referral_list": [("", "queue: referrals", {}, {})],
     "referrals:step_down_new": [
         ("from the referral", "step-down: send", {}, {"referral": "referral"}),
         ("from the CAF", "step-down: send", {}, {"caf": "caf"}),

@@ -179,7 +179,7 @@ def test_a_social_worker_sees_the_families_they_lead(
 # Query counts -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [5, 50])
+@pytest.mark.parametrize("size", [5, 30])
 def test_the_home_page_runs_a_fixed_number_of_queries_whatever_the_queues_length(
     size, school_practitioner, caf_admin, council_model, signed_in, django_assert_max_num_queries
 ):
@@ -191,16 +191,17 @@ def test_the_home_page_runs_a_fixed_number_of_queries_whatever_the_queues_length
             services.lead_professional_assign(user=caf_admin, caf=caf, lead=school_practitioner)
             action_add(caf, school_practitioner, school_practitioner, 5)
     practitioner, administrator = signed_in(school_practitioner), signed_in(caf_admin)
-    # Sign-in, user, agency, roles and the unread count, then a query for each queue and one for its
-    # CAFs' (or referrals' and step-downs') children.
-    with django_assert_max_num_queries(21):
+    # At most 10 for the page (session, user, agency, roles, unread count, the access-log row...)
+    # and 3 for each queue: its first rows, their children, and its capped count once it holds more
+    # than it shows (8 queues for a practitioner, 6 for a CAF administrator), whatever its length.
+    with django_assert_max_num_queries(10 + 8 * 3):
         response = practitioner.get("/")
-    assert len(queue(response, "Your draft CAFs")) == size
-    assert len(queue(response, "Teams around the family you are on")) == size
-    with django_assert_max_num_queries(20):
+    assert len(queue(response, "Your draft CAFs")) == min(size, 20)
+    assert len(queue(response, "Teams around the family you are on")) == min(size, 20)
+    with django_assert_max_num_queries(10 + 6 * 3):
         response = administrator.get("/")
-    assert len(queue(response, "New CAFs to register")) == size
-    assert len(queue(response, "CAFs without a lead professional")) == size - size // 2
+    assert len(queue(response, "New CAFs to register")) == min(size, 20)
+    assert len(queue(response, "CAFs without a lead professional")) == min(size - size // 2, 20)
 
 
 def test_the_lead_professional_sees_overdue_actions_of_the_plan_whoever_owns_them(

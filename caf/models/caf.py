@@ -91,6 +91,25 @@ class Caf(models.Model):
                 fields=["council", "reference"], condition=~Q(reference=""), name="caf_reference_unique_in_council"
             ),
         ]
+        # The queues' filters (issue 13), each partial so it holds only the rows its queue reads.
+        indexes = [
+            # The CAF administrator's "Reviews overdue" (caf.selectors.reviews_overdue_in_council: the
+            # council's active CAFs by next review date, earliest first) and review_figures' count.
+            models.Index(
+                fields=["council", "next_review_on"], condition=Q(status="active"), name="caf_active_by_review"
+            ),
+            # "CAFs without a lead professional" and "Lead professional changes to log": the council's
+            # active CAFs, longest active first (caf.selectors.queues.LONGEST_WAITING).
+            models.Index(
+                fields=["council", "activated_at"], condition=Q(status="active"), name="caf_active_by_activation"
+            ),
+            # "New CAFs to register": the few active CAFs not yet registered, longest active first.
+            models.Index(
+                fields=["council", "activated_at"],
+                condition=Q(status="active", registered_at__isnull=True),
+                name="caf_to_register",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"CAF {self.reference or self.pk}"

@@ -7,7 +7,8 @@ area.
 - `consent`: the consent in force and the consent form's choices
 - `children`: the children's screens, and find before create
 - `chronology`: a child's chronology
-- `queues`: the lists behind the home pages' queues, and the CAF list
+- `queues`: the lists behind the home pages' queues
+- `lists`: the full, paged lists behind them (the CAF list, the actions list)
 - `reviews`: upcoming and overdue reviews, the review figures, the review form's choices
 
 Import them from here (`from caf import selectors`).
@@ -40,12 +41,20 @@ from caf.selectors.children import (
 )
 from caf.selectors.chronology import child_chronology
 from caf.selectors.consent import ConsentChoices, agencies_not_named, consent_choices, consent_initial, current_consent
-from caf.selectors.queues import (
+from caf.selectors.lists import (
+    ACTION_LIST_PAGE_SIZE,
+    ACTION_QUEUES,
     CAF_LIST_PAGE_SIZE,
+    CAF_QUEUES,
+    ActionListPage,
+    CafListPage,
+    action_list_page,
+    caf_list_page,
+)
+from caf.selectors.queues import (
     actions_due_for,
     caf_administrators,
     caf_detail_url,
-    caf_list_page,
     caf_possible_duplicates,
     caf_queue_item,
     cafs_led_by,
@@ -66,6 +75,7 @@ from caf.selectors.reviews import (
     review_figures,
     review_form_choices,
     review_state,
+    reviews_due_for,
     reviews_overdue_for,
     reviews_overdue_in_council,
     reviews_upcoming_for,
@@ -73,9 +83,14 @@ from caf.selectors.reviews import (
 from caf.selectors.team import Team, current_lead, current_member_users, current_members, plan_rows, taf_team
 
 __all__ = [
+    "ACTION_LIST_PAGE_SIZE",
+    "ACTION_QUEUES",
     "CAF_LIST_PAGE_SIZE",
+    "CAF_QUEUES",
     "REVIEWS_UPCOMING_WITHIN_DAYS",
+    "ActionListPage",
     "CafAnswers",
+    "CafListPage",
     "CafOverview",
     "ConsentChoices",
     "Household",
@@ -85,6 +100,7 @@ __all__ = [
     "Task",
     "Team",
     "access_log_for_child",
+    "action_list_page",
     "actions_due_for",
     "agencies_not_named",
     "caf_administrators",
@@ -128,6 +144,7 @@ __all__ = [
     "review_figures",
     "review_form_choices",
     "review_state",
+    "reviews_due_for",
     "reviews_overdue_for",
     "reviews_overdue_in_council",
     "reviews_upcoming_for",

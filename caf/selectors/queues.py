@@ -1,19 +1,22 @@
 """The lists behind the home pages' queues: drafts, CAFs led, TAF memberships, actions due, CAFs to
-register or without a lead professional.
+register or without a lead professional. Each is in its queue's order, most urgent first: the home
+page shows the first rows (core.paging.queue_head), the CAF list and the actions list page the rest
+(caf.selectors.lists).
 """
 
 from datetime import date
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from caf import permissions as perms
 from caf import policies
-from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+from caf.models import Caf, CafChild, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+
+# The CAF administrator's chase queues: the CAF active longest without the step first.
+LONGEST_WAITING = ("activated_at", "pk")
 
 
 def with_children(cafs: QuerySet[Caf]) -> QuerySet[Caf]:
@@ -61,7 +64,7 @@ def actions_due_for(user: User, *, by: date) -> QuerySet[PlanAction]:
             caf__in=perms.cafs_visible_to(user),
         )
         .select_related("caf")
-        .order_by("due_on")
+        .order_by("due_on", "pk")
     )
 
 
@@ -69,14 +72,18 @@ def cafs_to_register(user: User) -> QuerySet[Caf]:
     if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
     # From what the administrator may see: every CAF of the council less the family's named exclusions.
-    return with_children(perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE, registered_at__isnull=True))
+    return with_children(
+        perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE, registered_at__isnull=True)
+    ).order_by(*LONGEST_WAITING)
 
 
 def cafs_without_lead(user: User) -> QuerySet[Caf]:
     if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
     current = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
-    return with_children(perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE).exclude(Exists(current)))
+    return with_children(
+        perms.cafs_visible_to(user).filter(status=Caf.Status.ACTIVE).exclude(Exists(current))
+    ).order_by(*LONGEST_WAITING)
 
 
 def caf_possible_duplicates(user: User, caf: Caf) -> QuerySet[Caf]:
@@ -96,13 +103,14 @@ def cafs_with_lead_to_log(user: User) -> QuerySet[Caf]:
     if not policies.is_caf_administrator(user, user.council_id):
         return Caf.objects.none()
     current_lead = LeadProfessionalAssignment.objects.filter(caf=OuterRef("pk"), ended_at__isnull=True)
+    # "A second current member exists" (OFFSET 1 LIMIT 1), checked per CAF through the members' caf
+    # index, rather than counting every active CAF's members before the first rows can be shown.
+    second_member = TeamAroundFamilyMember.objects.filter(caf=OuterRef("pk"), left_at__isnull=True).order_by()[1:2]
     return with_children(
         perms.cafs_visible_to(user)
-        .filter(status=Caf.Status.ACTIVE)
+        .filter(Exists(second_member), status=Caf.Status.ACTIVE)
         .exclude(Exists(current_lead))
-        .annotate(current_members=Count("taf_members", filter=Q(taf_members__left_at__isnull=True)))
-        .filter(current_members__gt=1)
-    )
+    ).order_by(*LONGEST_WAITING)
 
 
 def caf_detail_url(caf_id: int) -> str:
@@ -125,31 +133,3 @@ def caf_administrators(council_id: int) -> list[User]:
         .distinct()
         .order_by("pk")
     )
-
-
-CAF_LIST_PAGE_SIZE = 50
-
-
-def caf_list_page(user: User, *, status: str, page: str | None) -> Page[Caf]:
-    """The CAF list: every CAF the user may see, newest first, filtered by status and paged in the
-    database, with each CAF's children and current lead professional. One access-log row for the
-    page shown, with the children it listed (Settled question 17)."""
-    cafs = perms.cafs_visible_to(user).select_related("initiating_agency").order_by("-created_at", "-pk")
-    if status in Caf.Status.values:
-        cafs = cafs.filter(status=status)
-    cafs = cafs.prefetch_related(
-        Prefetch("caf_children", queryset=CafChild.objects.select_related("child", "level").order_by("pk")),
-        Prefetch(
-            "lead_professionals",
-            queryset=LeadProfessionalAssignment.objects.filter(ended_at__isnull=True).select_related("user"),
-            to_attr="current_leads",
-        ),
-    )
-    shown = Paginator(cafs, CAF_LIST_PAGE_SIZE).get_page(page)
-    access_log_write(
-        user=user,
-        action=AccessLog.Action.VIEW,
-        what=f"Viewed the list of CAFs, page {shown.number}",
-        child_ids=[link.child_id for caf in shown.object_list for link in caf.caf_children.all()],
-    )
-    return shown

@@ -43,6 +43,16 @@ def reviews_overdue_for(user: User) -> QuerySet[Caf]:
     return cafs_led_by(user).filter(next_review_on__lt=timezone.localdate()).order_by("next_review_on", "pk")
 
 
+def reviews_due_for(user: User, *, within_days: int = REVIEWS_UPCOMING_WITHIN_DAYS) -> QuerySet[Caf]:
+    """Overdue and upcoming together (the social worker's one queue): the earliest date first, so
+    the overdue ones lead."""
+    return (
+        cafs_led_by(user)
+        .filter(next_review_on__lte=timezone.localdate() + timedelta(days=within_days))
+        .order_by("next_review_on", "pk")
+    )
+
+
 def reviews_overdue_in_council(user: User) -> QuerySet[Caf]:
     """For the council's CAF administrators, who chase them: every active CAF of the council whose
     review is overdue, led or not."""

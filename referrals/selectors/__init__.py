@@ -4,6 +4,7 @@
   refusal subjects for caf.middleware.
 - `step_up`, `step_down`: what each page shows, in one call (`referral_page`, `pick_up_page`...).
 - `queues`: the front door's queue and the other lists the queues and home pages show.
+- `lists`: those lists in full, paged (the referral lists, the pick-up queue).
 - `history`: earlier referrals of the same children (the re-referral warning, the front door's
   evidence) and the logging of each showing.
 - `clocks`: the decision and pick-up clocks, in the council's working calendar.
@@ -40,6 +41,15 @@ from referrals.selectors.history import (
     previous_referrals,
     referrals_within_a_year,
 )
+from referrals.selectors.lists import (
+    REFERRAL_QUEUES,
+    STEP_DOWN_QUEUES,
+    PickUpQueuePage,
+    ReferralListPage,
+    StepDownSection,
+    pick_up_queue_page,
+    referral_list_page,
+)
 from referrals.selectors.queues import (
     OPEN_STEP_DOWN,
     front_door_queue,
@@ -54,7 +64,6 @@ from referrals.selectors.step_down import (
     DeclinePage,
     FiguresPage,
     PickUpPage,
-    PickUpQueuePage,
     StepDownNewPage,
     StepDownPage,
     decline_page,
@@ -63,13 +72,13 @@ from referrals.selectors.step_down import (
     latest_levels,
     pick_up_lead_candidates,
     pick_up_page,
-    pick_up_queue_page,
     step_down_new_page,
     step_down_page,
 )
 from referrals.selectors.step_up import (
     DecidePage,
     FrontDoorCallPage,
+    FrontDoorPage,
     QueueRow,
     ReferralPage,
     ReferralStartPage,
@@ -83,21 +92,26 @@ from referrals.selectors.step_up import (
 
 __all__ = [
     "OPEN_STEP_DOWN",
+    "REFERRAL_QUEUES",
     "REREFERRAL_MONTHS",
+    "STEP_DOWN_QUEUES",
     "Clock",
     "DecidePage",
     "DeclinePage",
     "EarlierReferral",
     "FiguresPage",
     "FrontDoorCallPage",
+    "FrontDoorPage",
     "PickUpPage",
     "PickUpQueuePage",
     "QueueRow",
+    "ReferralListPage",
     "ReferralPage",
     "ReferralStartPage",
     "StepDownMonth",
     "StepDownNewPage",
     "StepDownPage",
+    "StepDownSection",
     "caf_referrals",
     "child_referred",
     "chronology_events",
@@ -123,6 +137,7 @@ __all__ = [
     "pick_up_queue_page",
     "previous_referrals",
     "referral_get_for_user",
+    "referral_list_page",
     "referral_may_see",
     "referral_page",
     "referral_start_page",

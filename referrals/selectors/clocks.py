@@ -1,5 +1,6 @@
 """The clocks the queues and pages show: time left to decide a referral, or to pick up a step-down,
-in the council's working calendar (Settled question 8), as a GOV.UK tag and words.
+in the council's working calendar (Settled question 8), as a GOV.UK tag and words. A list builds
+the council's calendar once (`WorkingCalendar.for_council`) and passes it to each row's clock.
 """
 
 from dataclasses import dataclass
@@ -43,14 +44,17 @@ def _moment(moment: datetime, zone: object) -> str:
     return f"{local:%H:%M} on {local:%A %-d %B}"
 
 
-def decision_clock(referral: Referral, *, now: datetime | None = None) -> Clock | None:
+def decision_clock(
+    referral: Referral, *, now: datetime | None = None, calendar: WorkingCalendar | None = None
+) -> Clock | None:
     """Time left to decide, or how late the decision is: in working hours, or on the clock for
-    immediate risk. "Due soon" is the last quarter of the council's allowance."""
+    immediate risk. "Due soon" is the last quarter of the council's allowance. `calendar`: the
+    referral's council's, when the caller has built it for a whole list."""
     if referral.status != Referral.Status.SENT or referral.decision_due_at is None:
         return None
     now = now or timezone.now()
     council = referral.council
-    calendar = WorkingCalendar.for_council(council)
+    calendar = calendar or WorkingCalendar.for_council(council)
     due = referral.decision_due_at
     if referral.is_immediate:
         left, unit = (due - now).total_seconds() / 3600, ""
@@ -64,11 +68,13 @@ def decision_clock(referral: Referral, *, now: datetime | None = None) -> Clock 
     return Clock("due_soon" if soon else "on_time", f"{by}: {_duration(left)}{of_time} left")
 
 
-def pick_up_clock(step_down: StepDown, *, today: date | None = None) -> Clock | None:
+def pick_up_clock(
+    step_down: StepDown, *, today: date | None = None, calendar: WorkingCalendar | None = None
+) -> Clock | None:
     if step_down.status != StepDown.Status.WAITING:
         return None
     today = today or timezone.localdate()
-    calendar = WorkingCalendar.for_council(step_down.council)
+    calendar = calendar or WorkingCalendar.for_council(step_down.council)
     due = step_down.pick_up_due_on
     by = f"Pick up by {due:%A %-d %B %Y}"
     if today > due:

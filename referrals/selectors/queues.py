@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from caf import permissions as perms
 from caf import policies as caf_policies
-from caf.models import Caf
+from caf.models import Caf, FamilyExclusion
 from referrals.models import Referral, StepDown
 from referrals.policies import is_front_door_manager, is_social_care_staff
 from referrals.selectors.history import _with_earlier_referral
@@ -24,7 +24,8 @@ def front_door_queue(
     user: User, *, urgency: str = "", locality_id: int | None = None, agency_type: str = ""
 ) -> QuerySet[Referral]:
     """Referrals awaiting a decision, for the council's front-door managers: immediate risk first,
-    then newest first; each with the re-referral annotations. A fixed number of queries."""
+    then the earliest decision deadline (the most overdue), so the first rows a home page shows are
+    the most urgent; each with the re-referral annotations. A fixed number of queries."""
     if not is_front_door_manager(user, user.council_id):
         return Referral.objects.none()
     referrals = Referral.objects.filter(council_id=user.council_id, status=Referral.Status.SENT)
@@ -41,9 +42,9 @@ def front_door_queue(
                 When(urgency=Referral.Urgency.IMMEDIATE, then=Value(0)), default=Value(1), output_field=IntegerField()
             )
         )
-        .select_related("council", "referring_agency__locality", "created_by", "claimed_by", "caf")
+        .select_related("council", "referring_agency__locality", "created_by", "claimed_by")
         .prefetch_related("children")
-        .order_by("urgency_order", "-sent_at", "-pk")
+        .order_by("urgency_order", "decision_due_at", "pk")
     )
 
 
@@ -91,16 +92,24 @@ def _step_downs(council_id: int | None, user: User | None = None) -> QuerySet[St
     (Settled question 16: a named-person exclusion binds a CAF administrator too)."""
     step_downs = StepDown.objects.filter(council_id=council_id)
     if user is not None:
-        excluded = Caf.objects.filter(council_id=council_id).filter(perms.excluded_from(user)).values("pk")
+        # The one rule (caf.permissions.excluded_from), tried only on the CAFs with an exclusion row
+        # naming the user or their agency: a lookup in the small exclusions table, never a scan of
+        # every CAF of the council.
+        named = FamilyExclusion.objects.filter(Q(user=user) | Q(agency_id=user.agency_id), lifted_at__isnull=True)
+        excluded = (
+            Caf.objects.filter(council_id=council_id, pk__in=named.values("caf_id"))
+            .filter(perms.excluded_from(user))
+            .values("pk")
+        )
         step_downs = (
             step_downs.exclude(caf__in=excluded)
             .exclude(picked_up_caf__in=excluded)
             .exclude(excluded_people=user)
             .exclude(excluded_agencies=user.agency_id)
         )
-    return step_downs.select_related(
-        "council", "sent_by", "referral", "picked_up_caf", "picked_up_by"
-    ).prefetch_related("children")
+    # Only what a queue row shows (the clock takes the council's calendar, built once per list): each
+    # join more is planning time on every home page.
+    return step_downs.select_related("sent_by", "picked_up_caf", "picked_up_by").prefetch_related("children")
 
 
 def step_downs_to_pick_up(user: User) -> QuerySet[StepDown]:
@@ -108,17 +117,19 @@ def step_downs_to_pick_up(user: User) -> QuerySet[StepDown]:
     if not caf_policies.is_caf_administrator(user, user.council_id):
         return StepDown.objects.none()
     return (
-        _step_downs(user.council_id, user).filter(status=StepDown.Status.WAITING).order_by("pick_up_due_on", "sent_at")
+        _step_downs(user.council_id, user)
+        .filter(status=StepDown.Status.WAITING)
+        .order_by("pick_up_due_on", "sent_at", "pk")
     )
 
 
 def step_downs_waiting_for_lead(user: User) -> QuerySet[StepDown]:
     if not caf_policies.is_caf_administrator(user, user.council_id):
         return StepDown.objects.none()
-    return _step_downs(user.council_id, user).filter(status=StepDown.Status.PICKED_UP).order_by("picked_up_at")
+    return _step_downs(user.council_id, user).filter(status=StepDown.Status.PICKED_UP).order_by("picked_up_at", "pk")
 
 
 def step_downs_open_from_social_care(user: User) -> QuerySet[StepDown]:
     if not is_social_care_staff(user, user.council_id):
         return StepDown.objects.none()
-    return _step_downs(user.council_id).filter(status__in=OPEN_STEP_DOWN).order_by("pick_up_due_on", "sent_at")
+    return _step_downs(user.council_id).filter(status__in=OPEN_STEP_DOWN).order_by("pick_up_due_on", "sent_at", "pk")

@@ -1,6 +1,6 @@
 """What each step-down page shows, in one call each: sending a family to early help, the step-down
 itself, picking it up (with the CAF it continues or reopens: `family_caf_for`), recording a
-decline, the pick-up queue and the monthly figures. Each refuses anyone who may not see what it
+decline, and the monthly figures (the pick-up queue is in `lists`). Each refuses anyone who may not see what it
 shows (a 404 or a 403, logged as the page always has) before it reads more.
 """
 
@@ -13,8 +13,7 @@ from django.http import Http404
 from accounts.models import Agency, AgencyType, LocalAuthority, User
 from caf import permissions as perms
 from caf import policies as caf_policies
-from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, Child, LevelChange
+from caf.models import Caf, Child, LevelChange
 from caf.selectors import caf_get_for_user
 from referrals import policies
 from referrals.models import Referral, StepDown, TimelineEntry
@@ -22,7 +21,6 @@ from referrals.selectors.clocks import Clock, pick_up_clock
 from referrals.selectors.council import staff_of
 from referrals.selectors.fetch import referral_get_for_user, step_down_get_for_user
 from referrals.selectors.figures import StepDownMonth, step_down_figures
-from referrals.selectors.queues import step_downs_to_pick_up, step_downs_waiting_for_lead
 from thresholds.models import Level, ThresholdModel
 
 # Sending a family to early help -------------------------------------------------------------------
@@ -201,31 +199,6 @@ def decline_page(user: User, step_down_id: int) -> DeclinePage:
 
 
 # The queue and the figures ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PickUpQueuePage:
-    waiting: list[tuple[StepDown, Clock | None]]
-    waiting_for_lead: list[StepDown]
-
-
-def pick_up_queue_page(user: User) -> PickUpQueuePage:
-    """The council's CAF administrators' queue (anyone else: 404, the attempt logged): step-downs to
-    pick up, nearest deadline first, with their clocks, and those waiting for a lead professional;
-    one access-log row for the queue shown, with the children it listed (Settled question 17)."""
-    if not caf_policies.is_caf_administrator(user, user.council_id):
-        access_log_write(user=user, action=AccessLog.Action.REFUSED, what="Refused: the pick-up queue")
-        raise Http404("Only the council's CAF administrators have a pick-up queue.")
-    waiting = [(step_down, pick_up_clock(step_down)) for step_down in step_downs_to_pick_up(user)]
-    waiting_for_lead = list(step_downs_waiting_for_lead(user))
-    shown = [step_down for step_down, _ in waiting] + waiting_for_lead
-    access_log_write(
-        user=user,
-        action=AccessLog.Action.VIEW,
-        what="Viewed the step-down pick-up queue",
-        child_ids=[child.pk for step_down in shown for child in step_down.children.all()],
-    )
-    return PickUpQueuePage(waiting=waiting, waiting_for_lead=waiting_for_lead)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from caf import policies as caf_policies
 from caf import selectors as caf_selectors
 from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, Child
+from core.paging import ListPage, list_page
 from referrals import policies
 from referrals.models import Referral, StepDown, TimelineEntry
 from referrals.selectors.clocks import Clock, decision_clock
@@ -212,28 +213,41 @@ class QueueRow:
     earlier_outcome: str
 
 
+FRONT_DOOR_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class FrontDoorPage:
+    rows: list[QueueRow]
+    page: ListPage[Referral]
+
+
 def front_door_page(
-    user: User, *, urgency: str = "", locality_id: int | None = None, agency_type: str = ""
-) -> list[QueueRow]:
+    user: User, *, urgency: str = "", locality_id: int | None = None, agency_type: str = "", page: object = None
+) -> FrontDoorPage:
     """Referrals awaiting a decision, for the council's front-door managers (anyone else: 404, the
-    attempt logged): a fixed number of queries whatever the number of rows, and one access-log row
-    for the queue shown, with the children it listed (Settled question 17)."""
+    attempt logged), one page at a time (core.paging): a fixed number of queries whatever the number
+    of rows, the council's working calendar built once for every row's clock, and one access-log
+    row for the page shown, with the children it listed (Settled question 17)."""
     if not policies.is_front_door_manager(user, user.council_id):
         access_log_write(user=user, action=AccessLog.Action.REFUSED, what="Refused: the front-door queue")
         raise Http404("The front-door queue is for the council's social care managers.")
     now = timezone.now()
+    calendar = WorkingCalendar.for_council(user.council)
+    referrals = front_door_queue(user, urgency=urgency, locality_id=locality_id, agency_type=agency_type)
+    shown = list_page(referrals, page, size=FRONT_DOOR_PAGE_SIZE)
     rows = [
         QueueRow(
             referral=referral,
-            clock=decision_clock(referral, now=now),
+            clock=decision_clock(referral, now=now, calendar=calendar),
             earlier_outcome=earlier_outcome(referral.earlier_decision) if referral.earlier_id else "",
         )
-        for referral in front_door_queue(user, urgency=urgency, locality_id=locality_id, agency_type=agency_type)
+        for referral in shown.rows
     ]
     access_log_write(
         user=user,
         action=AccessLog.Action.VIEW,
-        what="Viewed the front-door queue",
+        what="Viewed the front-door queue" + (f", page {shown.number}" if shown.number > 1 else ""),
         child_ids=[child.pk for row in rows for child in row.referral.children.all()],
     )
-    return rows
+    return FrontDoorPage(rows=rows, page=shown)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id
 from core.forms import children_names, posted_or_none, refusal_show
+from core.paging import pagination
 from referrals import policies, selectors, services
 from referrals.forms_stepdown import DeclineForm, PickUpForm, StepDownForm
 from referrals.models import StepDown
@@ -142,8 +143,16 @@ def step_down_decline(request: AuthenticatedHttpRequest, step_down_id: int) -> H
 
 @require_GET
 def pick_up_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    page = selectors.pick_up_queue_page(request.user)
-    return render(request, "referrals/pick_up_queue.html", {**vars(page)})
+    shown = selectors.pick_up_queue_page(request.user, queue=request.GET.get("queue", ""), page=request.GET.get("page"))
+    full = shown.sections[0] if shown.full else None
+    return render(
+        request,
+        "referrals/pick_up_queue.html",
+        {
+            **vars(shown),
+            "pagination": pagination(full.page, request.GET) if full and full.page else None,
+        },
+    )
 
 
 @require_GET

@@ -21,6 +21,7 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id
 from caf.found import found_children
 from core.forms import posted_or_none, refusal_show
+from core.paging import pagination
 from referrals import selectors, services
 from referrals.forms_stepup import DecideForm, FrontDoorCallForm, QueueFilterForm, ReferralSendForm, ReferralStartForm
 from referrals.models import Referral
@@ -186,20 +187,44 @@ def referral_decide(request: AuthenticatedHttpRequest, referral_id: int) -> Http
 
 @require_GET
 def front_door(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Referrals awaiting a decision, for the council's front-door managers: a fixed number of
-    queries whatever the number of rows."""
+    """Referrals awaiting a decision, for the council's front-door managers, a page at a time: a
+    fixed number of queries whatever the number of rows."""
     user = request.user
-    form = QueueFilterForm(request.GET or None, localities=selectors.localities_of(user.council_id))
-    rows = selectors.front_door_page(user, **(form.filters() if form.is_bound else {}))
+    params = request.GET.copy()
+    page_asked = params.pop("page", [None])[-1]
+    form = QueueFilterForm(params or None, localities=selectors.localities_of(user.council_id))
+    shown = selectors.front_door_page(user, **(form.filters() if form.is_bound else {}), page=page_asked)
     return render(
         request,
         "referrals/front_door.html",
-        {"form": form, "rows": rows, "filtered": form.is_bound, "queue_url": reverse("referrals:front_door")},
+        {
+            "form": form,
+            "rows": shown.rows,
+            "page": shown.page,
+            "pagination": pagination(shown.page, request.GET),
+            "filtered": form.is_bound,
+            "queue_url": reverse("referrals:front_door"),
+        },
+    )
+
+
+@require_GET
+def referral_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """One home-page queue of referrals in full: the user's own referrals (without `?queue=`), their
+    allocations, or the front door's recent decisions."""
+    shown = selectors.referral_list_page(
+        request.user, queue=request.GET.get("queue", "made"), page=request.GET.get("page")
+    )
+    return render(
+        request,
+        "referrals/referral_list.html",
+        {"page": shown.page, "heading": shown.heading, "pagination": pagination(shown.page, request.GET)},
     )
 
 
 urlpatterns = [
     path("referrals/", front_door, name="front_door"),
+    path("referrals/list/", referral_list, name="referral_list"),
     path("referrals/start/", referral_start, name="referral_start"),
     path("referrals/<int:referral_id>/", referral_detail, name="referral_detail"),
     path("referrals/<int:referral_id>/call/", front_door_call, name="front_door_call"),

@@ -1,0 +1,130 @@
+"""The full lists behind the home pages' queues: the CAF list (every CAF the user may see, or one
+queue of them: `?queue=to-register`) and the list of plan actions (`?queue=due` or `overdue`),
+paged in the database without counting every row (core.paging). Each writes one access-log row
+for the page shown, with the children it listed (Settled question 17).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from caf import permissions as perms
+from caf.access_log import access_log_write
+from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, PlanAction
+from caf.selectors.queues import (
+    actions_due_for,
+    cafs_led_by,
+    cafs_to_register,
+    cafs_with_lead_to_log,
+    cafs_without_lead,
+    drafts_of,
+    overdue_actions_in_plans_led_by,
+    tafs_of,
+)
+from caf.selectors.reviews import (
+    REVIEWS_UPCOMING_WITHIN_DAYS,
+    reviews_due_for,
+    reviews_overdue_for,
+    reviews_overdue_in_council,
+    reviews_upcoming_for,
+)
+from core.paging import ListPage, list_page
+
+CAF_LIST_PAGE_SIZE = 50
+ACTION_LIST_PAGE_SIZE = 50
+
+# The CAF queues of the home pages, by the name the CAF list takes (`/cafs/?queue=<name>`): the
+# list's heading and the selector, already limited to what the user may see, in the queue's order.
+CAF_QUEUES: dict[str, tuple[str, Callable[[User], QuerySet[Caf]]]] = {
+    "drafts": ("Your draft CAFs", drafts_of),
+    "led": ("CAFs you lead", cafs_led_by),
+    "teams": ("Teams around the family you are on", tafs_of),
+    "reviews-upcoming": (f"Your reviews in the next {REVIEWS_UPCOMING_WITHIN_DAYS} days", reviews_upcoming_for),
+    "reviews-overdue": ("Your overdue reviews", reviews_overdue_for),
+    "reviews-due": ("Your reviews due", reviews_due_for),
+    "to-register": ("New CAFs to register", cafs_to_register),
+    "without-lead": ("CAFs without a lead professional", cafs_without_lead),
+    "lead-to-log": ("Lead professional changes to log", cafs_with_lead_to_log),
+    "council-reviews-overdue": ("Overdue reviews in your council", reviews_overdue_in_council),
+}
+
+
+@dataclass(frozen=True)
+class CafListPage:
+    page: ListPage[Caf]
+    queue: str  # "" for every CAF the user may see
+    heading: str
+
+
+def caf_list_page(user: User, *, status: str, page: object, queue: str = "") -> CafListPage:
+    """The CAF list: every CAF the user may see, newest first, or one home-page queue of them in its
+    own order (an unknown queue name: every CAF); filtered by status and paged in the database, with
+    each CAF's children and current lead professional."""
+    cafs: QuerySet[Caf]
+    if queue in CAF_QUEUES:
+        heading, selector = CAF_QUEUES[queue]
+        cafs = selector(user).prefetch_related(None)
+    else:
+        queue, heading = "", ""
+        cafs = perms.cafs_visible_to(user).order_by("-created_at", "-pk")
+    if status in Caf.Status.values:
+        cafs = cafs.filter(status=status)
+    cafs = cafs.select_related("initiating_agency").prefetch_related(
+        Prefetch("caf_children", queryset=CafChild.objects.select_related("child", "level").order_by("pk")),
+        Prefetch(
+            "lead_professionals",
+            queryset=LeadProfessionalAssignment.objects.filter(ended_at__isnull=True).select_related("user"),
+            to_attr="current_leads",
+        ),
+    )
+    shown: ListPage[Caf] = list_page(cafs, page, size=CAF_LIST_PAGE_SIZE)
+    access_log_write(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what=f"Viewed the list of CAFs{f' ({heading.lower()})' if heading else ''}, page {shown.number}",
+        child_ids=[link.child_id for caf in shown.rows for link in caf.caf_children.all()],
+    )
+    return CafListPage(page=shown, queue=queue, heading=heading)
+
+
+def _actions_due(user: User) -> QuerySet[PlanAction]:
+    return actions_due_for(user, by=timezone.localdate() + timedelta(days=REVIEWS_UPCOMING_WITHIN_DAYS))
+
+
+def _actions_overdue(user: User) -> QuerySet[PlanAction]:
+    return overdue_actions_in_plans_led_by(user, today=timezone.localdate())
+
+
+# The plan-action queues of the practitioner's home page (`/actions/?queue=<name>`).
+ACTION_QUEUES: dict[str, tuple[str, Callable[[User], QuerySet[PlanAction]]]] = {
+    "due": (f"Your actions due in the next {REVIEWS_UPCOMING_WITHIN_DAYS} days", _actions_due),
+    "overdue": ("Overdue actions in plans you lead", _actions_overdue),
+}
+
+
+@dataclass(frozen=True)
+class ActionListPage:
+    page: ListPage[PlanAction]
+    queue: str
+    heading: str
+
+
+def action_list_page(user: User, *, queue: str, page: object) -> ActionListPage:
+    """One queue of plan actions, the earliest due first (an unknown queue: 404)."""
+    if queue not in ACTION_QUEUES:
+        raise Http404("There is no such list of actions.")
+    heading, selector = ACTION_QUEUES[queue]
+    actions = selector(user).select_related("caf", "owner", "agency").prefetch_related("caf__children")
+    shown = list_page(actions, page, size=ACTION_LIST_PAGE_SIZE)
+    access_log_write(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what=f"Viewed the list of actions ({heading.lower()}), page {shown.number}",
+        child_ids={child.pk for action in shown.rows for child in action.caf.children.all()},
+    )
+    return ActionListPage(page=shown, queue=queue, heading=heading)
