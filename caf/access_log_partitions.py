@@ -19,9 +19,9 @@ logger = logging.getLogger(__name__)
 TABLE = "caf_accesslog"
 DEFAULT_PARTITION = "caf_accesslog_default"
 MONTHS_AHEAD = 3
-# Attaching a partition briefly locks the table and the tables its foreign keys point to: wait at
-# most this long for the lock rather than hold up every page's log row behind a long transaction.
-LOCK_TIMEOUT = "5s"
+# Under PostgreSQL's deadlock_timeout (1 s), so that in a lock cycle with a page it is the job that
+# gives up.
+LOCK_TIMEOUT = "500ms"
 
 
 @dataclass
@@ -48,21 +48,32 @@ def access_log_partitions_ensure(*, now: datetime) -> PartitionsReport:
     today = now.astimezone(UTC).date()
     report = PartitionsReport()
     with transaction.atomic(), connection.cursor() as cursor:
+        # Attaching locks the default partition (every read of a child's log reads it) and the
+        # tables the foreign keys point to: give up quickly rather than queue pages behind us, or
+        # deadlock with one; the next run tries again, three months ahead of need.
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        # Serialise runs: the table lock the attach takes anyway, taken first.
-        cursor.execute(f"LOCK TABLE {TABLE} IN SHARE UPDATE EXCLUSIVE MODE")
-        cursor.execute(
-            "SELECT date_trunc('month', at AT TIME ZONE 'UTC')::date, count(*) FROM caf_accesslog_default GROUP BY 1"
-        )
-        stray = dict(cursor.fetchall())
+        # Serialises runs; rows are still written and read meanwhile.
+        cursor.execute("LOCK TABLE caf_accesslog IN SHARE UPDATE EXCLUSIVE MODE")
+        missing = {month_start(today, ahead) for ahead in range(MONTHS_AHEAD + 1)}
+        missing = {month for month in missing if not _partition_exists(cursor, partition_name(month))}
+        stray = _stray_months(cursor)
+        if not (missing or stray):
+            return report
+        # No row lands in the default partition from here until the months are attached.
+        cursor.execute("LOCK TABLE caf_accesslog_default IN ACCESS EXCLUSIVE MODE")
+        stray = _stray_months(cursor)
         report.found_in_default = sum(stray.values())
-        months = {month_start(today, ahead) for ahead in range(MONTHS_AHEAD + 1)} | set(stray)
-        for month in sorted(months):
-            if _partition_exists(cursor, partition_name(month)):
-                continue
-            report.moved += _partition_create(cursor, month)
+        new_months = sorted(missing | set(stray))
+        for month in new_months:
+            report.moved += _partition_fill(cursor, month, from_default=month in stray)
+        if stray:
+            # Every row of the default partition is now in its month's table: emptied without
+            # leaving dead rows behind for every later read of the log to step over.
+            cursor.execute("TRUNCATE caf_accesslog_default")
+        for month in new_months:
+            _partition_attach(cursor, month)
             report.created.append(partition_name(month))
-    if report.found_in_default:
+    if stray:
         logger.error(
             "Access log: %d rows were in the default partition (months %s): moved into their months' "
             "partitions. The partitions job had not made those months: check that beat runs and that "
@@ -70,9 +81,16 @@ def access_log_partitions_ensure(*, now: datetime) -> PartitionsReport:
             report.found_in_default,
             ", ".join(f"{month:%Y-%m}" for month in sorted(stray)),
         )
-    if report.created:
-        logger.info("Access log: made partitions %s", ", ".join(report.created))
+    logger.info("Access log: made partitions %s", ", ".join(report.created))
     return report
+
+
+def _stray_months(cursor: CursorWrapper) -> dict[date, int]:
+    """The rows in the default partition, counted by month."""
+    cursor.execute(
+        "SELECT date_trunc('month', at AT TIME ZONE 'UTC')::date, count(*) FROM caf_accesslog_default GROUP BY 1"
+    )
+    return dict(cursor.fetchall())
 
 
 def _partition_exists(cursor: CursorWrapper, name: str) -> bool:
@@ -84,15 +102,27 @@ def _partition_exists(cursor: CursorWrapper, name: str) -> bool:
     return bool(row and row[0])
 
 
-def _partition_create(cursor: CursorWrapper, month: date) -> int:
-    """A new month: an empty table like the log, this month's rows moved into it from the default
-    partition, then attached (which builds its indexes and foreign keys). Returns the rows moved."""
-    name = partition_name(month)
-    start, end = f"{month:%Y-%m-%d} 00:00:00+00", f"{month_start(month, 1):%Y-%m-%d} 00:00:00+00"
+def _bounds(month: date) -> tuple[str, str]:
+    return f"{month:%Y-%m-%d} 00:00:00+00", f"{month_start(month, 1):%Y-%m-%d} 00:00:00+00"
+
+
+def _partition_fill(cursor: CursorWrapper, month: date, *, from_default: bool) -> int:
+    """A table like the log for a new month, with the month's rows copied from the default
+    partition. Returns the rows copied."""
+    name = partition_name(month)  # made from a date, never from input
     cursor.execute(f"CREATE TABLE {name} (LIKE {TABLE})")
-    # The name is made from a date above, never from input.
-    moved_sql = "WITH moved AS (DELETE FROM caf_accesslog_default WHERE at >= %s AND at < %s RETURNING *) "
-    cursor.execute(moved_sql + f"INSERT INTO {name} SELECT * FROM moved", [start, end])  # noqa: S608
-    moved = cursor.rowcount
-    cursor.execute(f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM ('{start}') TO ('{end}')")
-    return moved
+    if not from_default:
+        return 0
+    cursor.execute(
+        f"INSERT INTO {name} SELECT * FROM caf_accesslog_default WHERE at >= %s AND at < %s",  # noqa: S608
+        list(_bounds(month)),
+    )
+    return cursor.rowcount
+
+
+def _partition_attach(cursor: CursorWrapper, month: date) -> None:
+    """Attached, the table gets the log's indexes and foreign keys."""
+    start, end = _bounds(month)
+    cursor.execute(
+        f"ALTER TABLE {TABLE} ATTACH PARTITION {partition_name(month)} FOR VALUES FROM ('{start}') TO ('{end}')"
+    )
