@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
 
@@ -153,3 +154,30 @@ def test_emptying_the_database_empties_the_partitioned_log(caf_admin, child):
 
     assert not AccessLog.objects.exists()
     assert _partitions() == before and DEFAULT_PARTITION in before
+
+
+def test_the_conversion_migration_copies_the_rows_into_their_months(caf_admin, child):
+    """Migration 0007 turns the plain table into the partitioned one with every row kept, each in
+    its month's partition, and ids carrying on after the last."""
+    executor = MigrationExecutor(connection)
+    with connection.cursor() as cursor:
+        # The fixtures' rows, written in this test's transaction, have their foreign-key checks
+        # deferred, and PostgreSQL drops no table with checks pending: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    executor.migrate([("caf", "0006_family_exclusions")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO caf_accesslog (action, what, at, user_id, child_ids) VALUES "
+            "('view', 'old read', '2024-02-29 23:30:00+00', %s, %s), "
+            "('view', 'far ahead', '2040-07-01 00:00:00+00', %s, '{}') RETURNING id",
+            [caf_admin.pk, [child.pk], caf_admin.pk],
+        )
+        old_ids = [row[0] for row in cursor.fetchall()]
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    rows = {row.what: row for row in AccessLog.objects.filter(pk__in=old_ids)}
+    assert rows["old read"].child_ids == [child.pk]
+    assert _partition_of(rows["old read"]) == "caf_accesslog_2024_02"
+    assert _partition_of(rows["far ahead"]) == "caf_accesslog_2040_07"  # never the default
+    assert access_log_write(user=caf_admin, action="view", what="new", child=child).pk > max(old_ids)

@@ -65,13 +65,17 @@ def partition(apps, schema_editor) -> None:
     execute("ALTER TABLE caf_accesslog RENAME TO caf_accesslog_unpartitioned")
     execute(f"CREATE TABLE caf_accesslog ({COLUMNS}) PARTITION BY RANGE (at)")
     with schema_editor.connection.cursor() as cursor:
-        # Every month from the oldest row's to three months ahead of now, in UTC.
+        # Every month from the oldest row's to three months ahead of now (UTC), and any later month
+        # that holds rows (a wrong clock): no row of the old table goes to the default partition.
         cursor.execute(
             "SELECT to_char(month, 'YYYY_MM'), to_char(month, 'YYYY-MM-DD'), to_char(month + interval '1 month', 'YYYY-MM-DD')"
-            " FROM generate_series("
-            " date_trunc('month', COALESCE((SELECT min(at) FROM caf_accesslog_unpartitioned), now()) AT TIME ZONE 'UTC'),"
-            " date_trunc('month', now() AT TIME ZONE 'UTC') + %s * interval '1 month', interval '1 month') AS month",
-            [MONTHS_AHEAD],
+            " FROM (SELECT generate_series("
+            "  date_trunc('month', COALESCE((SELECT min(at) FROM caf_accesslog_unpartitioned), now()) AT TIME ZONE 'UTC'),"
+            "  date_trunc('month', now() AT TIME ZONE 'UTC') + %s * interval '1 month', interval '1 month') AS month"
+            " UNION SELECT date_trunc('month', at AT TIME ZONE 'UTC') FROM caf_accesslog_unpartitioned"
+            "  WHERE at >= date_trunc('month', now() AT TIME ZONE 'UTC') + %s * interval '1 month') AS months"
+            " ORDER BY month",
+            [MONTHS_AHEAD, MONTHS_AHEAD + 1],
         )
         months = cursor.fetchall()
     for suffix, start, end in months:
