@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ MONTHS_AHEAD = 3
 # Under PostgreSQL's deadlock_timeout (1 s), so that in a lock cycle with a page it is the job that
 # gives up.
 LOCK_TIMEOUT = "500ms"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's error code when lock_timeout runs out
 
 
 @dataclass
@@ -44,16 +45,27 @@ def access_log_partitions_ensure(*, now: datetime) -> PartitionsReport:
     """Make the partitions of this month and the next three that are missing, and of any month
     whose rows sit in the default partition (moving them there); alarm when the default partition
     held rows. Idempotent, in one transaction: run twice, or on two workers, it makes each month
-    once (the second waits for the first's lock, then finds the month made)."""
-    today = now.astimezone(UTC).date()
+    once (the second waits for the first's lock, then finds the months made). A run that cannot have
+    its locks within LOCK_TIMEOUT changes nothing and says so; the next run tries again."""
+    try:
+        return _partitions_ensure(now.astimezone(UTC).date())
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        logger.warning("Access log: partitions not checked, their locks were busy for %s; next run", LOCK_TIMEOUT)
+        return PartitionsReport()
+
+
+def _partitions_ensure(today: date) -> PartitionsReport:
     report = PartitionsReport()
     with transaction.atomic(), connection.cursor() as cursor:
         # Attaching locks the default partition (every read of a child's log reads it) and the
         # tables the foreign keys point to: give up quickly rather than queue pages behind us, or
         # deadlock with one; the next run tries again, three months ahead of need.
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        # Serialises runs; rows are still written and read meanwhile.
-        cursor.execute("LOCK TABLE caf_accesslog IN SHARE UPDATE EXCLUSIVE MODE")
+        # Serialises runs (the lock an attach takes, on the parent table only: not every month's,
+        # which autovacuum may hold); rows are still written and read meanwhile.
+        cursor.execute("LOCK TABLE ONLY caf_accesslog IN SHARE UPDATE EXCLUSIVE MODE")
         missing = {month_start(today, ahead) for ahead in range(MONTHS_AHEAD + 1)}
         missing = {month for month in missing if not _partition_exists(cursor, partition_name(month))}
         stray = _stray_months(cursor)

@@ -181,3 +181,24 @@ def test_the_conversion_migration_copies_the_rows_into_their_months(caf_admin, c
     assert _partition_of(rows["old read"]) == "caf_accesslog_2024_02"
     assert _partition_of(rows["far ahead"]) == "caf_accesslog_2040_07"  # never the default
     assert access_log_write(user=caf_admin, action="view", what="new", child=child).pk > max(old_ids)
+
+
+def test_a_run_that_cannot_have_its_locks_gives_way_and_says_so(caplog):
+    """Another session holds the lock a month's attach needs (a long-running maintenance, say): the
+    job waits half a second, changes nothing, warns, and leaves the month to the next run."""
+    caplog.set_level(logging.INFO)
+    other = connection.copy()
+    try:
+        other.connect()
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE ONLY caf_accesslog IN SHARE UPDATE EXCLUSIVE MODE")
+        with time_machine.travel(FAR_AHEAD, tick=False):
+            assert access_log_partitions_tick() == []
+    finally:
+        other.rollback()
+        other.close()
+
+    assert "caf_accesslog_2035_03" not in _partitions()
+    assert any("locks were busy" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+    assert _alarms(caplog) == []
