@@ -1,8 +1,10 @@
-"""Background jobs about CAFs. Each is a few lines around caf.reminders and safe to run twice."""
+"""Background jobs about CAFs. Each is a few lines around caf.reminders or caf.access_log_partitions,
+and safe to run twice."""
 
 from celery import shared_task
 from django.utils import timezone
 
+from caf.access_log_partitions import access_log_partitions_ensure
 from caf.reminders import reminders_due
 
 
@@ -12,3 +14,10 @@ def reminders_tick() -> int:
     minutes). Idempotent: twice, at once on two workers, or again after a crash, each notification
     is recorded once."""
     return reminders_due(today=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def access_log_partitions_tick() -> list[str]:
+    """Keep the access log's monthly partitions three months ahead, and alarm (an error in the log)
+    when a row has landed in the default partition (beat runs it every hour). Idempotent."""
+    return access_log_partitions_ensure(now=timezone.now()).created

@@ -327,6 +327,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60,
         "options": {"expires": 5 * 60},
     },
+    # The access log's monthly partitions, three months ahead, and the alarm on its default
+    # partition (caf.access_log_partitions). Hourly, though a month is made only once a month: an
+    # alarm is heard within the hour, and a missed run costs nothing.
+    "access-log-partitions": {
+        "task": "caf.tasks.access_log_partitions_tick",
+        "schedule": 60 * 60,
+        "options": {"expires": 60 * 60},
+    },
     # Sends whatever the on-commit enqueue missed (broker down, worker lost); expires so that
     # runs do not pile up while no worker listens.
     "send-notifications": {

@@ -4,11 +4,12 @@ write one row per page with the children shown, and every refusal is logged, ids
 and pages that end in 403 included."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.test import RequestFactory
 from django.urls import ResolverMatch, reverse
 from django.utils import timezone
@@ -17,9 +18,11 @@ from caf import services
 from caf.access_log import access_log_write
 from caf.middleware import RefusalLogMiddleware
 from caf.models import AccessLog, Caf
-from caf.selectors import access_log_for_child
+from caf.selectors import access_log_for_caf, access_log_for_child, access_log_page
+from caf.views import children as children_views
 from referrals import services as rs
 from referrals.models import Referral
+from tests.factories import AgencyFactory, UserFactory
 
 MISSING = 987_654
 
@@ -110,27 +113,139 @@ def test_a_childs_log_is_read_through_the_array_alone(caf_admin, school_practiti
     assert "DISTINCT" not in sql and "caf_cafchild" not in sql and "caf_caf" not in sql
 
 
-def test_the_log_page_offers_older_entries_by_key(signed_in, caf_admin, child):
+def _link(response, rel):
+    """The href of the page's "Newer" (prev) or "Older" (next) link, or None."""
+    found = re.search(rf'href="([^"]*)" rel="{rel}"', response.content.decode())
+    return found[1].replace("&amp;", "&") if found else None
+
+
+def _whats(response):
+    return [entry.what for entry in response.context["page"].entries]
+
+
+def test_the_log_page_shows_the_childs_rows_newest_first_across_pages_by_key(
+    signed_in, caf_admin, school_practitioner, child
+):
+    other = _record(school_practitioner, "Olivia", "Brown")
+    base = timezone.now() - timedelta(days=1)
+    # 60 reads a minute apart, the oldest written first, and another child's rows that must never
+    # show. Reads 47 and 48 share an instant, across the first page's edge: the id breaks the tie.
     AccessLog.objects.bulk_create(
-        AccessLog(council=child.council, user=caf_admin, child_ids=[child.pk], action="view", what=f"read {number}")
-        for number in range(60)
+        [
+            AccessLog(
+                council=child.council,
+                user=school_practitioner,
+                child_ids=[child.pk],
+                action="view",
+                what=f"read {number}",
+                at=base - timedelta(minutes=number if number != 48 else 47),
+            )
+            for number in reversed(range(60))
+        ]
+        + [
+            AccessLog(council=child.council, user=school_practitioner, child_ids=[other.pk], action="view", what="not")
+            for _ in range(5)
+        ]
     )
     client = signed_in(caf_admin)
     url = reverse("caf:child_access_log", args=[child.pk])
 
-    first = client.get(url)
-    content = first.content.decode()
-    link = re.search(r'href="([^"]*)" rel="next" id="older-entries"', content)[1].replace("&amp;", "&")
-    last_shown = first.context["page"].object_list[-1]
-    older = client.get(link)
+    newest = client.get(url)
+    older = client.get(_link(newest, "next"))
+    newer = client.get(_link(older, "prev"))
 
-    assert 'class="govuk-pagination"' in content and "Newest" not in content.split("govuk-pagination", 1)[1]
-    assert link.startswith(f"{url}?at=") and f"id={last_shown.pk}" in link
-    older_entries = older.context["page"].object_list
-    assert len(first.context["page"].object_list) == 50 and len(older_entries) == 62 - 50  # and the first read
-    assert all((entry.at, entry.pk) < (last_shown.at, last_shown.pk) for entry in older_entries)
-    assert older.context["page"].older_query == "" and 'rel="prev"' in older.content.decode()
-    assert client.get(url, {"at": "not a time", "id": "x"}).context["page"].is_first  # a bad key: the newest
+    # The newest page: this visit, the child's recording, then the 48 newest reads; "Older" only.
+    assert _whats(newest) == ["Viewed the access log", "Recorded the child"] + [f"read {n}" for n in range(48)]
+    assert _link(newest, "prev") is None and "This log has 62 entries." in newest.content.decode()
+    assert _link(newest, "next").startswith(f"{url}?older=")
+    # Older: the rest, from the read tied with the last one shown; the first visit is counted.
+    assert _whats(older) == [f"read {n}" for n in range(48, 60)]
+    assert older.context["page"].older is None and "This log has 63 entries." in older.content.decode()
+    # Newer from the older page: the full page just newer than its first row, newest first.
+    assert _whats(newer) == ["Viewed the access log", "Recorded the child"] + [f"read {n}" for n in range(48)]
+    assert newer.context["page"].newer is not None  # the two later visits are newer still
+    assert "not" not in _whats(newest) + _whats(older)
+    # A key that does not parse shows the newest page, never an error.
+    for bad in ({"older": "not a time~x"}, {"newer": "2026-13-45T99:00~1"}, {"older": "~"}):
+        response = client.get(url, bad)
+        assert response.status_code == 200 and response.context["page"].is_newest
+
+
+def test_past_the_end_of_the_log_the_page_says_so(signed_in, caf_admin, child):
+    client = signed_in(caf_admin)
+    url = reverse("caf:child_access_log", args=[child.pk])
+
+    response = client.get(url, {"older": f"2000-01-01T00:00:00+00:00~{MISSING}"})
+
+    assert response.status_code == 200 and response.context["page"].entries == []
+    assert "No older entries." in response.content.decode()
+
+
+def test_a_long_log_is_counted_only_up_to_a_thousand(signed_in, caf_admin, school_practitioner, child):
+    AccessLog.objects.bulk_create(
+        AccessLog(council=child.council, user=school_practitioner, child_ids=[child.pk], action="view", what="read")
+        for _ in range(1001)
+    )
+
+    response = signed_in(caf_admin).get(reverse("caf:child_access_log", args=[child.pk]))
+
+    assert "This log has more than 1,000 entries." in response.content.decode()
+    assert len(response.context["page"].entries) == 50
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_a_log_page_runs_the_same_queries_whatever_its_size(
+    signed_in, caf_admin, child, council, size, monkeypatch, django_assert_max_num_queries
+):
+    # Each row by a different person of a different agency: their names come with the rows.
+    readers = [UserFactory(agency=AgencyFactory(council=council)) for _ in range(size + 5)]
+    AccessLog.objects.bulk_create(
+        AccessLog(council=council, user=reader, agency=reader.agency, child_ids=[child.pk], action="view", what="read")
+        for reader in readers
+    )
+    monkeypatch.setattr(children_views, "ACCESS_LOG_PAGE_SIZE", size)
+    client = signed_in(caf_admin)
+    url = reverse("caf:child_access_log", args=[child.pk])
+
+    with django_assert_max_num_queries(15):
+        newest = client.get(url)
+    with django_assert_max_num_queries(15):
+        older = client.get(_link(newest, "next"))
+
+    assert len(newest.context["page"].entries) == size
+    # The visit and the newest reads first, then the next reads, each with its reader's agency.
+    assert [entry.user for entry in older.context["page"].entries[:2]] == [readers[-size], readers[-size - 1]]
+    assert readers[-size].agency.name in older.content.decode()
+
+
+@pytest.mark.parametrize("who", ["school_practitioner", "other_council_user", "social_worker"])
+def test_only_the_councils_caf_administrators_read_a_childs_log(signed_in, request, child, who):
+    user = request.getfixturevalue(who)
+    access_log_write(user=user, action="view", what="secret read", child=child)
+
+    response = signed_in(user).get(reverse("caf:child_access_log", args=[child.pk]))
+
+    # Who may see the child is refused the page (403); anyone else is told nothing (404).
+    assert response.status_code == (403 if who == "school_practitioner" else 404)
+    assert "secret read" not in response.content.decode()
+    assert _refused(user).get().what.startswith("Refused")
+
+
+def test_a_cafs_log_is_read_by_caf_alone_in_its_index_order(caf_admin, school_practitioner, child, council_model):
+    caf = services.caf_start(user=school_practitioner, children=[child])
+    other = services.caf_start(user=school_practitioner, children=[_record(school_practitioner, "Amber")])
+    access_log_write(user=school_practitioner, action="view", what="this caf", caf=caf)
+    access_log_write(user=school_practitioner, action="view", what="that caf", caf=other)
+
+    entries = access_log_for_caf(caf_admin, caf)
+    page = access_log_page(entries, size=50)
+    sql = str(entries.order_by("-at", "-pk").query)
+
+    whats = [entry.what for entry in page.entries]
+    assert whats[0] == "this caf" and "that caf" not in whats
+    assert '"caf_accesslog"."caf_id" =' in sql and " OR " not in sql and "JOIN" not in sql
+    with pytest.raises(Http404):
+        access_log_for_caf(school_practitioner, caf)
 
 
 # One row per list page or search, with the children shown ---------------------------------------

@@ -6,6 +6,7 @@ area.
 - `team`: the Team Around the Family and the plan's rows
 - `consent`: the consent in force and the consent form's choices
 - `children`: the children's screens, and find before create
+- `access_log`: a child's or a CAF's access log, a page at a time by key
 - `chronology`: a child's chronology
 - `queues`: the lists behind the home pages' queues
 - `lists`: the full, paged lists behind them (the CAF list, the actions list)
@@ -14,6 +15,13 @@ area.
 Import them from here (`from caf import selectors`).
 """
 
+from caf.selectors.access_log import (
+    AccessLogKey,
+    AccessLogPage,
+    access_log_for_caf,
+    access_log_for_child,
+    access_log_page,
+)
 from caf.selectors.caf import (
     CafAnswers,
     CafOverview,
@@ -30,7 +38,6 @@ from caf.selectors.caf import (
 from caf.selectors.children import (
     Household,
     PossibleMatch,
-    access_log_for_child,
     child_cafs,
     child_for_new_caf,
     child_household,
@@ -88,6 +95,8 @@ __all__ = [
     "CAF_LIST_PAGE_SIZE",
     "CAF_QUEUES",
     "REVIEWS_UPCOMING_WITHIN_DAYS",
+    "AccessLogKey",
+    "AccessLogPage",
     "ActionListPage",
     "CafAnswers",
     "CafListPage",
@@ -99,7 +108,9 @@ __all__ = [
     "ReviewFormChoices",
     "Task",
     "Team",
+    "access_log_for_caf",
     "access_log_for_child",
+    "access_log_page",
     "action_list_page",
     "actions_due_for",
     "agencies_not_named",

@@ -1,10 +1,10 @@
 """The children's screens: find before create (sounds-alike matching), a child's CAFs, levels and
-household, siblings, the child's access log.
+household, siblings (the child's access log is caf.selectors.access_log).
 """
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
@@ -12,7 +12,7 @@ from django.db.models import Func, Q, QuerySet
 from django.db.models.functions import Greatest, Lower
 from django.http import Http404
 
-from accounts.models import Role, User
+from accounts.models import User
 from caf import permissions as perms
 from caf import policies
 from caf.access_log import access_log_write
@@ -126,22 +126,6 @@ def _sounds(*names: str) -> tuple[str, ...]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(["dmetaphone(%s)"] * len(names)), names)
         return tuple(cursor.fetchone())
-
-
-def access_log_for_child(
-    user: User, child: Child, *, before: tuple[datetime, int] | None = None
-) -> QuerySet[AccessLog]:
-    """The log of a child's record (and of its CAFs, and every list or search that showed them),
-    for the council's CAF administrators only, newest first. Read through the GIN index on
-    `child_ids` alone (no join, no DISTINCT: an OR across a join does not scale, Engineering
-    facts); paged by key, `before` being the (at, pk) of the last row already shown."""
-    if not (user.has_role(Role.CAF_ADMINISTRATOR) and user.council_id == child.council_id):
-        raise Http404("No child matches the given query.")
-    entries = AccessLog.objects.filter(child_ids__overlap=_records_of(child))
-    if before is not None:
-        at, pk = before
-        entries = entries.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
-    return entries.select_related("user", "agency").order_by("-at", "-pk")
 
 
 def _records_of(child: Child) -> list[int]:

@@ -6,8 +6,6 @@ child_get_for_caf_administrator for the administrators' pages): 404 for anyone w
 with the attempt logged, and every read logged.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,9 +24,11 @@ from accounts.parsing import parse_id
 from caf import policies
 from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm
 from caf.found import found_children_remember
-from caf.models import AccessLog, Child
+from caf.models import Child
 from caf.selectors import (
+    AccessLogKey,
     access_log_for_child,
+    access_log_page,
     child_cafs,
     child_chronology,
     child_get_for_caf_administrator,
@@ -139,39 +139,42 @@ def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     return render(request, "caf/child_detail.html", context)
 
 
-@dataclass(frozen=True)
-class AccessLogPage:
-    object_list: list[AccessLog]
-    older_query: str  # the query string of the next (older) page, or "" on the last page
-    is_first: bool
-
-
-def _access_log_key(query: QueryDict) -> tuple[datetime, int] | None:
-    """The (at, pk) of the last row of the page before, from the "Older entries" link."""
-    pk = parse_id(query.get("id"))
+def _access_log_key(query: QueryDict, name: str) -> AccessLogKey | None:
+    """The (at, id) a "Newer" or "Older" link carries, as `<name>=<ISO time>~<id>`; a key that does not
+    parse shows the newest page."""
+    at_text, _, id_text = query.get(name, "").rpartition("~")
+    pk = parse_id(id_text)
     try:
-        at = parse_datetime(query.get("at", ""))
+        at = parse_datetime(at_text)
     except ValueError:
         at = None
     if at is None or pk is None:
         return None
-    return (at if timezone.is_aware(at) else timezone.make_aware(at)), pk
+    return AccessLogKey(at if timezone.is_aware(at) else timezone.make_aware(at), pk)
+
+
+def _access_log_link(key: AccessLogKey | None, name: str) -> str:
+    return urlencode({name: f"{key.at.isoformat()}~{key.pk}"}) if key else ""
 
 
 @require_GET
 def access_log(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     """Read-only: who read or changed the child's record (and its CAFs), newest first, paged by key
-    (the time and id of the last row shown), never counted."""
+    (the time and id of the row at the page's edge); counted only up to 1,000."""
     child = child_get_for_caf_administrator(request.user, child_id, what="Viewed the access log")
-    before = _access_log_key(request.GET)
-    rows = list(access_log_for_child(request.user, child, before=before)[: ACCESS_LOG_PAGE_SIZE + 1])
-    shown = rows[:ACCESS_LOG_PAGE_SIZE]
-    older = ""
-    if len(rows) > ACCESS_LOG_PAGE_SIZE:
-        last = shown[-1]
-        older = urlencode({"at": last.at.isoformat(), "id": last.pk})
-    page = AccessLogPage(object_list=shown, older_query=older, is_first=before is None)
-    return render(request, "caf/child_access_log.html", {"child": child, "page": page})
+    page = access_log_page(
+        access_log_for_child(request.user, child),
+        older_than=_access_log_key(request.GET, "older"),
+        newer_than=_access_log_key(request.GET, "newer"),
+        size=ACCESS_LOG_PAGE_SIZE,
+    )
+    context = {
+        "child": child,
+        "page": page,
+        "older_query": _access_log_link(page.older, "older"),
+        "newer_query": _access_log_link(page.newer, "newer"),
+    }
+    return render(request, "caf/child_access_log.html", context)
 
 
 def _holdings(request: AuthenticatedHttpRequest, child: Child) -> dict[str, Any]:
