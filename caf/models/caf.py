@@ -109,6 +109,9 @@ class Caf(models.Model):
                 condition=Q(status="active", registered_at__isnull=True),
                 name="caf_to_register",
             ),
+            # The first page of the CAF list (caf.selectors.lists: newest first) for a CAF administrator,
+            # who sees every CAF of the council by role: read in order, never sorting the council's CAFs.
+            models.Index(fields=["council", "-created_at", "-id"], name="caf_list_newest_first"),
         ]
 
     def __str__(self) -> str:
