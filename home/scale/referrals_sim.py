@@ -25,8 +25,11 @@ def referrals_make(sim: Simulation, referral_ids: range, step_down_ids: range) -
     waiting = max(3, round(total * 0.0005))
     sd_waiting = max(3, round(len(step_down_ids) * 0.002))
     opened = [caf for caf in sim.cafs if caf.status != "draft"]
-    # Step-downs that became CAFs: about 15% of CAFs started from one.
+    # Step-downs that became CAFs: about 15% of CAFs started from one (one that closed without an LP
+    # did not: its step-down would wait for a lead for ever).
     for caf in opened:
+        if not (caf.leads or caf.status == "active"):
+            continue
         if rng.random() < 0.15 and len(sim.step_downs) < len(step_down_ids) - sd_waiting - 1:
             referral = _referral(sim, next(ids), caf.family, None, caf.created - rng.uniform(5, 20) * DAY)
             _decide(sim, referral, "step_down")
