@@ -21,6 +21,7 @@ class Copier:
     def __init__(self) -> None:
         self._next: dict[str, int] = {}
         self.counts: dict[str, int] = {}
+        self.checks = True  # whether the foreign-key triggers ran
 
     def ids(self, model: type[models.Model], count: int) -> range:
         table = model._meta.db_table
