@@ -92,6 +92,15 @@ class ListPage(Generic[M]):
         return (self.number - 1) * self.size + len(self.rows)
 
 
+@dataclass(frozen=True)
+class QueuePage(Generic[M]):
+    """A page of one queue's full list (`?queue=<name>`): the page, the queue's name and its heading."""
+
+    page: ListPage[M]
+    queue: str
+    heading: str
+
+
 def page_number(value: object) -> int:
     """The page asked for: ASCII digits from 1 to MAX_PAGE; anything else is the first page."""
     if not isinstance(value, str) or not value.isascii() or not value.isdecimal() or len(value) > 6:

@@ -33,7 +33,7 @@ from caf.selectors.reviews import (
     reviews_overdue_in_council,
     reviews_upcoming_for,
 )
-from core.paging import ListPage, list_page
+from core.paging import ListPage, QueuePage, list_page
 
 CAF_LIST_PAGE_SIZE = 50
 ACTION_LIST_PAGE_SIZE = 50
@@ -107,14 +107,7 @@ ACTION_QUEUES: dict[str, tuple[str, Callable[[User], QuerySet[PlanAction]]]] = {
 }
 
 
-@dataclass(frozen=True)
-class ActionListPage:
-    page: ListPage[PlanAction]
-    queue: str
-    heading: str
-
-
-def action_list_page(user: User, *, queue: str, page: object) -> ActionListPage:
+def action_list_page(user: User, *, queue: str, page: object) -> QueuePage[PlanAction]:
     """One queue of plan actions, the earliest due first (an unknown queue: 404)."""
     if queue not in ACTION_QUEUES:
         raise Http404("There is no such list of actions.")
@@ -127,4 +120,4 @@ def action_list_page(user: User, *, queue: str, page: object) -> ActionListPage:
         what=f"Viewed the list of actions ({heading.lower()}), page {shown.number}",
         child_ids={child.pk for action in shown.rows for child in action.caf.children.all()},
     )
-    return ActionListPage(page=shown, queue=queue, heading=heading)
+    return QueuePage(page=shown, queue=queue, heading=heading)

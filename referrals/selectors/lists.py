@@ -23,7 +23,7 @@ from accounts.models import User
 from caf import policies as caf_policies
 from caf.access_log import access_log_write
 from caf.models import AccessLog
-from core.paging import CappedCount, ListPage, list_page, queue_head, view_all_text
+from core.paging import CappedCount, ListPage, QueuePage, list_page, queue_head, view_all_text
 from referrals import policies
 from referrals.models import Referral, StepDown
 from referrals.selectors.clocks import Clock, pick_up_clock
@@ -46,14 +46,7 @@ REFERRAL_QUEUES: dict[str, tuple[str, Callable[[User], QuerySet[Referral]]]] = {
 }
 
 
-@dataclass(frozen=True)
-class ReferralListPage:
-    page: ListPage[Referral]
-    queue: str
-    heading: str
-
-
-def referral_list_page(user: User, *, queue: str, page: object) -> ReferralListPage:
+def referral_list_page(user: User, *, queue: str, page: object) -> QueuePage[Referral]:
     """One referral queue in full (an unknown queue: 404). Each selector shows only the user's own
     rows (their referrals, their allocations) or, for the front door's decisions, none to anyone else."""
     if queue not in REFERRAL_QUEUES:
@@ -66,7 +59,7 @@ def referral_list_page(user: User, *, queue: str, page: object) -> ReferralListP
         what=f"Viewed the list of referrals ({heading.lower()}), page {shown.number}",
         child_ids={child.pk for referral in shown.rows for child in referral.children.all()},
     )
-    return ReferralListPage(page=shown, queue=queue, heading=heading)
+    return QueuePage(page=shown, queue=queue, heading=heading)
 
 
 # Step-downs -----------------------------------------------------------------------------------------
