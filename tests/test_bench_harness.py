@@ -69,7 +69,9 @@ def test_the_harness_measures_every_role_and_writes_the_doc(db, tmp_path):
 
     assert {(row["page"], row["role"]): row["queries_max"] for row in results["pages"]} == EXPECTED_QUERIES
     assert [row for row in results["pages"] if row["refused"]] == []
-    assert all(row["plan"] and "actual time=" in row["plan"] for row in results["pages"])
+    # One plan per page: its main query for the role whose main query was slowest.
+    plans = [(row["page"], "actual time=" in row["plan"]) for row in results["pages"] if row["plan"]]
+    assert sorted(plans) == sorted({(row["page"], True) for row in results["pages"]})
     lists = {(row["list"], row["role"]): row for row in results["lists"]}
     assert lists.keys() >= {
         ("CAF list", "Practitioner"),
@@ -80,7 +82,7 @@ def test_the_harness_measures_every_role_and_writes_the_doc(db, tmp_path):
         people_measured = row["people"]
         assert row["same_rows_as_floor"] == f"{people_measured}/{people_measured}", row
         if row["role"] != "CAF administrator":
-            assert row["guardian_same_rows"] == f"{people_measured}/{people_measured}", row
+            assert row["guardian_same_rows"] == f"{people_measured}/{people_measured}", row  # fewer than 5
     # Each person's CAF list names the CAFs their grants give them: a practitioner sees some, not all.
     assert 0 < lists[("CAF list", "Practitioner")]["rows_max"] < lists[("CAF list", "CAF administrator")]["rows_max"]
     # The run is rolled back: no access-log rows or sessions left behind by the measured requests.

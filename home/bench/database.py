@@ -39,6 +39,17 @@ INDEX_REASONS = {
     "caf_group_grant_once_per_reason": (
         "one grant row per agency group, permission, CAF and reason; drives an agency's grants"
     ),
+    "agency_name_unique_in_council": "an agency's name is unique within its council (constraint)",
+    "notification_once": "one notification per person, kind and subject: exactly once (constraint)",
+    "notification_unsent": "the sender's claim of notifications not yet sent or cancelled (partial)",
+    "user_email_unique_ignoring_case": "one account per e-mail address, whatever its case (constraint); sign-in",
+    "caf_active_by_review": "the CAF administrator's overdue reviews: a council's active CAFs by review date",
+    "caf_active_by_activation": "the CAF administrator's queues of active CAFs, longest active first",
+    "caf_to_register": 'the CAF administrator\'s "New CAFs to register": active CAFs not yet registered (partial)',
+    "referral_decision_due": "the front-door queue: referrals waiting, earliest decision deadline first",
+    "referral_decided": "the front door's referrals decided in the last 7 days",
+    "access_log_caf_at": "a CAF's access log, newest first, paged by key (time and id)",
+    "access_log_child_at": "a child's access log, newest first, paged by key (time and id)",
     "child_council_birth_date": "find before create: children of a council by date of birth",
     "child_first_name_sound": "find before create: first names that sound alike",
     "child_last_name_sound": "find before create: last names that sound alike",
@@ -51,8 +62,9 @@ INDEX_REASONS = {
     "step_down_queue": "the pick-up queue: a council's step-downs by status",
     "step_down_once_per_referral_and_point": "one step-down per referral and point (constraint)",
 }
-_DJANGO_FK = re.compile(r"^(?P<table>[a-z_]+?)_(?P<column>[a-z_]+_id)_[0-9a-f]{8}$")
-_DJANGO_FIELD = re.compile(r"^(?P<table>[a-z_]+?)_(?P<column>[a-z_]+)_[0-9a-f]{8}$")
+# Django's own names: <table>_<column>_<hash> (an index on a foreign key or a db_index field), and
+# the same with _like (the varchar_pattern_ops copy Django adds for LIKE on an indexed text field).
+_DJANGO_NAMED = re.compile(r"^(?P<column>[a-z0-9_]+?)_[0-9a-f]{8}(?P<like>_like)?$")
 
 
 def index_reason(table: str, name: str) -> str:
@@ -62,12 +74,14 @@ def index_reason(table: str, name: str) -> str:
         return "primary key"
     if name.endswith("_key"):
         return "unique field"
-    match = _DJANGO_FK.match(name)
-    if match and name.startswith(table):
-        return f"Django's index on the foreign key {match['column']} (joins, and deletes of the row it names)"
-    match = _DJANGO_FIELD.match(name)
-    if match and name.startswith(table):
-        return f"Django's index on {match['column']} (db_index=True)"
+    match = _DJANGO_NAMED.match(name.removeprefix(f"{table}_"))
+    if match and name.startswith(f"{table}_"):
+        column = match["column"]
+        if match["like"]:
+            return f"Django's pattern index on {column} (LIKE and startswith lookups)"
+        if column.endswith("_id"):
+            return f"Django's index on the foreign key {column} (joins, and deletes of the row it names)"
+        return f"Django's index on {column} (db_index=True)"
     return "(no reason recorded)"
 
 

@@ -23,6 +23,7 @@ class PageResult:
     statuses: list[int] = field(default_factory=list)
     people: int = 0
     main_query: str = ""
+    main_query_ms: float = 0.0
     plan: str = ""
 
     def summary(self) -> dict[str, object]:
@@ -37,7 +38,8 @@ class PageResult:
             "queries_min": min(self.queries) if self.queries else None,
             "queries_max": max(self.queries) if self.queries else None,
             "refused": sorted({status for status in self.statuses if status != 200}),
-            "main_query": self.main_query,
+            "main_query": self.main_query if self.plan else "",
+            "main_query_ms": self.main_query_ms,
             "plan": self.plan,
         }
 
@@ -49,14 +51,15 @@ def percentile(values: list[float], share: int) -> float:
     return ordered[rank - 1]
 
 
-def _main_query(captured: CaptureQueriesContext) -> str:
-    """The slowest SELECT of a request (ties: the longest), the one its page waits on."""
+def _main_query(captured: CaptureQueriesContext) -> tuple[str, float]:
+    """The slowest SELECT of a request (ties: the longest), the one its page waits on, and its time."""
     selects = [
         query for query in captured.captured_queries if query["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
     ]
     if not selects:
-        return ""
-    return max(selects, key=lambda query: (float(query["time"]), len(query["sql"])))["sql"]
+        return "", 0.0
+    slowest = max(selects, key=lambda query: (float(query["time"]), len(query["sql"])))
+    return slowest["sql"], round(float(slowest["time"]) * 1000, 2)
 
 
 def explain(sql: str) -> str:
@@ -79,7 +82,19 @@ def measure_pages(subjects: list[Subject], *, repeat: int) -> list[PageResult]:
                 (page.name, subject.role.value), PageResult(page.name, subject.role.value, page.is_list)
             )
             _measure_one(client, page, subject, result, repeat=repeat)
-    return list(results.values())
+    return _explain_slowest(list(results.values()))
+
+
+def _explain_slowest(results: list[PageResult]) -> list[PageResult]:
+    """The plan of each page's main query, for the role whose main query was slowest: one plan per
+    page keeps the report readable, and the worst case is the one to read."""
+    slowest: dict[str, PageResult] = {}
+    for result in results:
+        if result.main_query and result.main_query_ms >= getattr(slowest.get(result.page), "main_query_ms", -1.0):
+            slowest[result.page] = result
+    for result in slowest.values():
+        result.plan = explain(result.main_query)
+    return results
 
 
 def _measure_one(client: Client, page: Page, subject: Subject, result: PageResult, *, repeat: int) -> None:
@@ -99,5 +114,4 @@ def _measure_one(client: Client, page: Page, subject: Subject, result: PageResul
         result.times_ms.append(elapsed)
         result.queries.append(len(captured.captured_queries))
         if not result.main_query and attempt == 0:
-            result.main_query = _main_query(captured)
-            result.plan = explain(result.main_query)
+            result.main_query, result.main_query_ms = _main_query(captured)

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
+from home.bench.floors import GUARDIAN_PEOPLE
+
 LIST_P95_MS = 50  # every list, queue and home page, at county size
 RECORD_P95_MS = 60  # a CAF's page, a child's page, the access log
 FLOOR_RATIO = 2  # a list's SQL at most this many times its floor
@@ -137,7 +139,9 @@ def _lists(results: dict[str, Any]) -> list[str]:
         ' total, and (b) django-guardian\'s `get_objects_for_user(user, "caf.view_caf", klass=Caf,'
         " accept_global_perms=False)` with the same filters, order and page (grant-based lists only: a"
         " CAF administrator's come from their role). guardian ignores a grant's `valid_until`, so it also"
-        ' counts grants that have ended: "guardian same rows" says for how many people its page matched.'
+        ' counts grants that have ended: "guardian same rows" says for how many people its page matched'
+        f" (guardian is measured for the first {GUARDIAN_PEOPLE} people of a role, at most twice each: it"
+        " takes seconds a call at county size)."
         f" Goal: list/floor at most {FLOOR_RATIO}, guardian/list at least {GUARDIAN_RATIO}.",
         "",
         "| List | Role | People | Rows (median, max) | List median | List p95 | Floor | List/floor"
@@ -294,13 +298,15 @@ def _plans(results: dict[str, Any]) -> list[str]:
         SECTIONS[7],
         "",
         "EXPLAIN (ANALYZE, BUFFERS) of each page's main query: the slowest SELECT of the first person's"
-        " first measured request.",
+        " first measured request, for the role whose main query was slowest (the query as captured,"
+        " with its values in place).",
         "",
     ]
     for row in results["pages"]:
         if not row["plan"]:
             continue
-        lines += [f"### {row['page']} ({row['role']})", "", "```sql", row["main_query"], "```", "", "```"]
+        heading = f"### {row['page']} ({row['role']}; {row['main_query_ms']} ms when measured)"
+        lines += [heading, "", "```sql", row["main_query"], "```", "", "```"]
         lines += [row["plan"], "```", ""]
     return lines
 
