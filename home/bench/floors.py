@@ -143,7 +143,8 @@ def order_sql(cafs: QuerySet[Caf]) -> str:
     columns = []
     for term in terms:
         name = term.lstrip("-")
-        column = "id" if name == "pk" else Caf._meta.get_field(name).column
+        field = Caf._meta.get_field(name) if name != "pk" else Caf._meta.pk
+        column = getattr(field, "column", "id")
         columns.append(f"c.{column} {'DESC' if term.startswith('-') else 'ASC'}")
     return ", ".join(columns)
 
