@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench install clean typecheck-baseline
+.PHONY: run test lint format bench bench-data install clean typecheck-baseline
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 or python3.13)"; exit 1; }
@@ -52,6 +52,15 @@ BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false SECRET_KEY=bench-onl
 bench: $(INSTALLED)
 	@$(BIN)/python -m config.devserver test tests/benchmarks --benchmark-only --benchmark-disable-gc --no-cov -q $(PYTEST_ARGS)
 	@$(BENCH_ENV) $(BIN)/python manage.py bench_pages $(BENCH_ARGS)
+
+## make bench-data: generated data for the benchmark (SIZE=tiny|small|county, default small) in the
+## database DATABASE_URL names (migrated first); it refuses one that holds data unless ARGS says
+## --replace or --force with --confirm-database NAME (README, Scale data)
+SIZE ?= small
+bench-data: $(INSTALLED)
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL to a throwaway database (README, Scale data)"; exit 1; }
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input -v 0
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py generate_scale --size $(SIZE) $(ARGS)
 
 clean:
 	rm -rf $(VENV) var/staticfiles var/coverage
