@@ -20,6 +20,8 @@ class PageResult:
     is_list: bool
     times_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
+    # The request's queries' own time (Django's per-query clock): the rest is Python and templates.
+    sql_ms: list[float] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     people: int = 0
     main_query: str = ""
@@ -35,6 +37,7 @@ class PageResult:
             "requests": len(self.times_ms),
             "median_ms": round(statistics.median(self.times_ms), 2) if self.times_ms else None,
             "p95_ms": round(percentile(self.times_ms, 95), 2) if self.times_ms else None,
+            "sql_median_ms": round(statistics.median(self.sql_ms), 2) if self.sql_ms else None,
             "queries_min": min(self.queries) if self.queries else None,
             "queries_max": max(self.queries) if self.queries else None,
             "refused": sorted({status for status in self.statuses if status != 200}),
@@ -113,5 +116,6 @@ def _measure_one(client: Client, page: Page, subject: Subject, result: PageResul
             return  # a refusal is reported, not timed
         result.times_ms.append(elapsed)
         result.queries.append(len(captured.captured_queries))
+        result.sql_ms.append(sum(float(query["time"]) for query in captured.captured_queries) * 1000)
         if not result.main_query and attempt == 0:
             result.main_query, result.main_query_ms = _main_query(captured)
