@@ -1,8 +1,10 @@
 """Each permission-filtered list beside its floor and beside django-guardian, in the same run, on the
 same rows and page (Settled question 28).
 
-- The list: the project's own selector, asked for its first page of ids in its own order; its count
-  (which the page also shows) is timed on its own.
+- The list: the project's own selector, asked for its first page of ids in its own order: the SQL
+  the ORM makes of it, timed as SQL (compiled once, then executed), and the same through the ORM
+  (building and compiling the queryset each time, as a page does); its count (which the page also
+  shows) is timed on its own, through the ORM.
 - The floor: one hand-written SQL query returning the same first page of ids, the least any
   implementation has to ask of PostgreSQL.
 - guardian: `get_objects_for_user(user, "caf.view_caf", klass=Caf, accept_global_perms=False)` with
@@ -16,7 +18,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -39,12 +41,12 @@ _GRANTED = """
      WHERE g.permission_id = %(permission)s AND (g.valid_until IS NULL OR g.valid_until > now())
 """
 _NOT_EXCLUDED = """
-    NOT EXISTS (
-        SELECT 1 FROM caf_familyexclusion e
-         WHERE e.caf_id = c.id AND e.lifted_at IS NULL AND (e.user_id = %(user)s OR e.agency_id = %(agency)s)
+    c.id NOT IN (
+        SELECT e.caf_id FROM caf_familyexclusion e
+         WHERE e.lifted_at IS NULL AND (e.user_id = %(user)s OR e.agency_id = %(agency)s)
            AND NOT EXISTS (
                SELECT 1 FROM caf_exclusionexception x
-                WHERE x.caf_id = c.id AND x.ended_at IS NULL
+                WHERE x.caf_id = e.caf_id AND x.ended_at IS NULL
                   AND ((e.user_id IS NOT NULL AND x.user_id = %(user)s)
                        OR (e.agency_id IS NOT NULL AND x.agency_id = %(agency)s))))
 """
@@ -186,6 +188,12 @@ def _selector_page(spec: ListSpec, user: User) -> list[int]:
     return list(_ids(spec.selector(user))[: spec.page_size])
 
 
+def _selector_sql(sql: str, params: tuple[Any, ...]) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _selector_count(spec: ListSpec, user: User) -> int:
     return _ids(spec.selector(user)).count()
 
@@ -199,19 +207,22 @@ def compare_list(spec: ListSpec, role: Role, users: list[User], *, repeat: int) 
     by_role = role == Role.CAF_ADMINISTRATOR
     permission_id = Permission.objects.get(content_type__app_label="caf", codename=VIEW.split(".")[1]).pk
     sql = floor_sql(spec, by_role=by_role, order=order_sql(spec.selector(users[0]))) if users else ""
-    samples: dict[str, list[float]] = {"list": [], "count": [], "floor": [], "guardian": []}
+    samples: dict[str, list[float]] = {"list": [], "orm": [], "count": [], "floor": [], "guardian": []}
     same_rows, guardian_same, sizes = 0, 0, []
     for user in users:
         params = {"user": user.pk, "agency": user.agency_id, "council": user.council_id}
         params |= {"permission": permission_id, "limit": spec.page_size}
-        list_times, list_ids = _timed(_selector_page, spec, user, repeat=repeat)
+        orm_times, list_ids = _timed(_selector_page, spec, user, repeat=repeat)
+        page_sql, page_params = _ids(spec.selector(user))[: spec.page_size].query.sql_with_params()
+        list_times, sql_ids = _timed(_selector_sql, page_sql, page_params, repeat=repeat)
+        samples["orm"] += orm_times
         count_times, count = _timed(_selector_count, spec, user, repeat=repeat)
         floor_times, floor_ids = _timed(_floor, sql, params, repeat=repeat)
         samples["list"] += list_times
         samples["count"] += count_times
         samples["floor"] += floor_times
         sizes.append(count)
-        same_rows += list_ids == floor_ids
+        same_rows += list_ids == floor_ids == sql_ids
         if not by_role and users.index(user) < GUARDIAN_PEOPLE:
             guardian_times, guardian_ids = _timed(_guardian_page, spec, user, repeat=min(repeat, 2))
             samples["guardian"] += guardian_times
@@ -240,7 +251,7 @@ def _summary(
         return round(statistics.median(samples[name]), 2) if samples[name] else None
 
     figures = {name: median(name) for name in samples}
-    list_ms, floor_ms, guardian_ms = figures["list"], figures["floor"], figures["guardian"]
+    list_ms, floor_ms, guardian_ms, orm_ms = figures["list"], figures["floor"], figures["guardian"], figures["orm"]
     return {
         "list": spec.name,
         "role": role.value,
@@ -249,11 +260,13 @@ def _summary(
         "rows_max": max(sizes, default=0),
         "list_ms": list_ms,
         "list_p95_ms": round(percentile(samples["list"], 95), 2) if samples["list"] else None,
+        "orm_ms": figures["orm"],
         "count_ms": figures["count"],
         "floor_ms": floor_ms,
         "list_per_floor": round(list_ms / floor_ms, 2) if list_ms and floor_ms else None,
         "guardian_ms": guardian_ms,
-        "guardian_per_list": round(guardian_ms / list_ms, 2) if guardian_ms and list_ms else None,
+        # Like with like: both through the ORM (guardian's queryset is built and compiled each time too).
+        "guardian_per_list": round(guardian_ms / orm_ms, 2) if guardian_ms and orm_ms else None,
         "same_rows_as_floor": f"{same_rows}/{len(users)}",
         "guardian_same_rows": None if by_role else f"{guardian_same}/{min(len(users), GUARDIAN_PEOPLE)}",
         "floor_sql": " ".join(sql.split()),
