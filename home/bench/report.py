@@ -86,7 +86,11 @@ def _machine(results: dict[str, Any]) -> list[str]:
         f"- PostgreSQL {machine['postgresql']} (shared_buffers {machine['shared_buffers']}),"
         f" Python {machine['python']}, {machine['system']}",
         f"- Load average when the run started (1, 5, 15 minutes): {', '.join(map(str, machine['load_average']))}"
-        " (above the CPU count, other work shared the machine and every time here is inflated)",
+        + (
+            ": above the CPU count, so other work shared the machine and every time here is inflated"
+            if max(machine["load_average"]) > (machine["cpus"] or 1)
+            else ""
+        ),
         "",
     ]
 
