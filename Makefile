@@ -42,8 +42,16 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## make bench: never part of `make test`. The pytest benchmarks (tests/benchmarks), then the harness
+## (home/bench/) against BENCH_DATABASE_URL (else DATABASE_URL, else make run's local `caf` database),
+## which writes docs/benchmarks.md. BENCH_ARGS go to `manage.py bench_pages` (e.g. --load-seconds 30).
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/caf)
+BENCH_ENV := DATABASE_URL=$(BENCH_DATABASE_URL) DEBUG=false SECRET_KEY=bench-only-secret-key-$(shell printf 'x%.0s' {1..40}) \
+	SECURE_SSL_REDIRECT=false SECURE_COOKIES=false STATIC_MANIFEST=false ALLOWED_HOSTS=localhost,127.0.0.1
+
 bench: $(INSTALLED)
 	@$(BIN)/python -m config.devserver test tests/benchmarks --benchmark-only --benchmark-disable-gc --no-cov -q $(PYTEST_ARGS)
+	@$(BENCH_ENV) $(BIN)/python manage.py bench_pages $(BENCH_ARGS)
 
 ## make bench-data: generated data for the benchmark (SIZE=tiny|small|county, default small) in the
 ## database DATABASE_URL names (migrated first); it refuses one that holds data unless ARGS says

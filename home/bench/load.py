@@ -1,0 +1,101 @@
+"""The load run: gunicorn started with config/gunicorn.py (gthread; WEB_CONCURRENCY x WEB_THREADS) on
+a free local port, and the load generator (home.bench.load_client) in its own process.
+
+The simulated people sign in with a known password: for the run, the measured people's password
+hashes are replaced by one hash of BENCH_PASSWORD (the demo's people keep theirs: the demo's
+password is already known), and put back afterwards, so the database keeps its own passwords."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+
+from accounts.models import User
+from home.bench.pages import PAGES_BY_ROLE, Subject
+from home.demo import DEMO_PASSWORD, DEMO_USERS
+
+BENCH_PASSWORD = "bench-caf-password"
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_answers(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped (exit {process.returncode}): see var/bench/gunicorn.log")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                response.read()
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"gunicorn did not answer on {url} within {seconds:.0f} s")
+
+
+def journeys(subjects: list[Subject]) -> list[dict[str, Any]]:
+    demo = {user.email for user in DEMO_USERS}
+    plan = []
+    for subject in subjects:
+        urls = [url for page in PAGES_BY_ROLE[subject.role] if (url := page.url_for(subject))]
+        password = DEMO_PASSWORD if subject.user.email in demo else BENCH_PASSWORD
+        plan.append({"email": subject.user.email, "password": password, "urls": urls})
+    return plan
+
+
+def load_run(subjects: list[Subject], *, people: int, seconds: float) -> dict[str, object]:
+    """Start gunicorn, run the load generator against it, stop gunicorn; the generator's figures."""
+    plan = journeys(subjects)
+    bench_ids = [
+        subject.user.pk
+        for subject, journey in zip(subjects, plan, strict=True)
+        if journey["password"] == BENCH_PASSWORD
+    ]
+    saved = dict(User.objects.filter(pk__in=bench_ids).values_list("pk", "password"))
+    User.objects.filter(pk__in=bench_ids).update(password=make_password(BENCH_PASSWORD))
+    log_dir = BASE_DIR / "var" / "bench"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py"]
+    command += ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "--no-control-socket", "config.wsgi"]
+    env = {**os.environ, "SECURE_SSL_REDIRECT": "false", "SECURE_COOKIES": "false"}
+    try:
+        with (log_dir / "gunicorn.log").open("w") as log:
+            server = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_answers(f"{base_url}/sign-in/", server)
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+                json.dump(plan, handle)
+            client = [sys.executable, "-m", "home.bench.load_client", "--base-url", base_url, "--plan", handle.name]
+            client += ["--users", str(people), "--run-time", str(seconds)]
+            finished = subprocess.run(client, cwd=BASE_DIR, capture_output=True, text=True, check=True)
+            Path(handle.name).unlink()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        for pk, password in saved.items():
+            User.objects.filter(pk=pk).update(password=password)
+    result = json.loads(finished.stdout)
+    result |= {"workers": _env_int("WEB_CONCURRENCY", 2), "threads": _env_int("WEB_THREADS", 4)}
+    return result
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdecimal() else default

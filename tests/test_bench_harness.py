@@ -1,0 +1,120 @@
+"""The benchmark harness (home/bench/, `make bench`) end to end on the demo's small data set: every
+role's pages answer and keep their query counts, every list returns the same first page as its
+hand-written floor, docs/benchmarks.md gets every section, and the data is left as it was. Its times
+are not asserted: they are the harness's output, read in the doc. The load generator signs in
+through the real form and opens pages against a live server for a few seconds."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+
+from accounts.models import Role
+from caf.models import AccessLog
+from home.bench import report
+from home.bench.pages import PAGES_BY_ROLE, people, subject_for
+from home.bench.run import bench_run
+from home.demo import DEMO_PASSWORD
+
+# Queries per page and role on the demo's data (the most over the people measured). A page that
+# gains a query changes this table: look at the page before changing the number.
+EXPECTED_QUERIES = {
+    ("Home page", "Practitioner"): 21,
+    ("CAF list", "Practitioner"): 14,
+    ("A CAF's page", "Practitioner"): 29,
+    ("A child's page (chronology)", "Practitioner"): 30,
+    ("Find a child", "Practitioner"): 13,
+    ("Notifications", "Practitioner"): 10,
+    ("Home page", "CAF administrator"): 21,
+    ("CAF list", "CAF administrator"): 14,
+    ("Pick-up queue (step-downs)", "CAF administrator"): 14,
+    ("A CAF's page", "CAF administrator"): 31,
+    ("A child's page (chronology)", "CAF administrator"): 29,
+    ("A child's access log", "CAF administrator"): 14,
+    ("Find a child", "CAF administrator"): 13,
+    ("Notifications", "CAF administrator"): 10,
+    ("Home page", "Social care manager"): 16,
+    ("Front-door queue", "Social care manager"): 13,
+    ("CAF list", "Social care manager"): 14,
+    ("A CAF's page", "Social care manager"): 29,
+    ("A child's page (chronology)", "Social care manager"): 30,
+    ("Find a child", "Social care manager"): 13,
+    ("Notifications", "Social care manager"): 10,
+    ("Home page", "Social worker"): 14,
+    ("CAF list", "Social worker"): 14,
+    ("A CAF's page", "Social worker"): 29,
+    ("A child's page (chronology)", "Social worker"): 30,
+    ("Find a child", "Social worker"): 13,
+    ("Notifications", "Social worker"): 10,
+    ("Home page", "Council administrator"): 13,
+    ("Notifications", "Council administrator"): 9,
+}
+
+
+def demo_load() -> None:
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def test_the_harness_measures_every_role_and_writes_the_doc(db, tmp_path):
+    demo_load()
+    logged_before, sessions_before = AccessLog.objects.count(), Session.objects.count()
+    doc = tmp_path / "benchmarks.md"
+
+    results = bench_run(people_per_role=2, repeat=1, load_seconds=0, size="tiny", results_dir=tmp_path, doc=doc)
+
+    assert {(row["page"], row["role"]): row["queries_max"] for row in results["pages"]} == EXPECTED_QUERIES
+    assert [row for row in results["pages"] if row["refused"]] == []
+    # One plan per page: its main query for the role whose main query was slowest.
+    plans = [(row["page"], "actual time=" in row["plan"]) for row in results["pages"] if row["plan"]]
+    assert sorted(plans) == sorted({(row["page"], True) for row in results["pages"]})
+    lists = {(row["list"], row["role"]): row for row in results["lists"]}
+    assert lists.keys() >= {
+        ("CAF list", "Practitioner"),
+        ("CAF list", "CAF administrator"),
+        ("Home: CAFs you lead", "Social worker"),
+    }
+    for row in results["lists"]:
+        people_measured = row["people"]
+        assert row["same_rows_as_floor"] == f"{people_measured}/{people_measured}", row
+        if row["role"] != "CAF administrator":
+            assert row["guardian_same_rows"] == f"{people_measured}/{people_measured}", row  # fewer than 5
+    # Each person's CAF list names the CAFs their grants give them: a practitioner sees some, not all.
+    assert 0 < lists[("CAF list", "Practitioner")]["rows_max"] < lists[("CAF list", "CAF administrator")]["rows_max"]
+    # The run is rolled back: no access-log rows or sessions left behind by the measured requests.
+    assert (AccessLog.objects.count(), Session.objects.count()) == (logged_before, sessions_before)
+
+    text = doc.read_text()
+    assert all(section in text for section in report.SECTIONS)
+    assert "guardian ignores a grant's `valid_until`" in text
+    assert "| referrals_referral | referral_queue | the front-door queue" in text
+    assert "EXPLAIN (ANALYZE, BUFFERS)" in text and "actual time=" in text
+    assert json.loads((tmp_path / "tiny.json").read_text())["rows"]["caf_caf"] == results["rows"]["caf_caf"] > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_load_generator_signs_in_and_opens_the_pages_of_a_role(live_server, tmp_path):
+    demo_load()
+    practitioner = people(Role.PRACTITIONER, 1)[0]
+    subject = subject_for(practitioner, Role.PRACTITIONER)
+    urls = [url for page in PAGES_BY_ROLE[Role.PRACTITIONER] if (url := page.url_for(subject))]
+    journeys = [
+        {"email": practitioner.email, "password": DEMO_PASSWORD, "urls": urls},
+        {"email": practitioner.email, "password": "not-the-password", "urls": urls},
+    ]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(journeys))
+    command = [sys.executable, "-m", "home.bench.load_client", "--base-url", live_server.url, "--plan", str(plan)]
+    command += ["--users", "3", "--run-time", "3", "--think", "0.1", "0.3"]
+
+    finished = subprocess.run(command, cwd=settings.BASE_DIR, capture_output=True, text=True, check=True, timeout=120)
+
+    result = json.loads(finished.stdout)
+    # The second person's password is wrong: refused at the sign-in form, and counted as an error.
+    assert (result["people"], result["signed_in"], result["errors"]) == (3, 2, 1), result["error_examples"]
+    assert result["requests"] > 2
+    assert len(urls) == len(PAGES_BY_ROLE[Role.PRACTITIONER])
