@@ -16,7 +16,7 @@ from accounts.models import User
 from caf import permissions as perms
 from caf import policies
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Adult, CafChild, Child, LevelChange
+from caf.models import AccessLog, Adult, Caf, CafChild, Child, LevelChange
 from caf.selectors.records import child_may_see, refusal_log
 
 
@@ -114,9 +114,11 @@ def _with_cafs_not_visible(user: User, child_ids: list[int]) -> set[int]:
     one query."""
     if not child_ids:
         return set()
+    theirs = Q(child__in=child_ids) | Q(child__merged_into__in=child_ids)
+    their_cafs = Caf.objects.filter(Q(children__in=child_ids) | Q(children__merged_into__in=child_ids))
     hidden = (
-        CafChild.objects.filter(Q(child__in=child_ids) | Q(child__merged_into__in=child_ids))
-        .exclude(caf__in=perms.cafs_visible_to(user))
+        CafChild.objects.filter(theirs)
+        .exclude(caf__in=perms.cafs_visible_among(user, their_cafs))
         .values_list("child_id", "child__merged_into_id")
     )
     return {merged_into or child for child, merged_into in hidden}
@@ -132,11 +134,17 @@ def _records_of(child: Child) -> list[int]:
     return [child.pk, *child.merged_records.values_list("pk", flat=True)]
 
 
+def _cafs_of(records: list[int]) -> QuerySet[Caf]:
+    """The CAFs of a child's records: the few that `perms.cafs_visible_among` checks one by one."""
+    return Caf.objects.filter(children__in=records)
+
+
 def child_cafs(user: User, child: Child) -> QuerySet[CafChild]:
     """The child's CAFs the user may see (the merged records' too), each with the child's own
     level, newest first. A fixed number of queries whatever their number."""
+    records = _records_of(child)
     return (
-        CafChild.objects.filter(child__in=_records_of(child), caf__in=perms.cafs_visible_to(user))
+        CafChild.objects.filter(child__in=records, caf__in=perms.cafs_visible_among(user, _cafs_of(records)))
         .select_related("caf", "caf__initiating_agency", "level", "child")
         .order_by("-caf__created_at", "-pk")
     )
@@ -144,8 +152,11 @@ def child_cafs(user: User, child: Child) -> QuerySet[CafChild]:
 
 def child_level_history(user: User, child: Child) -> QuerySet[LevelChange]:
     """Every level of need set for the child in the CAFs the user may see, newest first."""
+    records = _records_of(child)
     return (
-        LevelChange.objects.filter(child__in=_records_of(child), caf_child__caf__in=perms.cafs_visible_to(user))
+        LevelChange.objects.filter(
+            child__in=records, caf_child__caf__in=perms.cafs_visible_among(user, _cafs_of(records))
+        )
         .select_related("level", "suggested_level", "changed_by", "caf_child__caf")
         .order_by("-changed_at", "-pk")
     )
@@ -161,7 +172,7 @@ def child_household(user: User, child: Child) -> Household:
     """The household as the records know it: the other children and the adults of the child's CAFs
     that the user may see."""
     records = _records_of(child)
-    visible = perms.cafs_visible_to(user).filter(children__in=records).values("pk")
+    visible = perms.cafs_visible_among(user, _cafs_of(records)).values("pk")
     return Household(
         children=list(Child.objects.filter(cafs__in=visible).exclude(pk__in=records).distinct()),
         adults=list(Adult.objects.filter(cafs__in=visible).distinct().order_by("full_name", "pk")),

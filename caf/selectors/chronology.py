@@ -9,7 +9,7 @@ from accounts.models import User
 from caf import hooks
 from caf import permissions as perms
 from caf.hooks import ChronologyEvent
-from caf.models import Child, Consent, LeadProfessionalAssignment, LevelChange, TeamAroundFamilyMember
+from caf.models import Caf, Child, Consent, LeadProfessionalAssignment, LevelChange, TeamAroundFamilyMember
 
 
 def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
@@ -20,8 +20,7 @@ def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
     child's merged records are included. A fixed number of queries whatever the history's length."""
     records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
     cafs = list(
-        perms.cafs_visible_to(user)
-        .filter(children__in=records)
+        perms.cafs_visible_among(user, Caf.objects.filter(children__in=records))
         .distinct()
         .select_related("initiated_by", "initiating_agency", "registered_by", "closed_by")
     )
@@ -94,8 +93,7 @@ def _former_cafs(user: User, records: list[int]) -> list[ChronologyEvent]:
         .values("user__agency__name")[:1]
     )
     former = (
-        perms.cafs_once_visible_to(user)
-        .filter(children__in=records)
+        perms.cafs_once_visible_among(user, Caf.objects.filter(children__in=records))
         .distinct()
         .annotate(lead_agency=Subquery(last_lead_agency))
         .values("created_at", "closed_at", "lead_agency")

@@ -44,11 +44,12 @@ def child_may_see(user: User, child: Child) -> bool:
         return social_care and user.has_role(Role.SOCIAL_CARE_MANAGER) and hooks.child_referred(records)
     if policies.is_caf_administrator(user, child.council_id) or child.created_by_id == user.pk:
         return True
-    if perms.cafs_visible_to(user).filter(children__in=records).exists():
+    childs_cafs = Caf.objects.filter(children__in=records)
+    if perms.cafs_visible_among(user, childs_cafs).exists():
         return True
     # A former member, once their read access to a closed CAF has ended, keeps only the child's
     # history: the chronology names the CAF and sends them to the CAF administrator (Settled question 12).
-    if perms.cafs_once_visible_to(user).filter(children__in=records).exists():
+    if perms.cafs_once_visible_among(user, childs_cafs).exists():
         return True
     # Children's social care sees a child referred to it (the agency is the unit of sharing), to
     # read their chronology and earlier referrals while deciding (referrals answers, caf.hooks).
