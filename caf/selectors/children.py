@@ -114,10 +114,11 @@ def _with_cafs_not_visible(user: User, child_ids: list[int]) -> set[int]:
     one query."""
     if not child_ids:
         return set()
-    theirs = Q(child__in=child_ids) | Q(child__merged_into__in=child_ids)
-    their_cafs = Caf.objects.filter(Q(children__in=child_ids) | Q(children__merged_into__in=child_ids))
+    # The OR stays inside one table (two index lookups): an OR across a join reads every CAF child.
+    records = Child.objects.filter(Q(pk__in=child_ids) | Q(merged_into__in=child_ids)).values("pk")
+    their_cafs = Caf.objects.filter(caf_children__child__in=records)
     hidden = (
-        CafChild.objects.filter(theirs)
+        CafChild.objects.filter(child__in=records)
         .exclude(caf__in=perms.cafs_visible_among(user, their_cafs))
         .values_list("child_id", "child__merged_into_id")
     )
