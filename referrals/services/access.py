@@ -59,7 +59,8 @@ def _still_waiting(referral: Referral, caf_ids: set[int]) -> set[int]:
 def social_care_access_end(referral: Referral, *, decided_at: datetime) -> None:
     """On deciding: social care's referral grants end, the attached CAF's only after the council's
     working days when social care takes the case on (section 17 or 47)."""
-    caf_ids = _cafs_referred_with(referral) - _still_waiting(referral, _cafs_referred_with(referral))
+    brought = _cafs_referred_with(referral)
+    caf_ids = brought - _still_waiting(referral, brought)
     if not caf_ids:
         return
     if referral.decision in Referral.SOCIAL_CARE_DECISIONS and referral.caf_id in caf_ids:
