@@ -134,28 +134,42 @@ DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 0)
 if DATABASE_POOL_MAX_SIZE < 0:
     raise ImproperlyConfigured(f"DATABASE_POOL_MAX_SIZE must be 0 (no pool) or more, not {DATABASE_POOL_MAX_SIZE}")
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
+
+
+def database_from_url(name: str, url: str) -> dj_database_url.DBConfig:
+    """One PostgreSQL database from the URL in the variable `name`, with what every alias shares: health
+    checks, the connect timeout, and the pool or the persistent connection of this kind of process."""
+    database = dj_database_url.parse(
+        url,
         # Django's pool refuses persistent connections: a pooled connection goes back to the pool when the
         # request ends.
         conn_max_age=0 if DATABASE_POOL_MAX_SIZE else env_int("DATABASE_CONN_MAX_AGE", 60),
     )
-}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
-if DATABASE_POOL_MAX_SIZE:
-    DATABASES["default"]["OPTIONS"]["pool"] = {
-        # One connection kept open while the worker is idle; up to one per thread under load, closed
-        # again after ten idle minutes (psycopg_pool's max_idle).
-        "min_size": 1,
-        "max_size": DATABASE_POOL_MAX_SIZE,
-        # With a connection per thread nobody queues for one; this is only how long a request waits
-        # while the database does not answer, as for a connection of its own.
-        "timeout": DATABASE_CONNECT_TIMEOUT,
-    }
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"{name} must point at PostgreSQL (postgres://...)")
+    database["CONN_HEALTH_CHECKS"] = True
+    database.setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+    if DATABASE_POOL_MAX_SIZE:
+        database["OPTIONS"]["pool"] = {
+            # One connection kept open while the worker is idle; up to one per thread under load, closed
+            # again after ten idle minutes (psycopg_pool's max_idle). Each alias has its own pool, opened
+            # when the worker first uses it.
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            # With a connection per thread nobody queues for one; this is only how long a request waits
+            # while the database does not answer, as for a connection of its own.
+            "timeout": DATABASE_CONNECT_TIMEOUT,
+        }
+    return database
+
+
+DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
+# Optional: a streaming-replication read replica of that database, for the council's figures only
+# (aggregate counts that tolerate its lag of seconds). Unset, there is no `figures` alias and
+# everything is read from default.
+DATABASE_FIGURES_URL = env("DATABASE_FIGURES_URL")
+if DATABASE_FIGURES_URL:
+    DATABASES["figures"] = database_from_url("DATABASE_FIGURES_URL", DATABASE_FIGURES_URL)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -160,6 +160,47 @@ def test_a_negative_pool_size_is_refused_with_its_name():
     assert "DATABASE_POOL_MAX_SIZE must be 0 (no pool) or more" in result.stderr
 
 
+DATABASES = "import json; from django.conf import settings as s; print(json.dumps(s.DATABASES))"
+REPLICA = "postgres://caf_figures:secret@replica.internal:5432/caf"
+
+
+def databases_under(environment: dict[str, str]) -> dict:
+    import json
+
+    result = run(DATABASES, environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_figures_database_is_optional():
+    # Without DATABASE_FIGURES_URL there is no read replica: everything is read from default.
+    assert list(databases_under(PRODUCTION)) == ["default"]
+    assert list(databases_under({**PRODUCTION, "DATABASE_FIGURES_URL": ""})) == ["default"]
+
+
+def test_the_figures_database_is_connected_to_as_default_is():
+    # The same health checks, connect timeout and pool (one per alias) in a gthread worker...
+    databases = databases_under(
+        {**PRODUCTION, "DATABASE_FIGURES_URL": REPLICA, "DATABASE_POOL_MAX_SIZE": "4", "DATABASE_CONNECT_TIMEOUT": "3"}
+    )
+    default, figures = databases["default"], databases["figures"]
+    assert (figures["HOST"], figures["NAME"], figures["USER"]) == ("replica.internal", "caf", "caf_figures")
+    assert figures["ENGINE"] == default["ENGINE"] == "django.db.backends.postgresql"
+    pool = {"min_size": 1, "max_size": 4, "timeout": 3}
+    assert figures["OPTIONS"] == default["OPTIONS"] == {"connect_timeout": 3, "pool": pool}
+    assert figures["CONN_MAX_AGE"] == default["CONN_MAX_AGE"] == 0
+    assert figures["CONN_HEALTH_CHECKS"] is default["CONN_HEALTH_CHECKS"] is True
+    # ...and the same kept connections everywhere else.
+    figures = databases_under({**PRODUCTION, "DATABASE_FIGURES_URL": REPLICA})["figures"]
+    assert figures["CONN_MAX_AGE"] == 60 and "pool" not in figures["OPTIONS"]
+
+
+def test_the_figures_database_must_be_postgresql_too():
+    result = run("", {**PRODUCTION, "DATABASE_FIGURES_URL": "sqlite:///figures.db"})
+    assert result.returncode != 0
+    assert "DATABASE_FIGURES_URL must point at PostgreSQL" in result.stderr
+
+
 def test_production_hashes_passwords_with_djangos_strong_default():
     # The test suite hashes with MD5 for speed (tests/conftest.py); production never sets PASSWORD_HASHERS.
     code = (
