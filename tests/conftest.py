@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from accounts.models import AgencyType, Role, User
 from accounts.roles import roles_sync
 from caf import services
+from core.db_routers import FIGURES_DB_ALIAS
 from tests.caf_helpers import complete, consent
 from tests.factories import AgencyFactory, LocalAuthorityFactory, LocalityFactory, UserFactory
 
@@ -25,6 +26,21 @@ hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "de
 def fast_password_hashing(settings) -> None:
     # Real hashing, just a cheap algorithm: production's PBKDF2 costs ~0.3 s per sign-in.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def figures_from_default_unless_asked(request, settings) -> None:
+    """`make test` configures the figures database (a second database standing in for the read
+    replica), but only the tests that ask for it (`databases=["default", "figures"]`,
+    tests/test_figures_replica.py) read figures from there. Every other test runs without the router
+    (core/db_routers.py), so it reads its figures from default as a council without a replica does,
+    and never queries a database it did not ask for (which Django refuses)."""
+    if FIGURES_DB_ALIAS not in settings.DATABASES:
+        return
+    marker = request.node.get_closest_marker("django_db")
+    databases = marker.kwargs.get("databases") if marker else None
+    if databases != "__all__" and FIGURES_DB_ALIAS not in (databases or ()):
+        settings.DATABASE_ROUTERS = []
 
 
 ROLE_NAMES = [role.value for role in Role]

@@ -1,5 +1,9 @@
 """The monthly step-down figures: transfers per month by point (Kent's monthly counts, 004), with
 what became of them.
+
+Figures are read from the read replica when there is one (core.db_routers.figures_reads): counts for
+the council that may lag the primary by seconds. Who may see them is checked before, on the primary
+(referrals.selectors.step_down.figures_page).
 """
 
 from dataclasses import dataclass
@@ -12,6 +16,7 @@ from django.utils import timezone
 
 from accounts.calendar import WorkingCalendar
 from accounts.models import LocalAuthority
+from core.db_routers import figures_reads
 from referrals.models import StepDown
 
 
@@ -30,10 +35,11 @@ class StepDownMonth:
         return self.front_door + self.after_assessment + self.child_in_need_closure
 
 
+@figures_reads()
 def step_down_figures(council: LocalAuthority, *, months: int = 12, today: date | None = None) -> list[StepDownMonth]:
     """Step-down transfers per month by point (Kent's monthly counts, 004), with how many of each
-    month's were picked up, declined or are still open: one query, newest month first, every month
-    shown even when it had none."""
+    month's were picked up, declined or are still open: one query, on the figures database (the read
+    replica, when there is one), newest month first, every month shown even when it had none."""
     today = today or timezone.localdate()
     first = today.replace(day=1) - relativedelta(months=months - 1)
     zone = WorkingCalendar.for_council(council).zone

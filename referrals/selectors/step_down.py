@@ -209,7 +209,8 @@ class FiguresPage:
 
 
 def figures_page(user: User) -> FiguresPage:
-    """For the council's CAF administrators and its front door; anyone else: 404."""
+    """For the council's CAF administrators and its front door; anyone else: 404. Who may see them is
+    read from the primary (default); only the counts come from the figures database (the replica)."""
     is_caf_administrator = caf_policies.is_caf_administrator(user, user.council_id)
     if not (is_caf_administrator or policies.is_front_door_manager(user, user.council_id)):
         raise Http404("The step-down figures are for the council's CAF administrators and social care managers.")
