@@ -127,15 +127,19 @@ def test_debug_for_a_developer_turns_off_https_only():
     assert values == {"DEBUG": "True", "SECURE_SSL_REDIRECT": "False", "ALLOWED_HOSTS": "['localhost', '127.0.0.1']"}
 
 
-DATABASE = "import json; from django.conf import settings as s; print(json.dumps(s.DATABASES['default']))"
+DATABASES = "import json; from django.conf import settings as s; print(json.dumps(s.DATABASES))"
+
+
+def databases_under(environment: dict[str, str]) -> dict:
+    import json
+
+    result = run(DATABASES, environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
 
 
 def database_under(environment: dict[str, str]) -> dict:
-    import json
-
-    result = run(DATABASE, environment)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return databases_under(environment)["default"]
 
 
 def test_a_gthread_worker_pools_one_connection_per_thread():
@@ -160,16 +164,7 @@ def test_a_negative_pool_size_is_refused_with_its_name():
     assert "DATABASE_POOL_MAX_SIZE must be 0 (no pool) or more" in result.stderr
 
 
-DATABASES = "import json; from django.conf import settings as s; print(json.dumps(s.DATABASES))"
 REPLICA = "postgres://caf_figures:secret@replica.internal:5432/caf"
-
-
-def databases_under(environment: dict[str, str]) -> dict:
-    import json
-
-    result = run(DATABASES, environment)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def test_the_figures_database_is_optional():
