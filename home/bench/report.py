@@ -25,12 +25,12 @@ SECTIONS = [
     "## Pages",
     "## Lists beside their floor and guardian",
     "## Goals",
+    "## The goals missed: causes, and what would close them",
     "## Growth from small to county",
     "## The load run",
     "## Query plans",
     "## Indexes",
     "## Past one machine",
-    "## The goals missed: causes, and what would close them",
 ]
 
 
@@ -278,7 +278,7 @@ def _queries_across_sizes(runs: dict[str, dict[str, Any]]) -> list[str]:
 
 def _growth(runs: dict[str, dict[str, Any]]) -> list[str]:
     rows = _growth_rows(runs)
-    lines = [SECTIONS[5], ""]
+    lines = [SECTIONS[6], ""]
     if not rows:
         return [*lines, "Not measured yet: this needs a run at small and one at county size.", ""]
     lines += ["| Page | Role | p95 small | p95 county | Growth | Goal |", "|---|---|---:|---:|---:|---|"]
@@ -291,7 +291,7 @@ def _growth(runs: dict[str, dict[str, Any]]) -> list[str]:
 
 def _load(results: dict[str, Any]) -> list[str]:
     load = results.get("load")
-    lines = [SECTIONS[6], ""]
+    lines = [SECTIONS[7], ""]
     if not load:
         return [*lines, "Not run this time.", ""]
     lines += [
@@ -314,7 +314,7 @@ def _load(results: dict[str, Any]) -> list[str]:
 
 def _plans(results: dict[str, Any]) -> list[str]:
     lines = [
-        SECTIONS[7],
+        SECTIONS[8],
         "",
         "EXPLAIN (ANALYZE, BUFFERS) of each page's main query: the slowest SELECT of the first person's"
         " first measured request, for the role whose main query was slowest (the query as captured,"
@@ -331,7 +331,7 @@ def _plans(results: dict[str, Any]) -> list[str]:
 
 
 def _indexes(results: dict[str, Any]) -> list[str]:
-    lines = [SECTIONS[8], "", "| Table | Index | Why | Definition |", "|---|---|---|---|"]
+    lines = [SECTIONS[9], "", "| Table | Index | Why | Definition |", "|---|---|---|---|"]
     for index in results["indexes"]:
         definition = index["definition"].split(" USING ", 1)[-1]
         lines.append(f"| {index['table']} | {index['name']} | {index['reason']} | `{definition}` |")
@@ -340,9 +340,9 @@ def _indexes(results: dict[str, Any]) -> list[str]:
 
 def _misses() -> list[str]:
     text = MISSES.read_text().strip() if MISSES.exists() else "Not written yet."
-    return [SECTIONS[10], "", text, ""]
+    return [SECTIONS[5], "", text, ""]
 
 
 def _past_one_machine() -> list[str]:
     text = PAST_ONE_MACHINE.read_text().strip() if PAST_ONE_MACHINE.exists() else "Not written yet."
-    return [SECTIONS[9], "", text]
+    return [SECTIONS[10], "", text]
