@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, Role, User
 from caf.models import (
+    GRANT_ENDS_SQL,
     Caf,
     CafGroupObjectPermission,
     CafUserObjectPermission,
@@ -175,7 +176,12 @@ _PERMISSION_SQL = (
     "(SELECT p.id FROM auth_permission p JOIN django_content_type ct ON ct.id = p.content_type_id"
     " WHERE ct.app_label = %s AND p.codename = %s)"
 )
-_IN_FORCE_SQL = {True: "(g.valid_until IS NULL OR g.valid_until > %s)", False: "g.valid_until <= %s"}
+# A grant is in force until its end, or for ever without one: written as the expression the grant
+# tables' "live" indexes hold (caf.models.Grant), so a person's grants in force are one range of the
+# index, not every grant they ever held (a social care team's decade of ended referral grants).
+_IN_FORCE_SQL = {
+    live: f"{GRANT_ENDS_SQL.format(valid_until='g.valid_until')} {'>' if live else '<='} %s" for live in (True, False)
+}
 _GRANTS_BY_USER_SQL = (
     f"SELECT g.content_object_id FROM {_USER_GRANTS} g"  # noqa: S608
     f" WHERE g.user_id = %s AND g.permission_id = {_PERMISSION_SQL} AND {{in_force}}"

@@ -3,10 +3,12 @@ after it, children's social care's access to a referred CAF, and the one-off mig
 the rule to the grants made before it."""
 
 import importlib
+import json
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -152,6 +154,66 @@ def test_lists_are_driven_by_one_union_of_the_grants(health_visitor):
     sql = str(perms.cafs_visible_to(health_visitor).query).upper()
     assert sql.count(" UNION ") == 1
     assert sql.count(" IN (") == 1
+
+
+def test_a_teams_grants_in_force_are_one_range_of_an_index_however_many_have_ended(
+    draft, school_practitioner, social_worker, social_care
+):
+    """Ended grants stay (the chronology names who once had a CAF), so a social care team holds a
+    decade of them: at county size 97,000, 1,700 in force. The lists read only those in force, as
+    one range of the "live" index; with the end compared any other way, the plan reads every grant
+    of the team and filters (51 ms instead of 3 at county size)."""
+    cafs = Caf.objects.bulk_create(
+        Caf(
+            council=draft.council,
+            initiating_agency=draft.initiating_agency,
+            initiated_by=school_practitioner,
+            threshold_model=draft.threshold_model,
+        )
+        for _ in range(600)
+    )
+    ended, live = cafs[:590], cafs[590:]
+    team = perms.agency_group(social_care)
+    view = perms._permission(perms.VIEW)
+    past = timezone.now() - timedelta(days=1)
+    CafGroupObjectPermission.objects.bulk_create(
+        [
+            CafGroupObjectPermission(
+                group=team, permission=view, content_object=caf, reason=GrantReason.REFERRAL, valid_until=past
+            )
+            for caf in ended
+        ]
+        + [
+            CafGroupObjectPermission(group=team, permission=view, content_object=caf, reason=GrantReason.REFERRAL)
+            for caf in live
+        ]
+        + [  # other teams' ended grants: twenty agencies once involved in every one of these CAFs
+            CafGroupObjectPermission(
+                group=other, permission=view, content_object=caf, reason=GrantReason.AGENCY_INVOLVED, valid_until=past
+            )
+            for other in Group.objects.bulk_create(Group(name=f"agency:other-{number}") for number in range(20))
+            for caf in cafs
+        ]
+    )
+    granted = perms.granted_ids(social_worker)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE caf_cafgroupobjectpermission, accounts_user_groups")
+        cursor.execute(granted.sql, granted.params)
+        assert {row[0] for row in cursor.fetchall()} == {caf.pk for caf in live}
+        cursor.execute("EXPLAIN (FORMAT JSON) " + granted.sql, granted.params)
+        plan = cursor.fetchone()[0]
+
+    reads = {node.get("Index Name"): node.get("Index Cond", "") for node in _plan_nodes(plan)}
+    assert "caf_group_grant_live" in reads
+    assert "COALESCE(valid_until" in reads["caf_group_grant_live"].replace("g.", "")
+
+
+def _plan_nodes(plan):
+    stack = [node["Plan"] for node in (plan if isinstance(plan, list) else json.loads(plan))]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.get("Plans", []))
 
 
 def test_the_migration_gave_the_earlier_grants_their_reasons_and_ended_the_closed_ones(

@@ -14,6 +14,7 @@ new rows or end dates. The rules that change these records live in caf/services/
 
 from caf.models.access_log import AccessLog
 from caf.models.caf import (
+    GRANT_ENDS_SQL,
     AssessmentEntry,
     Caf,
     CafChild,
@@ -28,6 +29,7 @@ from caf.models.plan import LeadProfessionalAssignment, PlanAction, TeamAroundFa
 from caf.models.reviews import Review, ReviewActionProgress, ReviewDateChange
 
 __all__ = [
+    "GRANT_ENDS_SQL",
     "AccessLog",
     "Adult",
     "AssessmentEntry",

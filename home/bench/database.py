@@ -35,9 +35,19 @@ INDEX_REASONS = {
     "child_once_per_caf": "a child is in a CAF once (constraint); also the CAF's children by CAF",
     "one_current_lead_professional": "at most one current lead professional per CAF (partial unique constraint)",
     "one_current_taf_membership": "one current TAF membership per person and CAF (partial unique constraint)",
-    "caf_user_grant_once_per_reason": "one grant row per user, permission, CAF and reason; drives a user's grants",
+    "caf_user_grant_once_per_reason": (
+        "one grant row per user, permission, CAF and reason; checks one CAF's grants of a user"
+    ),
     "caf_group_grant_once_per_reason": (
-        "one grant row per agency group, permission, CAF and reason; drives an agency's grants"
+        "one grant row per agency group, permission, CAF and reason; checks one CAF's grants of an agency"
+    ),
+    "caf_user_grant_live": (
+        "a user's grants in force as one range (holder, permission, end or never): drives their lists,"
+        " however many grants have ended"
+    ),
+    "caf_group_grant_live": (
+        "an agency's grants in force as one range (holder, permission, end or never): drives its staff's"
+        " lists; a social care team's ended referral grants (97,000 at county size) are never read"
     ),
     "agency_name_unique_in_council": "an agency's name is unique within its council (constraint)",
     "notification_once": "one notification per person, kind and subject: exactly once (constraint)",

@@ -34,11 +34,12 @@ from home.bench.measure import percentile
 T = TypeVar("T")
 _GRANTED = """
     SELECT content_object_id FROM caf_cafuserobjectpermission
-     WHERE user_id = %(user)s AND permission_id = %(permission)s AND (valid_until IS NULL OR valid_until > now())
+     WHERE user_id = %(user)s AND permission_id = %(permission)s
+       AND COALESCE(valid_until, 'infinity'::timestamptz) > now()
     UNION
     SELECT g.content_object_id FROM caf_cafgroupobjectpermission g
       JOIN accounts_user_groups ug ON ug.group_id = g.group_id AND ug.user_id = %(user)s
-     WHERE g.permission_id = %(permission)s AND (g.valid_until IS NULL OR g.valid_until > now())
+     WHERE g.permission_id = %(permission)s AND COALESCE(g.valid_until, 'infinity'::timestamptz) > now()
 """
 _NOT_EXCLUDED = """
     c.id NOT IN (
