@@ -25,7 +25,7 @@ from accounts.roles import roles_sync
 from caf.models import Caf, Child
 from home.scale import guard
 from home.scale.cases import Simulation
-from home.scale.copy import Copier, analyze, foreign_key_checks_off
+from home.scale.copy import Copier, foreign_key_checks_off, vacuum_analyze
 from home.scale.grants import grants_write
 from home.scale.logs import access_log_write
 from home.scale.names import SURNAMES
@@ -95,7 +95,7 @@ def scale_generate(
         _generate(spec, rng, now, copier, step)
     finally:
         gc.enable()
-    step("ANALYZE", analyze)
+    step("VACUUM (ANALYZE)", vacuum_analyze)
     return Report(seconds=time.monotonic() - started, counts=copier.counts, foreign_key_checks=copier.checks)
 
 
