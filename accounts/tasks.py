@@ -2,6 +2,7 @@ from celery import shared_task
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from accounts.drafts import drafts_discard_unused
 from accounts.notifications import notifications_send_pending
 
 BATCH = 100
@@ -12,6 +13,13 @@ def expired_sessions_clear() -> int:
     """Remove sessions that have expired, so old sign-ins do not pile up. Safe to run twice."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task
+def unused_drafts_discard() -> int:
+    """Delete unsaved forms nobody has touched for their council's days (accounts.drafts). Safe to
+    run twice."""
+    return drafts_discard_unused()
 
 
 @shared_task(acks_late=True)

@@ -25,6 +25,7 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from accounts.drafts import drafts_discard_for
 from accounts.models import Agency, Role, User
 from caf.models import (
     GRANT_ENDS_SQL,
@@ -93,6 +94,7 @@ def revoke_user(user: User, caf: Caf, *, reason: str | None = None) -> None:
     """End the user's grants for one reason (the others stand), or for every reason."""
     rows = CafUserObjectPermission.objects.filter(user=user, content_object=caf)
     (rows.filter(reason=reason) if reason else rows).delete()
+    drafts_tidy(caf)
 
 
 def grant_agency(agency: Agency, caf: Caf, *, reason: str, until: datetime | None = None) -> None:
@@ -108,6 +110,16 @@ def grant_agency(agency: Agency, caf: Caf, *, reason: str, until: datetime | Non
 def revoke_agency(agency: Agency, caf: Caf, *, reason: str | None = None) -> None:
     rows = CafGroupObjectPermission.objects.filter(group__name=f"agency:{agency.pk}", content_object=caf)
     (rows.filter(reason=reason) if reason else rows).delete()
+    drafts_tidy(caf)
+
+
+def drafts_tidy(caf: Caf) -> None:
+    """Delete the unsaved forms of this CAF held by people who may no longer see it, in the
+    transaction that ended their access (Settled question 20): what they typed is about the family."""
+    holders = User.objects.filter(form_drafts__record=caf.record_key).distinct()
+    gone = [holder for holder in holders if not has_caf_permission(holder, VIEW, caf)]
+    if gone:
+        drafts_discard_for(caf.record_key, gone)
 
 
 def grants_end_by(caf_ids: Iterable[int], until: datetime, *, reason: str | None = None) -> None:
@@ -126,6 +138,7 @@ def grants_at_closure(caf: Caf, *, closed_at: datetime) -> None:
     """Closure ends every change right at once; every member's and agency's view (the initiator's
     included) ends after the council's period (LocalAuthority.closed_caf_read_months)."""
     CafUserObjectPermission.objects.filter(content_object=caf).exclude(permission__codename="view_caf").delete()
+    drafts_discard_for(caf.record_key)  # nothing on a closed CAF is edited again
     months = caf.council.closed_caf_read_months
     grants_end_by([caf.pk], closed_at + relativedelta(months=months))
 

@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A long form posted after the session ended is kept for the person its signed token names
+    # (accounts/drafts.py); before LoginRequiredMiddleware, which would send them to sign in without it.
+    "accounts.drafts.KeepPostAfterSignOutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Every 403 (PermissionDenied from a view or service) is written to the access log as a refusal.
     "caf.middleware.RefusalLogMiddleware",
@@ -330,6 +333,12 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.expired_sessions_clear",
         "schedule": 60 * 60,
+    },
+    # Unsaved forms kept past their council's days (accounts.drafts): nightly is soon enough.
+    "discard-unused-drafts": {
+        "task": "accounts.tasks.unused_drafts_discard",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 60 * 60},
     },
     # Reminders and overdue reviews: a frequent tick that finds what is due (caf.reminders), never
     # long ETA tasks. A tick not taken within its five minutes expires: the next one does its work.

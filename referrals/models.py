@@ -143,6 +143,11 @@ class Referral(models.Model):
         return f"Referral {self.pk}"
 
     @property
+    def record_key(self) -> str:
+        """How the drafts of this referral's forms name it (accounts.FormDraft.record)."""
+        return f"referral:{self.pk}"
+
+    @property
     def is_immediate(self) -> bool:
         return self.urgency == self.Urgency.IMMEDIATE
 

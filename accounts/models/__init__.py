@@ -10,7 +10,8 @@ still resolves:
 - `councils`: `LocalAuthority` (the council), `Locality`, `Agency` and `AgencyType`;
 - `users`: `User` (e-mail sign-in, one agency each), its manager, and `Role`;
 - `notifications`: `Notification`, what a person must be told, exactly once;
-- `changes`: `EmailChange` and `RoleChange`, the history of changes to people's accounts.
+- `changes`: `EmailChange` and `RoleChange`, the history of changes to people's accounts;
+- `drafts`: `FormDraft`, what a person typed into a long form and has not saved yet.
 """
 
 from accounts.models.changes import EmailChange, RoleChange
@@ -22,6 +23,7 @@ from accounts.models.councils import (
     LocalAuthorityQuerySet,
     Locality,
 )
+from accounts.models.drafts import FormDraft
 from accounts.models.notifications import Notification
 from accounts.models.users import Role, User, UserManager, UserQuerySet
 
@@ -30,6 +32,7 @@ __all__ = [
     "Agency",
     "AgencyType",
     "EmailChange",
+    "FormDraft",
     "LocalAuthority",
     "LocalAuthorityQuerySet",
     "Locality",

@@ -109,6 +109,15 @@ class LocalAuthority(models.Model):
             "children is referred."
         ),
     )
+    drafts_kept_days = models.PositiveSmallIntegerField(
+        "days an unsaved form is kept",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=(
+            "What someone typed into a long form and did not save (or that arrived after they were signed out) "
+            "is kept for them this long after they last touched it, then deleted."
+        ),
+    )
     no_lead_flag_working_days = models.PositiveSmallIntegerField(
         "working days an active CAF may wait for a lead professional", default=10, validators=[MinValueValidator(1)]
     )

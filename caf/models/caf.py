@@ -118,6 +118,11 @@ class Caf(models.Model):
         return f"CAF {self.reference or self.pk}"
 
     @property
+    def record_key(self) -> str:
+        """How the drafts of this CAF's forms name it (accounts.FormDraft.record)."""
+        return f"caf:{self.pk}"
+
+    @property
     def children_names(self) -> str:
         """The CAF's children in a heading or a queue ("Amy Jones, Ben Jones"); prefetch children for lists."""
         return children_names(self.children.all())

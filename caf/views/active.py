@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.drafts import FormKeeper
 from accounts.forms import ConfirmForm
 from accounts.http import AuthenticatedHttpRequest
 from caf import policies, selectors, services
@@ -155,26 +156,31 @@ def plan(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the plan")
     may_change_plan = policies.may_manage_plan(request.user, caf)
     form: PlanActionForm | None = None
+    keeper = FormKeeper(request, record=caf.record_key)
     if may_change_plan:
         # Only agencies the family's consent covers, and members the family has not excluded (issue 11).
         scope = policies.sharing_agencies(caf)
         form = PlanActionForm(
-            posted_or_none(request),
+            keeper.data(),
             agencies=scope.order_by("name"),
             members=selectors.current_member_users(caf).filter(agency__in=scope),
         )
         if request.method == "POST" and form.is_valid():
             try:
-                services.plan_action_add(user=request.user, caf=caf, **form.cleaned_data)
+                with keeper.saving():
+                    services.plan_action_add(user=request.user, caf=caf, **form.cleaned_data)
             except ValidationError as error:
                 refusal_show(form, error)
             else:
                 messages.success(request, "The action is added to the plan.")
                 return redirect("caf:plan", caf.pk)
+        keeper.restore(form)
     elif request.method == "POST":
         raise PermissionDenied("Only the lead professional changes the plan.")
     rows = selectors.plan_rows(request.user, caf, may_change_plan=may_change_plan)
-    return _page(request, "caf/active_plan.html", caf, form=form, rows=rows, may_change_plan=may_change_plan)
+    return _page(
+        request, "caf/active_plan.html", caf, form=form, rows=rows, may_change_plan=may_change_plan, keeper=keeper
+    )
 
 
 @GET_AND_POST

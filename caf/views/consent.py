@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts.drafts import FormKeeper
 from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id
 from caf import hooks, policies, selectors, services
@@ -41,8 +42,9 @@ def consent_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespon
     if change is not None:
         changing = Consent.objects.current().filter(caf=caf, pk=change).first()
     choices = selectors.consent_choices(caf)
+    keeper = FormKeeper(request, record=caf.record_key)
     form = ConsentForm(
-        posted_or_none(request),
+        keeper.data(),
         initial=selectors.consent_initial(caf, changing),
         agencies=choices.agencies,
         excludable_agencies=choices.excludable_agencies,
@@ -52,16 +54,18 @@ def consent_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespon
     )
     if form.is_bound and form.is_valid():
         try:
-            services.consent_record(user=request.user, caf=caf, replaces=changing, **form.service_arguments())
+            with keeper.saving():
+                services.consent_record(user=request.user, caf=caf, replaces=changing, **form.service_arguments())
         except ValidationError as error:
             refusal_show(form, error)
         else:
             messages.success(request, "Consent recorded.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
+    keeper.restore(form)
     return render(
         request,
         "caf/draft_consent.html",
-        {"caf": caf, "form": form, "exclusions": choices.exclusions, "changing": changing},
+        {"caf": caf, "form": form, "exclusions": choices.exclusions, "changing": changing, "keeper": keeper},
     )
 
 

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
 
+from accounts.drafts import FormKeeper
 from accounts.forms import ConfirmForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_ids
@@ -80,22 +81,25 @@ def assessment(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
         initial[f"strengths_{sub_domain_id}"] = entry.strengths
         initial[f"needs_{sub_domain_id}"] = entry.needs
     domains = list(Domain.objects.prefetch_related("sub_domains"))
-    form = AssessmentForm(posted_or_none(request), initial=initial, domains=domains)
+    keeper = FormKeeper(request, record=caf.record_key)
+    form = AssessmentForm(keeper.data(), initial=initial, domains=domains)
     if form.is_bound and form.is_valid():
         try:
-            services.assessment_save(
-                user=request.user,
-                caf=caf,
-                entries=form.entries(existing.keys()),
-                views_of_child=form.cleaned_data["views_of_child"],
-                views_of_family=form.cleaned_data["views_of_family"],
-            )
+            with keeper.saving():
+                services.assessment_save(
+                    user=request.user,
+                    caf=caf,
+                    entries=form.entries(existing.keys()),
+                    views_of_child=form.cleaned_data["views_of_child"],
+                    views_of_family=form.cleaned_data["views_of_family"],
+                )
         except ValidationError as error:
             refusal_show(form, error)
         else:
             messages.success(request, "Assessment saved.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
-    return render(request, "caf/draft_assessment.html", {"caf": caf, "form": form})
+    keeper.restore(form)
+    return render(request, "caf/draft_assessment.html", {"caf": caf, "form": form, "keeper": keeper})
 
 
 # Each child's level of need -----------------------------------------------------------------------

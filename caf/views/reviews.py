@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.drafts import FormKeeper
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from caf import policies, services
@@ -70,8 +71,9 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
         return redirect("caf:reviews", caf.pk)
     today = timezone.localdate()
     choices = review_form_choices(caf)
+    keeper = FormKeeper(request, record=caf.record_key)
     form = ReviewForm(
-        posted_or_none(request),
+        keeper.data(),
         actions=choices.actions,
         members=choices.members,
         agencies=choices.agencies,
@@ -85,21 +87,22 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            review = services.review_record(
-                user=request.user,
-                caf=caf,
-                held_on=data["held_on"],
-                attendees=data["attendee_users"],
-                family_attendees=data["family_attendees"],
-                summary=data["summary"],
-                progress=data["progress"],
-                new_actions=data["new_actions"],
-                levels=data["levels"],
-                decision=data["decision"],
-                next_review_on=data["next_review_on"],
-                close_reason=data["close_reason"],
-                outcome=data["outcome"],
-            )
+            with keeper.saving():
+                review = services.review_record(
+                    user=request.user,
+                    caf=caf,
+                    held_on=data["held_on"],
+                    attendees=data["attendee_users"],
+                    family_attendees=data["family_attendees"],
+                    summary=data["summary"],
+                    progress=data["progress"],
+                    new_actions=data["new_actions"],
+                    levels=data["levels"],
+                    decision=data["decision"],
+                    next_review_on=data["next_review_on"],
+                    close_reason=data["close_reason"],
+                    outcome=data["outcome"],
+                )
         except ValidationError as error:
             refusal_show(form, error)
         else:
@@ -117,7 +120,8 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
             else:
                 messages.success(request, "The review is recorded and the CAF is closed.")
             return redirect("caf:reviews", caf.pk)
-    return _page(request, "caf/review_record.html", caf, form=form)
+    keeper.restore(form)
+    return _page(request, "caf/review_record.html", caf, form=form, keeper=keeper)
 
 
 @GET_AND_POST

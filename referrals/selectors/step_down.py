@@ -34,6 +34,14 @@ class StepDownNewPage:
     agencies: QuerySet[Agency]
     people: QuerySet[User]
 
+    @property
+    def record_key(self) -> str:
+        """What the step-down form's drafts are kept against: the CAF, else the referral."""
+        source = self.caf or self.referral
+        if source is None:
+            raise ValueError("A step-down starts from a referral or a CAF.")
+        return source.record_key
+
 
 def step_down_new_page(user: User, *, referral_id: int | None, caf_id: int | None) -> StepDownNewPage:
     """From the referral social care took on, or from the social-work-led CAF: its children, the

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.drafts import FormKeeper
 from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id
 from core.forms import children_names, posted_or_none, refusal_show
@@ -47,21 +48,24 @@ def step_down_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = selectors.step_down_new_page(
         user, referral_id=_id_from_query(request.GET.get("referral")), caf_id=_id_from_query(request.GET.get("caf"))
     )
-    form = StepDownForm(posted_or_none(request), children=page.children, agencies=page.agencies, people=page.people)
+    keeper = FormKeeper(request, record=page.record_key)
+    form = StepDownForm(keeper.data(), children=page.children, agencies=page.agencies, people=page.people)
     if request.method == "POST" and form.is_valid():
         try:
-            step_down = services.step_down_send(
-                user=user, referral=page.referral, caf=page.caf, **form.service_arguments()
-            )
+            with keeper.saving():
+                step_down = services.step_down_send(
+                    user=user, referral=page.referral, caf=page.caf, **form.service_arguments()
+                )
         except ValidationError as error:
             refusal_show(form, error)
         else:
             messages.success(request, "The family has been sent to early help. The CAF administrators are told.")
             return redirect("referrals:step_down_detail", step_down_id=step_down.pk)
+    keeper.restore(form)
     return render(
         request,
         "referrals/step_down_new.html",
-        {"form": form, "referral": page.referral, "caf": page.caf, "children": page.children},
+        {"form": form, "referral": page.referral, "caf": page.caf, "children": page.children, "keeper": keeper},
     )
 
 

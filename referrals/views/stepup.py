@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.drafts import FormKeeper
 from accounts.forms import ConfirmForm
 from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id
@@ -119,23 +120,26 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
     page = selectors.referral_page(user, referral_id)
     referral = page.referral
     form: ReferralSendForm | None = None
+    keeper = FormKeeper(request, record=referral.record_key)
     if referral.status == Referral.Status.DRAFT:
-        form = ReferralSendForm(posted_or_none(request), referral=referral)
+        form = ReferralSendForm(keeper.data(), referral=referral)
         if form.is_bound and form.is_valid():
             try:
-                services.referral_send(user=user, referral=referral, **form.service_arguments())
+                with keeper.saving():
+                    services.referral_send(user=user, referral=referral, **form.service_arguments())
             except ValidationError as error:
                 refusal_show(form, error)
             else:
                 messages.success(request, "The referral has been sent to children's social care.")
                 return redirect("referrals:referral_detail", referral_id=referral.pk)
+        keeper.restore(form)
     elif request.method == "POST":
         return redirect("referrals:referral_detail", referral_id=referral.pk)
     selectors.earlier_referrals_log(user, page.children, page.earlier, page.previous)
     return render(
         request,
         "referrals/detail.html",
-        {**vars(page), "form": form, "claim_form": ConfirmForm(button="Claim this referral")},
+        {**vars(page), "form": form, "claim_form": ConfirmForm(button="Claim this referral"), "keeper": keeper},
     )
 
 
@@ -159,27 +163,32 @@ def referral_decide(request: AuthenticatedHttpRequest, referral_id: int) -> Http
     if referral.status != Referral.Status.SENT:
         messages.error(request, "This referral is not awaiting a decision.")
         return redirect("referrals:referral_detail", referral_id=referral.pk)
-    form = DecideForm(
-        posted_or_none(request), social_workers=page.social_workers, agencies=page.agencies, people=page.people
-    )
+    keeper = FormKeeper(request, record=referral.record_key)
+    form = DecideForm(keeper.data(), social_workers=page.social_workers, agencies=page.agencies, people=page.people)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
-            decided = services.referral_decide(
-                user=request.user,
-                referral=referral,
-                decision=data["decision"],
-                reasons=data["reasons"],
-                advice=data["advice"],
-                social_worker=data["social_worker"],
-                step_down=form.step_down(),
-            )
+            with keeper.saving():
+                decided = services.referral_decide(
+                    user=request.user,
+                    referral=referral,
+                    decision=data["decision"],
+                    reasons=data["reasons"],
+                    advice=data["advice"],
+                    social_worker=data["social_worker"],
+                    step_down=form.step_down(),
+                )
         except ValidationError as error:
             refusal_show(form, error)
         else:
             messages.success(request, selectors.decided_message(decided))
             return redirect("referrals:referral_detail", referral_id=referral.pk)
-    return render(request, "referrals/decide.html", {"referral": referral, "form": form, "children": page.children})
+    keeper.restore(form)
+    return render(
+        request,
+        "referrals/decide.html",
+        {"referral": referral, "form": form, "children": page.children, "keeper": keeper},
+    )
 
 
 # The front-door queue -----------------------------------------------------------------------------

@@ -1,0 +1,235 @@
+"""Nothing typed into a long form is lost (issue 14; Settled questions 19 and 20): a form posted
+after the session ended is kept for the person who typed it, given back to them only after they sign
+in again, removed when the real record is saved, when their access ends, and after the council's
+days unused."""
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils import timezone
+
+from accounts.drafts import TOKEN_FIELD, drafts_discard_unused, keeper_token
+from accounts.models import FormDraft
+from accounts.tasks import unused_drafts_discard
+from caf import services
+from caf.models import AssessmentEntry, Caf
+from config.celery import app
+from tests.factories import PASSWORD
+
+NEEDS = "Dad works nights; Sam is often late and hungry. <b>Not bold</b>"
+
+
+def field(page: str, name: str) -> str:
+    return unescape(re.search(rf'name="{name}" value="([^"]+)"', page).group(1))
+
+
+def checked(page: str, name: str) -> list[str]:
+    """The values of the ticked checkboxes or the chosen radio called `name`."""
+    inputs = [each for each in re.findall(r"<input[^>]*>", page) if f'name="{name}"' in each]
+    return [re.search(r'value="([^"]*)"', each)[1] for each in inputs if " checked" in each]
+
+
+def textarea(page: str, name: str) -> str:
+    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>(.*?)</textarea>', page, re.S)
+    return unescape(found.group(1)).strip()
+
+
+def sign_in(browser: Client, user, *, next_url: str = "") -> object:
+    """Sign in through the sign-in page, as a browser does (its CSRF token included)."""
+    address = f"/sign-in/?next={next_url}" if next_url else "/sign-in/"
+    page = browser.get(address).content.decode()
+    data = {"username": user.email, "password": PASSWORD, "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken")}
+    return browser.post(address, {**data, "next": next_url} if next_url else data)
+
+
+@pytest.fixture
+def form_page(draft, school_practitioner):
+    """The practitioner's browser with the assessment drawn (CSRF checks on, as a browser has them),
+    the page's HTML, and the needs field of its first part."""
+    browser = Client(enforce_csrf_checks=True)
+    sign_in(browser, school_practitioner)
+    url = f"/cafs/{draft.pk}/assessment/"
+    page = browser.get(url).content.decode()
+    needs = re.search(r'name="(needs_\d+)"', page).group(1)
+    return browser, url, page, needs
+
+
+def post_after_the_session_ended(form_page, **typed):
+    browser, url, page, needs = form_page
+    Session.objects.all().delete()  # what the idle timeout does: the session is gone
+    return browser.post(
+        url,
+        {
+            "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"),
+            TOKEN_FIELD: field(page, TOKEN_FIELD),
+            needs: NEEDS,
+            "views_of_child": "I like PE",
+            **typed,
+        },
+    )
+
+
+def test_a_form_posted_after_the_session_ended_is_kept_and_given_back_after_signing_in(
+    form_page, school_practitioner, draft
+):
+    browser, url, _, needs = form_page
+    response = post_after_the_session_ended(form_page)
+
+    assert response.status_code == 302 and response["Location"] == f"/sign-in/?next={url}"
+    sign_in_page = browser.get(response["Location"]).content.decode()
+    assert "Sign in to go back to your form: what you typed is kept." in sign_in_page
+    assert NEEDS not in sign_in_page
+    assert not AssessmentEntry.objects.filter(caf=draft).exists()  # kept, not saved behind their back
+
+    back = sign_in(browser, school_practitioner, next_url=url)
+    assert back["Location"] == url
+    form = browser.get(url).content.decode()
+    assert textarea(form, needs) == NEEDS  # escaped on the page, exactly as typed
+    assert "<b>Not bold</b>" not in form
+    assert textarea(form, "views_of_child") == "I like PE"
+    assert "You were signed out before this was saved. We kept what you typed at" in form
+
+    saved = browser.post(
+        url,
+        {
+            "csrfmiddlewaretoken": field(form, "csrfmiddlewaretoken"),
+            TOKEN_FIELD: field(form, TOKEN_FIELD),
+            needs: textarea(form, needs),
+            "views_of_child": "I like PE",
+        },
+    )
+    assert saved.status_code == 302
+    assert AssessmentEntry.objects.get(caf=draft).needs == NEEDS
+    assert not FormDraft.objects.exists()  # removed with the real save
+    assert "We kept what you typed" not in browser.get(url).content.decode()
+
+
+def test_whoever_signs_in_next_at_that_browser_gets_nothing_of_it(form_page, school_colleague, school_practitioner):
+    """The colleague at the same computer follows the sign-in link the post was sent to: the form
+    is not theirs (only the initiator edits a draft's assessment), and nothing of the kept text
+    reaches them; it stays for the person who typed it."""
+    browser, url, _, needs = form_page
+    post_after_the_session_ended(form_page)
+    assert FormDraft.objects.get().user == school_practitioner
+
+    arrived = sign_in(browser, school_colleague, next_url=url)
+    assert arrived["Location"] == url
+    form = browser.get(url)
+    assert form.status_code == 403
+    assert NEEDS not in unescape(form.content.decode()) and "We kept what you typed" not in form.content.decode()
+    assert NEEDS not in unescape(browser.get("/").content.decode())
+
+    owner = Client()
+    owner.force_login(school_practitioner)
+    assert textarea(owner.get(url).content.decode(), needs) == NEEDS
+
+
+def test_a_post_without_a_good_token_keeps_nothing(form_page, draft, health_visitor):
+    browser, url, page, needs = form_page
+    Session.objects.all().delete()
+    forged = keeper_token(health_visitor, url, draft.record_key)[:-2] + "xx"
+    other_form = keeper_token(health_visitor, "/cafs/999/assessment/", "caf:999")
+    for token in (forged, other_form, ""):
+        response = browser.post(
+            url, {"csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"), TOKEN_FIELD: token, needs: NEEDS}
+        )
+        assert response.status_code == 302 and response["Location"].startswith("/sign-in/")
+    assert not FormDraft.objects.exists()
+
+
+def test_a_token_older_than_a_working_day_keeps_nothing(form_page):
+    with time_machine.travel(timezone.now() + timedelta(hours=13)):
+        response = post_after_the_session_ended(form_page)
+    assert response["Location"].startswith("/sign-in/")
+    assert not FormDraft.objects.exists()
+
+
+def test_a_post_after_the_session_ended_still_needs_its_csrf_token(form_page):
+    browser, url, page, needs = form_page
+    Session.objects.all().delete()
+    response = browser.post(url, {TOKEN_FIELD: field(page, TOKEN_FIELD), needs: NEEDS})
+    assert response.status_code == 403
+    assert not FormDraft.objects.exists()
+
+
+@pytest.fixture
+def led(active, caf_admin, health_visitor):
+    """The active CAF with the health visitor on the team, as its lead professional."""
+    services.taf_member_add(user=caf_admin, caf=active, member=health_visitor)
+    services.lead_professional_assign(user=caf_admin, caf=active, lead=health_visitor)
+    return active
+
+
+def kept_for(user, caf, path="/form/"):
+    return FormDraft.objects.create(
+        user=user, path=path, record=caf.record_key, data={"needs": [NEEDS]}, saved_at=timezone.now()
+    )
+
+
+def test_a_draft_goes_when_its_owners_access_ends_and_no_sooner(led, health_visitor, school_practitioner):
+    kept_for(health_visitor, led)
+    kept_for(school_practitioner, led)
+    services.exclusion_record(
+        user=health_visitor, caf=led, made_by="Kelly Smith (mother)", people=[school_practitioner]
+    )
+    assert list(FormDraft.objects.values_list("user", flat=True)) == [health_visitor.pk]
+
+
+def test_closing_a_caf_removes_every_draft_of_it(led, health_visitor, school_practitioner):
+    kept_for(health_visitor, led)
+    kept_for(school_practitioner, led)
+    services.caf_close(user=health_visitor, caf=led, reason=Caf.ClosureReason.NEEDS_MET, summary="Done")
+    assert not FormDraft.objects.exists()
+
+
+def test_drafts_unused_for_the_councils_days_are_deleted_each_night(school_practitioner, council):
+    council.drafts_kept_days = 10
+    council.save()
+    now = timezone.now()
+    for days, path in ((11, "/old/"), (9, "/recent/")):
+        FormDraft.objects.create(
+            user=school_practitioner, path=path, record="caf:1", data={}, saved_at=now - timedelta(days=days)
+        )
+    assert unused_drafts_discard.apply().get() == 1
+    assert list(FormDraft.objects.values_list("path", flat=True)) == ["/recent/"]
+    assert drafts_discard_unused() == 0  # safe to run twice
+    assert app.conf.beat_schedule["discard-unused-drafts"]["task"] == unused_drafts_discard.name
+
+
+# Every long form, not just the assessment: a decision refused for a missing answer ------------------
+
+
+def test_a_decision_sent_back_with_an_error_is_there_when_the_manager_comes_back(
+    child, school_practitioner, social_care_manager, social_care, signed_in
+):
+    from referrals import services as referral_services
+    from referrals.models import Referral
+
+    referral = referral_services.referral_start(user=school_practitioner, children=[child], caf=None)
+    referral_services.referral_send(
+        user=school_practitioner, referral=referral, concern="Bruising", consent="not_sought", override_reason="Risk"
+    )
+    manager = signed_in(social_care_manager)
+    url = f"/referrals/{referral.pk}/decide/"
+    reasons = "Threshold not met: the family works with the school nurse already."
+    refused = manager.post(url, {"decision": Referral.Decision.NO_FURTHER_ACTION, "reasons": reasons})
+    assert "Give your advice to the referrer" in refused.content.decode()
+
+    manager.get("/")  # away to something else, as people do
+    back = unescape(manager.get(url).content.decode())
+    assert textarea(back, "reasons") == reasons
+    assert checked(back, "decision") == ["no_further_action"]
+    assert "This form has changes you have not saved yet, from" in back
+    assert NEEDS not in back
+    assert signed_in(school_practitioner).get(url).status_code in (403, 404)  # the referrer never sees it
+
+    decided = manager.post(
+        url, {"decision": Referral.Decision.NO_FURTHER_ACTION, "reasons": reasons, "advice": "Start a CAF."}
+    )
+    assert decided.status_code == 302
+    assert not FormDraft.objects.exists()
