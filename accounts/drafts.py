@@ -83,6 +83,11 @@ def draft_keep(*, user_id: int, path: str, record: str, data: QueryDict, after_s
     )
 
 
+def draft_discard(user: User, path: str) -> None:
+    """The person chose to drop what they had not saved (the restored form's button)."""
+    FormDraft.objects.filter(user=user, path=path).delete()
+
+
 def drafts_discard_for(record: str, users: list[User] | None = None) -> int:
     """Delete the drafts of a record: everyone's, or these people's (whose access to it ends). Called
     by the services in the transaction that ends the access (Settled question 20)."""
@@ -115,6 +120,7 @@ class FormKeeper:
 
     request: AuthenticatedHttpRequest
     record: str  # "caf:12"
+    restored: FormDraft | None = None
 
     @property
     def path(self) -> str:
@@ -142,7 +148,8 @@ class FormKeeper:
 
     def restore(self, form: forms.Form) -> FormDraft | None:
         """On a GET, put the person's draft of this form back into its fields (each widget reads its
-        own value from the kept data, as it would from a post) and say so."""
+        own value from the kept data, as it would from a post); the page says so (`restored_text`)
+        and offers to discard it."""
         if self.request.method != "GET":
             return None
         draft = FormDraft.objects.filter(user=self.user, path=self.path).first()
@@ -153,13 +160,18 @@ class FormKeeper:
             kept.setlist(name, values)
         for name, field in form.fields.items():
             form.initial[name] = field.widget.value_from_datadict(kept, {}, form.add_prefix(name))
-        saved_at = _clock(draft.saved_at)
-        if draft.after_sign_out:
+        self.restored = draft
+        return draft
+
+    @property
+    def restored_text(self) -> str:
+        if self.restored is None:
+            return ""
+        if self.restored.after_sign_out:
             text = "You were signed out before this was saved. We kept what you typed at {}: check it, then save."
         else:
             text = "This form has changes you have not saved yet, from {}: check them, then save."
-        messages.info(self.request, format_html(text, saved_at))
-        return draft
+        return text.format(_clock(self.restored.saved_at))
 
     def token(self) -> str:
         return keeper_token(self.user, self.path, self.record)

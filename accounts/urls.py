@@ -13,6 +13,7 @@ urlpatterns = [
     path("change-password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("change-password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("email-change/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
+    path("drafts/discard/", views.draft_discard, name="draft_discard"),
     path("notifications/", views_notifications.notification_list, name="notifications"),
     path("notifications/<int:notification_id>/read/", views_notifications.notification_read, name="notification_read"),
     path("notifications/read-all/", views_notifications.notifications_read_all, name="notifications_read_all"),

@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import drafts
 from accounts.forms import (
     ConfirmForm,
     GovukPasswordChangeForm,
@@ -63,3 +65,15 @@ def email_change_confirm(request: AuthenticatedHttpRequest, token: str) -> HttpR
         messages.success(request, f"Your e-mail address is now {change.new_email}. Use it to sign in.")
         return redirect("home")
     return render(request, "registration/email_change_confirm.html", {"change": change, "form": form})
+
+
+@require_POST
+def draft_discard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Drop what the person typed into a form and did not save, and show the form as saved. Only
+    their own draft, and only an address of this service."""
+    path = request.POST.get("path", "")
+    if not path.startswith("/") or not url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+        raise BadRequest("Discard the changes from the form's own page.")
+    drafts.draft_discard(request.user, path)
+    messages.success(request, "Your unsaved changes are discarded. The form shows what is saved.")
+    return redirect(path)

@@ -233,3 +233,31 @@ def test_a_decision_sent_back_with_an_error_is_there_when_the_manager_comes_back
     )
     assert decided.status_code == 302
     assert not FormDraft.objects.exists()
+
+
+def test_the_person_may_discard_what_was_kept_and_see_the_form_as_saved(form_page, school_practitioner, signed_in):
+    post_after_the_session_ended(form_page)
+    _, url, _, needs = form_page
+    owner = signed_in(school_practitioner)
+    restored = owner.get(url).content.decode()
+    assert 'action="/drafts/discard/"' in restored and textarea(restored, needs) == NEEDS
+
+    discarded = owner.post("/drafts/discard/", {"path": url}, follow=True)
+    page = discarded.content.decode()
+    assert discarded.redirect_chain == [(url, 302)]
+    assert "Your unsaved changes are discarded. The form shows what is saved." in page
+    assert textarea(page, needs) == "" and not FormDraft.objects.exists()
+
+
+def test_discarding_touches_only_your_own_draft_and_only_this_services_addresses(
+    form_page, school_practitioner, school_colleague, signed_in
+):
+    post_after_the_session_ended(form_page)
+    url = form_page[1]
+    colleague = signed_in(school_colleague)
+    assert colleague.post("/drafts/discard/", {"path": url}).status_code == 302
+    assert FormDraft.objects.filter(user=school_practitioner).exists()  # not theirs to discard
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "", "javascript:alert(1)"):
+        assert signed_in(school_practitioner).post("/drafts/discard/", {"path": elsewhere}).status_code == 400
+    assert FormDraft.objects.exists()
+    assert signed_in(school_practitioner).get("/drafts/discard/").status_code == 405
