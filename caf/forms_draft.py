@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.html import escape, format_html
 
-from caf.models import Child
+from caf.models import Caf, Child
 from core.forms import child_label, gds_helper
 from thresholds.classifier import LevelSpec
 from thresholds.models import Domain
@@ -54,6 +54,9 @@ class AssessmentForm(forms.Form):
     views_of_family = forms.CharField(
         label="The views of the parents and carers", required=False, widget=forms.Textarea
     )
+    # The assessment's version this form showed (Caf.assessment_version): a save from an older one is
+    # a conflict, not an overwrite.
+    version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, domains: Iterable[Domain], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,8 +80,26 @@ class AssessmentForm(forms.Form):
                     )
                 )
         layout.append(HTML('<h2 class="govuk-heading-l">Views of the child and family</h2>'))
-        layout += [Field.textarea("views_of_child", rows=4), Field.textarea("views_of_family", rows=4)]
+        layout += [Field.textarea("views_of_child", rows=4), Field.textarea("views_of_family", rows=4), "version"]
         self.helper = gds_helper(*layout, button="Save the assessment")
+        self.sub_domain_names = {
+            sub_domain.pk: sub_domain.name for domain in domains for sub_domain in domain.sub_domains.all()
+        }
+
+    def differences_from(self, caf: Caf, saved: dict[int, tuple[str, str]]) -> list[tuple[str, str, str]]:
+        """Where what was typed differs from what is saved now (`saved`: strengths and needs by
+        sub-domain): (what, saved, typed), in the form's order, for a conflict's side-by-side."""
+        data = self.cleaned_data
+        rows = []
+        for pk in self.sub_domain_ids:
+            for index, part in enumerate(("strengths", "needs")):
+                typed, kept = data[f"{part}_{pk}"].strip(), saved.get(pk, ("", ""))[index]
+                if typed != kept:
+                    rows.append((f"{self.sub_domain_names[pk]}: {part}", kept, typed))
+        for name, kept in (("views_of_child", caf.views_of_child), ("views_of_family", caf.views_of_family)):
+            if data[name].strip() != kept:
+                rows.append((str(self.fields[name].label), kept, data[name].strip()))
+        return rows
 
     def entries(self, existing: Iterable[int]) -> dict[int, tuple[str, str]]:
         """What to save: every sub-domain written in, and those written before (they may be cleared)."""

@@ -12,3 +12,13 @@ from django.core.exceptions import ValidationError
 
 class Refused(ValidationError):
     """A refused change, with a message the user can act on."""
+
+
+class Conflict(Refused):
+    """A save refused because someone saved the same record after the form was drawn (optimistic
+    concurrency: the form carries the version it showed). Never a silent overwrite: the page shows
+    what was saved beside what the person typed, and keeps their text to merge."""
+
+    def __init__(self, message: str, *, saved_by: object = None, saved_at: object = None) -> None:
+        super().__init__(message)
+        self.saved_by, self.saved_at = saved_by, saved_at

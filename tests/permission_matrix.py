@@ -37,8 +37,8 @@ CAF, a closed CAF and one closed 13 months ago, referral R sent from the active 
 
 Cells: 200 / 302 exact; 403 refused but may see the record; 404 may not see it (for both, a
 signed-in person's attempt must be in the access log as "refused", unless the group says it is not
-about a child's record: "every refused attempt" of the README's access log); 405 method not
-allowed; "ok" allowed (200 or 302: an empty POST either re-renders the form with its errors or, for
+about a child's record: "every refused attempt" of the README's access log); 400 a request that
+names nothing it may act on; 405 method not allowed; "ok" allowed (200 or 302: an empty POST either re-renders the form with its errors or, for
 a confirm-only form, does what the button says); "in" a redirect to the sign-in page; "--" an
 impossible pair, listed and not run (see IMPOSSIBLE); "." not run on a page about no one record,
 where only the role changes the answer (see ROLE_ONLY and REPRESENTATIVES).
@@ -128,6 +128,8 @@ GROUPS = {
     "account: own pages": ("lists, own account, council administration", False),
     "account: own pages, GET only": ("lists, own account, council administration", False),
     "account: mark all read": ("lists, own account, council administration", False),
+    # Only the person's own draft, by its form's address: not a child's record.
+    "account: discard a draft": ("lists, own account, council administration", False),
     # Someone else's notification: not a child's record.
     "account: mark one read": ("lists, own account, council administration", False),
     "account: e-mail change link": ("lists, own account, council administration", False),
@@ -320,6 +322,9 @@ account: own pages, GET only     GET    200 .   .   .   .   .   .   .   .   .   
 account: own pages, GET only     POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: mark all read           GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: mark all read           POST   302 .   .   .   .   .   .   .   .   .   .   302 302 .   .   302 302 302 302 in
+# One's own unsaved form (issue 14): an empty post names no form of this service.
+account: discard a draft         GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+account: discard a draft         POST   400 .   .   .   .   .   .   .   .   .   .   400 400 .   .   400 400 400 400 in
 # CAD's notification: anyone else's is not found.
 account: mark one read           GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: mark one read           POST   404 .   .   .   .   .   .   .   .   .   .   302 404 .   .   404 404 404 404 in
@@ -451,6 +456,7 @@ URLS = {
     "password_change": [("", "account: own pages", {}, {})],
     "password_change_done": [("", "account: own pages, GET only", {}, {})],
     "notifications_read_all": [("", "account: mark all read", {}, {})],
+    "draft_discard": [("", "account: discard a draft", {}, {})],
     "notification_read": [("", "account: mark one read", {"notification_id": "notification"}, {})],
     "email_change_confirm": [("", "account: e-mail change link", {"token": "email_token"}, {})],
     # thresholds
@@ -514,7 +520,7 @@ IMPOSSIBLE = {
 }
 
 METHODS = ("GET", "POST")
-TOKENS = {"200", "302", "403", "404", "405", "ok", "in", "--", "."}
+TOKENS = {"200", "302", "400", "403", "404", "405", "ok", "in", "--", "."}
 
 
 def expectations() -> dict[tuple[str, str], dict[str, str]]:

@@ -261,3 +261,42 @@ def test_discarding_touches_only_your_own_draft_and_only_this_services_addresses
         assert signed_in(school_practitioner).post("/drafts/discard/", {"path": elsewhere}).status_code == 400
     assert FormDraft.objects.exists()
     assert signed_in(school_practitioner).get("/drafts/discard/").status_code == 405
+
+
+# Two saves of one assessment from forms drawn at the same version: the second is a conflict ---------
+
+
+def test_a_save_from_a_form_drawn_before_someone_elses_save_is_refused_side_by_side_and_keeps_the_text(
+    draft, school_practitioner, signed_in
+):
+    """Two tabs (or two people, once the CAF is active and its lead professional changes): both forms
+    show version 0; the first save wins, the second is refused, shows what is saved beside what was
+    typed, and keeps the typed text in the form; saving that form again is then a deliberate merge."""
+    tab_one, tab_two = signed_in(school_practitioner), signed_in(school_practitioner)
+    url = f"/cafs/{draft.pk}/assessment/"
+    first, second = tab_one.get(url).content.decode(), tab_two.get(url).content.decode()
+    needs = re.search(r'name="(needs_\d+)"', first).group(1)
+    assert field(first, "version") == field(second, "version") == "0"
+
+    assert tab_one.post(url, {needs: "Often late", "views_of_child": "I like PE", "version": "0"}).status_code == 302
+    refused = tab_two.post(url, {needs: "Hungry at school", "views_of_child": "I like PE", "version": "0"})
+
+    page = unescape(refused.content.decode())
+    assert refused.status_code == 200
+    assert "The assessment was saved again after you opened it." in page  # in the error summary
+    assert "Someone saved this assessment after you opened it" in page
+    assert "Priya Shah saved it at" in page
+    conflict = page[page.index('id="conflict"') : page.index("</table>")]
+    assert "Often late" in conflict and "Hungry at school" in conflict
+    assert "I like PE" not in conflict  # the same on both sides: not listed
+    assert textarea(page, needs) == "Hungry at school"  # the second person's text is kept to merge
+    assert field(page, "version") == "1"
+    assert AssessmentEntry.objects.get(caf=draft).needs == "Often late"  # nothing written over
+    assert FormDraft.objects.filter(user=school_practitioner).exists()  # and kept as a draft too
+
+    merged = tab_two.post(url, {needs: "Often late; hungry at school", "views_of_child": "I like PE", "version": "1"})
+    assert merged.status_code == 302
+    assert AssessmentEntry.objects.get(caf=draft).needs == "Often late; hungry at school"
+    draft.refresh_from_db()
+    assert (draft.assessment_version, draft.assessment_saved_by) == (2, school_practitioner)
+    assert not FormDraft.objects.exists()

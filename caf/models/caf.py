@@ -66,6 +66,13 @@ class Caf(models.Model):
     views_of_child = models.TextField("the child's views", blank=True)
     views_of_family = models.TextField("the views of the parents and carers", blank=True)
     assessment_submitted_at = models.DateTimeField(null=True, blank=True)
+    # Each save of the assessment counts up, and its form carries the number it showed: a save from a
+    # form drawn before someone else's save is refused as a conflict (caf.services.assessment_save).
+    assessment_version = models.PositiveIntegerField(default=0)
+    assessment_saved_at = models.DateTimeField(null=True, blank=True)
+    assessment_saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     next_review_on = models.DateField(
         null=True, blank=True, help_text="Set when the TAF forms and after every review (caf.services)."
     )

@@ -5,6 +5,7 @@ its history.
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from caf import policies
@@ -12,7 +13,7 @@ from caf.models import AssessmentEntry, Caf, CafChild, LevelChange, Review
 from caf.policies import refuse_unless
 from caf.selectors import child_answers
 from caf.services._common import locked, log_change
-from core.errors import Refused
+from core.errors import Conflict, Refused
 from thresholds.classifier import Result, classify
 from thresholds.models import Indicator, Level
 from thresholds.selectors import model_snapshot
@@ -20,20 +21,45 @@ from thresholds.selectors import model_snapshot
 
 @transaction.atomic
 def assessment_save(
-    *, user: User, caf: Caf, entries: dict[int, tuple[str, str]], views_of_child: str = "", views_of_family: str = ""
+    *,
+    user: User,
+    caf: Caf,
+    entries: dict[int, tuple[str, str]],
+    views_of_child: str = "",
+    views_of_family: str = "",
+    drawn_from: int | None = None,
 ) -> Caf:
-    """Strengths and needs per sub-domain (by sub-domain id), and the views of the child and family."""
+    """Strengths and needs per sub-domain (by sub-domain id), and the views of the child and family.
+    `drawn_from`: the assessment's version the form showed; if it has been saved since, the save is
+    refused as a Conflict, never written over (issue 14)."""
     caf = locked(caf)
     if caf.status == Caf.Status.CLOSED:
         raise Refused("This CAF is closed.")
     refuse_unless(policies.may_change_assessment(user, caf), "Only the lead professional changes the assessment.")
+    if drawn_from is not None and drawn_from != caf.assessment_version:
+        raise Conflict(
+            "The assessment was saved again after you opened it. What is saved now is beside what you typed:"
+            " bring in what you need from it, then save.",
+            saved_by=caf.assessment_saved_by,
+            saved_at=caf.assessment_saved_at,
+        )
     for sub_domain_id, (strengths, needs) in entries.items():
         AssessmentEntry.objects.update_or_create(
             caf=caf, sub_domain_id=sub_domain_id, defaults={"strengths": strengths.strip(), "needs": needs.strip()}
         )
     caf.views_of_child = views_of_child.strip()
     caf.views_of_family = views_of_family.strip()
-    caf.save(update_fields=["views_of_child", "views_of_family"])
+    caf.assessment_version += 1
+    caf.assessment_saved_at, caf.assessment_saved_by = timezone.now(), user
+    caf.save(
+        update_fields=[
+            "views_of_child",
+            "views_of_family",
+            "assessment_version",
+            "assessment_saved_at",
+            "assessment_saved_by",
+        ]
+    )
     log_change(user, caf, "Saved the assessment")
     return caf
 

@@ -23,6 +23,7 @@ from caf import policies, selectors, services
 from caf.forms_draft import AssessmentForm, CafStartForm, IndicatorsForm, LevelChoiceForm
 from caf.found import found_children
 from caf.models import Caf, CafChild
+from core.errors import Conflict
 from core.forms import posted_or_none, refusal_show
 from thresholds.models import Domain, Indicator, Level
 from thresholds.selectors import model_guide, model_snapshot
@@ -76,13 +77,15 @@ def assessment(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened the assessment")
     policies.refuse_unless(policies.may_change_assessment(request.user, caf))
     existing = {entry.sub_domain_id: entry for entry in caf.assessment_entries.all()}
-    initial = {"views_of_child": caf.views_of_child, "views_of_family": caf.views_of_family}
+    initial: dict[str, Any] = {"views_of_child": caf.views_of_child, "views_of_family": caf.views_of_family}
     for sub_domain_id, entry in existing.items():
         initial[f"strengths_{sub_domain_id}"] = entry.strengths
         initial[f"needs_{sub_domain_id}"] = entry.needs
     domains = list(Domain.objects.prefetch_related("sub_domains"))
+    initial["version"] = caf.assessment_version
     keeper = FormKeeper(request, record=caf.record_key)
     form = AssessmentForm(keeper.data(), initial=initial, domains=domains)
+    conflict: dict[str, Any] | None = None
     if form.is_bound and form.is_valid():
         try:
             with keeper.saving():
@@ -92,14 +95,27 @@ def assessment(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
                     entries=form.entries(existing.keys()),
                     views_of_child=form.cleaned_data["views_of_child"],
                     views_of_family=form.cleaned_data["views_of_family"],
+                    drawn_from=form.cleaned_data["version"],
                 )
+        except Conflict as error:
+            # What is saved now, beside what was typed; the typed text stays in the form (and in the
+            # person's draft), now drawn from the saved version, so their next save is a merge.
+            caf.refresh_from_db()
+            saved = {entry.sub_domain_id: (entry.strengths, entry.needs) for entry in caf.assessment_entries.all()}
+            conflict = {"error": error, "rows": form.differences_from(caf, saved)}
+            data = request.POST.copy()
+            data["version"] = str(caf.assessment_version)
+            form = AssessmentForm(data, initial=initial, domains=domains)
+            refusal_show(form, error)
         except ValidationError as error:
             refusal_show(form, error)
         else:
             messages.success(request, "Assessment saved.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
     keeper.restore(form)
-    return render(request, "caf/draft_assessment.html", {"caf": caf, "form": form, "keeper": keeper})
+    return render(
+        request, "caf/draft_assessment.html", {"caf": caf, "form": form, "keeper": keeper, "conflict": conflict}
+    )
 
 
 # Each child's level of need -----------------------------------------------------------------------
