@@ -38,8 +38,9 @@ CAF, a closed CAF and one closed 13 months ago, referral R sent from the active 
 Cells: 200 / 302 exact; 403 refused but may see the record; 404 may not see it (for both, a
 signed-in person's attempt must be in the access log as "refused", unless the group says it is not
 about a child's record: "every refused attempt" of the README's access log); 400 a request that
-names nothing it may act on; 405 method not allowed; "ok" allowed (200 or 302: an empty POST either re-renders the form with its errors or, for
-a confirm-only form, does what the button says); "in" a redirect to the sign-in page; "--" an
+names nothing it may act on; 405 method not allowed; "ok" allowed (200 or 302: an empty POST either
+re-renders the form with its errors or, for a confirm-only form, does what the button says); "in" a
+redirect to the sign-in page; "--" an
 impossible pair, listed and not run (see IMPOSSIBLE); "." not run on a page about no one record,
 where only the role changes the answer (see ROLE_ONLY and REPRESENTATIVES).
 
