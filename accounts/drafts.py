@@ -105,6 +105,10 @@ def drafts_discard_unused(*, now: datetime | None = None) -> int:
     for council in LocalAuthority.objects.only("pk", "drafts_kept_days"):
         cutoff = now - timedelta(days=council.drafts_kept_days)
         deleted += FormDraft.objects.filter(user__agency__council=council, saved_at__lt=cutoff).delete()[0]
+    # Someone of no council (a superuser, the only account without an agency): the default days.
+    default = LocalAuthority._meta.get_field("drafts_kept_days").default
+    cutoff = now - timedelta(days=default)
+    deleted += FormDraft.objects.filter(user__agency__isnull=True, saved_at__lt=cutoff).delete()[0]
     return deleted
 
 

@@ -142,6 +142,10 @@ class ConsentForm(FamilyExclusionFields):
         error_messages={"required": "Confirm that you explained how the information is stored and who sees it"},
     )
 
+    # Where the CAF's consents stood when the form was drawn (caf.selectors.consents_version): a
+    # consent recorded or withdrawn since makes the save a conflict, not a silent overwrite.
+    version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+
     def __init__(
         self,
         *args: Any,
@@ -178,6 +182,7 @@ class ConsentForm(FamilyExclusionFields):
             Field("excluded_people"),
             Field.textarea("copy_to", rows=2),
             Field.checkboxes("explained", legend_size=Size.SMALL),
+            "version",
             button="Save consent",
         )
 

@@ -19,7 +19,7 @@ from accounts.tasks import unused_drafts_discard
 from caf import services
 from caf.models import AssessmentEntry, Caf
 from config.celery import app
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 NEEDS = "Dad works nights; Sam is often late and hungry. <b>Not bold</b>"
 
@@ -191,12 +191,16 @@ def test_drafts_unused_for_the_councils_days_are_deleted_each_night(school_pract
     council.drafts_kept_days = 10
     council.save()
     now = timezone.now()
-    for days, path in ((11, "/old/"), (9, "/recent/")):
-        FormDraft.objects.create(
-            user=school_practitioner, path=path, record="caf:1", data={}, saved_at=now - timedelta(days=days)
-        )
-    assert unused_drafts_discard.apply().get() == 1
-    assert list(FormDraft.objects.values_list("path", flat=True)) == ["/recent/"]
+    service_admin = UserFactory(agency=None, is_superuser=True)  # of no council: the default 30 days
+    for user, days, path in (
+        (school_practitioner, 11, "/old/"),
+        (school_practitioner, 9, "/recent/"),
+        (service_admin, 31, "/admin-old/"),
+        (service_admin, 29, "/admin-recent/"),
+    ):
+        FormDraft.objects.create(user=user, path=path, record="caf:1", data={}, saved_at=now - timedelta(days=days))
+    assert unused_drafts_discard.apply().get() == 2
+    assert sorted(FormDraft.objects.values_list("path", flat=True)) == ["/admin-recent/", "/recent/"]
     assert drafts_discard_unused() == 0  # safe to run twice
     assert app.conf.beat_schedule["discard-unused-drafts"]["task"] == unused_drafts_discard.name
 
@@ -299,4 +303,37 @@ def test_a_save_from_a_form_drawn_before_someone_elses_save_is_refused_side_by_s
     assert AssessmentEntry.objects.get(caf=draft).needs == "Often late; hungry at school"
     draft.refresh_from_db()
     assert (draft.assessment_version, draft.assessment_saved_by) == (2, school_practitioner)
+    assert not FormDraft.objects.exists()
+
+
+def test_a_consent_saved_from_a_form_drawn_before_another_consent_is_a_conflict_that_keeps_the_text(
+    active, school_practitioner, caf_admin, health_visiting, signed_in
+):
+    """The initiator and the CAF administrator both open the consent form; the administrator records
+    the father's consent first. The initiator's save is refused, shows the consents in force now, and
+    keeps what they typed; saving again, knowing them, records it."""
+    from tests.test_caf_draft_views import consent_data
+
+    initiator, administrator = signed_in(school_practitioner), signed_in(caf_admin)
+    url = f"/cafs/{active.pk}/consent/"
+    drawn = initiator.get(url).content.decode()
+    version = field(drawn, "version")
+    assert version == field(administrator.get(url).content.decode(), "version") == "1.0"
+
+    dad = consent_data(health_visiting, given_by="Lee Smith", relationship="father", version=version)
+    assert administrator.post(url, dad).status_code == 302
+    mine = consent_data(health_visiting, given_by="Kelly Smith", relationship="mother", copy_to="Nan", version=version)
+    refused = initiator.post(url, mine)
+
+    page = unescape(refused.content.decode())
+    assert refused.status_code == 200
+    assert "Someone recorded or withdrew a consent on this CAF after you opened this form." in page
+    panel = page[page.index('id="conflict"') : page.index("</ul>", page.index('id="conflict"'))]
+    assert "Lee Smith (father)" in panel and "Kelly Smith (mother)" in panel
+    assert field(page, "given_by") == "Kelly Smith" and textarea(page, "copy_to") == "Nan"
+    assert field(page, "version") == "2.0"
+    assert active.consents.count() == 2  # the initial consent and the father's: nothing written over
+
+    assert initiator.post(url, {**mine, "version": "2.0"}).status_code == 302
+    assert active.consents.filter(given_by="Kelly Smith", copy_to="Nan").exists()
     assert not FormDraft.objects.exists()

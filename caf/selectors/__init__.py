@@ -47,7 +47,14 @@ from caf.selectors.children import (
     sibling_candidates_for,
 )
 from caf.selectors.chronology import child_chronology
-from caf.selectors.consent import ConsentChoices, agencies_not_named, consent_choices, consent_initial, current_consent
+from caf.selectors.consent import (
+    ConsentChoices,
+    agencies_not_named,
+    consent_choices,
+    consent_initial,
+    consents_version,
+    current_consent,
+)
 from caf.selectors.lists import (
     ACTION_LIST_PAGE_SIZE,
     ACTION_QUEUES,
@@ -143,6 +150,7 @@ __all__ = [
     "children_find",
     "consent_choices",
     "consent_initial",
+    "consents_version",
     "current_consent",
     "current_lead",
     "current_member_users",

@@ -5,7 +5,7 @@ agencies a step-down's consent does not name.
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Agency, AgencyType, User
 from caf.models import Caf, Consent, FamilyExclusion
@@ -74,6 +74,16 @@ def consent_initial(caf: Caf, changing: Consent | None) -> dict[str, Any]:
             }
         )
     return initial
+
+
+def consents_version(caf: Caf) -> str:
+    """Where the CAF's consents stand, as its consent form carries it: how many were recorded and how
+    many withdrawn. Both only grow, so a consent recorded or withdrawn after the form was drawn
+    changes it, and the form's save is a conflict (Settled question 20)."""
+    counts = Consent.objects.filter(caf=caf).aggregate(
+        recorded=Count("pk"), withdrawn=Count("pk", filter=Q(withdrawn_on__isnull=False))
+    )
+    return f"{counts['recorded']}.{counts['withdrawn']}"
 
 
 def current_consent(caf: Caf) -> Consent | None:

@@ -12,12 +12,13 @@ from accounts.models import Agency, User
 from caf import hooks, policies
 from caf.models import Caf, Child, Consent, FamilyExclusion
 from caf.policies import refuse_unless
+from caf.selectors.consent import consents_version
 from caf.services._common import locked, log_change, same_person
 from caf.services.exclusions import exclusion_targets_check, exclusions_add, sharing_enforce
 from caf.services.lifecycle import close
 from caf.services.team import membership_end
 from core.date_bounds import CONSENT, out_of_bounds
-from core.errors import Refused
+from core.errors import Conflict, Refused
 
 
 def consent_replace(caf: Caf, given_by: str, replaces: Consent | None) -> Consent | None:
@@ -49,6 +50,7 @@ def consent_record(
     excluded_people: Iterable[User] = (),
     children: Iterable[Child] | None = None,
     replaces: Consent | None = None,
+    drawn_from: str | None = None,
     **fields: Any,
 ) -> Consent:
     """Record one person's consent: who gave it, for which children, how, which agencies it covers,
@@ -56,12 +58,19 @@ def consent_record(
     exclusion in force stays (only the family lifting it ends it); the agencies shared with are
     those every consent in force covers. The initiating agency is always covered (it is the one
     asking); an agency cannot be both covered and excluded. A consent that excludes someone, or no
-    longer covers an agency, ends their membership and access now."""
+    longer covers an agency, ends their membership and access now. `drawn_from`: where the consents
+    stood when the form was drawn (`consents_version`); if one was recorded or withdrawn since, the
+    save is refused as a Conflict."""
     caf = locked(caf)
     if caf.status == Caf.Status.CLOSED:
         raise Refused("This CAF is closed: reopen it as a new episode to record consent.")
     if not policies.may_record_consent(user, caf):
         raise PermissionDenied("Only the initiator, the lead professional or a CAF administrator records consent.")
+    if drawn_from is not None and drawn_from != consents_version(caf):
+        raise Conflict(
+            "Someone recorded or withdrew a consent on this CAF after you opened this form. Check the"
+            " consents in force now, shown above the form, then save again."
+        )
     agencies = set(agencies) | {caf.initiating_agency}
     excluded = set(excluded_agencies)
     people = set(excluded_people)

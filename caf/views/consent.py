@@ -5,9 +5,11 @@ Every page fetches the CAF through caf.selectors.caf_get_for_user (404 and a log
 anyone without access); writes go through caf.services, whose refusals become form errors.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods
@@ -24,6 +26,7 @@ from caf.forms_consent import (
     SafeguardingOverrideForm,
 )
 from caf.models import Caf, Consent, FamilyExclusion
+from core.errors import Conflict
 from core.forms import posted_or_none, refusal_show
 
 # Consent ------------------------------------------------------------------------------------------
@@ -43,19 +46,39 @@ def consent_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespon
         changing = Consent.objects.current().filter(caf=caf, pk=change).first()
     choices = selectors.consent_choices(caf)
     keeper = FormKeeper(request, record=caf.record_key)
-    form = ConsentForm(
-        keeper.data(),
-        initial=selectors.consent_initial(caf, changing),
-        agencies=choices.agencies,
-        excludable_agencies=choices.excludable_agencies,
-        people=choices.people,
-        own_agency=caf.initiating_agency,
-        children=caf.children.order_by("date_of_birth", "pk"),
-    )
+    initial = {**selectors.consent_initial(caf, changing), "version": selectors.consents_version(caf)}
+
+    def consent_form(data: QueryDict | None) -> ConsentForm:
+        return ConsentForm(
+            data,
+            initial=initial,
+            agencies=choices.agencies,
+            excludable_agencies=choices.excludable_agencies,
+            people=choices.people,
+            own_agency=caf.initiating_agency,
+            children=caf.children.order_by("date_of_birth", "pk"),
+        )
+
+    form = consent_form(keeper.data())
+    conflict: dict[str, Any] | None = None
     if form.is_bound and form.is_valid():
         try:
             with keeper.saving():
-                services.consent_record(user=request.user, caf=caf, replaces=changing, **form.service_arguments())
+                services.consent_record(
+                    user=request.user,
+                    caf=caf,
+                    replaces=changing,
+                    drawn_from=form.cleaned_data["version"] or None,
+                    **form.service_arguments(),
+                )
+        except Conflict as error:
+            # The consents as they stand now are shown above the form; what was typed stays in it, now
+            # drawn from them, so saving again is a decision made knowing them.
+            conflict = {"error": error, "consents": [each for each in selectors.caf_consents(caf) if each.is_current]}
+            data = request.POST.copy()
+            data["version"] = selectors.consents_version(caf)
+            form = consent_form(data)
+            refusal_show(form, error)
         except ValidationError as error:
             refusal_show(form, error)
         else:
@@ -65,7 +88,14 @@ def consent_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespon
     return render(
         request,
         "caf/draft_consent.html",
-        {"caf": caf, "form": form, "exclusions": choices.exclusions, "changing": changing, "keeper": keeper},
+        {
+            "caf": caf,
+            "form": form,
+            "exclusions": choices.exclusions,
+            "changing": changing,
+            "keeper": keeper,
+            "conflict": conflict,
+        },
     )
 
 
