@@ -44,18 +44,37 @@ def keeper_token(user: User, path: str, record: str) -> str:
     return signing.dumps({"user": user.pk, "path": path, "record": record}, salt=_SALT, compress=True)
 
 
-def keeper_token_read(token: str, *, path: str) -> tuple[int, str] | None:
-    """The (user id, record) a token names, if it is ours, unexpired, and for this form's address."""
+def keeper_token_open(token: str) -> tuple[int, str, str] | None:
+    """The (user id, form address, record) a token names, if it is ours and unexpired."""
     try:
         value = signing.loads(token, salt=_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(value, dict) or value.get("path") != path:
+    if not isinstance(value, dict):
         return None
-    user_id, record = value.get("user"), value.get("record")
-    if not isinstance(user_id, int) or not isinstance(record, str):
+    user_id, path, record = value.get("user"), value.get("path"), value.get("record")
+    if not isinstance(user_id, int) or not isinstance(path, str) or not isinstance(record, str):
         return None
-    return user_id, record
+    return user_id, path, record
+
+
+def keeper_token_read(token: str, *, path: str) -> tuple[int, str] | None:
+    """The (user id, record) a token names, if it is ours, unexpired, and for this form's address."""
+    opened = keeper_token_open(token)
+    if opened is None or opened[1] != path:
+        return None
+    return opened[0], opened[2]
+
+
+def autosave(user: User, data: QueryDict) -> datetime | None:
+    """What the page's script sends as the person types (static/js/drafts.js): kept as their draft
+    of the form the token names, if the token is theirs. Returns when it was kept."""
+    opened = keeper_token_open(data.get(TOKEN_FIELD, ""))
+    if opened is None or opened[0] != user.pk:
+        return None
+    _, path, record = opened
+    draft_keep(user_id=user.pk, path=path, record=record, data=data)
+    return timezone.now()
 
 
 def _typed(data: QueryDict) -> dict[str, list[str]]:
@@ -112,7 +131,7 @@ def drafts_discard_unused(*, now: datetime | None = None) -> int:
     return deleted
 
 
-def _clock(at: datetime) -> str:
+def clock(at: datetime) -> str:
     """'10:42am on 6 December', in the service's time zone (GOV.UK style)."""
     local = timezone.localtime(at)
     return f"{local:%-I:%M}{local:%p}".lower() + f" on {local:%-d %B}"
@@ -175,7 +194,7 @@ class FormKeeper:
             text = "You were signed out before this was saved. We kept what you typed at {}: check it, then save."
         else:
             text = "This form has changes you have not saved yet, from {}: check them, then save."
-        return text.format(_clock(self.restored.saved_at))
+        return text.format(clock(self.restored.saved_at))
 
     def token(self) -> str:
         return keeper_token(self.user, self.path, self.record)

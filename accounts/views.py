@@ -2,12 +2,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import drafts
+from accounts import drafts, session_expiry
 from accounts.forms import (
     ConfirmForm,
     GovukPasswordChangeForm,
@@ -77,3 +77,31 @@ def draft_discard(request: AuthenticatedHttpRequest) -> HttpResponse:
     drafts.draft_discard(request.user, path)
     messages.success(request, "Your unsaved changes are discarded. The form shows what is saved.")
     return redirect(path)
+
+
+# A long form's background requests: they never move the session's expiry (accounts.session_expiry).
+
+
+@require_POST
+def draft_autosave(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """Keep what the person is typing (static/js/drafts.js). Not in the access log (Settled
+    question 17): it reads nothing."""
+    session_expiry.untouched(request)
+    saved_at = drafts.autosave(request.user, request.POST)
+    if saved_at is None:
+        return JsonResponse({"saved": False}, status=400)
+    return JsonResponse({"saved": True, "saved_at": drafts.clock(saved_at)})
+
+
+@require_http_methods(["GET"])
+def session_time_left(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """How long until the session ends if the person does nothing more (the timeout warning)."""
+    session_expiry.untouched(request)
+    return JsonResponse({"seconds": session_expiry.seconds_left(request)}, headers={"Cache-Control": "no-store"})
+
+
+@require_POST
+def session_stay(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """The warning's "Stay signed in": a request like any other, so the session goes on."""
+    request.session.modified = True
+    return JsonResponse({"seconds": settings.SESSION_COOKIE_AGE}, headers={"Cache-Control": "no-store"})

@@ -2,5 +2,5 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def service(request: HttpRequest) -> dict[str, str]:
-    return {"service_name": settings.SERVICE_NAME}
+def service(request: HttpRequest) -> dict[str, object]:
+    return {"service_name": settings.SERVICE_NAME, "session_idle_seconds": settings.SESSION_COOKIE_AGE}

@@ -86,7 +86,9 @@ MIDDLEWARE = [
     "config.security.PermissionsPolicyMiddleware",
     # whitenoise, with hashed files cached for a year (config/static_files.py).
     "config.static_files.StaticFilesMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a page's background requests (an autosave, the time-left check) do not
+    # move the session's expiry (accounts/session_expiry.py).
+    "accounts.session_expiry.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

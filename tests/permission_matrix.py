@@ -131,6 +131,9 @@ GROUPS = {
     "account: mark all read": ("lists, own account, council administration", False),
     # Only the person's own draft, by its form's address: not a child's record.
     "account: discard a draft": ("lists, own account, council administration", False),
+    "account: autosave a draft": ("lists, own account, council administration", False),
+    "account: session time left": ("lists, own account, council administration", False),
+    "account: stay signed in": ("lists, own account, council administration", False),
     # Someone else's notification: not a child's record.
     "account: mark one read": ("lists, own account, council administration", False),
     "account: e-mail change link": ("lists, own account, council administration", False),
@@ -326,6 +329,14 @@ account: mark all read           POST   302 .   .   .   .   .   .   .   .   .   
 # One's own unsaved form (issue 14): an empty post names no form of this service.
 account: discard a draft         GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: discard a draft         POST   400 .   .   .   .   .   .   .   .   .   .   400 400 .   .   400 400 400 400 in
+# A form's autosave (issue 14): an empty post carries no token of the person's own form.
+account: autosave a draft        GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+account: autosave a draft        POST   400 .   .   .   .   .   .   .   .   .   .   400 400 .   .   400 400 400 400 in
+# The timeout warning (issue 14): one's own session only.
+account: session time left       GET    200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
+account: session time left       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+account: stay signed in          GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+account: stay signed in          POST   200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
 # CAD's notification: anyone else's is not found.
 account: mark one read           GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: mark one read           POST   404 .   .   .   .   .   .   .   .   .   .   302 404 .   .   404 404 404 404 in
@@ -458,6 +469,9 @@ URLS = {
     "password_change_done": [("", "account: own pages, GET only", {}, {})],
     "notifications_read_all": [("", "account: mark all read", {}, {})],
     "draft_discard": [("", "account: discard a draft", {}, {})],
+    "draft_autosave": [("", "account: autosave a draft", {}, {})],
+    "session_time_left": [("", "account: session time left", {}, {})],
+    "session_stay": [("", "account: stay signed in", {}, {})],
     "notification_read": [("", "account: mark one read", {"notification_id": "notification"}, {})],
     "email_change_confirm": [("", "account: e-mail change link", {"token": "email_token"}, {})],
     # thresholds

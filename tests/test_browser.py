@@ -13,8 +13,10 @@ from tests.factories import PASSWORD, UserFactory
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="module")
+def browser(django_db_blocker):
+    """One browser for the module's tests; the clean-up below runs once, after the last of them (run
+    after each, it would end a database session the next test's live server still holds)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         message = "this test needs Debian's chromium (apt-get install chromium)"
@@ -40,7 +42,7 @@ def browser():
     # The live server answered the browser from request threads that are gone now, and one of their
     # database sessions outlives them (idle after its COMMIT, with no live thread to close it): end
     # it, or dropping the test database at the end of the run is refused.
-    with connection.cursor() as cursor:
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
@@ -50,8 +52,7 @@ def browser():
 @pytest.mark.django_db(transaction=True)
 def test_the_threshold_guide_updates_as_boxes_are_ticked(browser, live_server, settings):
     """Also: under the Content Security Policy (no inline scripts or styles) every page's own scripts
-    run, the browser reports no violation, and GOV.UK Frontend starts. One test, one browser: a
-    second browser test's database connection would be ended by this one's clean-up."""
+    run, the browser reports no violation, and GOV.UK Frontend starts."""
     from accounts.roles import roles_sync
     from thresholds.services import reference_models_load
 
@@ -81,3 +82,44 @@ def test_the_threshold_guide_updates_as_boxes_are_ticked(browser, live_server, s
         if not path.startswith("/admin/"):  # Django's own pages are not GOV.UK pages
             assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')"), path
     assert refused == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_typing_is_kept_as_it_is_typed_and_the_warning_comes_before_the_session_ends(
+    browser, live_server, settings, draft, school_practitioner
+):
+    """Issue 14: a few seconds after the practitioner stops typing, the assessment's text is their
+    draft ("Saved at ..."), without the autosave keeping the session alive; two minutes before the
+    session ends a modal dialog says so, with the focus on "Stay signed in", which keeps them
+    signed in."""
+    from django.contrib.sessions.models import Session
+
+    from accounts.models import FormDraft
+
+    settings.SESSION_COOKIE_AGE = 128  # the warning is due 8 seconds after the page is drawn
+    page = browser.new_page()
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Security Policy" in message.text else None)
+    page.goto(f"{live_server.url}/sign-in/")
+    page.fill("#id_username", school_practitioner.email)
+    page.fill("#id_password", PASSWORD)
+    page.click("#id_submit")
+    page.goto(f"{live_server.url}/cafs/{draft.pk}/assessment/")
+    session = Session.objects.get()
+    signed_in_until = session.expire_date
+
+    needs = page.locator("textarea[name^=needs_]").first
+    needs.fill("Sam is often late and hungry")
+    page.get_by_text("Saved at").wait_for(timeout=10_000)
+    kept = FormDraft.objects.get(user=school_practitioner)
+    assert kept.data[needs.get_attribute("name")] == ["Sam is often late and hungry"]
+    assert Session.objects.get().expire_date == signed_in_until  # typing is not a request of the person's
+
+    page.locator("#app-timeout-warning[open]").wait_for(timeout=15_000)
+    assert "You will be signed out soon" in page.inner_text("#app-timeout-warning")
+    assert page.evaluate("document.activeElement.hasAttribute('data-stay')")
+    page.get_by_role("button", name="Stay signed in").click()
+    page.locator("#app-timeout-warning[open]").wait_for(state="detached", timeout=5_000)
+    assert Session.objects.get().expire_date > signed_in_until
+    assert refused == []
+    page.close()

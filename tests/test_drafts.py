@@ -337,3 +337,60 @@ def test_a_consent_saved_from_a_form_drawn_before_another_consent_is_a_conflict_
     assert initiator.post(url, {**mine, "version": "2.0"}).status_code == 302
     assert active.consents.filter(given_by="Kelly Smith", copy_to="Nan").exists()
     assert not FormDraft.objects.exists()
+
+
+# With JavaScript: the autosave and the timeout warning's requests ---------------------------------
+
+
+def expiry(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_the_autosave_keeps_the_typing_for_its_author_without_keeping_the_session_alive(
+    draft, school_practitioner, school_colleague, signed_in
+):
+    owner = signed_in(school_practitioner)
+    url = f"/cafs/{draft.pk}/assessment/"
+    page = owner.get(url).content.decode()
+    needs = re.search(r'name="(needs_\d+)"', page).group(1)
+    token = field(page, TOKEN_FIELD)
+    before = expiry(owner)
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        saved = owner.post("/drafts/autosave/", {TOKEN_FIELD: token, needs: NEEDS, "version": "0"})
+        left = owner.get("/session/time-left/").json()["seconds"]
+    assert saved.status_code == 200 and saved.json()["saved"] is True and saved.json()["saved_at"].endswith("December")
+    assert FormDraft.objects.get(user=school_practitioner, path=url).data[needs] == [NEEDS]
+    assert expiry(owner) == before  # neither the autosave nor the check counts as the person doing something
+    assert 24 * 60 <= left <= 25 * 60  # 30 minutes from the page, 5 gone
+    assert not AssessmentEntry.objects.filter(caf=draft).exists()  # a draft, not the record
+
+    # Someone else's token is not a way to write into their drafts, and nothing else is either.
+    colleague = signed_in(school_colleague)
+    assert colleague.post("/drafts/autosave/", {TOKEN_FIELD: token, needs: "changed"}).status_code == 400
+    assert colleague.post("/drafts/autosave/", {needs: "changed"}).status_code == 400
+    assert FormDraft.objects.get(user=school_practitioner).data[needs] == [NEEDS]
+    assert not FormDraft.objects.filter(user=school_colleague).exists()
+
+
+def test_staying_signed_in_moves_the_end_and_a_signed_out_page_is_sent_to_sign_in(school_practitioner, signed_in):
+    client = signed_in(school_practitioner)
+    client.get("/")
+    before = expiry(client)
+    with time_machine.travel(timezone.now() + timedelta(minutes=28)):
+        assert client.post("/session/stay/").json()["seconds"] == 30 * 60
+    assert expiry(client) > before + timedelta(minutes=27)
+
+    Session.objects.all().delete()
+    assert client.get("/session/time-left/")["Location"].startswith("/sign-in/")
+    assert client.post("/drafts/autosave/", {})["Location"].startswith("/sign-in/")
+
+
+def test_every_signed_in_page_carries_the_warning_and_the_autosave_and_a_signed_out_one_does_not(
+    school_practitioner, signed_in
+):
+    page = signed_in(school_practitioner).get("/").content.decode()
+    assert 'id="app-timeout-warning"' in page and 'data-idle-seconds="1800"' in page
+    assert "js/timeout.js" in page and "js/drafts.js" in page
+    sign_in_page = Client().get("/sign-in/").content.decode()
+    assert "app-timeout-warning" not in sign_in_page and "js/drafts.js" not in sign_in_page
