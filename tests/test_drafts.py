@@ -394,3 +394,25 @@ def test_every_signed_in_page_carries_the_warning_and_the_autosave_and_a_signed_
     assert "js/timeout.js" in page and "js/drafts.js" in page
     sign_in_page = Client().get("/sign-in/").content.decode()
     assert "app-timeout-warning" not in sign_in_page and "js/drafts.js" not in sign_in_page
+
+
+def test_a_childs_indicators_sent_back_with_an_error_are_ticked_again_when_the_practitioner_returns(
+    draft, school_practitioner, council_model, signed_in
+):
+    client = signed_in(school_practitioner)
+    caf_child = draft.caf_children.get()
+    url = f"/cafs/{draft.pk}/children/{caf_child.pk}/level/"
+    truanting = council_model.indicators.get(text="Occasional truanting or non-attendance")
+    refused = client.post(url, {"step": "check", "indicator": [truanting.pk], "extra_unmet_needs": "lots"})
+    assert "Enter the number of other unmet needs as a whole number" in refused.content.decode()
+
+    client.get("/")
+    back = unescape(client.get(url).content.decode())
+    assert checked(back, "indicator") == [str(truanting.pk)]
+    assert field(back, "extra_unmet_needs") == "lots"
+    assert "This form has changes you have not saved yet" in back
+    assert not caf_child.indicators.exists()  # nothing saved behind their back
+
+    done = client.post(url, {"step": "check", "indicator": [truanting.pk], "extra_unmet_needs": "1"})
+    assert done.status_code == 302 and not FormDraft.objects.exists()
+    assert list(caf_child.indicators.all()) == [truanting]

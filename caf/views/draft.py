@@ -134,7 +134,8 @@ def child_level(request: AuthenticatedHttpRequest, caf_id: int, caf_child_id: in
     snapshot = model_snapshot(caf.threshold_model)
     page_url = reverse("caf:child_level", args=[caf.pk, caf_child.pk])
     step = request.POST.get("step") if request.method == "POST" else request.GET.get("step")
-    context: dict[str, Any] = {"caf": caf, "caf_child": caf_child, "page_url": page_url}
+    keeper = FormKeeper(request, record=caf.record_key)  # each step its own draft: its own address
+    context: dict[str, Any] = {"caf": caf, "caf_child": caf_child, "page_url": page_url, "keeper": keeper}
 
     if step == "level":
         if snapshot.indicators and caf_child.suggested_level_id is None:
@@ -144,7 +145,7 @@ def child_level(request: AuthenticatedHttpRequest, caf_id: int, caf_child_id: in
         if result.refer_now:
             return render(request, "caf/draft_level_refer.html", {**context, "result": result})
         form = LevelChoiceForm(
-            posted_or_none(request),
+            keeper.data(),
             initial={"level": caf_child.level_id or caf_child.suggested_level_id},
             levels=snapshot.levels,
             suggested_id=caf_child.suggested_level_id,
@@ -152,39 +153,45 @@ def child_level(request: AuthenticatedHttpRequest, caf_id: int, caf_child_id: in
         if form.is_bound and form.is_valid():
             level = Level.objects.get(pk=form.cleaned_data["level"], threshold_model_id=caf.threshold_model_id)
             try:
-                services.child_level_set(
-                    user=request.user, caf_child=caf_child, level=level, reason=form.cleaned_data["reason"]
-                )
+                with keeper.saving():
+                    services.child_level_set(
+                        user=request.user, caf_child=caf_child, level=level, reason=form.cleaned_data["reason"]
+                    )
             except ValidationError as error:
                 refusal_show(form, error)
             else:
                 messages.success(request, f"{child}'s level of need is saved: {level.label}.")
                 return redirect("caf:caf_detail", caf_id=caf.pk)
+        keeper.restore(form)
         return render(request, "caf/draft_level_choose.html", {**context, "form": form, "result": result})
 
     form = IndicatorsForm(
-        posted_or_none(request),
+        keeper.data(),
         initial={"extra_unmet_needs": caf_child.extra_unmet_needs},
         indicator_ids=snapshot.indicators.keys(),
     )
     if form.is_bound and form.is_valid():
         try:
-            result = services.child_indicators_set(
-                user=request.user,
-                caf_child=caf_child,
-                indicators=Indicator.objects.filter(
-                    threshold_model_id=caf.threshold_model_id, pk__in=form.cleaned_data["indicator"]
-                ),
-                extra_unmet_needs=form.cleaned_data["extra_unmet_needs"] or 0,
-            )
+            with keeper.saving():
+                result = services.child_indicators_set(
+                    user=request.user,
+                    caf_child=caf_child,
+                    indicators=Indicator.objects.filter(
+                        threshold_model_id=caf.threshold_model_id, pk__in=form.cleaned_data["indicator"]
+                    ),
+                    extra_unmet_needs=form.cleaned_data["extra_unmet_needs"] or 0,
+                )
         except ValidationError as error:
             refusal_show(form, error)
         else:
             if result.refer_now:
                 return render(request, "caf/draft_level_refer.html", {**context, "result": result})
             return redirect(f"{page_url}?step=level")
+    restored = keeper.restore(form)
     if form.is_bound:  # keep what was ticked when the page comes back with an error
         ticked = parse_ids(request.POST.getlist("indicator"))
+    elif restored is not None:  # or when the person comes back to what they had not saved
+        ticked = parse_ids(restored.data.get("indicator", []))
     else:
         ticked = set(caf_child.indicators.values_list("pk", flat=True))
     context.update(
