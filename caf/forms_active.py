@@ -35,6 +35,10 @@ class TafMemberForm(forms.Form):
         required=False,
     )
 
+    # Where the team stood when the page was drawn (caf.selectors.team_version): someone joining or
+    # leaving since makes the addition a conflict.
+    version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+
     def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["member"]
@@ -44,6 +48,7 @@ class TafMemberForm(forms.Form):
         self.helper = gds_helper(
             Field.select("member"),
             Field.text("role", field_width="two-thirds"),
+            "version",
             button="Add to the team",
         )
 

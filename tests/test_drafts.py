@@ -416,3 +416,30 @@ def test_a_childs_indicators_sent_back_with_an_error_are_ticked_again_when_the_p
     done = client.post(url, {"step": "check", "indicator": [truanting.pk], "extra_unmet_needs": "1"})
     assert done.status_code == 302 and not FormDraft.objects.exists()
     assert list(caf_child.indicators.all()) == [truanting]
+
+
+def test_adding_to_a_team_that_changed_after_the_page_was_drawn_is_a_conflict_that_keeps_the_choice(
+    led, health_visitor, health_colleague, school_colleague, signed_in
+):
+    tab_one, tab_two = signed_in(health_visitor), signed_in(health_visitor)
+    url = f"/cafs/{led.pk}/team/"
+    version = field(tab_one.get(url).content.decode(), "version")
+    assert field(tab_two.get(url).content.decode(), "version") == version
+
+    assert (
+        tab_one.post(url, {"member": health_colleague.pk, "role": "Nursery nurse", "version": version}).status_code
+        == 302
+    )
+    refused = tab_two.post(url, {"member": school_colleague.pk, "role": "Mentor", "version": version})
+
+    page = unescape(refused.content.decode())
+    assert refused.status_code == 200
+    assert "Someone joined or left the team after you opened this page." in page
+    assert "Harriet Colleague" in page  # the team as it is now, on the same page
+    assert field(page, "role") == "Mentor"
+    assert re.search(rf'<option value="{school_colleague.pk}"[^>]*selected', page)
+    assert not led.taf_members.filter(user=school_colleague).exists()
+
+    again = tab_two.post(url, {"member": school_colleague.pk, "role": "Mentor", "version": field(page, "version")})
+    assert again.status_code == 302
+    assert led.taf_members.filter(user=school_colleague, left_at__isnull=True).exists()

@@ -93,7 +93,15 @@ from caf.selectors.reviews import (
     reviews_overdue_in_council,
     reviews_upcoming_for,
 )
-from caf.selectors.team import Team, current_lead, current_member_users, current_members, plan_rows, taf_team
+from caf.selectors.team import (
+    Team,
+    current_lead,
+    current_member_users,
+    current_members,
+    plan_rows,
+    taf_team,
+    team_version,
+)
 
 __all__ = [
     "ACTION_LIST_PAGE_SIZE",
@@ -169,4 +177,5 @@ __all__ = [
     "submit_problems",
     "taf_team",
     "tafs_of",
+    "team_version",
 ]

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from accounts.models import User
 from caf import policies
@@ -30,6 +30,14 @@ class Team:
     current_members: list[TeamAroundFamilyMember]
     past_members: list[TeamAroundFamilyMember]
     lead: LeadProfessionalAssignment | None
+
+
+def team_version(caf: Caf) -> str:
+    """Where the team stands, as the team form carries it: how many joined and how many left. Both
+    only grow, so someone joining or leaving after the form was drawn changes it, and the form's save
+    is a conflict (Settled question 20)."""
+    counts = caf.taf_members.aggregate(joined=Count("pk"), left=Count("pk", filter=Q(left_at__isnull=False)))
+    return f"{counts['joined']}.{counts['left']}"
 
 
 def taf_team(caf: Caf) -> Team:

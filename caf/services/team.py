@@ -9,16 +9,26 @@ from caf import permissions as perms
 from caf.models import Caf, GrantReason, LeadProfessionalAssignment, TeamAroundFamilyMember
 from caf.policies import refuse_unless
 from caf.selectors import current_consent
+from caf.selectors.team import team_version
 from caf.services._common import locked, log_change
-from core.errors import Refused
+from core.errors import Conflict, Refused
 
 
 @transaction.atomic
-def taf_member_add(*, user: User, caf: Caf, member: User, role: str = "") -> TeamAroundFamilyMember:
+def taf_member_add(
+    *, user: User, caf: Caf, member: User, role: str = "", drawn_from: str | None = None
+) -> TeamAroundFamilyMember:
+    """`drawn_from`: where the team stood when the form was drawn (`team_version`); if someone joined
+    or left since, the addition is refused as a Conflict, to be made again knowing the team now."""
     caf = locked(caf)
     if caf.status != Caf.Status.ACTIVE:
         raise Refused("People join the Team Around the Family of an active CAF.")
     refuse_unless(policies.may_manage_team(user, caf), "Only the lead professional manages the Team Around the Family.")
+    if drawn_from is not None and drawn_from != team_version(caf):
+        raise Conflict(
+            "Someone joined or left the team after you opened this page. Check the team as it is now,"
+            " below, then add them again if they are still needed."
+        )
     if current_consent(caf) is None:
         raise Refused("Consent has been withdrawn: nobody new can join the Team Around the Family.")
     refusal = policies.why_may_not_join(member, caf)

@@ -30,6 +30,7 @@ from caf.forms_active import (
 )
 from caf.models import Caf
 from caf.selectors import caf_children_with_levels, caf_detail_url, caf_get_for_user, caf_possible_duplicates
+from core.errors import Conflict
 from core.forms import posted_or_none, refusal_show
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
@@ -53,11 +54,24 @@ def taf(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     may_manage = policies.may_manage_team(request.user, caf)
     form: TafMemberForm | None = None
     if may_manage:
-        form = TafMemberForm(posted_or_none(request), people=policies.people_who_may_join(caf))
+        people = policies.people_who_may_join(caf)
+        form = TafMemberForm(posted_or_none(request), people=people, initial={"version": selectors.team_version(caf)})
         if request.method == "POST" and form.is_valid():
             member = form.cleaned_data["member"]
             try:
-                services.taf_member_add(user=request.user, caf=caf, member=member, role=form.cleaned_data["role"])
+                services.taf_member_add(
+                    user=request.user,
+                    caf=caf,
+                    member=member,
+                    role=form.cleaned_data["role"],
+                    drawn_from=form.cleaned_data["version"] or None,
+                )
+            except Conflict as error:
+                # The team as it is now is on this page; the choice stays in the form, drawn from it.
+                data = request.POST.copy()
+                data["version"] = selectors.team_version(caf)
+                form = TafMemberForm(data, people=people)
+                refusal_show(form, error)
             except ValidationError as error:
                 refusal_show(form, error)
             else:
