@@ -443,3 +443,34 @@ def test_adding_to_a_team_that_changed_after_the_page_was_drawn_is_a_conflict_th
     again = tab_two.post(url, {"member": school_colleague.pk, "role": "Mentor", "version": field(page, "version")})
     assert again.status_code == 302
     assert led.taf_members.filter(user=school_colleague, left_at__isnull=True).exists()
+
+
+# No dead ends: every link of an error summary goes to something on the page -----------------------
+
+
+def summary_targets(page: str) -> list[tuple[str, bool]]:
+    summary = page[page.index("govuk-error-summary") : page.index("</ul>", page.index("govuk-error-summary"))]
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    return [(target, target in ids) for target in re.findall(r'href="#([^"]+)"', summary)]
+
+
+def test_every_error_summary_link_goes_to_a_field_the_page_has_radios_and_checkboxes_included(
+    led, health_visitor, signed_in
+):
+    """crispy-forms-gds linked a group of radios or checkboxes to an id no element has; GOV.UK's
+    guidance is the group's first input. Empty posts to forms with radios, checkboxes, dates and text."""
+    lead = signed_in(health_visitor)
+    pages = [
+        lead.post(f"/cafs/{led.pk}/consent/", {}),
+        lead.post(f"/cafs/{led.pk}/reviews/new/", {}),
+        lead.post(f"/cafs/{led.pk}/close/", {}),
+        Client().post("/sign-in/", {}),
+    ]
+    groups = 0
+    for response in pages:
+        page = response.content.decode()
+        targets = summary_targets(page)
+        assert response.status_code == 200 and targets, response.wsgi_request.path
+        assert all(found for _, found in targets), (response.wsgi_request.path, targets)
+        groups += sum(target.endswith("_1") for target, _ in targets)
+    assert groups >= 3  # radio and checkbox groups were among them
