@@ -12,9 +12,10 @@ _GROUPS = (forms.RadioSelect, forms.CheckboxSelectMultiple)
 
 
 @register.filter
-def first_input_id(bound_field: BoundField | None) -> str:
-    """The id of the field's first input: the field's own, or its group's first (`_1`)."""
-    if bound_field is None:
+def first_input_id(bound_field: object) -> str:
+    """The id of the field's first input: the field's own, or its group's first (`_1`); nothing for
+    a form without a visible field (a confirm-only form: the template gives "")."""
+    if not isinstance(bound_field, BoundField):
         return ""
     if isinstance(bound_field.field.widget, _GROUPS):
         return f"{bound_field.auto_id}_1"

@@ -67,7 +67,7 @@ if (config && dialog && typeof dialog.showModal === "function") {
   }
 
   async function staySignedIn() {
-    const token = dialog.querySelector("input[name=csrfmiddlewaretoken]").value;
+    const token = document.querySelector("#sign-out-form input[name=csrfmiddlewaretoken]").value;
     const response = await fetch(config.dataset.stayUrl, {
       method: "POST",
       credentials: "same-origin",
