@@ -7,6 +7,12 @@ transaction. On a GET, `keeper.restore(form)` puts a kept draft back into the fo
 so. A draft is shown to its owner only: it is looked up by the signed-in user, never by anything the
 browser sends.
 
+Outside a form's own page (a post after the session ended, the autosave) a draft is written only
+if the person may still see its record: each app that names records registers that check
+(`record_access_register`, in its AppConfig.ready, as layers point one way); a record of a kind
+nobody registered is never kept. Someone the family excluded since the page was drawn, or whose
+access ended, has nothing more kept (Settled questions 10 and 20).
+
 A post that arrives after the session ended (`KeepPostAfterSignOutMiddleware`): the form carries a
 signed token naming the person, the form's address and the record, made when the page was drawn. If
 the token verifies, the post is kept as that person's draft and they are sent to sign in, then back
@@ -40,6 +46,20 @@ _SALT = "accounts.drafts.form-keeper"
 _NOT_TYPED = {"csrfmiddlewaretoken", TOKEN_FIELD}
 
 
+_RECORD_ACCESS: dict[str, Callable[[User, int], bool]] = {}
+
+
+def record_access_register(kind: str, may_see: Callable[[User, int], bool]) -> None:
+    """How to ask whether someone may see a record named "<kind>:<id>" (a draft's `record`)."""
+    _RECORD_ACCESS[kind] = may_see
+
+
+def record_may_keep(user: User, record: str) -> bool:
+    kind, _, pk = record.partition(":")
+    may_see = _RECORD_ACCESS.get(kind)
+    return may_see is not None and pk.isdecimal() and user.is_active and may_see(user, int(pk))
+
+
 def keeper_token(user: User, path: str, record: str) -> str:
     return signing.dumps({"user": user.pk, "path": path, "record": record}, salt=_SALT, compress=True)
 
@@ -70,7 +90,7 @@ def autosave(user: User, data: QueryDict) -> datetime | None:
     """What the page's script sends as the person types (static/js/drafts.js): kept as their draft
     of the form the token names, if the token is theirs. Returns when it was kept."""
     opened = keeper_token_open(data.get(TOKEN_FIELD, ""))
-    if opened is None or opened[0] != user.pk:
+    if opened is None or opened[0] != user.pk or not record_may_keep(user, opened[2]):
         return None
     _, path, record = opened
     draft_keep(user_id=user.pk, path=path, record=record, data=data)
@@ -224,7 +244,8 @@ class KeepPostAfterSignOutMiddleware:
         if named is None:
             return None
         user_id, record = named
-        if not User.objects.filter(pk=user_id, is_active=True).exists():
+        user = User.objects.filter(pk=user_id, is_active=True).select_related("agency").first()
+        if user is None or not record_may_keep(user, record):
             return None
         draft_keep(user_id=user_id, path=path, record=record, data=request.POST, after_sign_out=True)
         messages.info(

@@ -20,3 +20,12 @@ class ReferralsConfig(AppConfig):
         hooks.chronology_source_register(selectors.chronology_events)
         hooks.child_referred_register(selectors.child_referred)
         hooks.caf_referrals_register(selectors.caf_referrals)
+        # A draft of a referral's form, likewise, only for someone who may still see the referral.
+        from accounts.drafts import record_access_register
+        from accounts.models import User
+
+        def may_see_referral(user: User, referral_id: int) -> bool:
+            referral = Referral.objects.filter(pk=referral_id).first()
+            return referral is not None and selectors.referral_may_see(user, referral)
+
+        record_access_register("referral", may_see_referral)

@@ -474,3 +474,32 @@ def test_every_error_summary_link_goes_to_a_field_the_page_has_radios_and_checkb
         assert all(found for _, found in targets), (response.wsgi_request.path, targets)
         groups += sum(target.endswith("_1") for target, _ in targets)
     assert groups >= 3  # radio and checkbox groups were among them
+
+
+def test_once_the_family_excludes_someone_nothing_more_they_type_about_it_is_kept(
+    led, health_visitor, caf_admin, signed_in
+):
+    """The lead professional's form was drawn while they could see the CAF; the family then excludes them by
+    name (Settled question 10: the deny beats every grant). Neither the autosave nor a post after
+    their session ended keeps anything more of theirs about the family (Settled question 20)."""
+    practitioner = signed_in(health_visitor)
+    url = f"/cafs/{led.pk}/consent/"
+    page = practitioner.get(url).content.decode()
+    token = field(page, TOKEN_FIELD)
+    assert practitioner.post("/drafts/autosave/", {TOKEN_FIELD: token, "given_by": "Kelly"}).status_code == 200
+    services.exclusion_record(user=caf_admin, caf=led, made_by="Kelly Smith (mother)", people=[health_visitor])
+    assert not FormDraft.objects.exists()  # the draft went with the access
+
+    assert practitioner.post("/drafts/autosave/", {TOKEN_FIELD: token, "given_by": NEEDS}).status_code == 400
+    Session.objects.all().delete()
+    after = Client().post(url, {TOKEN_FIELD: token, "given_by": NEEDS})
+    assert after["Location"].startswith("/sign-in/")
+    assert not FormDraft.objects.exists()
+
+
+def test_a_record_of_a_kind_no_app_registered_is_never_kept(school_practitioner, signed_in):
+    from accounts.drafts import keeper_token
+
+    token = keeper_token(school_practitioner, "/somewhere/", "unknown:1")
+    response = signed_in(school_practitioner).post("/drafts/autosave/", {TOKEN_FIELD: token, "a": "b"})
+    assert response.status_code == 400 and not FormDraft.objects.exists()
