@@ -158,14 +158,27 @@ class PlanActionUpdateForm(forms.Form):
         widget=forms.Textarea,
         required=False,
     )
+    # The action's version this form showed (PlanAction.version): an update from an older one is a
+    # conflict, shown beside what is saved now, never a silent overwrite (issue 14).
+    version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = gds_helper(
             Field.radios("status", legend_size=Size.SMALL),
             Field.textarea("outcome", rows=4),
+            "version",
             button="Save the update",
         )
+
+    def differences_from(self, action: PlanAction) -> list[tuple[str, str, str]]:
+        """Where what was typed differs from the action as saved now, for a conflict's side-by-side."""
+        data, rows = self.cleaned_data, []
+        if data["status"] != action.status:
+            rows.append(("Where it is", action.get_status_display(), PlanAction.Status(data["status"]).label))
+        if data["outcome"].strip() != action.outcome:
+            rows.append(("What has happened", action.outcome, data["outcome"].strip()))
+        return rows
 
 
 class CloseForm(forms.Form):

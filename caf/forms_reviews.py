@@ -91,6 +91,10 @@ class ReviewForm(forms.Form):
         required=False,
     )
 
+    # Where reviews and plan stood when the form was drawn (caf.selectors.review_version): a review
+    # recorded or an action changed since makes recording this one a conflict (issue 14).
+    version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
+
     def __init__(
         self,
         *args: Any,
@@ -213,6 +217,7 @@ class ReviewForm(forms.Form):
             Field("next_review_on", context={"legend_size": Size.SMALL}),
             Field.radios("close_reason", legend_size=Size.SMALL, small=True),
             Field.textarea("outcome", rows=3),
+            "version",
             button="Record the review",
         )
 

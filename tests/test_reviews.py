@@ -1,7 +1,9 @@
 """Reviews: recording a review from the plan, moving the next review date, who may do what, the
 home page queues of upcoming and overdue reviews, and the figures councils report."""
 
+import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 import time_machine
@@ -519,3 +521,106 @@ def test_the_review_pages_run_a_fixed_number_of_queries(
     for path, most in (("reviews/", 22), ("reviews/new/", 22)):
         with django_assert_max_num_queries(most):
             assert client.get(f"/cafs/{led.pk}/{path}").status_code == 200
+
+
+# Two people at once: the plan's actions and the review (issue 14; Settled question 20) -------------
+
+
+def hidden_value(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
+
+
+def conflict_table(page: str) -> str:
+    return page[page.index('id="conflict"') : page.index("</table>", page.index('id="conflict"'))]
+
+
+def test_an_action_updated_from_a_page_drawn_before_someone_elses_update_is_a_conflict_that_keeps_the_text(
+    led, school_practitioner, health_visitor, signed_in
+):
+    action = action_add(led, school_practitioner, owner=health_visitor, agency=health_visitor.agency)
+    lead, owner = signed_in(school_practitioner), signed_in(health_visitor)
+    url = f"/cafs/{led.pk}/plan/{action.pk}/"
+    assert hidden_value(owner.get(url).content.decode(), "version") == "0"
+
+    assert lead.post(url, {"status": "in_progress", "outcome": "Seen twice", "version": "0"}).status_code == 302
+    refused = owner.post(url, {"status": "done", "outcome": "Routine in place", "version": "0"})
+
+    page = unescape(refused.content.decode())
+    assert refused.status_code == 200
+    assert "This action was updated after you opened it." in page  # in the error summary
+    assert "Priya Shah saved it at" in page
+    table = conflict_table(page)
+    assert "Seen twice" in table and "Routine in place" in table
+    assert "In progress" in table and "Done" in table
+    assert re.search(r'<textarea[^>]*name="outcome"[^>]*>\s*Routine in place', page)  # kept to merge
+    assert hidden_value(page, "version") == "1"
+    action.refresh_from_db()
+    assert (action.status, action.outcome, action.updated_by) == ("in_progress", "Seen twice", school_practitioner)
+
+    merged = owner.post(url, {"status": "done", "outcome": "Seen twice; routine in place", "version": "1"})
+    assert merged.status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.outcome, action.version) == ("done", "Seen twice; routine in place", 2)
+
+
+def test_updating_another_action_of_the_plan_meanwhile_is_no_conflict(
+    led, school_practitioner, health_visitor, signed_in
+):
+    mine = action_add(led, school_practitioner, owner=health_visitor, agency=health_visitor.agency)
+    other = action_add(led, school_practitioner, action="Breakfast club place")
+    owner = signed_in(health_visitor)
+    url = f"/cafs/{led.pk}/plan/{mine.pk}/"
+    version = hidden_value(owner.get(url).content.decode(), "version")
+    services.plan_action_update(user=school_practitioner, action=other, status="done", drawn_from=0)
+
+    assert owner.post(url, {"status": "done", "outcome": "", "version": version}).status_code == 302
+    mine.refresh_from_db()
+    assert mine.status == "done"
+
+
+def test_a_review_recorded_from_a_form_drawn_before_the_plan_changed_is_a_conflict_that_keeps_the_answers(
+    led, school_practitioner, health_visitor, signed_in
+):
+    action = action_add(led, school_practitioner, owner=health_visitor, agency=health_visitor.agency)
+    lead = signed_in(school_practitioner)
+    url = f"/cafs/{led.pk}/reviews/new/"
+    version = hidden_value(lead.get(url).content.decode(), "version")
+    typed = review_data(led, version=version, summary="Jayden is on time most days")
+    typed.update({f"action_{action.pk}_status": "done", f"action_{action.pk}_note": "All done"})
+    # Meanwhile the action's owner records where it is on the plan's page.
+    services.plan_action_update(
+        user=health_visitor, action=action, status="in_progress", outcome="Seen twice", drawn_from=0
+    )
+
+    refused = lead.post(url, typed)
+
+    page = unescape(refused.content.decode())
+    assert refused.status_code == 200
+    assert "The reviews or the plan changed after you opened this form" in page
+    assert "Hannah Okoro saved it at" in page
+    table = conflict_table(page)
+    assert "Action: Morning routine support" in table and "Seen twice" in table and "All done" in table
+    assert re.search(r'<textarea[^>]*name="summary"[^>]*>\s*Jayden is on time most days', page)
+    assert not Review.objects.exists()
+
+    again = lead.post(url, {**typed, "version": hidden_value(page, "version")})
+    assert again.status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.outcome, action.updated_by) == ("done", "All done", school_practitioner)
+    assert Review.objects.get().summary == "Jayden is on time most days"
+
+
+def test_two_tabs_recording_the_same_review_record_it_once(led, school_practitioner, signed_in):
+    tab_one, tab_two = signed_in(school_practitioner), signed_in(school_practitioner)
+    url = f"/cafs/{led.pk}/reviews/new/"
+    version = hidden_value(tab_one.get(url).content.decode(), "version")
+    assert hidden_value(tab_two.get(url).content.decode(), "version") == version
+
+    assert tab_one.post(url, review_data(led, version=version)).status_code == 302
+    refused = tab_two.post(url, review_data(led, version=version, summary="Typed in the other tab"))
+
+    page = unescape(refused.content.decode())
+    assert refused.status_code == 200
+    assert "The latest review recorded (16 November 2026), and your summary" in conflict_table(page)
+    assert "Typed in the other tab" in conflict_table(page)
+    assert Review.objects.count() == 1

@@ -72,6 +72,13 @@ class PlanAction(models.Model):
     outcome = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Who last changed where the action is (an update or a review) and when; `version` counts those
+    # changes, and a form drawn from an older one is a conflict, never an overwrite (issue 14).
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["due_on", "pk"]

@@ -80,3 +80,12 @@ class ReviewActionProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.get_status_display()}"
+
+
+# What a review records about each open action, and the plan status it leaves the action in.
+REVIEW_PROGRESS_TO_ACTION_STATUS = {
+    ReviewActionProgress.Status.DONE: PlanAction.Status.DONE,
+    ReviewActionProgress.Status.IN_PROGRESS: PlanAction.Status.IN_PROGRESS,
+    ReviewActionProgress.Status.NOT_STARTED: PlanAction.Status.NOT_STARTED,
+    ReviewActionProgress.Status.NO_LONGER_NEEDED: PlanAction.Status.STOPPED,
+}

@@ -2,14 +2,17 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Agency, LocalAuthority, User
 from caf import permissions as perms
 from caf import policies
-from caf.models import Caf, CafChild, PlanAction, Review, ReviewDateChange
+from caf.models import Caf, CafChild, PlanAction, Review, ReviewActionProgress, ReviewDateChange
+from caf.models.reviews import REVIEW_PROGRESS_TO_ACTION_STATUS
 from caf.selectors.queues import cafs_led_by, with_children
 from thresholds.models import Level
 
@@ -127,3 +130,54 @@ def review_form_choices(caf: Caf) -> ReviewFormChoices:
         caf_children=list(caf.caf_children.select_related("child", "level", "suggested_level").order_by("pk")),
         levels=list(caf.threshold_model.levels.order_by("order", "pk")),
     )
+
+
+def review_version(caf: Caf) -> str:
+    """Where the review form starts from, as it carries it: the reviews recorded, the plan's actions
+    and the changes to them (all only grow). A review recorded, or an action added or updated, after
+    the form was drawn changes it, and recording the review is a conflict (Settled question 20)."""
+
+    def per_caf(queryset: QuerySet[Any], total: Count | Sum) -> Coalesce:
+        rows = queryset.filter(caf=OuterRef("pk")).order_by().values("caf").annotate(total=total).values("total")
+        return Coalesce(Subquery(rows), 0)
+
+    reviews, actions, changes = (
+        Caf.objects.filter(pk=caf.pk)
+        .annotate(
+            reviews_recorded=per_caf(Review.objects.all(), Count("pk")),
+            actions_added=per_caf(PlanAction.objects.all(), Count("pk")),
+            action_changes=per_caf(PlanAction.objects.all(), Sum("version")),
+        )
+        .values_list("reviews_recorded", "actions_added", "action_changes")
+        .get()
+    )  # one query: the form's page counts its queries
+    return f"{reviews}.{actions}.{changes}"
+
+
+def review_conflict_rows(
+    caf: Caf, progress: list[tuple[PlanAction, str, str]], summary: str
+) -> list[tuple[str, str, str]]:
+    """What a conflicting review shows side by side: the latest review recorded (its decision and
+    summary, beside the summary typed) and, for each action the person recorded progress on, where
+    it stands now beside what they typed, where the two differ."""
+    rows = []
+    latest = caf.reviews.order_by("-recorded_at", "-pk").first()
+    if latest is not None:
+        rows.append(
+            (
+                f"The latest review recorded ({latest.held_on:%-d %B %Y}), and your summary",
+                f"{latest.get_decision_display()}. {latest.summary}".strip(),
+                summary.strip(),
+            )
+        )
+    saved = {action.pk: action for action in caf.actions.filter(pk__in=[action.pk for action, _, _ in progress])}
+    labels = dict(ReviewActionProgress.Status.choices)
+    for typed_action, status, note in progress:
+        action = saved[typed_action.pk]
+        now = f"{action.get_status_display()}. {action.outcome}".strip()
+        typed = f"{labels.get(status, status)}. {note.strip()}".strip()
+        if action.status != REVIEW_PROGRESS_TO_ACTION_STATUS.get(status) or (
+            note.strip() and note.strip() != action.outcome
+        ):
+            rows.append((f"Action: {action.action}", now, typed))
+    return rows

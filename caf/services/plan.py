@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from caf import policies
@@ -10,7 +11,7 @@ from caf.models import Caf, PlanAction
 from caf.policies import refuse_unless
 from caf.services._common import locked, log_change
 from core.date_bounds import ACTION_DUE, out_of_bounds
-from core.errors import Refused
+from core.errors import Conflict, Refused
 
 
 def plan_action_create(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
@@ -50,16 +51,37 @@ def plan_action_add(*, user: User, caf: Caf, **fields: Any) -> PlanAction:
 
 
 @transaction.atomic
-def plan_action_update(*, user: User, action: PlanAction, status: str, outcome: str = "") -> PlanAction:
-    """The lead professional changes any action; a TAF member their own."""
+def plan_action_update(
+    *, user: User, action: PlanAction, status: str, outcome: str = "", drawn_from: int | None = None
+) -> PlanAction:
+    """The lead professional changes any action; a TAF member their own. `drawn_from`: the action's
+    version the form showed; if someone (an update, or a review) changed it since, the update is
+    refused as a Conflict, never written over (Settled question 20: one action, so updates of other
+    actions never clash)."""
     caf = locked(action.caf)
     if caf.status != Caf.Status.ACTIVE:
         raise Refused("The plan of a closed CAF does not change.")
+    # Read again under the CAF's lock: every change of the plan takes it, so this is where it stands.
+    action = PlanAction.objects.select_related("agency", "owner", "updated_by").get(pk=action.pk)
     action.caf = caf
     refuse_unless(policies.may_update_action(user, action), "You can update only your own actions.")
+    if drawn_from is not None and drawn_from != action.version:
+        raise Conflict(
+            "This action was updated after you opened it. What is saved now is beside what you typed:"
+            " bring in what you need from it, then save.",
+            saved_by=action.updated_by,
+            saved_at=action.updated_at,
+        )
     action.status = status
     action.outcome = outcome.strip()
+    action_changed(action, by=user)
     action.full_clean()
-    action.save(update_fields=["status", "outcome"])
+    action.save(update_fields=["status", "outcome", "version", "updated_by", "updated_at"])
     log_change(user, caf, "Updated an action of the plan")
     return action
+
+
+def action_changed(action: PlanAction, *, by: User) -> None:
+    """Stamps a change of where the action is (the caller saves it with its other fields)."""
+    action.version += 1
+    action.updated_by, action.updated_at = by, timezone.now()

@@ -11,22 +11,16 @@ from accounts.models import User
 from accounts.notifications import notifications_cancel
 from caf import policies
 from caf.models import Caf, CafChild, PlanAction, Review, ReviewActionProgress, ReviewDateChange
+from caf.models.reviews import REVIEW_PROGRESS_TO_ACTION_STATUS
 from caf.policies import refuse_unless
+from caf.selectors import review_version
 from caf.services._common import locked, log_change
 from caf.services.assessment import level_set
 from caf.services.lifecycle import close
-from caf.services.plan import plan_action_create
+from caf.services.plan import action_changed, plan_action_create
 from core.date_bounds import NEXT_REVIEW, REVIEW_HELD, out_of_bounds
-from core.errors import Refused
+from core.errors import Conflict, Refused
 from thresholds.models import Level
-
-# What a review records about each open action, and the plan status it leaves the action in.
-REVIEW_PROGRESS_TO_ACTION_STATUS = {
-    "done": PlanAction.Status.DONE,
-    "in_progress": PlanAction.Status.IN_PROGRESS,
-    "not_started": PlanAction.Status.NOT_STARTED,
-    "no_longer_needed": PlanAction.Status.STOPPED,
-}
 
 
 def _review_date_move(*, user: User, caf: Caf, review_on: date | None, reason: str) -> None:
@@ -137,13 +131,34 @@ def _review_progress_record(
     for reviewed, status, note in progress:
         action = open_actions[reviewed.pk]
         action.status = REVIEW_PROGRESS_TO_ACTION_STATUS[status]
-        update_fields = ["status"]
+        action_changed(action, by=review.recorded_by)
+        update_fields = ["status", "version", "updated_by", "updated_at"]
         if note.strip():
             action.outcome = note.strip()
             update_fields.append("outcome")
         action.save(update_fields=update_fields)
         rows.append(ReviewActionProgress(review=review, action=action, status=status, note=note.strip()))
     ReviewActionProgress.objects.bulk_create(rows)
+
+
+def _review_conflict(caf: Caf) -> Conflict:
+    """Names whoever changed the review's starting point last: a review recorded, or an action updated."""
+    latest_review = caf.reviews.select_related("recorded_by").order_by("-recorded_at", "-pk").first()
+    latest_update = (
+        caf.actions.filter(updated_at__isnull=False).select_related("updated_by").order_by("-updated_at").first()
+    )
+    saved_by, saved_at = None, None
+    if latest_review is not None:
+        saved_by, saved_at = latest_review.recorded_by, latest_review.recorded_at
+    updated_at = latest_update.updated_at if latest_update is not None else None
+    if latest_update is not None and updated_at is not None and (saved_at is None or updated_at > saved_at):
+        saved_by, saved_at = latest_update.updated_by, latest_update.updated_at
+    return Conflict(
+        "The review or the plan changed after you opened this form. Where they stand now is beside what you"
+        " typed: check it, then record the review.",
+        saved_by=saved_by,
+        saved_at=saved_at,
+    )
 
 
 @transaction.atomic
@@ -162,16 +177,21 @@ def review_record(
     next_review_on: date | None = None,
     close_reason: str = "",
     outcome: str = "",
+    drawn_from: str | None = None,
 ) -> Review:
     """The lead professional records a Team Around the Family review: progress on every open action
     of the plan (the form starts from it), new actions, each child's level after the review (kept in
     the level history), and the decision. Continuing sets the next review date; closing (or stepping
     down to universal services, closed as "needs met, universal services continue": Settled
-    question 6) closes the CAF; stepping up leaves it active for the referral to social care."""
+    question 6) closes the CAF; stepping up leaves it active for the referral to social care.
+    `drawn_from`: where reviews and plan stood when the form was drawn (`review_version`); if a review
+    was recorded or the plan changed since, recording is refused as a Conflict."""
     caf = locked(caf)
     if caf.status != Caf.Status.ACTIVE:
         raise Refused("Reviews are recorded for an active CAF; this one is not active.")
     refuse_unless(policies.may_record_review(user, caf), "Only the lead professional records a review.")
+    if drawn_from is not None and drawn_from != review_version(caf):
+        raise _review_conflict(caf)
     closes, close_reason = _review_decision_check(
         user=user,
         caf=caf,

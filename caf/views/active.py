@@ -203,21 +203,38 @@ def plan_action(request: AuthenticatedHttpRequest, caf_id: int, action_id: int) 
     action = get_object_or_404(caf.actions.select_related("agency", "owner", "caf"), pk=action_id)
     if not policies.may_update_action(request.user, action):
         raise PermissionDenied("You can update only your own actions.")
-    form = PlanActionUpdateForm(posted_or_none(request), initial={"status": action.status, "outcome": action.outcome})
+    initial = {"status": action.status, "outcome": action.outcome, "version": action.version}
+    keeper = FormKeeper(request, record=caf.record_key)
+    form = PlanActionUpdateForm(keeper.data(), initial=initial)
+    conflict: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_action_update(
-                user=request.user,
-                action=action,
-                status=form.cleaned_data["status"],
-                outcome=form.cleaned_data["outcome"],
-            )
+            with keeper.saving():
+                services.plan_action_update(
+                    user=request.user,
+                    action=action,
+                    status=form.cleaned_data["status"],
+                    outcome=form.cleaned_data["outcome"],
+                    drawn_from=form.cleaned_data["version"],
+                )
+        except Conflict as error:
+            # The action as saved now is on the page and beside what was typed, which stays in the
+            # form, drawn from the saved version, so the next save is a merge.
+            action.refresh_from_db()
+            conflict = {"error": error, "rows": form.differences_from(action)}
+            data = request.POST.copy()
+            data["version"] = str(action.version)
+            form = PlanActionUpdateForm(data, initial=initial)
+            refusal_show(form, error)
         except ValidationError as error:
             refusal_show(form, error)
         else:
             messages.success(request, "The action is updated.")
             return redirect("caf:plan", caf.pk)
-    return _page(request, "caf/active_plan_action.html", caf, form=form, action=action)
+    keeper.restore(form)
+    return _page(
+        request, "caf/active_plan_action.html", caf, form=form, action=action, keeper=keeper, conflict=conflict
+    )
 
 
 # Closing, reopening and printing ------------------------------------------------------------------

@@ -30,8 +30,11 @@ from caf.selectors import (
     caf_get_for_user,
     caf_review_date_changes,
     caf_reviews,
+    review_conflict_rows,
     review_form_choices,
+    review_version,
 )
+from core.errors import Conflict
 from core.forms import posted_or_none, refusal_show
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
@@ -70,20 +73,14 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
         messages.info(request, "Reviews are recorded for an active CAF; this one is not active.")
         return redirect("caf:reviews", caf.pk)
     today = timezone.localdate()
-    choices = review_form_choices(caf)
     keeper = FormKeeper(request, record=caf.record_key)
-    form = ReviewForm(
-        keeper.data(),
-        actions=choices.actions,
-        members=choices.members,
-        agencies=choices.agencies,
-        caf_children=choices.caf_children,
-        levels=choices.levels,
-        initial={
-            "held_on": today,
-            "next_review_on": today + timedelta(weeks=caf.council.default_review_interval_weeks),
-        },
-    )
+    initial = {
+        "held_on": today,
+        "next_review_on": today + timedelta(weeks=caf.council.default_review_interval_weeks),
+        "version": review_version(caf),
+    }
+    form = _review_form(caf, keeper.data(), initial)
+    conflict: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -102,7 +99,16 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
                     next_review_on=data["next_review_on"],
                     close_reason=data["close_reason"],
                     outcome=data["outcome"],
+                    drawn_from=data["version"] or None,
                 )
+        except Conflict as error:
+            # Where reviews and plan stand now, beside what was typed; the typed answers stay in the
+            # form (and the person's draft), drawn from now, so their next save is a merge.
+            conflict = {"error": error, "rows": review_conflict_rows(caf, data["progress"], data["summary"])}
+            posted = request.POST.copy()
+            posted["version"] = review_version(caf)
+            form = _review_form(caf, posted, initial)
+            refusal_show(form, error)
         except ValidationError as error:
             refusal_show(form, error)
         else:
@@ -121,7 +127,20 @@ def review_record(request: AuthenticatedHttpRequest, caf_id: int) -> HttpRespons
                 messages.success(request, "The review is recorded and the CAF is closed.")
             return redirect("caf:reviews", caf.pk)
     keeper.restore(form)
-    return _page(request, "caf/review_record.html", caf, form=form, keeper=keeper)
+    return _page(request, "caf/review_record.html", caf, form=form, keeper=keeper, conflict=conflict)
+
+
+def _review_form(caf: Caf, data: Any, initial: dict[str, Any]) -> ReviewForm:
+    choices = review_form_choices(caf)
+    return ReviewForm(
+        data,
+        actions=choices.actions,
+        members=choices.members,
+        agencies=choices.agencies,
+        caf_children=choices.caf_children,
+        levels=choices.levels,
+        initial=initial,
+    )
 
 
 @GET_AND_POST
