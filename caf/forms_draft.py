@@ -31,12 +31,24 @@ class CafStartForm(forms.Form):
         error_messages={"invalid_choice": "Choose only children listed here"},
     )
 
-    def __init__(self, *args: Any, candidates: QuerySet[Child], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, candidates: QuerySet[Child], has_open_caf: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["siblings"].queryset = candidates
         self.fields["siblings"].label_from_instance = child_label
-        fields = [Field.checkboxes("siblings", legend_size=Size.MEDIUM, legend_tag="h2", small=True)]
-        self.helper = gds_helper(*(fields if candidates.exists() else []), button="Start the CAF")
+        fields: list[Any] = [Field.checkboxes("siblings", legend_size=Size.MEDIUM, legend_tag="h2", small=True)]
+        if not candidates.exists():
+            fields = []
+        if has_open_caf:
+            # The child already has an open CAF: a second one is started only on purpose (issue 14).
+            self.fields["despite_open_caf"] = forms.BooleanField(
+                label="I have spoken to the lead professional: this child needs a CAF of its own as well",
+                required=True,
+                error_messages={
+                    "required": "The child already has an open CAF: join its team, or tick to say why another is needed"
+                },
+            )
+            fields.append(Field.checkbox("despite_open_caf"))
+        self.helper = gds_helper(*fields, button="Start the CAF")
 
 
 # Assessment ---------------------------------------------------------------------------------------

@@ -85,8 +85,9 @@ def test_find_runs_a_fixed_number_of_queries(signed_in, school_practitioner, dja
             postcode=f"NB{number} 1AA",
         )
     client = signed_in(school_practitioner)
-    # 13: one more than before, for which results are on a CAF the searcher may not see (Settled 18).
-    with django_assert_max_num_queries(13):
+    # One for which results are on a CAF the searcher may not see (Settled 18); then, for every result
+    # at once, which records the searcher may open (four) and the open CAFs with their leads (two).
+    with django_assert_max_num_queries(19):
         response = client.get(
             reverse("caf:child_find"),
             {"first_name": "Jaden", "last_name": "Smith", "postcode": "NB1 1AA"},
@@ -94,6 +95,50 @@ def test_find_runs_a_fixed_number_of_queries(signed_in, school_practitioner, dja
     assert response.status_code == 200
     assert len(response.context["matches"]) == children
     assert response.context["matches"][0].child.postcode == "NB1 1AA"  # the same postcode ranks first
+
+
+def test_find_links_the_records_the_searcher_may_open_and_names_each_open_caf_and_its_lead(
+    signed_in, school_practitioner, school_colleague, unrelated_practitioner, caf_admin, child, council_model
+):
+    """A colleague of the initiator finds the child, opens their record and sees who leads the open
+    CAF, so joins that team; someone of an agency with no part in it learns only that the child is
+    known (Settled question 18)."""
+    caf = active_caf(school_practitioner, child)
+    services.lead_professional_assign(user=caf_admin, caf=caf, lead=school_practitioner)
+    search = {"first_name": "Jaden", "last_name": "Smith"}
+
+    colleague = signed_in(school_colleague).get(reverse("caf:child_find"), search).content.decode()
+    assert f'<a class="govuk-link" href="{reverse("caf:child_detail", args=[child.pk])}">Jayden Smith</a>' in colleague
+    assert reverse("caf:caf_detail", args=[caf.pk]) in colleague
+    assert "(active), led by Priya Shah, Oakfield Primary School" in colleague
+
+    stranger = signed_in(unrelated_practitioner).get(reverse("caf:child_find"), search).content.decode()
+    assert "Known to early help: contact the CAF administrator" in stranger
+    assert reverse("caf:child_detail", args=[child.pk]) not in stranger
+    assert reverse("caf:caf_detail", args=[caf.pk]) not in stranger
+    assert "Priya Shah" not in stranger
+
+
+def test_starting_a_caf_for_a_child_with_an_open_one_asks_first(
+    signed_in, school_practitioner, school_colleague, child, council_model
+):
+    caf = active_caf(school_practitioner, child)
+    client = signed_in(school_colleague)
+    url = reverse("caf:caf_start", args=[child.pk])
+
+    page = client.get(url).content.decode()
+    assert "Jayden already has an open CAF." in page
+    assert reverse("caf:caf_detail", args=[caf.pk]) in page
+
+    refused = client.post(url, {})
+    assert refused.status_code == 200
+    assert "The child already has an open CAF: join its team, or tick to say why another is needed" in (
+        refused.content.decode()
+    )
+    assert Caf.objects.count() == 1
+
+    assert client.post(url, {"despite_open_caf": "on"}).status_code == 302
+    assert Caf.objects.count() == 2
 
 
 def test_find_with_no_match_offers_to_record_a_new_child(signed_in, school_practitioner, child):

@@ -37,6 +37,7 @@ from caf.selectors.caf import (
 )
 from caf.selectors.children import (
     Household,
+    OpenCaf,
     PossibleMatch,
     child_cafs,
     child_for_new_caf,
@@ -44,6 +45,7 @@ from caf.selectors.children import (
     child_known_elsewhere,
     child_level_history,
     children_find,
+    children_open_cafs,
     sibling_candidates_for,
 )
 from caf.selectors.chronology import child_chronology
@@ -118,6 +120,7 @@ __all__ = [
     "CafOverview",
     "ConsentChoices",
     "Household",
+    "OpenCaf",
     "PossibleMatch",
     "ReviewFigures",
     "ReviewFormChoices",
@@ -158,6 +161,7 @@ __all__ = [
     "child_may_see",
     "child_suggestion",
     "children_find",
+    "children_open_cafs",
     "consent_choices",
     "consent_initial",
     "consents_version",

@@ -16,8 +16,8 @@ from accounts.models import User
 from caf import permissions as perms
 from caf import policies
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Adult, Caf, CafChild, Child, LevelChange
-from caf.selectors.records import child_may_see, refusal_log
+from caf.models import AccessLog, Adult, Caf, CafChild, Child, LeadProfessionalAssignment, LevelChange
+from caf.selectors.records import child_may_see, children_may_see_among, refusal_log
 
 
 class Dmetaphone(Func):
@@ -32,10 +32,57 @@ class PossibleMatch:
     score: float
     # The child has a CAF the searcher may not see: the result says only that (Settled question 18).
     known_elsewhere: bool = False
+    # Whether the searcher may open the child's record (the result links to it), and the child's
+    # open CAFs they may see, with who leads each: so a second agency joins the team instead of
+    # starting a duplicate (issue 14).
+    may_open: bool = False
+    open_cafs: tuple["OpenCaf", ...] = ()
 
     @property
     def postcode_area(self) -> str:
         return self.child.postcode.split(" ")[0] if self.child.postcode else ""
+
+
+@dataclass(frozen=True)
+class OpenCaf:
+    """A draft or active CAF of a child, as find a child and starting a CAF name it."""
+
+    caf: Caf
+    lead: LeadProfessionalAssignment | None
+
+    @property
+    def led_by(self) -> str:
+        if self.lead is None:
+            return "no lead professional yet"
+        return (
+            f"{self.lead.user.full_name}, {self.lead.user.agency.name}"
+            if self.lead.user.agency_id
+            else str(self.lead.user)
+        )
+
+
+def children_open_cafs(user: User, child_ids: Collection[int]) -> dict[int, list[OpenCaf]]:
+    """The draft and active CAFs of these children (or of records merged into them) that the user may
+    see, each with its current lead professional: two queries, whatever the number of children."""
+    if not child_ids:
+        return {}
+    records = Child.objects.filter(Q(pk__in=child_ids) | Q(merged_into__in=child_ids)).values("pk")
+    open_cafs = Caf.objects.filter(caf_children__child__in=records, status__in=[Caf.Status.DRAFT, Caf.Status.ACTIVE])
+    rows = list(
+        CafChild.objects.filter(child__in=records, caf__in=perms.cafs_visible_among(user, open_cafs))
+        .select_related("caf", "child")
+        .order_by("caf__pk")
+    )
+    leads = {
+        lead.caf_id: lead
+        for lead in LeadProfessionalAssignment.objects.filter(
+            caf__in={row.caf_id for row in rows}, ended_at__isnull=True
+        ).select_related("user", "user__agency")
+    }
+    found: dict[int, list[OpenCaf]] = {}
+    for row in rows:
+        found.setdefault(row.child.merged_into_id or row.child_id, []).append(OpenCaf(row.caf, leads.get(row.caf_id)))
+    return found
 
 
 def child_known_elsewhere(user: User, child: Child) -> bool:
@@ -98,8 +145,20 @@ def children_find(
         matches.append(PossibleMatch(child, round(score, 2)))
     matches.sort(key=lambda match: (-match.score, match.child.last_name, match.child.pk))
     shown = matches[:limit]
-    known_elsewhere = _with_cafs_not_visible(user, [match.child.pk for match in shown])
-    shown = [PossibleMatch(match.child, match.score, match.child.pk in known_elsewhere) for match in shown]
+    shown_ids = [match.child.pk for match in shown]
+    known_elsewhere = _with_cafs_not_visible(user, shown_ids)
+    open_cafs = children_open_cafs(user, shown_ids)
+    may_open = children_may_see_among(user, [match.child for match in shown if match.child.pk not in known_elsewhere])
+    shown = [
+        PossibleMatch(
+            match.child,
+            match.score,
+            known_elsewhere=match.child.pk in known_elsewhere,
+            may_open=match.child.pk in may_open,
+            open_cafs=tuple(open_cafs.get(match.child.pk, ())),
+        )
+        for match in shown
+    ]
     access_log_write(
         user=user,
         action=AccessLog.Action.VIEW,

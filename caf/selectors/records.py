@@ -2,15 +2,17 @@
 and is a 404 or 403, never a hint that the record exists.
 """
 
+from collections.abc import Collection, Iterable
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import AgencyType, Role, User
 from caf import hooks, policies
 from caf import permissions as perms
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, Child
+from caf.models import AccessLog, Caf, CafChild, Child
 
 
 def caf_get_for_user(user: User, caf_id: int, permission: str = perms.VIEW, *, what: str = "Viewed the CAF") -> Caf:
@@ -36,24 +38,49 @@ def child_may_see(user: User, child: Child) -> bool:
     family's exclusions beat each of these (issue 11): someone excluded from any of the family's
     CAFs does not open the child's record, except the front door deciding a referral (Settled
     question 10a)."""
-    if not user.is_active or user.council_id != child.council_id:
-        return False
-    records = Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child.pk)).values("pk")
+    return child.pk in children_may_see_among(user, [child])
+
+
+def children_may_see_among(user: User, children: Collection[Child]) -> set[int]:
+    """Which of these children's records the user may open (the rule of `child_may_see`, the only
+    place it is written): a few queries whatever the number of children, so find a child can link
+    each result it may (issue 14). Only for social care does a referred child cost a query each."""
+    ids = [child.pk for child in children if child.council_id == user.council_id]
+    if not user.is_active or not ids:
+        return set()
+    asked = set(ids)
+    records = Child.objects.filter(Q(pk__in=ids) | Q(merged_into__in=ids)).values("pk")
+
+    def records_of(child_id: int) -> QuerySet[Child]:
+        return Child.objects.filter(Q(pk=child_id) | Q(merged_into=child_id)).values("pk")
+
+    def children_on(cafs: QuerySet[Caf]) -> set[int]:
+        rows = CafChild.objects.filter(child__in=records, caf__in=cafs).values_list("child_id", "child__merged_into_id")
+        # A row counts for the child asked about: itself, or the record it was merged into.
+        return {pk for pair in rows for pk in pair if pk in asked}
+
+    def referred(child_ids: Iterable[int]) -> set[int]:
+        return {pk for pk in child_ids if hooks.child_referred(records_of(pk))}
+
     social_care = user.agency_id is not None and user.agency.agency_type == AgencyType.CHILDRENS_SOCIAL_CARE
-    if Caf.objects.filter(children__in=records).filter(perms.excluded_from(user)).exists():
-        return social_care and user.has_role(Role.SOCIAL_CARE_MANAGER) and hooks.child_referred(records)
-    if policies.is_caf_administrator(user, child.council_id) or child.created_by_id == user.pk:
-        return True
     childs_cafs = Caf.objects.filter(children__in=records)
-    if perms.cafs_visible_among(user, childs_cafs).exists():
-        return True
-    # A former member, once their read access to a closed CAF has ended, keeps only the child's
-    # history: the chronology names the CAF and sends them to the CAF administrator (Settled question 12).
-    if perms.cafs_once_visible_among(user, childs_cafs).exists():
-        return True
-    # Children's social care sees a child referred to it (the agency is the unit of sharing), to
-    # read their chronology and earlier referrals while deciding (referrals answers, caf.hooks).
-    return social_care and hooks.child_referred(records)
+    excluded = children_on(childs_cafs.filter(perms.excluded_from(user)))
+    if policies.is_caf_administrator(user, user.council_id):
+        may_see = set(ids)
+    else:
+        may_see = {child.pk for child in children if child.created_by_id == user.pk}
+        may_see |= children_on(perms.cafs_visible_among(user, childs_cafs))
+        # A former member, once their read access to a closed CAF has ended, keeps only the child's
+        # history: the chronology names the CAF and sends them to the CAF administrator (Settled question 12).
+        may_see |= children_on(perms.cafs_once_visible_among(user, childs_cafs))
+        # Children's social care sees a child referred to it (the agency is the unit of sharing), to
+        # read their chronology and earlier referrals while deciding (referrals answers, caf.hooks).
+        if social_care:
+            may_see |= referred(asked - may_see - excluded)
+    may_see = (may_see & asked) - excluded
+    if excluded and social_care and user.has_role(Role.SOCIAL_CARE_MANAGER):
+        may_see |= referred(excluded)
+    return may_see
 
 
 def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the child's record") -> Child:

@@ -46,7 +46,10 @@ def caf_start(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
             return redirect("home")
         return render(request, "caf/draft_start_known.html", {"child": child, "form": ask})
     candidates = selectors.sibling_candidates_for(request.user, child)
-    form = CafStartForm(posted_or_none(request), candidates=candidates)
+    # Open CAFs of the child this person may see: the page names them first, and starting another
+    # needs a tick (issue 14: a second agency joins the team rather than starting a duplicate).
+    open_cafs = selectors.children_open_cafs(request.user, [child.pk]).get(child.pk, [])
+    form = CafStartForm(posted_or_none(request), candidates=candidates, has_open_caf=bool(open_cafs))
     if form.is_bound and form.is_valid():
         try:
             caf = services.caf_start(user=request.user, children=[child, *form.cleaned_data["siblings"]])
@@ -56,7 +59,9 @@ def caf_start(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
             messages.success(request, "Draft CAF started. Record the family's consent first.")
             return redirect("caf:caf_detail", caf_id=caf.pk)
     return render(
-        request, "caf/draft_start.html", {"child": child, "form": form, "has_candidates": candidates.exists()}
+        request,
+        "caf/draft_start.html",
+        {"child": child, "form": form, "has_candidates": candidates.exists(), "open_cafs": open_cafs},
     )
 
 
