@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-data install clean typecheck-baseline
+.PHONY: run test lint format bench bench-data install clean typecheck-baseline screenshots
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 or python3.13)"; exit 1; }
@@ -37,6 +37,10 @@ lint: $(INSTALLED)
 
 typecheck-baseline: $(INSTALLED)
 	$(TYPECHECK_ENV) $(BIN)/mypy | $(BIN)/mypy-baseline sync
+
+# The README's pictures: the browser journeys with the mouse, keeping the main pages as PNGs.
+screenshots: $(INSTALLED)
+	@SCREENSHOTS=docs/screenshots $(BIN)/python -m config.devserver test tests/test_journeys.py -k "mouse or two_people" --no-cov -q -p no:cacheprovider $(PYTEST_ARGS)
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

@@ -230,12 +230,19 @@ class Household:
 
 def child_household(user: User, child: Child) -> Household:
     """The household as the records know it: the other children and the adults of the child's CAFs
-    that the user may see."""
+    that the user may see, and the adults recorded with the child (issue 14)."""
     records = _records_of(child)
     visible = perms.cafs_visible_among(user, _cafs_of(records)).values("pk")
+    adults = list(Adult.objects.filter(cafs__in=visible).distinct().order_by("full_name", "pk"))
+    # The adults recorded with the child before any CAF (caf_start brings them onto the CAF): for
+    # whoever recorded the child and the CAF administrators, not for someone who only once saw a CAF.
+    if child.created_by_id == user.pk or policies.is_caf_administrator(user, child.council_id):
+        shown = {adult.pk for adult in adults}
+        adults += [adult for adult in Adult.objects.filter(children__in=records).distinct() if adult.pk not in shown]
+        adults.sort(key=lambda adult: (adult.full_name, adult.pk))
     return Household(
         children=list(Child.objects.filter(cafs__in=visible).exclude(pk__in=records).distinct()),
-        adults=list(Adult.objects.filter(cafs__in=visible).distinct().order_by("full_name", "pk")),
+        adults=adults,
     )
 
 

@@ -243,6 +243,7 @@ def caf_submit(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
             "consent": answers.consent,
             "domains": answers.domains,
             "caf_children": answers.caf_children,
+            "adults": list(caf.adults.order_by("full_name", "pk")),
         },
     )
 
