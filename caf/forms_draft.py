@@ -51,6 +51,28 @@ class CafStartForm(forms.Form):
         self.helper = gds_helper(*fields, button="Start the CAF")
 
 
+class CafChildrenAddForm(forms.Form):
+    children = forms.ModelMultipleChoiceField(
+        label="Which brothers or sisters join this CAF?",
+        help_text="Children already recorded that you may see.",
+        queryset=Child.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Choose the brothers or sisters to add",
+            "invalid_choice": "Choose only children listed here",
+        },
+    )
+
+    def __init__(self, *args: Any, candidates: QuerySet[Child], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["children"].queryset = candidates
+        self.fields["children"].label_from_instance = child_label
+        self.helper = gds_helper(
+            Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True),
+            button="Add to the CAF",
+        )
+
+
 # Assessment ---------------------------------------------------------------------------------------
 
 

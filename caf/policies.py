@@ -106,6 +106,8 @@ def may_submit(user: User, caf: Caf) -> bool:
 
 
 may_record_safeguarding_override = may_submit
+# Brothers and sisters join a draft (making it a Family CAF) by the hand that builds it (issue 14).
+may_add_children = may_submit
 
 
 def may_record_consent(user: User, caf: Caf) -> bool:

@@ -408,6 +408,10 @@ URLS = {
         ("active", "active: lead professional only", {"caf_id": "caf", "caf_child_id": "caf_child"}, {}),
         ("draft", "draft: initiator", {"caf_id": "draft", "caf_child_id": "draft_caf_child"}, {}),
     ],
+    "caf:caf_children_add": [
+        ("active", "active: draft steps", {"caf_id": "caf"}, {}),
+        ("draft", "draft: initiator", {"caf_id": "draft"}, {}),
+    ],
     "caf:caf_submit": [
         ("active", "active: submitted page", {"caf_id": "caf"}, {}),
         ("draft", "draft: initiator", {"caf_id": "draft"}, {}),

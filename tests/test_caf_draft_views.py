@@ -9,6 +9,7 @@ import pytest
 
 from caf import services
 from caf.models import AccessLog, AssessmentEntry, Caf, CafChild, Consent, LevelChange, TeamAroundFamilyMember
+from core.errors import Refused
 from referrals.models import Referral
 from tests.caf_helpers import complete, consent
 
@@ -430,3 +431,83 @@ def test_a_child_found_by_the_search_can_have_a_caf_started_by_another_agency(
     assert list(caf.adults.all()) == [adult]  # the household comes with the child
     assert signed_in(other_council_user).post(f"/cafs/start/{child.pk}/").status_code == 404
     assert Caf.objects.count() == 1
+
+
+# Brothers and sisters join a draft later (issue 14) ----------------------------------------------
+
+
+def test_a_brother_joins_the_draft_which_becomes_a_family_caf_and_needs_a_consent_that_names_him(
+    draft, school_practitioner, health_visiting, signed_in
+):
+    consent(draft, school_practitioner, health_visiting)
+    brother = record_child(school_practitioner, "Tyler", born=date(2019, 2, 1))
+    services.household_record(
+        user=school_practitioner,
+        child=brother,
+        adults=[{"full_name": "Dean Smith", "relationship": "father", "parental_responsibility": True}],
+    )
+    client = signed_in(school_practitioner)
+    assert "Add a brother or sister" in text_of(client.get(f"/cafs/{draft.pk}/"))
+    page = client.get(f"/cafs/{draft.pk}/children/add/")
+    assert "Tyler Smith" in text_of(page)
+
+    assert client.post(f"/cafs/{draft.pk}/children/add/", {"children": [brother.pk]}).status_code == 302
+
+    draft.refresh_from_db()
+    assert draft.kind == Caf.Kind.FAMILY
+    assert set(draft.children.all()) == {draft.caf_children.first().child, brother}
+    assert draft.adults.filter(full_name="Dean Smith").exists()  # his household came with him
+    answers = text_of(client.get(f"/cafs/{draft.pk}/submit/"))
+    assert "Record consent for Tyler Smith: no consent names them yet." in answers
+    assert "Dean Smith" in answers
+    consent(draft, school_practitioner, health_visiting)  # the helper names every child of the CAF
+    assert "no consent names them" not in text_of(client.get(f"/cafs/{draft.pk}/submit/"))
+
+
+def test_adding_a_child_the_practitioner_may_not_see_or_to_a_caf_not_theirs_is_refused(
+    active, school_practitioner, school_colleague, health_visitor, signed_in
+):
+    draft = services.caf_start(user=school_practitioner, children=[record_child(school_practitioner, "Ava")])
+    stranger_child = record_child(health_visitor, "Mia")  # recorded by another agency, on no CAF
+    client = signed_in(school_practitioner)
+    refused = client.post(f"/cafs/{draft.pk}/children/add/", {"children": [stranger_child.pk]})
+    assert refused.status_code == 200
+    assert "Choose only children listed here" in error_summary(refused)
+    assert draft.caf_children.count() == 1
+
+    sibling = record_child(school_practitioner, "Tyler")
+    assert (
+        signed_in(school_colleague).post(f"/cafs/{draft.pk}/children/add/", {"children": [sibling.pk]}).status_code
+        == 403
+    )  # sees the draft (same agency), but does not build it
+    assert client.post(f"/cafs/{active.pk}/children/add/", {"children": [sibling.pk]}).status_code == 403
+    assert signed_in(health_visitor).get(f"/cafs/{draft.pk}/children/add/").status_code == 404
+    assert draft.caf_children.count() == 1 and active.caf_children.count() == 1
+    with pytest.raises(Refused):  # the service holds the rule too, whatever a form offers
+        services.caf_children_add(user=school_practitioner, caf=draft, children=[stranger_child])
+
+
+def test_a_new_brother_recorded_from_the_draft_comes_back_ticked(draft, school_practitioner, signed_in):
+    client = signed_in(school_practitioner)
+    add_page = client.get(f"/cafs/{draft.pk}/children/add/").content.decode()
+    record_new = html_module.unescape(re.search(r'id="record-new-sibling" href="([^"]+)"', add_page).group(1))
+    form = client.get(record_new).content.decode()
+    assert 'name="for_caf"' in form and 'value="Smith"' in form  # the family name, in its field
+
+    created = client.post(
+        "/children/new/",
+        {
+            "first_name": "Tyler",
+            "last_name": "Smith",
+            "date_of_birth_0": "1",
+            "date_of_birth_1": "2",
+            "date_of_birth_2": "2019",
+            "sex": "male",
+            "for_caf": draft.pk,
+            "checked_new_child": "on",
+        },
+    )
+    tyler = html_module.unescape(created["Location"])
+    assert tyler.startswith(f"/cafs/{draft.pk}/children/add/?child=")
+    page = client.get(tyler).content.decode()
+    assert re.search(r'<input[^>]*name="children"[^>]*checked', page)

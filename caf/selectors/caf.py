@@ -64,6 +64,16 @@ def submit_problems(caf: Caf) -> list[str]:
     problems = []
     if current_consent(caf) is None:
         problems.append("Record the family's consent: a CAF cannot start without it.")
+    else:
+        # A brother or sister added after the consent is covered only once a consent names them
+        # (Settled question 11).
+        covered = Consent.children.through.objects.filter(consent__in=Consent.objects.current().filter(caf=caf)).values(
+            "child_id"
+        )
+        problems.extend(
+            f"Record consent for {caf_child.child}: no consent names them yet."
+            for caf_child in caf.caf_children.exclude(child_id__in=covered).select_related("child")
+        )
     if not caf.assessment_entries.exclude(strengths="", needs="").exists():
         problems.append("Write the strengths and needs of at least one part of the assessment.")
     problems.extend(
@@ -105,6 +115,7 @@ class CafOverview:
     # A draft's
     tasks: list[Task] = field(default_factory=list)
     may_override: bool = False
+    may_add_children: bool = False
     # An active or closed CAF's
     highest_level: Level | None = None
     taf_members: list[Member] = field(default_factory=list)
@@ -145,6 +156,7 @@ def caf_overview(user: User, caf: Caf) -> CafOverview:
     if caf.status == Caf.Status.DRAFT:
         overview.tasks = _draft_tasks(caf, caf_children, consent, may_change)
         overview.may_override = may_change and consent is None
+        overview.may_add_children = policies.may_add_children(user, caf)
     else:
         _summary_add(overview, user, may_change)
     return overview

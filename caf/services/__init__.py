@@ -22,6 +22,7 @@ from caf.services.children import child_create, child_merge, household_record
 from caf.services.consent import consent_record, consent_withdraw, safeguarding_override_record
 from caf.services.exclusions import exclusion_exception_record, exclusion_lift, exclusion_record
 from caf.services.lifecycle import (
+    caf_children_add,
     caf_close,
     caf_close_stepped_up,
     caf_register,
@@ -37,6 +38,7 @@ from caf.services.team import lead_professional_assign, taf_member_add, taf_memb
 
 __all__ = [
     "assessment_save",
+    "caf_children_add",
     "caf_close",
     "caf_close_stepped_up",
     "caf_register",

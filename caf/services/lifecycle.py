@@ -16,7 +16,7 @@ from caf import policies
 from caf.access_log import access_log_write
 from caf.models import AccessLog, Adult, Caf, CafChild, Child, GrantReason, ReviewDateChange, TeamAroundFamilyMember
 from caf.policies import refuse_unless
-from caf.selectors import submit_problems
+from caf.selectors import sibling_candidates_for, submit_problems
 from caf.services._common import locked, log_change, move, tell_caf_administrators
 from caf.services.exclusions import excluded_by_family_of, exclusions_carry
 from core.errors import Refused
@@ -56,6 +56,39 @@ def caf_start(*, user: User, children: list[Child], adults: Iterable[Adult] = ()
     perms.grant_user(user, caf, perms.VIEW, perms.CHANGE, reason=GrantReason.INITIATOR)
     perms.grant_agency(user.agency, caf, reason=GrantReason.AGENCY_INVOLVED)
     log_change(user, caf, "Started a draft CAF")
+    return caf
+
+
+@transaction.atomic
+def caf_children_add(*, user: User, caf: Caf, children: list[Child]) -> Caf:
+    """Brothers and sisters join a draft CAF, which becomes a Family CAF: each with a level of their
+    own to choose, the household adults recorded with them, and the family's exclusions on their
+    earlier CAFs. A child joins the consent only when a consent names them (Settled question 11):
+    until then the draft cannot be submitted."""
+    caf = locked(caf)
+    refuse_unless(policies.may_add_children(user, caf), "Only the practitioner building this draft CAF adds children.")
+    if not children:
+        raise Refused("Choose the brothers or sisters to add.")
+    if any(child.council_id != caf.council_id or child.merged_into_id for child in children):
+        raise Refused("Choose children recorded in your council (not merged records).")
+    first = caf.caf_children.select_related("child").order_by("pk").first()
+    may_add = sibling_candidates_for(user, first.child) if first else Child.objects.none()
+    if may_add.filter(pk__in=[child.pk for child in children]).count() != len({child.pk for child in children}):
+        raise Refused("Choose only brothers or sisters recorded that you may see.")
+    already = set(caf.caf_children.values_list("child_id", flat=True))
+    if any(child.pk in already for child in children):
+        raise Refused("A child you chose is already in this CAF.")
+    if excluded_by_family_of(user, children):
+        raise Refused(
+            "The family has asked that you or your agency do not see their assessment: contact the CAF administrator."
+        )
+    for child in children:
+        CafChild.objects.create(caf=caf, child=child)
+    caf.adults.add(*Adult.objects.filter(children__in=children).exclude(cafs=caf).distinct())
+    exclusions_carry(caf, children)
+    caf.kind = Caf.Kind.FAMILY
+    caf.save(update_fields=["kind"])
+    log_change(user, caf, "Added " + ", ".join(str(child) for child in children) + " to the CAF")
     return caf
 
 

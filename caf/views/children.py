@@ -24,7 +24,7 @@ from accounts.parsing import parse_id
 from caf import policies
 from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm
 from caf.found import found_children_remember
-from caf.models import Child
+from caf.models import Caf, Child
 from caf.selectors import (
     AccessLogKey,
     access_log_for_child,
@@ -82,11 +82,13 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Record a new child, and the adults of the household. The answers are searched again on
     submit: possible matches stop the form until the user ticks that none of them is this child."""
     _require_council_staff(request)
+    # Recording a brother or sister from a draft CAF's "add" page: back there afterwards, ticked.
+    for_caf = parse_id(request.GET.get("caf") or request.POST.get("for_caf"))
     if request.method == "GET":
         search = ChildFindForm(request.GET)
         initial = search.search if search.is_valid() else _search_answers(request.GET).dict()
         form = ChildForm(initial=initial)
-        return render(request, "caf/child_create.html", {"form": form, "matches": []})
+        return render(request, "caf/child_create.html", {"form": form, "matches": [], "for_caf": for_caf})
 
     form = ChildForm(request.POST)
     if form.is_valid():
@@ -103,6 +105,9 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 form.possible_matches = matches
             else:
                 messages.success(request, f"{child}'s record has been created.")
+                caf = Caf.objects.filter(pk=for_caf).first() if for_caf else None
+                if caf is not None and policies.may_add_children(request.user, caf):
+                    return redirect(reverse("caf:caf_children_add", args=[caf.pk]) + f"?child={child.pk}")
                 return redirect("caf:child_detail", child_id=child.pk)
     elif form.cleaned_data.get("first_name") and form.cleaned_data.get("last_name"):
         # Keep the possible matches in view while the user corrects other answers.
@@ -116,7 +121,9 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if form.possible_matches:
         found_children_remember(request, [match.child.pk for match in form.possible_matches])
         form.offer_confirmation()
-    return render(request, "caf/child_create.html", {"form": form, "matches": form.possible_matches})
+    return render(
+        request, "caf/child_create.html", {"form": form, "matches": form.possible_matches, "for_caf": for_caf}
+    )
 
 
 # The child's record -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ anyone without access); writes go through caf.services, whose refusals become fo
 """
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 from accounts.drafts import FormKeeper
 from accounts.forms import ConfirmForm
 from accounts.http import AuthenticatedHttpRequest
-from accounts.parsing import parse_ids
+from accounts.parsing import parse_id, parse_ids
 from caf import policies, selectors, services
-from caf.forms_draft import AssessmentForm, CafStartForm, IndicatorsForm, LevelChoiceForm
+from caf.forms_draft import AssessmentForm, CafChildrenAddForm, CafStartForm, IndicatorsForm, LevelChoiceForm
 from caf.found import found_children
 from caf.models import Caf, CafChild
 from core.errors import Conflict
@@ -62,6 +63,43 @@ def caf_start(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
         request,
         "caf/draft_start.html",
         {"child": child, "form": form, "has_candidates": candidates.exists(), "open_cafs": open_cafs},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def caf_children_add(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
+    """Brothers and sisters join a draft CAF, making it a Family CAF; or a new one is recorded first
+    and comes back here ticked."""
+    caf = selectors.caf_get_for_user(request.user, caf_id, what="Opened adding children to the CAF")
+    policies.refuse_unless(policies.may_add_children(request.user, caf))
+    caf_children = list(caf.caf_children.select_related("child").order_by("pk"))
+    candidates = selectors.sibling_candidates_for(request.user, caf_children[0].child).exclude(
+        pk__in=[caf_child.child_id for caf_child in caf_children]
+    )
+    chosen = parse_id(request.GET.get("child"))
+    form = CafChildrenAddForm(
+        posted_or_none(request), candidates=candidates, initial={"children": [chosen] if chosen else []}
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            services.caf_children_add(user=request.user, caf=caf, children=list(form.cleaned_data["children"]))
+        except ValidationError as error:
+            refusal_show(form, error)
+        else:
+            messages.success(
+                request, "Added to the CAF. Record consent that names them, and choose their level of need."
+            )
+            return redirect("caf:caf_detail", caf_id=caf.pk)
+    first = caf_children[0].child
+    record_new = (
+        reverse("caf:child_create")
+        + "?"
+        + urlencode({"last_name": first.last_name, "postcode": first.postcode, "caf": caf.pk})
+    )
+    return render(
+        request,
+        "caf/draft_children_add.html",
+        {"caf": caf, "form": form, "has_candidates": candidates.exists(), "record_new": record_new},
     )
 
 
@@ -251,6 +289,7 @@ def caf_submit(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
 urlpatterns = [
     path("cafs/start/<int:child_id>/", caf_start, name="caf_start"),
     path("cafs/<int:caf_id>/", caf_detail, name="caf_detail"),
+    path("cafs/<int:caf_id>/children/add/", caf_children_add, name="caf_children_add"),
     path("cafs/<int:caf_id>/assessment/", assessment, name="assessment"),
     path("cafs/<int:caf_id>/children/<int:caf_child_id>/level/", child_level, name="child_level"),
     path("cafs/<int:caf_id>/submit/", caf_submit, name="caf_submit"),
