@@ -21,12 +21,36 @@ def _person_with_agency(user: User) -> str:
     return f"{user.full_name} ({user.agency.name})" if user.agency_id else user.full_name
 
 
+def _person_found(user: User) -> str:
+    job = f", {user.job_title}" if user.job_title else ""
+    return f"{user.full_name}{job} ({user.agency.name})" if user.agency_id else user.full_name
+
+
+class _PersonChoiceField(forms.ModelChoiceField):
+    """Checks a choice against everyone who may be chosen (the queryset) but lists only `shown`, the
+    people a search found: a county's whole staff is never one list."""
+
+    shown: list[User] = []
+
+    @property  # type: ignore[override]
+    def choices(self) -> list[tuple[int, str]]:
+        return [(person.pk, _person_found(person)) for person in self.shown]
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        pass  # set by the form's search, never from the queryset
+
+
 class TafMemberForm(forms.Form):
-    member = forms.ModelChoiceField(
+    member = _PersonChoiceField(
         label="Who is joining the team",
-        help_text="People are listed by agency. The family's consent must cover their agency.",
         queryset=User.objects.none(),
-        error_messages={"required": "Choose who is joining the team", "invalid_choice": "Choose someone in the list"},
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Choose who is joining the team",
+            "invalid_choice": "Choose someone the family's consent lets join the team",
+        },
     )
     role = forms.CharField(
         label="Their role in the team",
@@ -39,14 +63,16 @@ class TafMemberForm(forms.Form):
     # leaving since makes the addition a conflict.
     version = forms.CharField(required=False, widget=forms.HiddenInput, max_length=40)
 
-    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, people: QuerySet[User], shown: list[User], **kwargs: Any) -> None:
+        """`people`: everyone who may join (what a choice is checked against); `shown`: those the
+        search found, the only ones listed (caf.selectors.people_to_add)."""
         super().__init__(*args, **kwargs)
         field = self.fields["member"]
         field.queryset = people
-        field.empty_label = "Choose a person"
-        field.label_from_instance = _person_with_agency
+        field.shown = shown
+        field.widget.choices = field.choices
         self.helper = gds_helper(
-            Field.select("member"),
+            Field.radios("member", legend_size=Size.SMALL),
             Field.text("role", field_width="two-thirds"),
             "version",
             button="Add to the team",

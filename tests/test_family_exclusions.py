@@ -232,12 +232,19 @@ def test_the_team_picker_lists_only_people_who_may_join(
     with_health, school_practitioner, health_visitor, health_colleague, police_officer, school_colleague, signed_in
 ):
     exclude(with_health, school_practitioner, people=[health_colleague])
-    page = signed_in(school_practitioner).get(reverse("caf:taf", args=[with_health.pk])).content.decode()
-    picker = page.split('name="member"')[1].split("</select>")[0]
-    assert "Sam Teacher" in picker  # the school: covered
-    assert "Harriet Colleague" not in picker  # excluded
-    assert "Pat Officer" not in picker  # police: not covered by the consent
-    assert "Hannah Okoro" not in picker  # already a member
+    client = signed_in(school_practitioner)
+
+    def found(**search) -> str:
+        page = client.get(reverse("caf:taf", args=[with_health.pk]), search).content.decode()
+        return page[page.index("</form>", page.index('id="people-search"')) :]  # after the search box
+
+    assert "Sam Teacher" not in found()  # nobody is listed before a search: a county has 10,000 staff
+    assert "Sam Teacher" in found(who="teacher")  # the school: covered
+    assert "Sam Teacher" in found(agency=school_colleague.agency_id)
+    assert "Harriet Colleague" not in found(who="Harriet")  # excluded
+    assert "Pat Officer" not in found(who="Pat Officer")  # police: not covered by the consent
+    assert "Hannah Okoro" not in found(who="Okoro")  # already a member
+    assert 'id="no-people"' in found(who="Okoro")
 
 
 # Referrals and step-downs -------------------------------------------------------------------------

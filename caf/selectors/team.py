@@ -1,6 +1,7 @@
 """The Team Around the Family and the plan, as their pages show them."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
@@ -23,6 +24,40 @@ def current_member_users(caf: Caf) -> QuerySet[User]:
 
 def current_lead(caf: Caf) -> LeadProfessionalAssignment | None:
     return caf.lead_professionals.filter(ended_at__isnull=True).select_related("user", "user__agency").first()
+
+
+PEOPLE_SHOWN = 25
+
+
+@dataclass
+class PeopleFound:
+    """The team's person picker: who matched the search (at most PEOPLE_SHOWN), whether more did,
+    and the agencies to narrow it by."""
+
+    people: list[User]
+    more: bool
+    agencies: list[Any]
+    searched: bool
+
+
+def people_to_add(caf: Caf, *, words: str = "", agency_id: int | None = None) -> PeopleFound:
+    """Search the people who may join the team (caf.policies.people_who_may_join: the consent's
+    agencies, not excluded, not already members) by name, agency or job title: every word must
+    match one of them. Nothing is listed before a search: a county has 10,000 staff (issue 14)."""
+    may_join = policies.people_who_may_join(caf)
+    agencies = list(policies.sharing_agencies(caf).order_by("name", "pk"))
+    terms = words.split()[:6]
+    if not terms and agency_id is None:
+        return PeopleFound([], False, agencies, searched=False)
+    found = may_join
+    for term in terms:
+        found = found.filter(
+            Q(full_name__icontains=term) | Q(job_title__icontains=term) | Q(agency__name__icontains=term)
+        )
+    if agency_id is not None:
+        found = found.filter(agency_id=agency_id)
+    people = list(found[: PEOPLE_SHOWN + 1])
+    return PeopleFound(people[:PEOPLE_SHOWN], len(people) > PEOPLE_SHOWN, agencies, searched=True)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.drafts import FormKeeper
 from accounts.forms import ConfirmForm
 from accounts.http import AuthenticatedHttpRequest
+from accounts.parsing import parse_id
 from caf import policies, selectors, services
 from caf.forms_active import (
     CloseForm,
@@ -53,9 +54,19 @@ def taf(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
     caf = caf_get_for_user(request.user, caf_id, what="Viewed the Team Around the Family")
     may_manage = policies.may_manage_team(request.user, caf)
     form: TafMemberForm | None = None
+    found: selectors.PeopleFound | None = None
     if may_manage:
         people = policies.people_who_may_join(caf)
-        form = TafMemberForm(posted_or_none(request), people=people, initial={"version": selectors.team_version(caf)})
+        # The search (in the address, kept when the form is sent): nobody is listed before it.
+        found = selectors.people_to_add(
+            caf, words=request.GET.get("who", "")[:200], agency_id=parse_id(request.GET.get("agency"))
+        )
+        form = TafMemberForm(
+            posted_or_none(request),
+            people=people,
+            shown=found.people,
+            initial={"version": selectors.team_version(caf)},
+        )
         if request.method == "POST" and form.is_valid():
             member = form.cleaned_data["member"]
             try:
@@ -70,7 +81,7 @@ def taf(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
                 # The team as it is now is on this page; the choice stays in the form, drawn from it.
                 data = request.POST.copy()
                 data["version"] = selectors.team_version(caf)
-                form = TafMemberForm(data, people=people)
+                form = TafMemberForm(data, people=people, shown=found.people)
                 refusal_show(form, error)
             except ValidationError as error:
                 refusal_show(form, error)
@@ -90,6 +101,9 @@ def taf(request: AuthenticatedHttpRequest, caf_id: int) -> HttpResponse:
         past_members=team.past_members,
         lead=team.lead,
         is_caf_administrator=policies.is_caf_administrator(request.user, caf.council_id),
+        found=found,
+        who=request.GET.get("who", "")[:200],
+        agency_chosen=parse_id(request.GET.get("agency")),
     )
 
 
