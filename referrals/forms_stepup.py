@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.layout import HTML, Field, Fieldset, Size
+from crispy_forms_gds.layout import HTML, Field, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -295,12 +295,37 @@ def _person_label(user: User) -> str:
     return f"{user.full_name} ({user.job_title})" if user.job_title else user.full_name
 
 
-class DecideForm(FamilyWishesFields):
+STEP_DOWN_REVEALED = (
+    "open_needs",
+    "social_worker_summary",
+    "consent_given_by",
+    "consent_relationship",
+    "consent_given_on",
+    "consent_method",
+    "consent_agencies",
+    "excluded_agencies",
+    "excluded_people",
+    "explained",
+)
+
+
+def social_worker_field_name(decision: str) -> str:
+    """The allocated social worker is asked under each decision that needs one: a field of its own
+    under each (one element cannot sit in two conditional reveals)."""
+    return f"social_worker_{decision}"
+
+
+class DecideForm(RevealsMixin, FamilyWishesFields):
+    """The front door's decision. Each decision reveals what it needs (core.forms.RevealsMixin): the
+    advice to the referrer under no further action, what early help needs under stepping down, the
+    allocated social worker under section 17 and section 47; the fields of the decisions not chosen
+    are ignored."""
+
     decision = forms.ChoiceField(
         label="What is your decision?",
         choices=Referral.Decision.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the decision"},
+        error_messages={"required": "Choose the decision", "invalid_choice": "Choose one of the decisions listed"},
     )
     reasons = forms.CharField(
         label="Reasons for the decision",
@@ -309,16 +334,9 @@ class DecideForm(FamilyWishesFields):
     )
     advice = forms.CharField(
         label="Advice to the referrer",
-        help_text="Needed for no further action: what the referrer and the family can do now.",
+        help_text="What the referrer and the family can do now.",
         widget=forms.Textarea,
         required=False,
-    )
-    social_worker = forms.ModelChoiceField(
-        label="Allocated social worker",
-        help_text="Needed for a Child in Need assessment (section 17) or a child protection enquiry (section 47).",
-        queryset=User.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": "Choose a social worker from the list"},
     )
     open_needs = forms.CharField(label="Needs still open", widget=forms.Textarea, required=False)
     social_worker_summary = forms.CharField(label="Your summary for early help", widget=forms.Textarea, required=False)
@@ -344,6 +362,27 @@ class DecideForm(FamilyWishesFields):
         error_messages={"invalid_choice": "Choose only agencies listed here"},
     )
 
+    reveal_required = {
+        "advice": "Give your advice to the referrer: what they and the family can do now",
+        **{
+            social_worker_field_name(decision): "Choose the social worker allocated to the family"
+            for decision in Referral.SOCIAL_CARE_DECISIONS
+        },
+        "open_needs": "Enter the needs still open",
+        "social_worker_summary": "Enter your summary for early help",
+        "consent_given_by": "Enter who agreed to early help",
+        "consent_relationship": "Enter their relationship to the child",
+        "consent_given_on": "Enter the date the family agreed to early help",
+        "consent_method": "Choose how the family agreed to early help",
+    }
+    reveals = {
+        "decision": {
+            Referral.Decision.NO_FURTHER_ACTION: ("advice",),
+            Referral.Decision.STEP_DOWN: STEP_DOWN_REVEALED,
+            **{decision: (social_worker_field_name(decision),) for decision in Referral.SOCIAL_CARE_DECISIONS},
+        }
+    }
+
     def __init__(
         self,
         *args: Any,
@@ -353,46 +392,51 @@ class DecideForm(FamilyWishesFields):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["social_worker"].queryset = social_workers
-        self.fields["social_worker"].empty_label = "Nobody: social care is not taking the referral on"
-        self.fields["social_worker"].label_from_instance = _person_label
+        for decision in Referral.SOCIAL_CARE_DECISIONS:
+            field = forms.ModelChoiceField(
+                label="Allocated social worker",
+                queryset=social_workers,
+                required=False,
+                empty_label="Choose a social worker",
+                error_messages={"invalid_choice": "Choose a social worker from the list"},
+            )
+            field.label_from_instance = _person_label  # type: ignore[method-assign,assignment]
+            self.fields[social_worker_field_name(decision)] = field
         self.fields["consent_agencies"].queryset = agencies
         self.helper = gds_helper(
-            Field.radios("decision", legend_size=Size.MEDIUM, legend_tag="h2"),
-            Field.textarea("reasons", rows=5),
-            Field.textarea("advice", rows=4),
-            Field.select("social_worker"),
-            Fieldset(
-                Field.textarea("open_needs", rows=4),
-                Field.textarea("social_worker_summary", rows=4),
-                Field.text("consent_given_by", field_width=20),
-                Field.text("consent_relationship", field_width=20),
-                Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
-                Field.radios("consent_method", legend_size=Size.SMALL),
-                Field.checkboxes("consent_agencies", legend_size=Size.SMALL, small=True),
-                *self.family_wishes_setup(agencies, people),
-                legend="If you step the family down to early help",
+            RevealingRadios(
+                "decision",
+                {
+                    Referral.Decision.NO_FURTHER_ACTION: [Field.textarea("advice", rows=4)],
+                    Referral.Decision.STEP_DOWN: [
+                        Field.textarea("open_needs", rows=4),
+                        Field.textarea("social_worker_summary", rows=4),
+                        Field.text("consent_given_by", field_width=20),
+                        Field.text("consent_relationship", field_width=20),
+                        Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+                        Field.radios("consent_method", legend_size=Size.SMALL),
+                        Field.checkboxes("consent_agencies", legend_size=Size.SMALL, small=True),
+                        *self.family_wishes_setup(agencies, people),
+                    ],
+                    **{
+                        decision: [Field.select(social_worker_field_name(decision))]
+                        for decision in Referral.SOCIAL_CARE_DECISIONS
+                    },
+                },
                 legend_size=Size.MEDIUM,
                 legend_tag="h2",
             ),
+            Field.textarea("reasons", rows=5),
             button="Record the decision",
         )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("decision") == Referral.Decision.STEP_DOWN:
-            messages = {
-                "open_needs": "Enter the needs still open",
-                "social_worker_summary": "Enter your summary for early help",
-                "consent_given_by": "Enter who agreed to early help",
-                "consent_relationship": "Enter their relationship to the child",
-                "consent_given_on": "Enter the date the family agreed to early help",
-                "consent_method": "Choose how the family agreed to early help",
-            }
-            for name, message in messages.items():
-                if not cleaned.get(name) and name not in self.errors:
-                    self.add_error(name, message)
-        return cleaned
+    def social_worker(self) -> User | None:
+        """The social worker chosen under the decision made; None for the other decisions."""
+        decision = self.cleaned_data["decision"]
+        if decision not in Referral.SOCIAL_CARE_DECISIONS:
+            return None
+        chosen: User | None = self.cleaned_data[social_worker_field_name(decision)]
+        return chosen
 
     def step_down(self) -> dict[str, Any] | None:
         data = self.cleaned_data

@@ -219,7 +219,7 @@ def referral_decide(request: AuthenticatedHttpRequest, referral_id: int) -> Http
                     decision=data["decision"],
                     reasons=data["reasons"],
                     advice=data["advice"],
-                    social_worker=data["social_worker"],
+                    social_worker=form.social_worker(),
                     step_down=form.step_down(),
                 )
         except ValidationError as error:
