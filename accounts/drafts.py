@@ -164,10 +164,13 @@ class FormKeeper:
     request: AuthenticatedHttpRequest
     record: str  # "caf:12"
     restored: FormDraft | None = None
+    # The address of the form whose draft this is, when it is not the page's own: a check-your-answers
+    # page reads, and its send deletes, the draft of the form it follows.
+    form_path: str = ""
 
     @property
     def path(self) -> str:
-        return self.request.get_full_path()
+        return self.form_path or self.request.get_full_path()
 
     @property
     def user(self) -> User:
@@ -188,6 +191,16 @@ class FormKeeper:
         with transaction.atomic():
             yield
             FormDraft.objects.filter(user=self.user, path=self.path).delete()
+
+    def kept(self) -> QueryDict | None:
+        """The person's draft of this form, as the data a form binds to; None without one."""
+        draft = FormDraft.objects.filter(user=self.user, path=self.path).first()
+        if draft is None:
+            return None
+        kept = QueryDict(mutable=True)
+        for name, values in draft.data.items():
+            kept.setlist(name, values)
+        return kept
 
     def restore(self, form: forms.Form) -> FormDraft | None:
         """On a GET, put the person's draft of this form back into its fields (each widget reads its

@@ -5,7 +5,9 @@
 - child_label, children_names and person_with_agency, how children and people are named in lists;
 - gds_helper, the crispy-forms-gds layout with the page's own <form>;
 - posted_or_none, a view's "the POST data, or None for a GET";
-- refusal_show, a service's refusal (core.errors.Refused) put on the form's error summary.
+- refusal_show, a service's refusal (core.errors.Refused) put on the form's error summary;
+- RevealingRadios and RevealsMixin, GOV.UK's conditional reveal: the fields of a radio's option
+  shown under it (below).
 
 GovukDateField is the one date input (day, month, year). crispy-forms-gds' DateInputField passes
 each part through `^[0-9]+$` and then `date(int(year), ...)`, so "99999999999" as a year overflows
@@ -20,13 +22,16 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Protocol
 
+from crispy_forms.utils import TEMPLATE_PACK, render_field
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from core.date_bounds import Bound, out_of_bounds
 
@@ -217,3 +222,97 @@ def refusal_show(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+# Conditional reveals -------------------------------------------------------------------------------
+#
+# GOV.UK's radios with conditional reveal (issue 14): the fields that belong to one option sit in a
+# `govuk-radios__conditional` block under it, and the option's input names the block in
+# `data-aria-controls` (govuk-frontend's Radios module turns it into aria-controls and shows only the
+# chosen option's block). Without JavaScript the CSS hides nothing (it hides only under
+# `.govuk-frontend-supported`): every block shows, and the form's clean ignores the fields of the
+# options not chosen (RevealsMixin). The chosen option's block is drawn open, so an error in it shows
+# when the page comes back. crispy-forms-gds' own ConditionalRadios writes `aria-controls` (which
+# govuk-frontend 5 ignores), numbers its inputs from 0 and finds options by label: hence this one.
+
+
+class RevealingRadios:
+    """A layout object: the radios of `field`, with the layout objects of `reveals[value]` revealed
+    under the option of that value."""
+
+    template = "gds/layout/revealing_radios.html"
+
+    def __init__(
+        self, field: str, reveals: dict[str, list[Any]], *, legend_size: str = "", legend_tag: str = ""
+    ) -> None:
+        self.field = field
+        self.reveals = reveals
+        self.legend_size = Size.for_legend(legend_size) if legend_size else ""
+        self.legend_tag = legend_tag
+        # crispy-forms lists the fields a layout holds: the radio and every revealed field.
+        self.fields: list[Any] = [field, *(each for layout in reveals.values() for each in layout)]
+
+    def render(self, form: forms.Form, context: Any, template_pack: str = TEMPLATE_PACK, **kwargs: Any) -> str:
+        bound = form[self.field]
+        chosen = str(bound.value() or "")
+        items = []
+        choices: Iterable[Any] = getattr(bound.field, "choices", [])
+        for position, choice in enumerate(choices, start=1):
+            value = str(choice[0])
+            content = "".join(
+                render_field(each, form, context, template_pack=template_pack, **kwargs)
+                for each in self.reveals.get(value, [])
+            )
+            items.append(
+                {
+                    "value": value,
+                    "label": choice[1],
+                    "hint": getattr(choice, "hint", ""),
+                    "position": position,
+                    "checked": value == chosen,
+                    "content": mark_safe(content),  # noqa: S308 (crispy-forms' own rendering of the fields)
+                    "target": f"conditional-{bound.auto_id}_{position}",
+                }
+            )
+        return render_to_string(
+            self.template,
+            {
+                "field": bound,
+                "items": items,
+                "legend_size": self.legend_size,
+                "legend_tag": self.legend_tag,
+                "form_show_errors": True,
+            },
+        )
+
+
+class RevealsMixin(forms.Form):
+    """A form whose radios reveal fields: `reveals` is {radio: {option: (field, ...)}}, `reveal_required`
+    {field: message} for a revealed field its option needs. Clean ignores the fields of the options not
+    chosen (their errors dropped, their values emptied: nothing of them is saved) and requires the
+    chosen option's fields, each with its own message."""
+
+    reveals: dict[str, dict[str, tuple[str, ...]]] = {}
+    reveal_required: dict[str, str] = {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for radio, options in self.reveals.items():
+            chosen = str(cleaned.get(radio) or "")
+            mine = set(options.get(chosen, ()))
+            for name in {name for names in options.values() for name in names} - mine:
+                self.errors.pop(name, None)
+                cleaned[name] = _empty(self.fields[name])
+            for name in options.get(chosen, ()):
+                if name in self.reveal_required and not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, self.reveal_required[name])
+        return cleaned
+
+
+def _empty(field: forms.Field) -> Any:
+    """A field's value when nothing is given ("" for text, None for a choice or date, an empty list
+    or queryset for several): a revealed field is never required, so this is always clean."""
+    try:
+        return field.clean(None)
+    except ValidationError:
+        return None

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.layout import Field, Fieldset, Size
+from crispy_forms_gds.layout import HTML, Field, Size
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Agency, AgencyType, Locality, User
 from caf.models import Child, Consent, SharingBasis
 from core.date_bounds import CONSENT
-from core.forms import GovukDateField, children_choice, children_field, gds_helper
+from core.forms import GovukDateField, RevealingRadios, RevealsMixin, children_choice, children_field, gds_helper
 from referrals.forms_stepdown import FamilyWishesFields
 from referrals.models import Referral
 from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED, STEP_DOWN_FIELDS
@@ -119,8 +119,35 @@ class FrontDoorCallForm(forms.Form):
 
 # Sending the referral -----------------------------------------------------------------------------
 
+CONSENT_CHOICES = [
+    Choice(CONSENT_GIVEN, "Yes"),
+    Choice(
+        CONSENT_NOT_SOUGHT,
+        "No: seeking consent would increase the risk of significant harm",
+        hint="The referral goes without consent.",
+    ),
+    Choice(CONSENT_REFUSED, "No, they do not agree"),
+]
 
-class ReferralSendForm(forms.Form):
+
+class ReferralSendForm(RevealsMixin, forms.Form):
+    """The referral's answers. The consent question reveals the fields of its answer: who agreed and
+    when under "Yes", why under "seeking consent would increase the risk"; those of the answers not
+    chosen are ignored (core.forms.RevealsMixin)."""
+
+    reveals = {
+        "consent": {
+            CONSENT_GIVEN: ("consent_given_by", "consent_relationship", "consent_given_on"),
+            CONSENT_NOT_SOUGHT: ("override_reason",),
+        }
+    }
+    reveal_required = {
+        "consent_given_by": "Enter the full name of who agreed to the referral",
+        "consent_relationship": "Enter their relationship to the child",
+        "consent_given_on": "Enter the date consent was given",
+        "override_reason": "Say why seeking consent would increase the risk of significant harm",
+    }
+
     concern = forms.CharField(
         label="What is the concern?",
         help_text="What you have seen or been told, by whom and when. Say what has been done to keep the child safe.",
@@ -140,17 +167,10 @@ class ReferralSendForm(forms.Form):
     )
     consent = forms.ChoiceField(
         label="Has the family agreed to the referral?",
-        choices=[
-            Choice(CONSENT_GIVEN, "Yes", hint="Say who agreed, their relationship to the child and when."),
-            Choice(
-                CONSENT_NOT_SOUGHT,
-                "No: seeking consent would increase the risk of significant harm",
-                hint="The referral goes without consent. Say why below.",
-            ),
-            Choice(CONSENT_REFUSED, "No, they do not agree"),
-        ],
+        choices=CONSENT_CHOICES,
         widget=forms.RadioSelect,
         required=False,
+        error_messages={"invalid_choice": "Choose one of the answers listed"},
     )
     consent_given_by = forms.CharField(label="Who agreed? (their full name)", max_length=200, required=False)
     consent_relationship = forms.CharField(
@@ -165,34 +185,91 @@ class ReferralSendForm(forms.Form):
     )
     override_reason = forms.CharField(
         label="Why would seeking consent increase the risk of significant harm?",
-        help_text="Only if you chose that answer. Say what you know and how you know it.",
+        help_text="Say what you know and how you know it.",
         widget=forms.Textarea,
         required=False,
     )
 
     def __init__(self, *args: Any, referral: Referral, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.referral = referral
         if referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE:
             self.fields["consent"].initial = CONSENT_NOT_SOUGHT
             self.fields["override_reason"].initial = referral.override_reason
+        if referral.override_reason:
+            # The override's own reason stands when none is typed (referrals.services does the same).
+            self.reveal_required = {k: v for k, v in self.reveal_required.items() if k != "override_reason"}
         self.helper = gds_helper(
             Field.textarea("concern", rows=8),
             Field.textarea("tried", rows=4),
             Field.textarea("views_of_child", rows=3),
             Field.textarea("views_of_family", rows=3),
             Field.radios("family_informed", legend_size=Size.SMALL, inline=True),
-            Fieldset(
-                Field.radios("consent", legend_size=Size.SMALL),
-                Field.text("consent_given_by", field_width=20),
-                Field.text("consent_relationship", field_width=20),
-                Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
-                Field.textarea("override_reason", rows=4),
-                legend="Consent",
-                legend_size=Size.MEDIUM,
-                legend_tag="h2",
+            HTML('<h2 class="govuk-heading-m">Consent</h2>'),
+            RevealingRadios(
+                "consent",
+                {
+                    CONSENT_GIVEN: [
+                        Field.text("consent_given_by", field_width=20),
+                        Field.text("consent_relationship", field_width=20),
+                        Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+                    ],
+                    CONSENT_NOT_SOUGHT: [Field.textarea("override_reason", rows=4)],
+                },
+                legend_size=Size.SMALL,
             ),
-            button="Send to children's social care",
+            button="Continue",
         )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = self.cleaned_data
+        if not cleaned.get("consent") and "consent" not in self.errors:
+            if self.referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE:
+                # Started from a safeguarding override, which already says why (the service's rule too).
+                cleaned["consent"] = CONSENT_NOT_SOUGHT
+            else:
+                self.add_error("consent", "Say whether the family agrees to the referral")
+        return super().clean()
+
+    def answers(self) -> list[dict[str, str]]:
+        """The answers to check before sending: each question, its answer and the id of the input that
+        changes it (the "Change" link's #fragment on the form)."""
+        data = self.cleaned_data
+        consent = data["consent"]
+        consent_label = {choice.value: choice.label for choice in CONSENT_CHOICES}[consent]
+        rows = [
+            ("The concern", data["concern"], "concern"),
+            ("What has been tried", data["tried"] or "Not said", "tried"),
+            ("The child's views", data["views_of_child"] or "Not said", "views_of_child"),
+            ("The family's views", data["views_of_family"] or "Not said", "views_of_family"),
+            (
+                "The family knows about this referral",
+                dict(YES_NO).get(data["family_informed"], "Not said"),
+                "family_informed",
+            ),
+            ("Has the family agreed?", str(consent_label), "consent"),
+        ]
+        if consent == CONSENT_GIVEN:
+            rows += [
+                ("Who agreed", f"{data['consent_given_by']} ({data['consent_relationship']})", "consent_given_by"),
+                ("When they agreed", f"{data['consent_given_on']:%-d %B %Y}", "consent_given_on"),
+            ]
+        elif consent == CONSENT_NOT_SOUGHT:
+            reason = data["override_reason"].strip() or self.referral.override_reason
+            rows.append(("Why seeking consent would increase the risk", reason, "override_reason"))
+        return [
+            {"question": question, "answer": answer, "input_id": self._input_id(name)}
+            for question, answer, name in rows
+        ]
+
+    def _input_id(self, name: str) -> str:
+        """The id of a field's first input: a radio group's first radio, a date's day."""
+        bound = self[name]
+        if isinstance(bound.field.widget, forms.RadioSelect):
+            return f"{bound.auto_id}_1"
+        if isinstance(bound.field.widget, forms.MultiWidget):
+            return f"{bound.auto_id}_0"
+        return str(bound.auto_id)
 
     def service_arguments(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -218,12 +295,37 @@ def _person_label(user: User) -> str:
     return f"{user.full_name} ({user.job_title})" if user.job_title else user.full_name
 
 
-class DecideForm(FamilyWishesFields):
+STEP_DOWN_REVEALED = (
+    "open_needs",
+    "social_worker_summary",
+    "consent_given_by",
+    "consent_relationship",
+    "consent_given_on",
+    "consent_method",
+    "consent_agencies",
+    "excluded_agencies",
+    "excluded_people",
+    "explained",
+)
+
+
+def social_worker_field_name(decision: str) -> str:
+    """The allocated social worker is asked under each decision that needs one: a field of its own
+    under each (one element cannot sit in two conditional reveals)."""
+    return f"social_worker_{decision}"
+
+
+class DecideForm(RevealsMixin, FamilyWishesFields):
+    """The front door's decision. Each decision reveals what it needs (core.forms.RevealsMixin): the
+    advice to the referrer under no further action, what early help needs under stepping down, the
+    allocated social worker under section 17 and section 47; the fields of the decisions not chosen
+    are ignored."""
+
     decision = forms.ChoiceField(
         label="What is your decision?",
         choices=Referral.Decision.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the decision"},
+        error_messages={"required": "Choose the decision", "invalid_choice": "Choose one of the decisions listed"},
     )
     reasons = forms.CharField(
         label="Reasons for the decision",
@@ -232,16 +334,9 @@ class DecideForm(FamilyWishesFields):
     )
     advice = forms.CharField(
         label="Advice to the referrer",
-        help_text="Needed for no further action: what the referrer and the family can do now.",
+        help_text="What the referrer and the family can do now.",
         widget=forms.Textarea,
         required=False,
-    )
-    social_worker = forms.ModelChoiceField(
-        label="Allocated social worker",
-        help_text="Needed for a Child in Need assessment (section 17) or a child protection enquiry (section 47).",
-        queryset=User.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": "Choose a social worker from the list"},
     )
     open_needs = forms.CharField(label="Needs still open", widget=forms.Textarea, required=False)
     social_worker_summary = forms.CharField(label="Your summary for early help", widget=forms.Textarea, required=False)
@@ -267,6 +362,27 @@ class DecideForm(FamilyWishesFields):
         error_messages={"invalid_choice": "Choose only agencies listed here"},
     )
 
+    reveal_required = {
+        "advice": "Give your advice to the referrer: what they and the family can do now",
+        **{
+            social_worker_field_name(decision): "Choose the social worker allocated to the family"
+            for decision in Referral.SOCIAL_CARE_DECISIONS
+        },
+        "open_needs": "Enter the needs still open",
+        "social_worker_summary": "Enter your summary for early help",
+        "consent_given_by": "Enter who agreed to early help",
+        "consent_relationship": "Enter their relationship to the child",
+        "consent_given_on": "Enter the date the family agreed to early help",
+        "consent_method": "Choose how the family agreed to early help",
+    }
+    reveals = {
+        "decision": {
+            Referral.Decision.NO_FURTHER_ACTION: ("advice",),
+            Referral.Decision.STEP_DOWN: STEP_DOWN_REVEALED,
+            **{decision: (social_worker_field_name(decision),) for decision in Referral.SOCIAL_CARE_DECISIONS},
+        }
+    }
+
     def __init__(
         self,
         *args: Any,
@@ -276,46 +392,51 @@ class DecideForm(FamilyWishesFields):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["social_worker"].queryset = social_workers
-        self.fields["social_worker"].empty_label = "Nobody: social care is not taking the referral on"
-        self.fields["social_worker"].label_from_instance = _person_label
+        for decision in Referral.SOCIAL_CARE_DECISIONS:
+            field = forms.ModelChoiceField(
+                label="Allocated social worker",
+                queryset=social_workers,
+                required=False,
+                empty_label="Choose a social worker",
+                error_messages={"invalid_choice": "Choose a social worker from the list"},
+            )
+            field.label_from_instance = _person_label  # type: ignore[method-assign,assignment]
+            self.fields[social_worker_field_name(decision)] = field
         self.fields["consent_agencies"].queryset = agencies
         self.helper = gds_helper(
-            Field.radios("decision", legend_size=Size.MEDIUM, legend_tag="h2"),
-            Field.textarea("reasons", rows=5),
-            Field.textarea("advice", rows=4),
-            Field.select("social_worker"),
-            Fieldset(
-                Field.textarea("open_needs", rows=4),
-                Field.textarea("social_worker_summary", rows=4),
-                Field.text("consent_given_by", field_width=20),
-                Field.text("consent_relationship", field_width=20),
-                Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
-                Field.radios("consent_method", legend_size=Size.SMALL),
-                Field.checkboxes("consent_agencies", legend_size=Size.SMALL, small=True),
-                *self.family_wishes_setup(agencies, people),
-                legend="If you step the family down to early help",
+            RevealingRadios(
+                "decision",
+                {
+                    Referral.Decision.NO_FURTHER_ACTION: [Field.textarea("advice", rows=4)],
+                    Referral.Decision.STEP_DOWN: [
+                        Field.textarea("open_needs", rows=4),
+                        Field.textarea("social_worker_summary", rows=4),
+                        Field.text("consent_given_by", field_width=20),
+                        Field.text("consent_relationship", field_width=20),
+                        Field("consent_given_on", context={"legend_size": Size.for_legend(Size.SMALL)}),
+                        Field.radios("consent_method", legend_size=Size.SMALL),
+                        Field.checkboxes("consent_agencies", legend_size=Size.SMALL, small=True),
+                        *self.family_wishes_setup(agencies, people),
+                    ],
+                    **{
+                        decision: [Field.select(social_worker_field_name(decision))]
+                        for decision in Referral.SOCIAL_CARE_DECISIONS
+                    },
+                },
                 legend_size=Size.MEDIUM,
                 legend_tag="h2",
             ),
+            Field.textarea("reasons", rows=5),
             button="Record the decision",
         )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("decision") == Referral.Decision.STEP_DOWN:
-            messages = {
-                "open_needs": "Enter the needs still open",
-                "social_worker_summary": "Enter your summary for early help",
-                "consent_given_by": "Enter who agreed to early help",
-                "consent_relationship": "Enter their relationship to the child",
-                "consent_given_on": "Enter the date the family agreed to early help",
-                "consent_method": "Choose how the family agreed to early help",
-            }
-            for name, message in messages.items():
-                if not cleaned.get(name) and name not in self.errors:
-                    self.add_error(name, message)
-        return cleaned
+    def social_worker(self) -> User | None:
+        """The social worker chosen under the decision made; None for the other decisions."""
+        decision = self.cleaned_data["decision"]
+        if decision not in Referral.SOCIAL_CARE_DECISIONS:
+            return None
+        chosen: User | None = self.cleaned_data[social_worker_field_name(decision)]
+        return chosen
 
     def step_down(self) -> dict[str, Any] | None:
         data = self.cleaned_data

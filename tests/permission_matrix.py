@@ -112,6 +112,7 @@ GROUPS = {
     "child: start a CAF or refer": ("other CAFs of the family, child record", True),
     "referral: view": ("referral and step-down", True),
     "referral: the front-door call": ("referral and step-down", True),
+    "referral: check your answers": ("referral and step-down", True),
     "referral: claim": ("referral and step-down", True),
     "referral: decide": ("referral and step-down", True),
     "step-down: send": ("referral and step-down", True),
@@ -268,6 +269,10 @@ child: start a CAF or refer      POST   ok  ok  ok  404 ok  ok  ok  404 404 404 
 # draft: social care sees nothing. A POST to a sent referral's page has nothing to do: back to the page.
 referral: view                   GET    404 404 404 404 200 200 404 404 404 404 404 404 404 404 404 200 200 404 404 in
 referral: view                   POST   404 404 404 404 302 302 404 404 404 404 404 404 404 404 404 302 302 404 404 in
+# Check your answers before sending (issue 14): read through the same selector as the referral's page, so
+# the same people see it; R is sent, so there is nothing to check or send: back to the referral.
+referral: check your answers     GET    404 404 404 404 302 302 404 404 404 404 404 404 404 404 404 302 302 404 404 in
+referral: check your answers     POST   404 404 404 404 302 302 404 404 404 404 404 404 404 404 404 302 302 404 404 in
 # The immediate-risk call is the referrer's (R is sent: back to the referral); refused to the others
 # who may see R.
 referral: the front-door call    GET    404 404 404 404 403 302 404 404 404 404 404 404 404 404 404 403 403 404 404 in
@@ -453,6 +458,7 @@ URLS = {
     ],
     "referrals:referral_detail": [("", "referral: view", {"referral_id": "referral"}, {})],
     "referrals:front_door_call": [("", "referral: the front-door call", {"referral_id": "referral"}, {})],
+    "referrals:referral_check": [("", "referral: check your answers", {"referral_id": "referral"}, {})],
     "referrals:referral_claim": [("", "referral: claim", {"referral_id": "referral"}, {})],
     "referrals:referral_decide": [("", "referral: decide", {"referral_id": "referral"}, {})],
     # The step-down pages of referrals

@@ -2,11 +2,13 @@
 (core.date_bounds), and reading ids from query strings (accounts.parsing): what a person is told, in
 the Design System's words, for every way a date or an id can be wrong."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from accounts.parsing import parse_id, parse_ids
 from caf import services
 from core.date_bounds import BIRTH, CONSENT, EXPECTED_BIRTH, NEXT_REVIEW, REVIEW_HELD
 from core.errors import Refused
-from core.forms import GovukDateField
+from core.forms import GovukDateField, RevealsMixin
 from referrals import services as rs
 
 
@@ -192,3 +194,50 @@ def test_the_services_refuse_dates_out_of_bounds(led, school_practitioner, child
         rs.front_door_call_record(
             user=school_practitioner, referral=immediate, called_at=timezone.now() - timedelta(days=3), spoke_to="Jo"
         )
+
+
+# Conditional reveals (issue 14) --------------------------------------------------------------------
+
+
+class ContactForm(RevealsMixin, forms.Form):
+    how = forms.ChoiceField(choices=[("email", "Email"), ("phone", "Phone"), ("post", "Post")], required=False)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(required=False)
+    when = GovukDateField(label="When", what="the date", required=False)
+    reveals = {"how": {"email": ("email",), "phone": ("phone", "when")}}
+    reveal_required = {"email": "Enter an email address", "phone": "Enter a phone number"}
+
+
+def test_the_fields_of_an_option_not_chosen_are_ignored_whatever_they_hold():
+    form = ContactForm({"how": "email", "email": "a@example.com", "phone": "0161", "when_0": "99", "when_2": "x"})
+
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["email"], form.cleaned_data["phone"], form.cleaned_data["when"]) == (
+        "a@example.com",
+        "",
+        None,
+    )
+
+
+def test_the_chosen_options_fields_are_required_with_their_own_message():
+    form = ContactForm({"how": "phone", "email": "not an address"})
+
+    assert not form.is_valid()
+    assert form.errors == {"phone": ["Enter a phone number"]}
+
+
+def test_an_option_without_fields_ignores_them_all():
+    form = ContactForm({"how": "post", "email": "not an address", "phone": "0161"})
+
+    assert form.is_valid()
+    assert (form.cleaned_data["email"], form.cleaned_data["phone"]) == ("", "")
+
+
+def test_without_javascript_govuk_frontend_hides_no_conditional_block():
+    """GOV.UK Frontend's CSS hides a closed block only once its script has run (the class the page's
+    script puts on <body>): without JavaScript every option's fields show."""
+    css = (settings.BASE_DIR / "static" / "govuk" / "govuk-frontend.min.css").read_text()
+
+    rules = re.findall(r"[^{}]*\.govuk-radios__conditional--hidden\{[^}]*\}", css)
+    assert ".govuk-frontend-supported .govuk-radios__conditional--hidden{display:none}" in rules
+    assert all(".govuk-frontend-supported" in rule for rule in rules)

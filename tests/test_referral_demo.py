@@ -64,8 +64,8 @@ def test_a_new_manager_clears_the_queue_and_early_help_picks_the_family_up(db):
     waiting = list(Referral.objects.filter(status=Referral.Status.SENT).order_by("pk"))
     assert len(waiting) == 4
     decisions = {
-        "Tyler": {"decision": "child_protection", "social_worker": sam.pk},
-        "Aisha": {"decision": "child_in_need", "social_worker": sam.pk},
+        "Tyler": {"decision": "child_protection", "social_worker_child_protection": sam.pk},
+        "Aisha": {"decision": "child_in_need", "social_worker_child_in_need": sam.pk},
         "Kai": {"decision": "no_further_action", "advice": "Keep the nursery's daily check-ins going."},
         "Jordan": {
             "decision": "step_down",

@@ -50,6 +50,13 @@ def _sent(user, children, *, caf=None, concern="Bruising on his arm", immediate=
     )
 
 
+def _send(client, referral, answers):
+    """Write the referral on its form, then send it from the check-your-answers page (followed)."""
+    written = client.post(f"/referrals/{referral.pk}/", answers)
+    assert written.status_code == 302 and written.url == f"/referrals/{referral.pk}/check/", _page(written)
+    return client.post(f"/referrals/{referral.pk}/check/", follow=True)
+
+
 def _decide_nfa(manager, referral):
     return services.referral_decide(
         user=manager,
@@ -110,7 +117,7 @@ def test_a_practitioner_refers_from_a_caf_with_consent(active, child, school_pra
     assert "Has the family agreed to the referral?" in _page(form)
     assert "No: seeking consent would increase the risk of significant harm" in _page(form)
 
-    sent = client.post(f"/referrals/{referral.pk}/", CONSENT_GIVEN, follow=True)
+    sent = _send(client, referral, CONSENT_GIVEN)
 
     assert "The referral has been sent to children's social care." in _page(sent)
     assert "Awaiting a decision" in _page(sent)
@@ -170,8 +177,8 @@ def test_bad_input_on_the_send_form_writes_nothing(child, school_practitioner, f
     )
 
     assert "Describe the concern" in _page(no_concern)
-    assert "Say whether the family agrees to the referral." in _page(no_answer)
-    assert "Say why seeking consent would increase the risk of significant harm." in _page(no_reason)
+    assert "Say whether the family agrees to the referral" in _page(no_answer)
+    assert "Say why seeking consent would increase the risk of significant harm" in _page(no_reason)
     assert "must be today or in the past" in _page(future)
     assert {no_concern.status_code, no_answer.status_code, no_reason.status_code, future.status_code} == {200}
     referral.refresh_from_db()
@@ -181,12 +188,13 @@ def test_bad_input_on_the_send_form_writes_nothing(child, school_practitioner, f
 def test_without_consent_the_referral_goes_with_the_reason(child, school_practitioner, front_door, signed_in):
     referral = services.referral_start(user=school_practitioner, children=[child])
 
-    response = signed_in(school_practitioner).post(
-        f"/referrals/{referral.pk}/",
+    response = _send(
+        signed_in(school_practitioner),
+        referral,
         {"concern": "Disclosure", "consent": "not_sought", "override_reason": "Mum's partner is the risk"},
     )
 
-    assert response.status_code == 302
+    assert response.status_code == 200
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SENT
     assert referral.basis == SharingBasis.SAFEGUARDING_OVERRIDE
@@ -208,9 +216,9 @@ def test_an_override_referral_starts_with_not_sought_and_sends_with_the_concern_
     assert _checked(page, "consent") == ["not_sought"]
     assert "Disclosure of abuse by the mother's partner</textarea>" in page
 
-    response = client.post(f"/referrals/{referral.pk}/", {"concern": "He has a bruise on his face"})
+    response = _send(client, referral, {"concern": "He has a bruise on his face"})
 
-    assert response.status_code == 302
+    assert "The referral has been sent to children's social care." in _page(response)
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SENT
     assert referral.override_reason == "Disclosure of abuse by the mother's partner"
@@ -254,7 +262,7 @@ def test_immediate_risk_phones_first_then_sends(child, school_practitioner, fron
         "Keep him at school",
     )
 
-    sent = client.post(f"/referrals/{referral.pk}/", CONSENT_GIVEN, follow=True)
+    sent = _send(client, referral, CONSENT_GIVEN)
 
     referral.refresh_from_db()
     assert referral.status == Referral.Status.SENT
@@ -490,7 +498,12 @@ def test_no_further_action_needs_advice_and_the_referrer_sees_it(child, school_p
     referral = _sent(school_practitioner, [child])
     client = signed_in(front_door)
     form = client.get(f"/referrals/{referral.pk}/decide/")
-    assert "If you step the family down to early help" in _page(form)
+    # Each decision reveals what it needs: the advice under no further action (GOV.UK conditional reveal).
+    advice_block = re.search(r'value="no_further_action"[^>]*data-aria-controls="([^"]+)"', _page(form))[1]
+    assert re.search(
+        rf'<div class="govuk-radios__conditional[^"]*" id="{advice_block}">\s*<div[^>]*>\s*<label[^>]*for="id_advice"',
+        _page(form),
+    )
 
     missing = client.post(
         f"/referrals/{referral.pk}/decide/", {**DECISION, "decision": Referral.Decision.NO_FURTHER_ACTION}
@@ -531,11 +544,11 @@ def test_section_17_makes_the_social_worker_the_cafs_lead_professional(
     client = signed_in(front_door)
 
     no_worker = client.post(f"/referrals/{referral.pk}/decide/", {**DECISION, "decision": "child_in_need"})
-    assert "Choose the social worker allocated to the family." in _page(no_worker)
+    assert "Choose the social worker allocated to the family" in _page(no_worker)
 
     decided = client.post(
         f"/referrals/{referral.pk}/decide/",
-        {**DECISION, "decision": "child_in_need", "social_worker": social_worker.pk},
+        {**DECISION, "decision": "child_in_need", "social_worker_child_in_need": social_worker.pk},
         follow=True,
     )
 
@@ -557,7 +570,7 @@ def test_section_47_needs_a_social_worker_of_the_council(
 
     response = signed_in(front_door).post(
         f"/referrals/{referral.pk}/decide/",
-        {**DECISION, "decision": "child_protection", "social_worker": other_council_manager.pk},
+        {**DECISION, "decision": "child_protection", "social_worker_child_protection": other_council_manager.pk},
     )
 
     assert response.status_code == 200
@@ -607,6 +620,67 @@ def test_stepping_down_at_the_front_door(
     assert f"/step-downs/{step_down.pk}/" in _page(decided)
     referral.refresh_from_db()
     assert referral.decision == Referral.Decision.STEP_DOWN
+
+
+def test_the_fields_of_a_decision_not_chosen_are_ignored(
+    active, child, school_practitioner, front_door, social_worker, early_help_hub, signed_in
+):
+    referral = services.referral_start(user=school_practitioner, children=[child], caf=active)
+    services.referral_send(
+        user=school_practitioner, referral=referral, concern="Neglect", consent="not_sought", override_reason="Risk"
+    )
+    others = {
+        "advice": "Typed under no further action, then the decision changed",
+        "social_worker_child_protection": "not a number",  # ignored with the rest of section 47
+        "open_needs": "School attendance",
+        "consent_given_on_2": "99999",
+        "consent_agencies": [early_help_hub.pk],
+    }
+
+    response = signed_in(front_door).post(
+        f"/referrals/{referral.pk}/decide/",
+        {**DECISION, **others, "decision": "child_in_need", "social_worker_child_in_need": social_worker.pk},
+    )
+
+    assert response.status_code == 302, _page(response)
+    referral.refresh_from_db()
+    assert (referral.decision, referral.allocated_social_worker, referral.advice) == (
+        "child_in_need",
+        social_worker,
+        "",
+    )
+    assert not StepDown.objects.exists()
+
+
+def test_a_social_worker_chosen_under_another_decision_is_not_allocated(
+    child, school_practitioner, front_door, social_worker, signed_in
+):
+    referral = _sent(school_practitioner, [child])
+
+    response = signed_in(front_door).post(
+        f"/referrals/{referral.pk}/decide/",
+        {
+            **DECISION,
+            "decision": "no_further_action",
+            "advice": "Start a CAF",
+            "social_worker_child_in_need": social_worker.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert (referral.decision, referral.allocated_social_worker) == ("no_further_action", None)
+
+
+def test_an_error_under_the_decision_chosen_shows_in_its_open_block(child, school_practitioner, front_door, signed_in):
+    referral = _sent(school_practitioner, [child])
+
+    page = _page(signed_in(front_door).post(f"/referrals/{referral.pk}/decide/", {**DECISION, "decision": "step_down"}))
+
+    block = re.search(r'value="step_down"[^>]*data-aria-controls="([^"]+)"', page)[1]
+    opened = page.index(f'<div class="govuk-radios__conditional" id="{block}">')  # drawn open: no --hidden
+    assert page.index("Enter the needs still open", opened) > opened
+    assert "govuk-error-summary" in page
 
 
 @pytest.mark.parametrize("who", ["social_worker", "school_practitioner"])

@@ -23,9 +23,13 @@ def test_the_initiator_sends_the_referral_and_social_care_then_sees_the_caf(
     assert manager.get(f"/referrals/{referral.pk}/").status_code == 404
     assert not perms.has_caf_permission(social_care_manager, perms.VIEW, referral.caf)
 
-    response = signed_in(school_practitioner).post(
-        f"/referrals/{referral.pk}/", {"concern": "Jayden said his stepfather hit him on Sunday."}
-    )
+    referrer = signed_in(school_practitioner)
+    written = referrer.post(f"/referrals/{referral.pk}/", {"concern": "Jayden said his stepfather hit him on Sunday."})
+    assert written.status_code == 302 and written.url == f"/referrals/{referral.pk}/check/"
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.DRAFT  # the answers are checked first
+
+    response = referrer.post(f"/referrals/{referral.pk}/check/")
 
     assert response.status_code == 302
     referral.refresh_from_db()

@@ -25,6 +25,7 @@ from referrals.services.step_up import (
     CONSENT_REFUSED,
     front_door_call_record,
     referral_send,
+    referral_send_check,
     referral_start,
     safeguarding_referral_start,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "referral_claim",
     "referral_decide",
     "referral_send",
+    "referral_send_check",
     "referral_start",
     "safeguarding_referral_start",
     "step_down_decline",

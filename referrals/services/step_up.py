@@ -4,6 +4,7 @@ immediate risk, and sending it on the family's consent or the safeguarding overr
 children's social care the CAF it carries.
 """
 
+from copy import copy
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -166,6 +167,68 @@ def _referral_basis_set(
         raise Refused("Say whether the family agrees to the referral.")
 
 
+def _referral_send_refusals(
+    user: User,
+    referral: Referral,
+    *,
+    concern: str,
+    consent: str | None,
+    consent_given_by: str,
+    consent_relationship: str,
+    consent_given_on: date | None,
+    override_reason: str,
+) -> list[Agency]:
+    """Everything that stops a referral being sent (raised), setting its basis on `referral`; the
+    agencies of children's social care it goes to."""
+    if referral.status != Referral.Status.DRAFT:
+        raise Refused("This referral has already been sent.")
+    if not policies.may_send_referral(user, referral):
+        raise PermissionDenied("Only the person who started the referral may send it.")
+    if not concern.strip():
+        raise Refused("Describe the concern: what you have seen or been told, and when.")
+    _referral_basis_set(
+        referral,
+        consent=consent,
+        consent_given_by=consent_given_by,
+        consent_relationship=consent_relationship,
+        consent_given_on=consent_given_on,
+        override_reason=override_reason,
+    )
+    if referral.urgency == Referral.Urgency.IMMEDIATE and referral.front_door_called_at is None:
+        raise Refused("A child is at immediate risk: phone the front door now, then record the call.")
+    agencies = social_care_agencies(referral.council_id)
+    if not agencies:
+        raise Refused("Your council has no children's social care agency recorded: phone the front door instead.")
+    return agencies
+
+
+def referral_send_check(
+    *,
+    user: User,
+    referral: Referral,
+    concern: str,
+    consent: str | None = None,
+    consent_given_by: str = "",
+    consent_relationship: str = "",
+    consent_given_on: date | None = None,
+    override_reason: str = "",
+    **others: object,
+) -> None:
+    """What referral_send would refuse now, raised without sending or writing anything: the form's
+    page asks before showing the answers to check (issue 14), so that a refusal is met on the form.
+    referral_send asks again, under the referral's lock, when the referral is sent."""
+    _referral_send_refusals(
+        user,
+        copy(referral),
+        concern=concern,
+        consent=consent,
+        consent_given_by=consent_given_by,
+        consent_relationship=consent_relationship,
+        consent_given_on=consent_given_on,
+        override_reason=override_reason,
+    )
+
+
 @transaction.atomic
 def referral_send(
     *,
@@ -188,25 +251,16 @@ def referral_send(
     From sending, children's social care sees the referral and the CAF attached (in this
     transaction), and the decision clock starts."""
     referral = _locked_referral(referral)
-    if referral.status != Referral.Status.DRAFT:
-        raise Refused("This referral has already been sent.")
-    if not policies.may_send_referral(user, referral):
-        raise PermissionDenied("Only the person who started the referral may send it.")
-    if not concern.strip():
-        raise Refused("Describe the concern: what you have seen or been told, and when.")
-    _referral_basis_set(
+    agencies = _referral_send_refusals(
+        user,
         referral,
+        concern=concern,
         consent=consent,
         consent_given_by=consent_given_by,
         consent_relationship=consent_relationship,
         consent_given_on=consent_given_on,
         override_reason=override_reason,
     )
-    if referral.urgency == Referral.Urgency.IMMEDIATE and referral.front_door_called_at is None:
-        raise Refused("A child is at immediate risk: phone the front door now, then record the call.")
-    agencies = social_care_agencies(referral.council_id)
-    if not agencies:
-        raise Refused("Your council has no children's social care agency recorded: phone the front door instead.")
 
     _move(referral, Referral.Status.SENT, REFERRAL_MOVES)
     now = timezone.now()

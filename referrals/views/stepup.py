@@ -114,10 +114,11 @@ def front_door_call(request: AuthenticatedHttpRequest, referral_id: int) -> Http
 
 @GET_AND_POST
 def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
-    """A draft: the form to send it (anyone who may see a draft may send it). Sent or decided: what
-    was referred, the decision and the timeline, with the front door's actions for its managers."""
-    user = request.user
-    page = selectors.referral_page(user, referral_id)
+    """A draft: the form to write it (anyone who may see a draft may write it), whose answers are
+    kept as the person's draft (accounts.drafts) and then checked on the next page before it is sent.
+    Sent or decided: what was referred, the decision and the timeline, with the front door's actions
+    for its managers."""
+    page = selectors.referral_page(request.user, referral_id)
     referral = page.referral
     form: ReferralSendForm | None = None
     keeper = FormKeeper(request, record=referral.record_key)
@@ -125,21 +126,64 @@ def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> Http
         form = ReferralSendForm(keeper.data(), referral=referral)
         if form.is_bound and form.is_valid():
             try:
-                with keeper.saving():
-                    services.referral_send(user=user, referral=referral, **form.service_arguments())
+                services.referral_send_check(user=request.user, referral=referral, **form.service_arguments())
             except ValidationError as error:
                 refusal_show(form, error)
             else:
-                messages.success(request, "The referral has been sent to children's social care.")
-                return redirect("referrals:referral_detail", referral_id=referral.pk)
+                return redirect("referrals:referral_check", referral_id=referral.pk)
         keeper.restore(form)
     elif request.method == "POST":
         return redirect("referrals:referral_detail", referral_id=referral.pk)
-    selectors.earlier_referrals_log(user, page.children, page.earlier, page.previous)
+    return _referral_page(request, page, form, keeper)
+
+
+def _referral_page(
+    request: AuthenticatedHttpRequest, page: selectors.ReferralPage, form: ReferralSendForm | None, keeper: FormKeeper
+) -> HttpResponse:
+    selectors.earlier_referrals_log(request.user, page.children, page.earlier, page.previous)
     return render(
         request,
         "referrals/detail.html",
         {**vars(page), "form": form, "claim_form": ConfirmForm(button="Claim this referral"), "keeper": keeper},
+    )
+
+
+@GET_AND_POST
+def referral_check(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
+    """Check your answers before sending (issue 14). The answers are the person's draft of the
+    referral's form, so "Change" goes back to the form with them and nothing typed is lost; sending
+    goes through services.referral_send and deletes the draft in the same transaction. Answers the
+    form or the service refuses go back to the form, with the error summary."""
+    page = selectors.referral_page(request.user, referral_id)
+    referral = page.referral
+    if referral.status != Referral.Status.DRAFT:
+        if request.method == "POST":
+            messages.error(request, "This referral has already been sent: it cannot be sent again.")
+        return redirect("referrals:referral_detail", referral_id=referral.pk)
+    form_path = reverse("referrals:referral_detail", args=[referral.pk])
+    keeper = FormKeeper(request, record=referral.record_key, form_path=form_path)
+    form = ReferralSendForm(keeper.kept(), referral=referral)
+    if not form.is_bound:
+        return redirect(form_path)  # nothing written yet: the form first
+    if form.is_valid():
+        try:
+            if request.method == "POST":
+                with keeper.saving():
+                    services.referral_send(user=request.user, referral=referral, **form.service_arguments())
+            else:
+                services.referral_send_check(user=request.user, referral=referral, **form.service_arguments())
+        except ValidationError as error:
+            refusal_show(form, error)
+        else:
+            if request.method == "POST":
+                messages.success(request, "The referral has been sent to children's social care.")
+                return redirect("referrals:referral_detail", referral_id=referral.pk)
+    if form.errors:
+        return _referral_page(request, page, form, keeper)
+    return render(
+        request,
+        "referrals/check.html",
+        {"referral": referral, "children": page.children, "answers": form.answers(), "form_path": form_path},
     )
 
 
@@ -175,7 +219,7 @@ def referral_decide(request: AuthenticatedHttpRequest, referral_id: int) -> Http
                     decision=data["decision"],
                     reasons=data["reasons"],
                     advice=data["advice"],
-                    social_worker=data["social_worker"],
+                    social_worker=form.social_worker(),
                     step_down=form.step_down(),
                 )
         except ValidationError as error:
@@ -236,6 +280,7 @@ urlpatterns = [
     path("referrals/list/", referral_list, name="referral_list"),
     path("referrals/start/", referral_start, name="referral_start"),
     path("referrals/<int:referral_id>/", referral_detail, name="referral_detail"),
+    path("referrals/<int:referral_id>/check/", referral_check, name="referral_check"),
     path("referrals/<int:referral_id>/call/", front_door_call, name="front_door_call"),
     path("referrals/<int:referral_id>/claim/", referral_claim, name="referral_claim"),
     path("referrals/<int:referral_id>/decide/", referral_decide, name="referral_decide"),
