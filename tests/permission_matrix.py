@@ -300,11 +300,11 @@ step-down: pick up or decline    POST   404 404 404 404 404 404 404 404 404 404 
 # relation not run there, whose answer is its role's: INI runs for every practitioner, CAD for the CAF
 # administrators, SMa and SWa for social care. A page about one person's own record (MEM's e-mail change
 # link, CAD's notification) runs its owner too.
-# Every signed-in person has their list of CAFs (README silent on a POST to it: the service shows the
-# list, harmless). The front door: social care managers. The pick-up queue: CAF administrators. The
+# Every signed-in person has their list of CAFs, searched and filtered by a GET form: a POST to it is
+# not allowed (405). The front door: social care managers. The pick-up queue: CAF administrators. The
 # figures: CAF administrators and social care managers.
 queue: CAFs                      GET    200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
-queue: CAFs                      POST   200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
+queue: CAFs                      POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: front door                GET    404 .   .   .   .   .   .   .   .   .   .   404 404 .   .   200 404 404 404 in
 queue: front door                POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: pick-up                   GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in

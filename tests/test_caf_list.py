@@ -1,5 +1,7 @@
 """The CAF list: what each person may see, filtered and paged in the database."""
 
+import re
+
 import pytest
 
 from caf import services
@@ -48,7 +50,55 @@ def test_the_status_filter(active, school_practitioner, signed_in):
     client = signed_in(school_practitioner)
     active_page = client.get("/cafs/?status=active").content.decode()
     assert f'href="/cafs/{active.pk}/"' in active_page and f'href="/cafs/{other.pk}/"' not in active_page
-    assert client.get("/cafs/?status=nonsense").status_code == 200  # an unknown filter shows everything
+    refused = client.get("/cafs/?status=nonsense")  # an unknown filter says so, and shows everything
+    assert refused.status_code == 200
+    assert "Choose a status from the list" in refused.content.decode()
+    assert f'href="/cafs/{other.pk}/"' in refused.content.decode()
+
+
+def test_search_by_a_childs_name_or_the_reference_and_filters_kept_in_the_address(
+    active, caf_admin, school_practitioner, health_visitor, health_visiting, locality, signed_in
+):
+    """The CAF administrator's list of a whole council: a child's name (part of it, any case), a
+    CAF's reference, the lead professional's agency's locality, "no lead professional yet", the
+    level and an agency on the team; each page link keeps the filters."""
+    others = start_cafs(school_practitioner, 2)
+    services.caf_register(user=caf_admin, caf=active, reference="NB-2026-0042")
+    client = signed_in(caf_admin)
+
+    def listed(**query) -> set[int]:
+        page = client.get("/cafs/", query).content.decode()
+        return {int(pk) for pk in re.findall(r'href="/cafs/(\d+)/"', page)}
+
+    jayden = active.children.get()
+    assert listed(words=jayden.first_name[:3].lower()) == {active.pk}
+    assert listed(words="example child1") == {others[1].pk}
+    assert listed(words="nb-2026-0042") == {active.pk}
+    assert listed(status="draft") == {caf.pk for caf in others}
+    assert listed(lead="none") == {active.pk}  # active, and nobody logged yet
+    level = active.caf_children.get().level
+    assert listed(level=level.order) == {active.pk}
+    services.taf_member_add(user=school_practitioner, caf=active, member=health_visitor)
+    services.lead_professional_assign(user=caf_admin, caf=active, lead=health_visitor)
+    health_visiting.locality = locality
+    health_visiting.save()
+    assert listed(locality=locality.pk) == {active.pk}
+    assert listed(lead="none") == set()
+    assert listed(agency=health_visiting.pk) == {active.pk}
+    assert listed(agency=health_visiting.pk, status="closed") == set()
+
+    page = client.get("/cafs/", {"words": "example", "status": "draft"}).content.decode()
+    assert 'value="example"' in page and "2 CAFs" in page  # the count, and the search kept in its field
+    assert 'id="clear-filters"' in page
+
+
+def test_the_filters_are_the_councils_own(active, caf_admin, other_council_user, signed_in):
+    from accounts.models import Agency
+
+    elsewhere = Agency.objects.filter(council=other_council_user.council).first()
+    page = signed_in(caf_admin).get("/cafs/", {"agency": elsewhere.pk}).content.decode()
+    assert "Choose an agency from the list" in page
+    assert elsewhere.name not in page.split('id="filters"')[1].split("</details>")[0]
 
 
 @pytest.mark.parametrize("count", [5, 50])
@@ -57,7 +107,8 @@ def test_the_list_runs_a_fixed_number_of_queries(
 ):
     start_cafs(school_practitioner, count)
     client = signed_in(school_practitioner)
-    with django_assert_max_num_queries(14):
+    # The filter form's choices are the council's own: its levels, localities and agencies (three).
+    with django_assert_max_num_queries(17):
         response = client.get("/cafs/")
     assert response.status_code == 200
     assert Caf.objects.count() == count

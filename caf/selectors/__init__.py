@@ -62,9 +62,11 @@ from caf.selectors.lists import (
     ACTION_QUEUES,
     CAF_LIST_PAGE_SIZE,
     CAF_QUEUES,
+    CafListFilters,
     CafListPage,
     action_list_page,
     caf_list_page,
+    cafs_filtered,
 )
 from caf.selectors.queues import (
     actions_due_for,
@@ -120,6 +122,7 @@ __all__ = [
     "AccessLogKey",
     "AccessLogPage",
     "CafAnswers",
+    "CafListFilters",
     "CafListPage",
     "CafOverview",
     "ConsentChoices",
@@ -150,6 +153,7 @@ __all__ = [
     "caf_queue_item",
     "caf_review_date_changes",
     "caf_reviews",
+    "cafs_filtered",
     "cafs_led_by",
     "cafs_to_register",
     "cafs_with_lead_to_log",

@@ -8,14 +8,23 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
 from caf import permissions as perms
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, PlanAction
+from caf.models import (
+    AccessLog,
+    Caf,
+    CafChild,
+    Child,
+    LeadProfessionalAssignment,
+    PlanAction,
+    TeamAroundFamilyMember,
+)
 from caf.selectors.queues import (
     actions_due_for,
     cafs_led_by,
@@ -55,16 +64,67 @@ CAF_QUEUES: dict[str, tuple[str, Callable[[User], QuerySet[Caf]]]] = {
 
 
 @dataclass(frozen=True)
+class CafListFilters:
+    """What the CAF list is narrowed by (each empty for "any"), from its filter form: the words of a
+    child's name or a CAF's reference, the status, the level of need (its order in the model: any
+    child of the CAF at it), the locality of the lead professional's agency (as the figures count
+    it, Settled question 22), the lead professional ("me", or "none" yet) and an agency that started
+    the CAF or has someone on its team."""
+
+    words: str = ""
+    status: str = ""
+    level: int | None = None
+    locality: int | None = None
+    lead: str = ""
+    agency: int | None = None
+
+    @property
+    def any(self) -> bool:
+        return any((self.words, self.status, self.level, self.locality, self.lead, self.agency))
+
+
+def cafs_filtered(cafs: QuerySet[Caf], user: User, filters: CafListFilters) -> QuerySet[Caf]:
+    """Each filter is one `pk IN (...)` of a table's own index (the children's lower-cased names are
+    trigram-indexed for LIKE), never an OR across a join (Engineering facts)."""
+    if filters.status in Caf.Status.values:
+        cafs = cafs.filter(status=filters.status)
+    for word in filters.words.split()[:4]:
+        named = (
+            Child.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
+            .filter(council_id=user.council_id)
+            .filter(Q(first__contains=word.lower()) | Q(last__contains=word.lower()))
+            .values("pk")
+        )
+        by_name = CafChild.objects.filter(child__in=named).order_by().values("caf_id")
+        by_reference = Caf.objects.filter(council_id=user.council_id, reference__iexact=word).order_by().values("pk")
+        cafs = cafs.filter(pk__in=by_name.union(by_reference))
+    if filters.level is not None:
+        cafs = cafs.filter(pk__in=CafChild.objects.filter(level__order=filters.level).values("caf_id"))
+    current_leads = LeadProfessionalAssignment.objects.filter(ended_at__isnull=True)
+    if filters.locality is not None:
+        cafs = cafs.filter(pk__in=current_leads.filter(user__agency__locality_id=filters.locality).values("caf_id"))
+    if filters.lead == "me":
+        cafs = cafs.filter(pk__in=current_leads.filter(user=user).values("caf_id"))
+    elif filters.lead == "none":
+        cafs = cafs.filter(status=Caf.Status.ACTIVE).exclude(pk__in=current_leads.values("caf_id"))
+    if filters.agency is not None:
+        started = Caf.objects.filter(initiating_agency_id=filters.agency).order_by().values("pk")
+        on_team = TeamAroundFamilyMember.objects.filter(agency_id=filters.agency, left_at__isnull=True)
+        cafs = cafs.filter(pk__in=started.union(on_team.order_by().values("caf_id")))
+    return cafs
+
+
+@dataclass(frozen=True)
 class CafListPage:
     page: ListPage[Caf]
     queue: str  # "" for every CAF the user may see
     heading: str
 
 
-def caf_list_page(user: User, *, status: str, page: object, queue: str = "") -> CafListPage:
+def caf_list_page(user: User, *, page: object, queue: str = "", filters: CafListFilters | None = None) -> CafListPage:
     """The CAF list: every CAF the user may see, newest first, or one home-page queue of them in its
-    own order (an unknown queue name: every CAF); filtered by status and paged in the database, with
-    each CAF's children and current lead professional."""
+    own order (an unknown queue name: every CAF); filtered (`cafs_filtered`) and paged in the
+    database, with each CAF's children and current lead professional."""
     cafs: QuerySet[Caf]
     if queue in CAF_QUEUES:
         heading, selector = CAF_QUEUES[queue]
@@ -72,8 +132,7 @@ def caf_list_page(user: User, *, status: str, page: object, queue: str = "") -> 
     else:
         queue, heading = "", ""
         cafs = perms.cafs_visible_to(user).order_by("-created_at", "-pk")
-    if status in Caf.Status.values:
-        cafs = cafs.filter(status=status)
+    cafs = cafs_filtered(cafs, user, filters or CafListFilters())
     cafs = cafs.select_related("initiating_agency").prefetch_related(
         Prefetch("caf_children", queryset=CafChild.objects.select_related("child", "level").order_by("pk")),
         Prefetch(

@@ -10,14 +10,19 @@ from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from caf import policies, selectors
-from caf.models import Caf
+from caf.forms_lists import CafListFilterForm
 from core.paging import pagination
 
 
+@require_GET
 def caf_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
+    """Searched and filtered by the form above the list (all kept in the address, so a filtered list
+    can be bookmarked and paged)."""
+    asked = any(name in request.GET for name in CafListFilterForm.base_fields)
+    form = CafListFilterForm(request.GET if asked else None, user=request.user)
+    filters = form.filters()
     shown = selectors.caf_list_page(
-        request.user, status=status, queue=request.GET.get("queue", ""), page=request.GET.get("page")
+        request.user, queue=request.GET.get("queue", ""), page=request.GET.get("page"), filters=filters
     )
     return render(
         request,
@@ -27,8 +32,8 @@ def caf_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "pagination": pagination(shown.page, request.GET),
             "queue": shown.queue,
             "heading": shown.heading,
-            "status": status,
-            "statuses": Caf.Status.choices,
+            "form": form,
+            "filtered": filters.any,
             "everyone": policies.is_caf_administrator(request.user, request.user.council_id),
         },
     )
