@@ -28,7 +28,7 @@ What each predicate allows (the README's access table is the same, row by row):
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import Agency, Role, User
 from caf import permissions as perms
@@ -253,13 +253,47 @@ def sharing_agencies(caf: Caf) -> QuerySet[Agency]:
     current = list(Consent.objects.current().filter(caf=caf).values_list("pk", flat=True))
     if not current:
         return Agency.objects.none()
-    agencies = Agency.objects.filter(council_id=caf.council_id)
-    for consent_id in current:
+    return _covered_by_all(caf, Agency.objects.filter(council_id=caf.council_id), current).exclude(
+        pk__in=agencies_excluded(caf)
+    )
+
+
+def sharing_agencies_once_given(
+    caf: Caf, *, given_by: str, agencies: QuerySet[Agency], excluded_agencies: QuerySet[Agency]
+) -> QuerySet[Agency]:
+    """What `sharing_agencies` will be once a consent given by `given_by`, naming `agencies` (the
+    CAF's own agency is always named) and excluding `excluded_agencies`, is recorded on the CAF: it
+    replaces that person's consent in force, and every other person's still has to cover an agency.
+    So a picker can offer only people the recording will let join (a step-down's pick-up)."""
+    others = [
+        consent.pk for consent in Consent.objects.current().filter(caf=caf) if not same_name(consent.given_by, given_by)
+    ]
+    named = Agency.objects.filter(council_id=caf.council_id).filter(
+        Q(pk__in=agencies.values("pk")) | Q(pk=caf.initiating_agency_id)
+    )
+    return (
+        _covered_by_all(caf, named, others)
+        .exclude(pk__in=agencies_excluded(caf))
+        .exclude(pk__in=excluded_agencies.values("pk"))
+    )
+
+
+def _covered_by_all(caf: Caf, agencies: QuerySet[Agency], consent_ids: list[int]) -> QuerySet[Agency]:
+    for consent_id in consent_ids:
         agencies = agencies.filter(
             pk__in=Consent.agencies.through.objects.filter(consent_id=consent_id).values("agency_id")
         )
-    excluded = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, agency__isnull=False).values("agency_id")
-    return agencies.exclude(pk__in=excluded)
+    return agencies
+
+
+def agencies_excluded(caf: Caf) -> QuerySet[FamilyExclusion]:
+    """The ids (`agency_id`) of the agencies the family excluded, in force on this CAF."""
+    return FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, agency__isnull=False).values("agency_id")
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two names, as typed, are the same person's (spacing and case aside): consent is per person."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def why_may_not_join(member: User, caf: Caf) -> str | None:
@@ -276,16 +310,18 @@ def why_may_not_join(member: User, caf: Caf) -> str | None:
     return None
 
 
+def people_excluded(caf: Caf) -> QuerySet[FamilyExclusion]:
+    """The ids (`user_id`) of the people the family excluded by name, in force on this CAF."""
+    return FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, user__isnull=False).values("user_id")
+
+
 def people_who_may_join(caf: Caf) -> QuerySet[User]:
     """The person picker for the team and the plan: active staff of the council whose agency the
     consent covers, whom the family has not excluded, and who are not already on the team."""
-    excluded_people = FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, user__isnull=False).values(
-        "user_id"
-    )
     members = caf.taf_members.filter(left_at__isnull=True).values("user_id")
     return (
         User.objects.filter(is_active=True, agency__in=sharing_agencies(caf))
-        .exclude(pk__in=excluded_people)
+        .exclude(pk__in=people_excluded(caf))
         .exclude(pk__in=members)
         .select_related("agency")
         .order_by("full_name", "pk")

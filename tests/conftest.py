@@ -1,11 +1,13 @@
 """Named councils and users per role, as DESIGN.md's people. Every test gets fresh rows."""
 
 import os
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 import redis
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
@@ -47,10 +49,22 @@ ROLE_NAMES = [role.value for role in Role]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def roles_once(django_db_setup: None, django_db_blocker) -> None:
-    """The roles, made once per run in the test database (about 60 queries), never assumed from migrate."""
+def roles_once(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """The roles, made once per run in the test database (about 60 queries), never assumed from migrate.
+
+    At the end of the run, before the test database is dropped, any session still open on it is
+    ended: a live server's request thread that the browser tests' Playwright ran beside can leave
+    one idle, and PostgreSQL refuses to drop a database in use. Only here: mid-run, Django's own
+    connection lives in more than one context (Playwright's greenlets), so no test can tell which
+    idle session is a stray."""
     with django_db_blocker.unblock():
         roles_sync()
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -1,52 +1,19 @@
 """What a person sees in a real browser (Debian's Chromium driven by Playwright): the threshold
 guide's result updates as boxes are ticked, without a page load."""
 
-import os
-import shutil
-
 import pytest
-from django.db import connection
 
 from accounts.models import Role
+from tests.chromium import chromium_launched
 from tests.factories import PASSWORD, UserFactory
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
-def browser(django_db_blocker):
-    """One browser for the module's tests; the clean-up below runs once, after the last of them (run
-    after each, it would end a database session the next test's live server still holds)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        message = "this test needs Debian's chromium (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    # Playwright drives its browser from a thread with its own event loop; Django must allow that.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+def browser():
+    """One browser for the module's tests, closed (and its live server's idle sessions ended) once,
+    after the last of them: after each, it would end a session the next test's live server holds."""
+    with chromium_launched(what="these tests") as launched:
         yield launched
-        launched.close()
-    # The live server answered the browser from request threads that are gone now, and one of their
-    # database sessions outlives them (idle after its COMMIT, with no live thread to close it): end
-    # it, or dropping the test database at the end of the run is refused.
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
-        )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -385,6 +385,47 @@ def test_a_pick_up_into_an_existing_caf_records_the_consent_as_given(
     assert TimelineEntry.objects.filter(step_down=step_down, what__contains="Health Visiting North").exists()
 
 
+def test_the_pick_up_offers_as_lead_only_people_the_continuing_caf_will_take(
+    with_health, school_practitioner, social_care_manager, police, caf_admin, health_visitor
+):
+    """No dead end: the step-down's consent (given by the mother again, naming the police, not
+    health) replaces hers on the CAF, so the picker offers the police and the CAF's own school,
+    not health nor the coordinator's own agency, and nobody the family excluded; a choice it offers
+    goes through."""
+    caf = with_health
+    referral = _send(caf, school_practitioner)
+    officer = UserFactory(agency=police, roles=[Role.PRACTITIONER], full_name="Sam Officer")
+    excluded_officer = UserFactory(agency=police, roles=[Role.PRACTITIONER], full_name="Pat Officer")
+    coordinator = UserFactory(agency=caf_admin.agency, roles=[Role.CAF_ADMINISTRATOR])
+    rs.referral_decide(
+        user=social_care_manager,
+        referral=referral,
+        decision=Referral.Decision.STEP_DOWN,
+        reasons="Threshold not met",
+        step_down={
+            "open_needs": "Attendance",
+            "social_worker_summary": "Mum wants help",
+            "consent_given_by": "kelly  smith",
+            "consent_relationship": "mother",
+            "consent_given_on": date(2026, 12, 1),
+            "consent_method": "verbal",
+            "consent_agencies": [police],
+            "excluded_agencies": [],
+            "excluded_people": [excluded_officer],
+            "explained_storage": True,
+            "explained_sharing": True,
+        },
+    )
+    step_down = StepDown.objects.get(referral=referral)
+
+    offered = set(selectors.pick_up_lead_candidates(coordinator, step_down))
+
+    assert {officer, school_practitioner} <= offered
+    assert not offered & {excluded_officer, health_visitor, coordinator, caf_admin}
+    rs.step_down_pick_up(user=coordinator, step_down=step_down, lead=officer)
+    assert policies.is_lead_professional(officer, caf)
+
+
 def test_the_front_door_sees_an_excluded_agencys_referral_text(
     active, school_practitioner, social_care, social_care_manager
 ):

@@ -7,47 +7,41 @@ Tab and worked with the keys) and with JavaScript switched off.
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from caf.models import Caf, Child, FamilyExclusion
+from tests.chromium import chromium_launched
 from tests.factories import PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
 # What axe must not find. Its "moderate" and "minor" findings are advice, not barriers.
 BARRIERS = {"serious", "critical"}
 
 
 @pytest.fixture(scope="module")
-def chromium(django_db_blocker) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        message = "the journeys need Debian's chromium (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
+def chromium() -> Iterator[Any]:
+    with chromium_launched(what="the journeys") as browser:
         yield browser
-        browser.close()
-    # As in tests/test_browser.py: end the live server's last idle database session.
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle'"
-        )
+
+
+def _govuk_conditional_reveal(rule: str, node: dict[str, Any]) -> bool:
+    """The one finding let through, and only exactly: GOV.UK Frontend's script puts `aria-expanded`
+    on a radio or checkbox that reveals questions. ARIA does not list it for those roles, so axe calls
+    it critical; GOV.UK keeps it on purpose because screen readers announce it (alphagov/govuk-frontend
+    issue 979, still open; pull request 2823 declined). Anything else on those inputs still fails."""
+    failures = " ".join(check["message"] for check in node.get("any", []) + node.get("all", []) + node.get("none", []))
+    return (
+        rule == "aria-allowed-attr"
+        and ("govuk-radios__input" in node["html"] or "govuk-checkboxes__input" in node["html"])
+        and 'aria-controls="conditional-' in node["html"]
+        and re.fullmatch(r"ARIA attribute is not allowed: aria-expanded=\"(true|false)\"", failures.strip()) is not None
+    )
 
 
 class Person:
@@ -148,8 +142,9 @@ class Person:
         found = self.page.evaluate("() => axe.run(document).then(results => results.violations)")
         self.checked.append(self.page.url)
         for violation in found:
-            if violation["impact"] in BARRIERS:
-                where = [node["target"] for node in violation["nodes"]][:3]
+            nodes = [node for node in violation["nodes"] if not _govuk_conditional_reveal(violation["id"], node)]
+            if violation["impact"] in BARRIERS and nodes:
+                where = [node["target"] for node in nodes][:3]
                 self.barriers.append(f"{self.page.url}: {violation['id']} ({violation['impact']}) at {where}")
 
     def shoot(self, name: str) -> None:
@@ -350,13 +345,152 @@ def test_two_people_updating_one_action_the_second_sees_both_versions_and_keeps_
 
 def test_the_accessibility_check_finds_a_barrier_when_there_is_one(chromium):
     """The check above is only as good as its ability to fail: an image with no text alternative
-    and an unlabelled field are barriers axe reports."""
+    and an unlabelled field are barriers axe reports, and `aria-expanded` is let through only on a
+    GOV.UK radio that reveals questions, not on any other input."""
     page = chromium.new_page()
     page.set_content(
-        '<html lang="en"><head><title>t</title></head><body><main><img src="x.png"><input></main></body></html>'
+        '<html lang="en"><head><title>t</title></head><body><main><img src="x.png"><input>'
+        '<label for="a">A</label><input class="govuk-radios__input" id="a" name="r" type="radio"'
+        ' aria-controls="conditional-a" aria-expanded="false"><div id="conditional-a"></div>'
+        '<label for="b">B</label><input id="b" name="s" type="radio" aria-expanded="false">'
+        "</main></body></html>"
     )
     me = Person(page, "")
     me.axe()
     page.close()
     assert any("image-alt (critical)" in barrier for barrier in me.barriers)
     assert any("label (critical)" in barrier for barrier in me.barriers)
+    allowed = [barrier for barrier in me.barriers if "aria-allowed-attr" in barrier]
+    assert len(allowed) == 1 and "#b" in allowed[0] and "#a" not in allowed[0], me.barriers
+
+
+# 3. The lead professional: the team (the excluded agency refused), the plan, a review ---------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lead_professional_builds_the_team_and_plan_and_records_a_review_that_changes_the_level(
+    person, active, caf_admin, school_practitioner, health_visitor, police, police_officer
+):
+    from datetime import timedelta
+
+    from caf import services
+    from caf.models import LevelChange, Review
+
+    services.lead_professional_assign(user=caf_admin, caf=active, lead=school_practitioner)
+    services.exclusion_record(user=school_practitioner, caf=active, made_by="Kelly Smith", agencies=[police], people=[])
+    caf_child = active.caf_children.select_related("level").get()
+    higher = active.threshold_model.levels.filter(order__gt=caf_child.level.order).order_by("order").first()
+    today = timezone.localdate()
+
+    me = person()
+    me.sign_in(school_practitioner)
+    me.open(f"/cafs/{active.pk}/team/")
+    me.field("Search by name, job title or agency", police_officer.full_name)
+    me.button("Search")
+    me.sees("Nobody who may join the team matches your search")  # the family left the police out
+    me.field("Search by name, job title or agency", "Okoro")
+    me.button("Search")
+    me.choose("member", str(health_visitor.pk))
+    me.field("Their role in the team", "Health visitor")
+    me.button("Add to the team")
+    me.sees("Hannah Okoro (Health Visiting North) joined the team.")
+
+    me.link("Plan")
+    me.fill(me.page.locator('textarea[name="need"]'), "Jayden is often late")
+    me.fill(me.page.locator('textarea[name="action"]'), "Morning routine support at home")
+    me.page.locator('select[name="agency"]').select_option(str(health_visitor.agency_id))
+    me.page.locator('select[name="owner"]').select_option(str(health_visitor.pk))
+    me.date("due_on", today + timedelta(days=21))
+    me.button("Add the action")
+    me.sees("The action is added to the plan.")
+    action = active.actions.get()
+
+    me.link("Reviews")
+    me.link("Record a review")
+    me.date("held_on", today)
+    me.fill(me.page.locator('textarea[name="summary"]'), "Mornings are better; school still worried")
+    me.choose(f"action_{action.pk}_status", "in_progress")
+    me.choose(f"level_{caf_child.pk}", str(higher.pk))
+    me.fill(me.page.locator(f'textarea[name="level_{caf_child.pk}_reason"]'), "New worries about neglect")
+    me.choose("decision", "continue")
+    me.date("next_review_on", today + timedelta(weeks=6))
+    me.shoot("09-record-a-review")
+    me.button("Record the review")
+    me.sees("The review is recorded.")
+
+    review = Review.objects.get(caf=active)
+    assert review.summary == "Mornings are better; school still worried"
+    assert LevelChange.objects.filter(caf_child=caf_child, level=higher, review=review).exists()
+    action.refresh_from_db()
+    assert action.status == "in_progress"
+    assert not active.taf_members.filter(user=police_officer).exists()
+    assert me.barriers == [], "\n".join(me.barriers)
+
+
+# 4. Step up, the front door's decision, the step-down and its pick-up -------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_referral_is_checked_sent_claimed_stepped_down_and_picked_up_with_a_lead_professional(
+    person, active, school_practitioner, social_care_manager, caf_admin, health_visiting, health_visitor
+):
+    from referrals.models import Referral, StepDown
+
+    today = timezone.localdate()
+    referrer = person()
+    referrer.sign_in(school_practitioner)
+    referrer.open(f"/cafs/{active.pk}/")
+    referrer.link("Refer to children's social care")
+    referrer.choose("immediate_risk", "no")
+    referrer.button("Continue")
+    referrer.fill(referrer.page.locator('textarea[name="concern"]'), "Bruising seen twice this month")
+    referrer.choose("consent", "given")
+    referrer.field("Who agreed? (their full name)", "Kelly Smith")
+    referrer.fill(referrer.page.locator('input[name="consent_relationship"]'), "Mother")
+    referrer.date("consent_given_on", today)
+    referrer.button("Continue")
+    referrer.sees("Bruising seen twice this month")  # check your answers
+    referrer.shoot("10-referral-check-answers")
+    referrer.button("Send to children's social care")
+    referral = Referral.objects.get(caf=active)
+    assert referral.status == Referral.Status.SENT
+
+    manager = person()
+    manager.sign_in(social_care_manager)
+    manager.open("/referrals/")
+    manager.link("Jayden Smith")
+    manager.button("Claim this referral")
+    manager.link("Record the decision")
+    manager.choose("decision", "step_down")
+    manager.fill(manager.page.locator('textarea[name="reasons"]'), "Threshold for social care not met")
+    manager.fill(manager.page.locator('textarea[name="open_needs"]'), "Parenting support")
+    manager.fill(manager.page.locator('textarea[name="social_worker_summary"]'), "Family engaged well")
+    manager.fill(manager.page.locator('input[name="consent_given_by"]'), "Kelly Smith")
+    manager.fill(manager.page.locator('input[name="consent_relationship"]'), "Mother")
+    manager.date("consent_given_on", today)
+    manager.tick(manager.page.locator('input[name="consent_method"]').first)
+    manager.choose("consent_agencies", str(health_visiting.pk))
+    manager.shoot("11-front-door-decision")
+    manager.button("Record the decision")
+    referral.refresh_from_db()
+    assert referral.decision == Referral.Decision.STEP_DOWN
+    step_down = StepDown.objects.get(referral=referral)
+
+    administrator = person()
+    administrator.sign_in(caf_admin)
+    administrator.open("/step-downs/")
+    administrator.page.locator(f'a[href="/step-downs/{step_down.pk}/"]').first.wait_for()
+    administrator.press(administrator.page.locator(f'a[href="/step-downs/{step_down.pk}/"]').first)
+    administrator.button("Pick up")  # a link drawn as a button
+    offered = administrator.page.locator('select[name="lead"] option:not([value=""])').all_inner_texts()
+    # Only who the CAF will share with once the mother's consent is recorded again: health visiting
+    # (named to the front door) and the school that started the CAF, not the coordinator's own agency.
+    assert offered == ["Hannah Okoro (Health Visiting North)", "Priya Shah (Oakfield Primary School)"]
+    administrator.page.locator('select[name="lead"]').select_option(str(health_visitor.pk))
+    administrator.button("Pick up")
+    step_down.refresh_from_db()
+    assert step_down.status == StepDown.Status.COMPLETED
+    assert active.lead_professionals.get(ended_at__isnull=True).user == health_visitor
+    assert referrer.barriers == manager.barriers == administrator.barriers == [], "\n".join(
+        referrer.barriers + manager.barriers + administrator.barriers
+    )

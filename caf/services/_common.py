@@ -68,7 +68,3 @@ def tell_caf_administrators(council_id: int, cafs: Iterable[Caf], **notification
         if lead is not None and lead.is_active and not any(perms.excluded_among([lead], caf) for caf in cafs):
             recipients = [lead]
     return sum(notification_record(recipient=person, **notification) is not None for person in recipients)
-
-
-def same_person(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

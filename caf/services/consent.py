@@ -13,7 +13,7 @@ from caf import hooks, policies
 from caf.models import Caf, Child, Consent, FamilyExclusion
 from caf.policies import refuse_unless
 from caf.selectors.consent import consents_version
-from caf.services._common import locked, log_change, same_person
+from caf.services._common import locked, log_change
 from caf.services.exclusions import exclusion_targets_check, exclusions_add, sharing_enforce
 from caf.services.lifecycle import close
 from caf.services.team import membership_end
@@ -26,7 +26,7 @@ def consent_replace(caf: Caf, given_by: str, replaces: Consent | None) -> Consen
     form changed, or the one given in the same name); another person's stays in force beside it."""
     if replaces is None:
         replaces = next(
-            (each for each in Consent.objects.current().filter(caf=caf) if same_person(each.given_by, given_by)),
+            (each for each in Consent.objects.current().filter(caf=caf) if policies.same_name(each.given_by, given_by)),
             None,
         )
     else:

@@ -13,7 +13,7 @@ from accounts.models import Agency, AgencyType, User
 from caf import permissions as perms
 from caf import policies
 from caf.models import Caf, Child, Consent, ExclusionException, FamilyExclusion, SharingBasis, TeamAroundFamilyMember
-from caf.services._common import locked, log_change, same_person, tell_lead_professional_needed
+from caf.services._common import locked, log_change, tell_lead_professional_needed
 from caf.services.team import membership_end
 from core.errors import Refused
 
@@ -182,7 +182,7 @@ def exclusion_lift(*, user: User, exclusion: FamilyExclusion, asked_by: str, rea
     exclusion = FamilyExclusion.objects.select_for_update().get(pk=exclusion.pk)
     if exclusion.lifted_at is not None:
         raise Refused("This exclusion has already been lifted.")
-    if not same_person(asked_by, exclusion.made_by):
+    if not policies.same_name(asked_by, exclusion.made_by):
         raise Refused(f"Only {exclusion.made_by}, who asked for it, can lift this exclusion.")
     if not reason.strip():
         raise Refused("Enter why the family is lifting it.")

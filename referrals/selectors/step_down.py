@@ -126,15 +126,29 @@ def family_caf_for(step_down: StepDown) -> Caf | None:
 
 
 def pick_up_lead_candidates(user: User, step_down: StepDown) -> QuerySet[User]:
-    """Who the coordinator may name as lead professional at pick-up: active staff of the council in
-    an agency the family agreed early help may share with, or in the coordinator's own agency."""
-    return (
-        User.objects.filter(agency__council_id=step_down.council_id, is_active=True)
-        .filter(Q(agency__in=step_down.consent_agencies.all()) | Q(agency_id=user.agency_id))
-        .select_related("agency")
-        .order_by("agency__name", "full_name")
-        .distinct()
+    """Who the coordinator may name as lead professional at pick-up: active staff of the council
+    whom the lead's joining the team will not refuse (issue 14: no choice that can only be refused).
+    A new CAF shares with the agencies the family agreed early help may share with and the
+    coordinator's own (it starts the CAF); a CAF that continues shares with what the step-down's
+    consent leaves it once recorded (`caf.policies.sharing_agencies_once_given`). Nobody the family
+    excluded, at the step-down or on the CAF, is offered."""
+    people = User.objects.filter(agency__council_id=step_down.council_id, is_active=True).exclude(
+        pk__in=step_down.excluded_people.values("pk")
     )
+    family_caf = family_caf_for(step_down)
+    if family_caf is not None and family_caf.status == Caf.Status.ACTIVE:
+        agencies = caf_policies.sharing_agencies_once_given(
+            family_caf,
+            given_by=step_down.consent_given_by,
+            agencies=step_down.consent_agencies.all(),
+            excluded_agencies=step_down.excluded_agencies.all(),
+        )
+        people = people.filter(agency__in=agencies).exclude(pk__in=caf_policies.people_excluded(family_caf))
+    else:
+        people = people.filter(
+            Q(agency__in=step_down.consent_agencies.values("pk")) | Q(agency_id=user.agency_id)
+        ).exclude(agency__in=step_down.excluded_agencies.values("pk"))
+    return people.select_related("agency").order_by("agency__name", "full_name")
 
 
 def latest_levels(children: list[Child], threshold_model: ThresholdModel) -> dict[int, int]:
