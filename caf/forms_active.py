@@ -4,7 +4,7 @@ They only parse input. Who may make a change and whether the CAF's state allows 
 caf.services, whose refusals the views add to the form (core.forms.refusal_show).
 """
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms_gds.layout import Field, Size
 from django import forms
@@ -23,7 +23,7 @@ def _person_with_agency(user: User) -> str:
 
 def _person_found(user: User) -> str:
     job = f", {user.job_title}" if user.job_title else ""
-    return f"{user.full_name}{job} ({user.agency.name})" if user.agency_id else user.full_name
+    return f"{user.full_name}{job} ({user.agency.name})" if user.agency else user.full_name
 
 
 class _PersonChoiceField(forms.ModelChoiceField):
@@ -32,7 +32,7 @@ class _PersonChoiceField(forms.ModelChoiceField):
 
     shown: list[User] = []
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> list[tuple[int, str]]:
         return [(person.pk, _person_found(person)) for person in self.shown]
 
@@ -67,7 +67,7 @@ class TafMemberForm(forms.Form):
         """`people`: everyone who may join (what a choice is checked against); `shown`: those the
         search found, the only ones listed (caf.selectors.people_to_add)."""
         super().__init__(*args, **kwargs)
-        field = self.fields["member"]
+        field = cast(_PersonChoiceField, self.fields["member"])
         field.queryset = people
         field.shown = shown
         field.widget.choices = field.choices

@@ -5,7 +5,7 @@ its refusals come back to these forms through core.forms.refusal_show.
 """
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size
@@ -65,8 +65,9 @@ class CafChildrenAddForm(forms.Form):
 
     def __init__(self, *args: Any, candidates: QuerySet[Child], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["children"].queryset = candidates
-        self.fields["children"].label_from_instance = child_label
+        field = cast(forms.ModelMultipleChoiceField, self.fields["children"])
+        field.queryset = candidates
+        field.label_from_instance = child_label  # type: ignore[method-assign,assignment]
         self.helper = gds_helper(
             Field.checkboxes("children", legend_size=Size.MEDIUM, legend_tag="h2", small=True),
             button="Add to the CAF",

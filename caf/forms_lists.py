@@ -1,7 +1,7 @@
 """The CAF list's search and filters (issue 14): a GET form, kept in the address, whose choices are
 the council's own (its levels of need, localities and agencies)."""
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms_gds.layout import Field
 from django import forms
@@ -57,15 +57,15 @@ class CafListFilterForm(forms.Form):
         council = user.council_id
         current_model = ThresholdModel.objects.published().filter(council_id=council).values("pk")[:1]
         levels = Level.objects.filter(threshold_model=Subquery(current_model)).order_by("order")
-        self.fields["level"].choices = [
+        cast(forms.ChoiceField, self.fields["level"]).choices = [
             ("", "Any level"),
             *((level.order, f"{level.code}: {level.name}") for level in levels),
         ]
-        self.fields["locality"].choices = [
+        cast(forms.ChoiceField, self.fields["locality"]).choices = [
             ("", "Any locality"),
             *Locality.objects.filter(council_id=council).order_by("name").values_list("pk", "name"),
         ]
-        self.fields["agency"].choices = [
+        cast(forms.ChoiceField, self.fields["agency"]).choices = [
             ("", "Any agency"),
             *Agency.objects.filter(council_id=council).order_by("name").values_list("pk", "name"),
         ]

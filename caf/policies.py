@@ -27,6 +27,8 @@ What each predicate allows (the README's access table is the same, row by row):
 - refer with the CAF attached: the lead professional; the initiator until a lead is logged.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
@@ -286,7 +288,7 @@ def _covered_by_all(caf: Caf, agencies: QuerySet[Agency], consent_ids: list[int]
     return agencies
 
 
-def agencies_excluded(caf: Caf) -> QuerySet[FamilyExclusion]:
+def agencies_excluded(caf: Caf) -> QuerySet[FamilyExclusion, Any]:
     """The ids (`agency_id`) of the agencies the family excluded, in force on this CAF."""
     return FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, agency__isnull=False).values("agency_id")
 
@@ -310,7 +312,7 @@ def why_may_not_join(member: User, caf: Caf) -> str | None:
     return None
 
 
-def people_excluded(caf: Caf) -> QuerySet[FamilyExclusion]:
+def people_excluded(caf: Caf) -> QuerySet[FamilyExclusion, Any]:
     """The ids (`user_id`) of the people the family excluded by name, in force on this CAF."""
     return FamilyExclusion.objects.filter(caf=caf, lifted_at__isnull=True, user__isnull=False).values("user_id")
 

@@ -83,7 +83,7 @@ class ReviewActionProgress(models.Model):
 
 
 # What a review records about each open action, and the plan status it leaves the action in.
-REVIEW_PROGRESS_TO_ACTION_STATUS = {
+REVIEW_PROGRESS_TO_ACTION_STATUS: dict[str, str] = {
     ReviewActionProgress.Status.DONE: PlanAction.Status.DONE,
     ReviewActionProgress.Status.IN_PROGRESS: PlanAction.Status.IN_PROGRESS,
     ReviewActionProgress.Status.NOT_STARTED: PlanAction.Status.NOT_STARTED,

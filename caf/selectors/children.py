@@ -56,7 +56,7 @@ class OpenCaf:
             return "no lead professional yet"
         return (
             f"{self.lead.user.full_name}, {self.lead.user.agency.name}"
-            if self.lead.user.agency_id
+            if self.lead.user.agency
             else str(self.lead.user)
         )
 

@@ -3,6 +3,7 @@ and is a 404 or 403, never a hint that the record exists.
 """
 
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -51,7 +52,7 @@ def children_may_see_among(user: User, children: Collection[Child]) -> set[int]:
     asked = set(ids)
     records = Child.objects.filter(Q(pk__in=ids) | Q(merged_into__in=ids)).values("pk")
 
-    def records_of(child_id: int) -> QuerySet[Child]:
+    def records_of(child_id: int) -> QuerySet[Child, Any]:
         return Child.objects.filter(Q(pk=child_id) | Q(merged_into=child_id)).values("pk")
 
     def children_on(cafs: QuerySet[Caf]) -> set[int]:
