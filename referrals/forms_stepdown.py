@@ -238,3 +238,17 @@ class DeclineForm(forms.Form):
             Field.textarea("reason", label_size=Size.MEDIUM, label_tag="h2", rows=5),
             button="Record that the family declined",
         )
+
+
+class StepDownSearchForm(forms.Form):
+    """The pick-up queue's search box: a GET form, kept in the address, that searches both lists."""
+
+    words = forms.CharField(label="Child's name or CAF reference", max_length=100, required=False)
+    queue = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(Field.text("words", field_width=20), "queue", button="Search")
+
+    def searched(self) -> str:
+        return self.cleaned_data.get("words", "") if self.is_valid() else ""

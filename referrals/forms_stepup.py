@@ -453,6 +453,7 @@ class DecideForm(RevealsMixin, FamilyWishesFields):
 
 
 class QueueFilterForm(forms.Form):
+    words = forms.CharField(label="Child's name or CAF reference", max_length=100, required=False)
     urgency = forms.ChoiceField(
         label="Urgency", choices=[("", "Any urgency"), *Referral.Urgency.choices], required=False
     )
@@ -474,7 +475,11 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["locality"].queryset = localities
         self.helper = gds_helper(
-            Field.select("urgency"), Field.select("locality"), Field.select("agency_type"), button="Filter"
+            Field.text("words", field_width=20),
+            Field.select("urgency"),
+            Field.select("locality"),
+            Field.select("agency_type"),
+            button="Filter",
         )
 
     def filters(self) -> dict[str, Any]:
@@ -482,6 +487,7 @@ class QueueFilterForm(forms.Form):
             return {}
         data = self.cleaned_data
         return {
+            "words": data["words"],
             "urgency": data["urgency"],
             "locality_id": data["locality"].pk if data["locality"] else None,
             "agency_type": data["agency_type"],

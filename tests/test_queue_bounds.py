@@ -12,6 +12,7 @@ from caf import services
 from caf.models import AccessLog, Caf
 from core.paging import capped_count, list_page, pagination
 from referrals import services as rs
+from referrals.models import StepDown
 from tests.caf_helpers import active_caf
 
 
@@ -242,6 +243,9 @@ def test_the_front_door_pages_run_a_fixed_number_of_queries(
     with django_assert_max_num_queries(14):
         response = client.get("/referrals/")
     assert text(response).count('<tr class="govuk-table__row" id="referral-') == size
+    with django_assert_max_num_queries(14):
+        searched = client.get("/referrals/", {"words": "queue kid"})  # every child: Kid00 Queue and on
+    assert text(searched).count('<tr class="govuk-table__row" id="referral-') == size
 
 
 def test_overdue_reviews_lead_the_administrators_queue_by_review_date(many_cafs, caf_admin, signed_in):
@@ -328,3 +332,57 @@ def test_the_lead_professional_sees_20_actions_and_pages_through_the_rest(
     assert "There are no actions to show" in text(client.get("/actions/", {"queue": "overdue"}))
     # Someone else's actions are not on their list.
     assert "There are no actions to show" in text(signed_in(police_officer).get("/actions/"))
+
+
+def test_the_front_door_and_pick_up_queues_search_by_childs_name_or_caf_reference(
+    many_referrals, social_care_manager, caf_admin, early_help_hub, signed_in, active, school_practitioner
+):
+    """What a manager types (any case, part of a name) or a CAF's reference finds the family's
+    referral or step-down among the rest, in the address, with the count of what it found."""
+    services.caf_register(user=caf_admin, caf=active, reference="NB-2026-0042")
+    from_caf = rs.referral_send(
+        user=school_practitioner,
+        referral=rs.referral_start(user=school_practitioner, children=list(active.children.all()), caf=active),
+        concern="Bruising",
+        consent=rs.CONSENT_NOT_SOUGHT,
+        override_reason="Asking would put the child at risk",
+    )
+    manager = signed_in(social_care_manager)
+
+    by_name = text(manager.get("/referrals/", {"words": "kid07"}))
+    assert linked_ids(by_name, "/referrals/") == [many_referrals[7].pk] and "1 referral awaiting" in by_name
+    by_reference = text(manager.get("/referrals/", {"words": "nb-2026-0042"}))
+    assert linked_ids(by_reference, "/referrals/") == [from_caf.pk]
+    # Each word narrows: a name and another family's reference find nothing.
+    nothing = text(manager.get("/referrals/", {"words": "kid07 NB-2026-0042"}))
+    assert linked_ids(nothing, "/referrals/") == [] and "No referral awaiting a decision matches" in nothing
+    too_long = manager.get("/referrals/", {"words": "x" * 101})
+    assert too_long.status_code == 200 and "govuk-error-summary" in text(too_long)
+
+    for referral in [many_referrals[3], many_referrals[4], from_caf]:
+        rs.referral_decide(
+            user=social_care_manager,
+            referral=referral,
+            decision="step_down",
+            reasons="Threshold not met",
+            step_down={
+                "open_needs": "Routines",
+                "social_worker_summary": "Mum wants help",
+                "consent_given_by": "Kelly Smith",
+                "consent_relationship": "mother",
+                "consent_given_on": timezone.localdate(),
+                "consent_method": "verbal",
+                "consent_agencies": [early_help_hub],
+            },
+        )
+    administrator = signed_in(caf_admin)
+    step_down = StepDown.objects.get(referral=many_referrals[4])
+    found = text(administrator.get("/step-downs/", {"words": "KID04"}))
+    assert linked_ids(found, "/step-downs/") == [step_down.pk] and "Waiting to be picked up (1)" in found
+    in_full = text(administrator.get("/step-downs/", {"queue": "waiting", "words": "NB-2026-0042"}))
+    assert linked_ids(in_full, "/step-downs/") == [StepDown.objects.get(referral=from_caf).pk]
+    assert 'name="queue" value="waiting"' in in_full  # the search stays on the list it was made from
+    none = text(administrator.get("/step-downs/", {"words": "nobody"}))
+    assert "No step-downs are waiting to be picked up that match “nobody”" in none
+    # The search never widens who sees the list.
+    assert manager.get("/step-downs/", {"queue": "waiting", "words": "kid04"}).status_code == 404

@@ -67,6 +67,9 @@ from caf.selectors.lists import (
     action_list_page,
     caf_list_page,
     cafs_filtered,
+    cafs_referenced,
+    children_named,
+    search_words,
 )
 from caf.selectors.queues import (
     actions_due_for,
@@ -155,6 +158,7 @@ __all__ = [
     "caf_reviews",
     "cafs_filtered",
     "cafs_led_by",
+    "cafs_referenced",
     "cafs_to_register",
     "cafs_with_lead_to_log",
     "cafs_without_lead",
@@ -170,6 +174,7 @@ __all__ = [
     "child_may_see",
     "child_suggestion",
     "children_find",
+    "children_named",
     "children_open_cafs",
     "consent_choices",
     "consent_initial",
@@ -191,6 +196,7 @@ __all__ = [
     "reviews_overdue_for",
     "reviews_overdue_in_council",
     "reviews_upcoming_for",
+    "search_words",
     "sibling_candidates_for",
     "submit_problems",
     "taf_team",

@@ -7,6 +7,7 @@ for the page shown, with the children it listed (Settled question 17).
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
@@ -83,20 +84,35 @@ class CafListFilters:
         return any((self.words, self.status, self.level, self.locality, self.lead, self.agency))
 
 
+def search_words(words: str) -> list[str]:
+    """The words of a list's search box that count: the first four."""
+    return words.split()[:4]
+
+
+def children_named(council_id: int | None, word: str) -> QuerySet[Child, Any]:
+    """The ids of the council's children with the word in their first or last name, any case: a
+    LIKE on the lower-cased names, which their trigram indexes answer. Every list's name search."""
+    return (
+        Child.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
+        .filter(council_id=council_id)
+        .filter(Q(first__contains=word.lower()) | Q(last__contains=word.lower()))
+        .values("pk")
+    )
+
+
+def cafs_referenced(council_id: int | None, word: str) -> QuerySet[Caf]:
+    """The council's CAF with this reference (any case), for a list's search box."""
+    return Caf.objects.filter(council_id=council_id, reference__iexact=word).order_by()
+
+
 def cafs_filtered(cafs: QuerySet[Caf], user: User, filters: CafListFilters) -> QuerySet[Caf]:
     """Each filter is one `pk IN (...)` of a table's own index (the children's lower-cased names are
     trigram-indexed for LIKE), never an OR across a join (Engineering facts)."""
     if filters.status in Caf.Status.values:
         cafs = cafs.filter(status=filters.status)
-    for word in filters.words.split()[:4]:
-        named = (
-            Child.objects.annotate(first=Lower("first_name"), last=Lower("last_name"))
-            .filter(council_id=user.council_id)
-            .filter(Q(first__contains=word.lower()) | Q(last__contains=word.lower()))
-            .values("pk")
-        )
-        by_name = CafChild.objects.filter(child__in=named).order_by().values("caf_id")
-        by_reference = Caf.objects.filter(council_id=user.council_id, reference__iexact=word).order_by().values("pk")
+    for word in search_words(filters.words):
+        by_name = CafChild.objects.filter(child__in=children_named(user.council_id, word)).order_by().values("caf_id")
+        by_reference = cafs_referenced(user.council_id, word).values("pk")
         cafs = cafs.filter(pk__in=by_name.union(by_reference))
     if filters.level is not None:
         cafs = cafs.filter(pk__in=CafChild.objects.filter(level__order=filters.level).values("caf_id"))

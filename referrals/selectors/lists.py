@@ -32,6 +32,7 @@ from referrals.selectors.queues import (
     referrals_decided_recently,
     referrals_made_by,
     step_downs_open_from_social_care,
+    step_downs_searched,
     step_downs_to_pick_up,
     step_downs_waiting_for_lead,
 )
@@ -103,6 +104,7 @@ class StepDownSection:
 class PickUpQueuePage:
     sections: list[StepDownSection]
     full: bool  # one list in full, paged
+    words: str = ""  # what the list was searched for
 
 
 def _may_have(user: User, who: str) -> bool:
@@ -111,10 +113,11 @@ def _may_have(user: User, who: str) -> bool:
     return policies.is_social_care_staff(user, user.council_id)
 
 
-def pick_up_queue_page(user: User, *, queue: str = "", page: object = None) -> PickUpQueuePage:
+def pick_up_queue_page(user: User, *, queue: str = "", page: object = None, words: str = "") -> PickUpQueuePage:
     """Without `queue`, the CAF administrators' queue: the first rows of step-downs to pick up
     (nearest deadline first, with their clocks) and of those waiting for a lead professional, each
-    with its count; with `queue`, that list in full, paged. Anyone without the list: 404, the
+    with its count; with `queue`, that list in full, paged; `words` searches both by a child's name
+    or a CAF's reference (`step_downs_searched`). Anyone without the list: 404, the
     attempt logged. The council's working calendar is built once for every row's clock."""
     names = [queue] if queue else ["waiting", "waiting-for-lead"]
     if any(name not in STEP_DOWN_QUEUES or not _may_have(user, STEP_DOWN_QUEUES[name][2]) for name in names):
@@ -125,11 +128,12 @@ def pick_up_queue_page(user: User, *, queue: str = "", page: object = None) -> P
     sections = []
     for name in names:
         heading, selector, _ = STEP_DOWN_QUEUES[name]
+        step_downs = step_downs_searched(selector(user), user.council_id, words)
         if queue:
-            shown = list_page(selector(user), page, size=LIST_PAGE_SIZE)
+            shown = list_page(step_downs, page, size=LIST_PAGE_SIZE)
             rows, count, full_page = shown.rows, shown.count, shown
         else:
-            head = queue_head(selector(user))
+            head = queue_head(step_downs)
             rows, count, full_page = head.rows, head.count, None
         clocked = [(step_down, pick_up_clock(step_down, today=today, calendar=calendar)) for step_down in rows]
         sections.append(StepDownSection(queue=name, heading=heading, rows=clocked, count=count, page=full_page))
@@ -144,4 +148,4 @@ def pick_up_queue_page(user: User, *, queue: str = "", page: object = None) -> P
             child.pk for section in sections for step_down, _ in section.rows for child in step_down.children.all()
         },
     )
-    return PickUpQueuePage(sections=sections, full=bool(queue))
+    return PickUpQueuePage(sections=sections, full=bool(queue), words=words)

@@ -223,7 +223,13 @@ class FrontDoorPage:
 
 
 def front_door_page(
-    user: User, *, urgency: str = "", locality_id: int | None = None, agency_type: str = "", page: object = None
+    user: User,
+    *,
+    urgency: str = "",
+    locality_id: int | None = None,
+    agency_type: str = "",
+    words: str = "",
+    page: object = None,
 ) -> FrontDoorPage:
     """Referrals awaiting a decision, for the council's front-door managers (anyone else: 404, the
     attempt logged), one page at a time (core.paging): a fixed number of queries whatever the number
@@ -234,7 +240,7 @@ def front_door_page(
         raise Http404("The front-door queue is for the council's social care managers.")
     now = timezone.now()
     calendar = WorkingCalendar.for_council(user.council)
-    referrals = front_door_queue(user, urgency=urgency, locality_id=locality_id, agency_type=agency_type)
+    referrals = front_door_queue(user, urgency=urgency, locality_id=locality_id, agency_type=agency_type, words=words)
     shown = list_page(referrals, page, size=FRONT_DOOR_PAGE_SIZE)
     rows = [
         QueueRow(

@@ -22,7 +22,7 @@ from accounts.parsing import parse_id
 from core.forms import children_names, posted_or_none, refusal_show
 from core.paging import pagination
 from referrals import policies, selectors, services
-from referrals.forms_stepdown import DeclineForm, PickUpForm, StepDownForm
+from referrals.forms_stepdown import DeclineForm, PickUpForm, StepDownForm, StepDownSearchForm
 from referrals.models import StepDown
 
 GET_AND_POST = require_http_methods(["GET", "POST"])
@@ -147,13 +147,17 @@ def step_down_decline(request: AuthenticatedHttpRequest, step_down_id: int) -> H
 
 @require_GET
 def pick_up_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    shown = selectors.pick_up_queue_page(request.user, queue=request.GET.get("queue", ""), page=request.GET.get("page"))
+    queue = request.GET.get("queue", "")
+    search = StepDownSearchForm(request.GET if "words" in request.GET else None, initial={"queue": queue})
+    words = search.searched() if search.is_bound else ""
+    shown = selectors.pick_up_queue_page(request.user, queue=queue, page=request.GET.get("page"), words=words)
     full = shown.sections[0] if shown.full else None
     return render(
         request,
         "referrals/pick_up_queue.html",
         {
             **vars(shown),
+            "search": search,
             "pagination": pagination(full.page, request.GET) if full and full.page else None,
         },
     )
