@@ -7,6 +7,7 @@ commits (accounts.tasks.notifications_send), and every minute from beat for anyt
 """
 
 import logging
+import uuid
 from datetime import timedelta
 from smtplib import SMTPException
 
@@ -74,25 +75,33 @@ def notifications_send_pending(*, limit: int = 100) -> int:
     """Send up to `limit` recorded, unsent, uncancelled notifications by e-mail; return how many
     the mail server accepted.
 
-    Rows are claimed (claimed_at) in one short transaction with SKIP LOCKED, so two senders never
-    take the same row, and each is marked sent in its own statement as soon as the mail server
-    accepts it. A claim older than NOTIFICATION_CLAIM_LEASE_MINUTES (its sender died) is taken
-    again, so the only way a message goes twice is a crash between the server accepting it and
-    the mark. A row whose recipient is no longer active is cancelled, never sent. A message the
+    Rows are claimed (claimed_at, and this run's own claim_token) in one short transaction with
+    SKIP LOCKED, so two senders never take the same row. Just before each message goes, the claim is
+    renewed, on that row alone, and only if the token is still this run's: a claim older than
+    NOTIFICATION_CLAIM_LEASE_MINUTES (its sender died, or is still busy with earlier rows of a batch
+    that outlasted the lease behind a slow mail server) is taken over by the next sender, and the
+    first then skips the row instead of sending it again. Each row is marked sent in its own
+    statement as soon as the mail server accepts it, so the only way a message goes twice is a
+    crash between the server accepting it and the mark (or one message alone taking longer than
+    the lease). A row whose recipient is no longer active is cancelled, never sent. A message the
     server refuses is released for a later run, and the rest of the batch still goes. Any other
     failure of one row (an address or header the mail library refuses) is logged with its id and
     that row waits for its claim to lapse: one bad row never stops the batch.
     """
     sent = 0
-    for notification in _notifications_claim(limit=limit):
+    token = uuid.uuid4()
+    for notification in _notifications_claim(limit=limit, token=token):
         try:
-            sent += _notification_send(notification)
+            if _claim_renew(notification, token):
+                sent += _notification_send(notification, token)
+            else:
+                logger.info("Notification %s was taken over by another sender; not sent again", notification.pk)
         except Exception:
             logger.exception("Notification %s not sent; the batch goes on and a later run retries", notification.pk)
     return sent
 
 
-def _notifications_claim(*, limit: int) -> list[Notification]:
+def _notifications_claim(*, limit: int, token: uuid.UUID) -> list[Notification]:
     now = timezone.now()
     lease_ended = now - timedelta(minutes=settings.NOTIFICATION_CLAIM_LEASE_MINUTES)
     with transaction.atomic():
@@ -107,11 +116,23 @@ def _notifications_claim(*, limit: int) -> list[Notification]:
         gone = [notification.pk for notification in due if not notification.recipient.is_active]
         if gone:
             Notification.objects.filter(pk__in=gone).update(cancelled_at=now)
-        Notification.objects.filter(pk__in=[notification.pk for notification in claimed]).update(claimed_at=now)
+        Notification.objects.filter(pk__in=[notification.pk for notification in claimed]).update(
+            claimed_at=now, claim_token=token
+        )
     return claimed
 
 
-def _notification_send(notification: Notification) -> int:
+def _claim_renew(notification: Notification, token: uuid.UUID) -> bool:
+    """Renew this sender's claim on one row just before sending it: false when another sender took
+    the row over after the lease ran out, or it was sent or cancelled meanwhile."""
+    return bool(
+        Notification.objects.filter(
+            pk=notification.pk, claim_token=token, sent_at__isnull=True, cancelled_at__isnull=True
+        ).update(claimed_at=timezone.now())
+    )
+
+
+def _notification_send(notification: Notification, token: uuid.UUID) -> int:
     message = notification.body
     if notification.url:
         message = f"{message}\n\n{_full_url(notification.url)}"
@@ -124,7 +145,9 @@ def _notification_send(notification: Notification) -> int:
         )
     except (SMTPException, OSError):
         logger.exception("Notification %s to %s not sent; a later run retries", notification.pk, notification.recipient)
-        Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(claimed_at=None)
+        Notification.objects.filter(pk=notification.pk, claim_token=token, sent_at__isnull=True).update(
+            claimed_at=None, claim_token=None
+        )
         return 0
     # The one window for a repeat: a crash here, after the server accepted and before this mark.
     return Notification.objects.filter(pk=notification.pk, sent_at__isnull=True).update(sent_at=timezone.now())

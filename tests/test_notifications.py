@@ -122,6 +122,48 @@ def test_a_crash_after_claiming_is_retried_only_after_the_lease_then_sent_once(s
     assert notification.sent_at is not None
 
 
+class RelaySlowerThanTheLease(EmailBackend):
+    """A mail relay that takes six minutes a message: a batch of three outlasts the ten-minute lease.
+    After the first sender's second message, the next sender runs (beat's next run, or a second
+    worker), with the clock at twelve minutes."""
+
+    traveller = None
+    accepted = 0
+    second_sender_sent: int | None = None
+
+    def send_messages(self, messages):
+        count = super().send_messages(messages)
+        RelaySlowerThanTheLease.traveller.shift(timedelta(minutes=6))
+        RelaySlowerThanTheLease.accepted += 1
+        if RelaySlowerThanTheLease.accepted == 2:
+            RelaySlowerThanTheLease.second_sender_sent = notifications_send_pending()
+        return count
+
+
+def test_a_batch_that_outlasts_the_lease_never_sends_a_row_the_next_sender_took_over(
+    school_practitioner, caf_admin, health_visitor, settings
+):
+    settings.NOTIFICATION_CLAIM_LEASE_MINUTES = 10
+    settings.EMAIL_BACKEND = f"{__name__}.RelaySlowerThanTheLease"
+    with time_machine.travel("2026-11-23 10:00 +00:00", tick=False) as traveller:
+        RelaySlowerThanTheLease.traveller, RelaySlowerThanTheLease.accepted = traveller, 0
+        RelaySlowerThanTheLease.second_sender_sent = None
+        people = [school_practitioner, caf_admin, health_visitor]
+        for person in people:
+            record(person, subject_key="review:12:2026-12-01")
+
+        first_sender_sent = notifications_send_pending()
+
+    # The first sender renewed its claim on each row just before sending it. At twelve minutes the
+    # second took over the one row the first had not reached (claimed at 10:00, past the lease), and
+    # the first, coming to it, skipped it: three people, three e-mails.
+    assert (first_sender_sent, RelaySlowerThanTheLease.second_sender_sent) == (2, 1)
+    assert sorted(address for message in mail.outbox for address in message.to) == sorted(
+        person.email for person in people
+    )
+    assert Notification.objects.filter(sent_at__isnull=True).count() == 0
+
+
 class WorkerKilledAfterTheServerAccepts(EmailBackend):
     """The mail server accepts the message, then the worker dies before marking it sent."""
 

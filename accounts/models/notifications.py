@@ -12,7 +12,8 @@ class Notification(models.Model):
 
     Exactly once: a notification is recorded before it is sent, unique per (recipient, kind,
     subject), so a job that runs twice records nothing new; the worker claims unsent rows with
-    SKIP LOCKED and marks each sent after the mail server accepts it (README: the one window).
+    SKIP LOCKED under its own token, renews its claim on each row just before sending it, and marks
+    each sent after the mail server accepts it (README: the one window).
     """
 
     class Kind(models.TextChoices):
@@ -48,6 +49,9 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(
+        null=True, blank=True, help_text="Which sender holds the claim: only it may renew the claim and send."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
