@@ -1,4 +1,11 @@
-"""/healthz: whether this instance can reach its database and its broker.
+"""/healthz: whether this web instance can serve requests, that is reach its database; and
+/healthz/all: whether it can reach its database and its broker, for monitoring.
+
+The load balancer and the web container's health check call /healthz, which does not ask the
+broker: every page works with the broker down (a change that notifies someone is committed, the
+enqueue after it is logged and skipped, and beat's sender catches up once the broker is back), so
+a Redis outage must not take every web instance out of service. Monitoring calls /healthz/all to
+hear of the broker too; the worker's own health check is Celery's ping.
 
 Compose health checks and monitoring call it over plain HTTP on any host name, so it answers
 before the HTTPS redirect, the host check and sign-in. It answers only "ok" (200) or "failing"
@@ -15,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from config.celery import app as celery_app
 
 HEALTH_PATH = "/healthz"
+HEALTH_ALL_PATH = "/healthz/all"
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +50,9 @@ def broker_ok() -> bool:
     return True
 
 
-def health_response() -> HttpResponse:
-    # Both are checked every time, so the log names every part that is down.
-    healthy = all([database_ok(), broker_ok()])
+def health_response(*, with_broker: bool = False) -> HttpResponse:
+    # Every part asked is checked every time, so the log names every part that is down.
+    healthy = all([database_ok(), *([broker_ok()] if with_broker else [])])
     return HttpResponse(
         "ok" if healthy else "failing",
         status=200 if healthy else 503,
@@ -58,6 +66,6 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
-            return health_response()
+        if request.path in (HEALTH_PATH, HEALTH_ALL_PATH) and request.method in ("GET", "HEAD"):
+            return health_response(with_broker=request.path == HEALTH_ALL_PATH)
         return self.get_response(request)

@@ -12,6 +12,7 @@ from django.test import Client
 from accounts.models import EmailChange, Notification, Role, User
 from accounts.notifications import _send_soon, notifications_send_pending
 from config.celery import app as celery_app
+from referrals import services as rs
 from tests.mail_backends import FailingEmailBackend
 
 FAILING = "tests.mail_backends.FailingEmailBackend"
@@ -92,4 +93,47 @@ def test_changing_an_email_with_the_mail_server_and_broker_down_is_no_error(
 def test_enqueueing_with_the_broker_down_logs_and_does_not_raise(broker_down, caplog):
     with caplog.at_level(logging.WARNING, logger="accounts.notifications"):
         _send_soon()
+    assert "Could not enqueue sending notifications" in caplog.text
+
+
+def test_a_front_door_decision_with_the_broker_down_is_committed_and_no_error(
+    active,
+    child,
+    school_practitioner,
+    social_care,
+    social_care_manager,
+    social_worker,
+    signed_in,
+    broker_down,
+    django_capture_on_commit_callbacks,
+    caplog,
+):
+    """The case found under faults: with Redis down, a decision that tells the referrer and the
+    social worker is saved, the page answers, and the e-mails wait for beat's sender."""
+    referral = rs.referral_send(
+        user=school_practitioner,
+        referral=rs.referral_start(user=school_practitioner, children=[child], caf=active),
+        concern="Bruising",
+        consent=rs.CONSENT_NOT_SOUGHT,
+        override_reason="Asking would put the child at risk",
+    )
+    client = signed_in(social_care_manager)
+    with (
+        caplog.at_level(logging.WARNING, logger="accounts.notifications"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            f"/referrals/{referral.pk}/decide/",
+            {
+                "decision": "child_in_need",
+                "reasons": "Needs an assessment",
+                "social_worker_child_in_need": social_worker.pk,
+            },
+        )
+
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.decision == "child_in_need"
+    waiting = Notification.objects.filter(sent_at__isnull=True, kind=Notification.Kind.SOCIAL_WORKER_ALLOCATED)
+    assert waiting.filter(recipient=social_worker).exists()
     assert "Could not enqueue sending notifications" in caplog.text
