@@ -17,3 +17,9 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate (and after the test database is flushed), the roles match roles.yaml.
         post_migrate.connect(_roles_sync_after_migrate, sender=self)
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+
+        from accounts.sign_in_sessions import session_forget, session_record
+
+        user_logged_in.connect(session_record, dispatch_uid="accounts.session_record")
+        user_logged_out.connect(session_forget, dispatch_uid="accounts.session_forget")

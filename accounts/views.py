@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import drafts, session_expiry
+from accounts import drafts, session_expiry, sign_in_sessions
 from accounts.forms import (
     ConfirmForm,
     GovukPasswordChangeForm,
@@ -40,9 +41,52 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = GovukSetPasswordForm
 
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        sign_in_sessions.sessions_end_all(user=form.user)  # whoever had the old password is out
+        return response
+
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = GovukPasswordChangeForm
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        old_key = self.request.session.session_key
+        response = super().form_valid(form)  # keeps this browser signed in, under a new session key
+        current_key = self.request.session.session_key
+        sign_in_sessions.session_key_changed(old_key=old_key, new_key=current_key)
+        ended = sign_in_sessions.sessions_end_others(user=form.user, current_key=current_key)
+        if ended:
+            messages.success(self.request, f"You were signed out everywhere else ({_sessions(ended)}).")
+        return response
+
+
+def _sessions(count: int) -> str:
+    return f"{count} other session" + ("" if count == 1 else "s")
+
+
+@require_GET
+def sign_in_session_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Where the person is signed in, with a way to end each session but this one."""
+    rows = sign_in_sessions.sessions_of(request.user, current_key=request.session.session_key)
+    return render(
+        request, "accounts/sessions.html", {"rows": rows, "others": sum(not row.this_browser for row in rows)}
+    )
+
+
+@require_POST
+def sign_in_session_end(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """End one of the person's other sessions (`session`: its id), or all of them (`others`)."""
+    which = request.POST.get("session", "")
+    current_key = request.session.session_key
+    if which == "others":
+        ended = sign_in_sessions.sessions_end_others(user=request.user, current_key=current_key)
+    elif which.isdigit():
+        ended = sign_in_sessions.session_end(user=request.user, session_id=int(which), current_key=current_key)
+    else:
+        raise BadRequest("Choose a session to end from the list.")
+    messages.success(request, f"Signed out of {_sessions(ended)}." if ended else "There were no other sessions.")
+    return redirect("sign_in_sessions")
 
 
 @require_http_methods(["GET", "POST"])

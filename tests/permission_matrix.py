@@ -135,6 +135,7 @@ GROUPS = {
     "account: autosave a draft": ("lists, own account, council administration", False),
     "account: session time left": ("lists, own account, council administration", False),
     "account: stay signed in": ("lists, own account, council administration", False),
+    "account: end a session": ("lists, own account, council administration", False),
     # Someone else's notification: not a child's record.
     "account: mark one read": ("lists, own account, council administration", False),
     "account: e-mail change link": ("lists, own account, council administration", False),
@@ -342,6 +343,9 @@ account: session time left       GET    200 .   .   .   .   .   .   .   .   .   
 account: session time left       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: stay signed in          GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: stay signed in          POST   200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
+# Where one is signed in (issue 15): one's own sessions only; an empty post names no session.
+account: end a session           GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+account: end a session           POST   400 .   .   .   .   .   .   .   .   .   .   400 400 .   .   400 400 400 400 in
 # CAD's notification: anyone else's is not found.
 account: mark one read           GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: mark one read           POST   404 .   .   .   .   .   .   .   .   .   .   302 404 .   .   404 404 404 404 in
@@ -482,6 +486,8 @@ URLS = {
     "draft_autosave": [("", "account: autosave a draft", {}, {})],
     "session_time_left": [("", "account: session time left", {}, {})],
     "session_stay": [("", "account: stay signed in", {}, {})],
+    "sign_in_sessions": [("", "account: own pages, GET only", {}, {})],
+    "sign_in_session_end": [("", "account: end a session", {}, {})],
     "notification_read": [("", "account: mark one read", {"notification_id": "notification"}, {})],
     "email_change_confirm": [("", "account: e-mail change link", {"token": "email_token"}, {})],
     # thresholds

@@ -11,7 +11,8 @@ still resolves:
 - `users`: `User` (e-mail sign-in, one agency each), its manager, and `Role`;
 - `notifications`: `Notification`, what a person must be told, exactly once;
 - `changes`: `EmailChange` and `RoleChange`, the history of changes to people's accounts;
-- `drafts`: `FormDraft`, what a person typed into a long form and has not saved yet.
+- `drafts`: `FormDraft`, what a person typed into a long form and has not saved yet;
+- `sessions`: `SignInSession`, where a person is signed in, to see and end.
 """
 
 from accounts.models.changes import EmailChange, RoleChange
@@ -25,6 +26,7 @@ from accounts.models.councils import (
 )
 from accounts.models.drafts import FormDraft
 from accounts.models.notifications import Notification
+from accounts.models.sessions import SignInSession
 from accounts.models.users import Role, User, UserManager, UserQuerySet
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "Notification",
     "Role",
     "RoleChange",
+    "SignInSession",
     "User",
     "UserManager",
     "UserQuerySet",
