@@ -40,7 +40,7 @@ typecheck-baseline: $(INSTALLED)
 
 # The README's pictures: the browser journeys with the mouse, keeping the main pages as PNGs.
 screenshots: $(INSTALLED)
-	@SCREENSHOTS=docs/screenshots $(BIN)/python -m config.devserver test tests/test_journeys.py -k "mouse or two_people or lead_professional or referral" --no-cov -q -p no:cacheprovider $(PYTEST_ARGS)
+	@SCREENSHOTS=docs/screenshots $(BIN)/python -m config.devserver test tests/test_journeys.py -k "mouse or two_people or caf_administrator or lead_professional or referral" --no-cov -q -p no:cacheprovider $(PYTEST_ARGS)
 
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix .

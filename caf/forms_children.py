@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 
 from caf.models import Child, Sex, nhs_number_validate, upn_validate
+from caf.services.duplicates import field_label
 from core.date_bounds import BIRTH, EXPECTED_BIRTH
 from core.forms import GovukDateField
 
@@ -318,3 +319,59 @@ class ChooseDuplicateForm(forms.Form):
             for child in candidates
         ]
         self.helper = _helper(Field.radios("duplicate", legend_size=Size.MEDIUM, legend_tag="h2"), button="Continue")
+
+
+def merge_value(child: Child, name: str) -> str:
+    """A field of a record as the merge page shows it."""
+    value = getattr(child, name)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return f"{value:%-d %B %Y}"
+    if name == "sex":
+        return child.get_sex_display()
+    return str(value) if value else "Not recorded"
+
+
+class MergeChoicesForm(forms.Form):
+    """The merge of two possible duplicates: which record is kept, and, for each field where the two
+    differ, which record's answer the kept record ends with. Every choice is one of the two records."""
+
+    keep = forms.TypedChoiceField(
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="Which record do you keep?",
+        help_text="The other is merged into it. Both stay, with every CAF, consent and level each holds.",
+        error_messages={"required": "Choose the record to keep", "invalid_choice": "Choose one of the two records"},
+    )
+
+    def __init__(self, *args: Any, first: Child, second: Child, differing: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first, self.second, self.differing = first, second, differing
+        self.fields["keep"].choices = [  # type: ignore[attr-defined]
+            (child.pk, f"Record {child.pk}: {child}, recorded on {child.created_at:%-d %B %Y}")
+            for child in (first, second)
+        ]
+        self.fields["keep"].initial = first.pk
+        for name in differing:
+            label = field_label(name)
+            self.fields[name] = forms.TypedChoiceField(
+                coerce=int,
+                widget=forms.RadioSelect,
+                label=label,
+                choices=[(child.pk, f"{merge_value(child, name)} (record {child.pk})") for child in (first, second)],
+                initial=second.pk if getattr(first, name) in ("", None) and getattr(second, name) else first.pk,
+                error_messages={
+                    "required": f"Choose which {label[0].lower() + label[1:]} the record keeps",
+                    "invalid_choice": f"Choose one of the two answers for {label[0].lower() + label[1:]}",
+                },
+            )
+        self.helper = _helper(
+            Field.radios("keep", legend_size=Size.MEDIUM, legend_tag="h2"),
+            *(Field.radios(name, legend_size=Size.SMALL, inline=False) for name in differing),
+        )
+
+    def taken_from_other(self) -> list[str]:
+        """The fields the kept record takes from the other (call after is_valid)."""
+        keep = self.cleaned_data["keep"]
+        return [name for name in self.differing if self.cleaned_data[name] != keep]

@@ -1,11 +1,12 @@
-"""Background jobs about CAFs. Each is a few lines around caf.reminders or caf.access_log_partitions,
-and safe to run twice."""
+"""Background jobs about CAFs. Each is a few lines around caf.reminders, caf.access_log_partitions or
+caf.services.duplicates, and safe to run twice."""
 
 from celery import shared_task
 from django.utils import timezone
 
 from caf.access_log_partitions import access_log_partitions_ensure
 from caf.reminders import reminders_due
+from caf.services.duplicates import possible_duplicates_find
 
 
 @shared_task(acks_late=True)
@@ -21,3 +22,10 @@ def access_log_partitions_tick() -> list[str]:
     """Keep the access log's monthly partitions three months ahead, and alarm (an error in the log)
     when a row has landed in the default partition (beat runs it every hour). Idempotent."""
     return access_log_partitions_ensure(now=timezone.now()).created
+
+
+@shared_task(acks_late=True)
+def possible_duplicates_tick() -> int:
+    """Record the possible duplicate records not known yet, every council's (beat runs it nightly).
+    Idempotent: a pair is stored once, and one an administrator dismissed stays dismissed."""
+    return possible_duplicates_find()

@@ -363,6 +363,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "options": {"expires": 60 * 60},
     },
+    # Possible duplicate records (caf.services.duplicates): a record is checked when it is made;
+    # nightly, every record again, so a change to a name or a date of birth is caught too.
+    "possible-duplicates": {
+        "task": "caf.tasks.possible_duplicates_tick",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 60 * 60},
+    },
     # Sends whatever the on-commit enqueue missed (broker down, worker lost); expires so that
     # runs do not pile up while no worker listens.
     "send-notifications": {

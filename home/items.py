@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.calendar import WorkingCalendar
 from accounts.models import RoleChange
-from caf.models import Caf, PlanAction
+from caf.models import Caf, PlanAction, PossibleDuplicate
 from caf.selectors import caf_queue_item
 from referrals import selectors as referral_selectors
 from referrals.models import Referral, StepDown
@@ -57,6 +57,14 @@ def step_down_item(step_down: StepDown, calendar: WorkingCalendar, *, url: str =
         label,
         url or reverse("referrals:step_down_detail", args=[step_down.pk]),
         referral_selectors.pick_up_clock(step_down, calendar=calendar),
+    )
+
+
+def possible_duplicate_item(pair: PossibleDuplicate) -> Item:
+    """Two records that may be the same child (the list selects both children)."""
+    return (
+        f"{pair.child_a} (record {pair.child_a_id}) and {pair.child_b} (record {pair.child_b_id}): {pair.reasons}",
+        reverse("caf:possible_duplicate_merge", args=[pair.pk]),
     )
 
 

@@ -18,7 +18,7 @@ from accounts.calendar import WorkingCalendar
 from accounts.models import Agency, Locality, Role, User
 from accounts.selectors import ROLE_CHANGES_DAYS, role_changes_recent
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, PlanAction
+from caf.models import AccessLog, Caf, PlanAction, PossibleDuplicate
 from caf.selectors import (
     actions_due_for,
     caf_detail_url,
@@ -29,6 +29,7 @@ from caf.selectors import (
     cafs_without_lead,
     drafts_of,
     overdue_actions_in_plans_led_by,
+    possible_duplicates_open,
     reviews_due_for,
     reviews_overdue_for,
     reviews_overdue_in_council,
@@ -44,6 +45,7 @@ from home.items import (
     front_door_item,
     overdue_action_item,
     own_referral_item,
+    possible_duplicate_item,
     review_item,
     role_change_item,
     step_down_item,
@@ -81,6 +83,10 @@ def _noting(records: Iterable[T], shown: set[int]) -> Iterator[T]:
     home page writes one access-log row with them (Settled question 17). Reads only prefetched
     children (CAFs, referrals and step-downs; a plan action through its CAF)."""
     for record in records:
+        if isinstance(record, PossibleDuplicate):
+            shown.update((record.child_a_id, record.child_b_id))
+            yield record
+            continue
         holder = record.caf if isinstance(record, PlanAction) else record
         shown.update(child.pk for child in holder.children.all())
         yield record
@@ -256,8 +262,17 @@ def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
                 url=f"{pick_up}?queue=waiting-for-lead",
                 noun="step-downs waiting for a lead professional",
             ),
+            queue(
+                "Possible duplicate records",
+                "There are no possible duplicate records to check.",
+                possible_duplicates_open(user),
+                possible_duplicate_item,
+                url=reverse("caf:possible_duplicates"),
+                noun="possible duplicate records",
+            ),
         ],
         links=[
+            ("Possible duplicate records", "caf:possible_duplicates"),
             ("The step-down pick-up queue", "referrals:pick_up_queue"),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],

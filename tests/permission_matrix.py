@@ -109,6 +109,8 @@ GROUPS = {
     "child: record": ("other CAFs of the family, child record", True),
     "child: access log": ("other CAFs of the family, child record", True),
     "child: merge": ("other CAFs of the family, child record", True),
+    "child: possible duplicate": ("other CAFs of the family, child record", True),
+    "child: not the same child": ("other CAFs of the family, child record", True),
     "child: start a CAF or refer": ("other CAFs of the family, child record", True),
     "referral: view": ("referral and step-down", True),
     "referral: the front-door call": ("referral and step-down", True),
@@ -121,6 +123,7 @@ GROUPS = {
     "queue: CAFs": ("lists, own account, council administration", True),
     "queue: front door": ("lists, own account, council administration", True),
     "queue: pick-up": ("lists, own account, council administration", True),
+    "queue: possible duplicates": ("lists, own account, council administration", True),
     "queue: actions": ("lists, own account, council administration", True),
     "queue: referrals": ("lists, own account, council administration", True),
     # Monthly counts, no child's record on the page.
@@ -258,6 +261,11 @@ child: access log                GET    403 403 403 404 403 403 403 404 404 404 
 child: access log                POST   405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
 child: merge                     GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
 child: merge                     POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
+# A possible duplicate pair (issue 14: Jayden and a second record the initiator made): as merging.
+child: possible duplicate        GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
+child: possible duplicate        POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
+child: not the same child        GET    405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
+child: not the same child        POST   403 403 403 404 403 403 403 404 404 404 404 302 404 404 404 403 403 404 404 in
 # Start a CAF, or refer from the child's record: whoever may see the child (or found them in a search;
 # these sessions searched for nothing). README silent on social care starting a CAF or referring; the
 # service lets any of the council's staff, which is sensible.
@@ -310,6 +318,8 @@ queue: front door                GET    404 .   .   .   .   .   .   .   .   .   
 queue: front door                POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: pick-up                   GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
 queue: pick-up                   POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+queue: possible duplicates       GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
+queue: possible duplicates       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 # The full lists behind the home pages' queues (issue 13): everyone signed in has their own actions
 # and referrals (each list only their own rows, tests/test_queue_bounds.py).
 queue: actions                   GET    200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
@@ -375,6 +385,9 @@ URLS = {
     "caf:child_detail": [("", "child: record", {"child_id": "child"}, {})],
     "caf:child_access_log": [("", "child: access log", {"child_id": "child"}, {})],
     "caf:child_merge": [("", "child: merge", {"child_id": "child"}, {})],
+    "caf:possible_duplicate_merge": [("", "child: possible duplicate", {"pair_id": "pair"}, {})],
+    "caf:possible_duplicates": [("", "queue: possible duplicates", {}, {})],
+    "caf:possible_duplicate_dismiss": [("", "child: not the same child", {"pair_id": "pair"}, {})],
     "caf:caf_start": [("", "child: start a CAF or refer", {"child_id": "child"}, {})],
     # caf: the record
     "caf:caf_list": [("", "queue: CAFs", {}, {})],

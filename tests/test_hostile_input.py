@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Role
 from caf import services
-from caf.models import Caf, Child, Consent, LevelChange, PlanAction, Review, TeamAroundFamilyMember
+from caf.models import Caf, Child, Consent, LevelChange, PlanAction, PossibleDuplicate, Review, TeamAroundFamilyMember
 from referrals import services as rs
 from referrals.models import Referral, StepDown
 from tests.factories import PASSWORD, UserFactory
@@ -634,6 +634,16 @@ def test_step_down(signed_in, social_care_manager, social_worker, sent_referral,
     )
     url = f"{reverse('referrals:step_down_new')}?referral={sent_referral.pk}"
     hostile_posts(signed_in(social_worker), url, answers, [reverse("referrals:pick_up_queue")])
+
+
+def test_merge_possible_duplicates(signed_in, caf_admin, child, school_practitioner):
+    jaden = services.child_create(
+        user=school_practitioner, first_name="Jaden", last_name="Smith", date_of_birth=child.date_of_birth
+    )
+    pair = PossibleDuplicate.objects.get(child_a=child, child_b=jaden)
+    answers = form(number("keep", child.pk, jaden.pk), number("first_name", child.pk, jaden.pk))
+    url = reverse("caf:possible_duplicate_merge", args=[pair.pk])
+    hostile_posts(signed_in(caf_admin), url, answers, [url, reverse("caf:child_detail", args=[child.pk])])
 
 
 def test_pick_up(signed_in, caf_admin, waiting_step_down, health_visitor, council_model):

@@ -364,6 +364,54 @@ def test_the_accessibility_check_finds_a_barrier_when_there_is_one(chromium):
     assert len(allowed) == 1 and "#b" in allowed[0] and "#a" not in allowed[0], me.barriers
 
 
+# 2. The CAF administrator: register, log the lead professional, merge a duplicate from the queue ----
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_caf_administrator_registers_logs_the_lead_and_merges_a_duplicate_from_the_queue(
+    person, active, child, caf_admin, school_practitioner
+):
+    from caf import services
+
+    second_record = services.child_create(
+        user=school_practitioner,
+        first_name="Jaiden",
+        last_name="Smith",
+        date_of_birth=child.date_of_birth,
+        postcode="NB1 9ZZ",
+    )
+    me = person()
+    me.sign_in(caf_admin)
+    me.sees("New CAFs to register")
+    me.press(me.page.locator(f'a[href="/cafs/{active.pk}/register/"]').first)
+    me.field("The council's reference number for this CAF", "NB-2026-0107")
+    me.button("Register the CAF")
+    active.refresh_from_db()
+    assert active.reference == "NB-2026-0107"
+
+    me.open(f"/cafs/{active.pk}/lead-professional/")
+    me.choose("lead", str(school_practitioner.pk))
+    me.button("Log the lead professional")
+    assert active.lead_professionals.get(ended_at__isnull=True).user == school_practitioner
+
+    me.open("/")
+    me.sees("Possible duplicate records")
+    me.link("Possible duplicate records")
+    me.sees("1 pair to check")
+    me.link("Compare and merge")
+    me.sees("The two records side by side")
+    me.choose("keep", str(child.pk))
+    me.choose("first_name", str(child.pk))
+    me.choose("postcode", str(second_record.pk))
+    me.shoot("12-possible-duplicate-merge")
+    me.button("Merge the records")
+    me.sees(f"Record {second_record.pk} was merged into this record")
+    child.refresh_from_db()
+    second_record.refresh_from_db()
+    assert (child.first_name, child.postcode, second_record.merged_into_id) == ("Jayden", "NB1 9ZZ", child.pk)
+    assert me.barriers == [], "\n".join(me.barriers)
+
+
 # 3. The lead professional: the team (the excluded agency refused), the plan, a review ---------------
 
 

@@ -36,6 +36,7 @@ from caf.models import (
     FamilyExclusion,
     LeadProfessionalAssignment,
     PlanAction,
+    PossibleDuplicate,
     Review,
     TeamAroundFamilyMember,
 )
@@ -249,6 +250,11 @@ def scene(
         owner=health_visitor,
         due_on=date(2027, 1, 15),
     )
+    # A second record of Jayden, made by the initiator: the pair is queued as a possible duplicate.
+    second_record = services.child_create(
+        user=school_practitioner, first_name="Jaiden", last_name="Smith", date_of_birth=child.date_of_birth
+    )
+    pair = PossibleDuplicate.objects.get(child_a=child, child_b=second_record)
     # Referral R: started by the lead professional of the time, with the CAF attached; sent in `advance`.
     referral = referral_services.referral_start(user=former_lead, children=[child], caf=caf)
     services.lead_professional_assign(user=caf_admin, caf=caf, lead=lead)
@@ -344,6 +350,7 @@ def scene(
         "action": action.pk,
         "referral": referral.pk,
         "notification": notification.pk,
+        "pair": pair.pk,
         "email_token": signing.TimestampSigner(salt=EMAIL_CHANGE_SALT).sign(str(change.pk)),
         "published_model": model.pk,
         **threshold_ids,

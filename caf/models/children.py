@@ -141,3 +141,52 @@ class Adult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.relationship})"
+
+
+class PossibleDuplicate(models.Model):
+    """Two records of the council that may be the same child, for the CAF administrators' queue
+    (caf.services.duplicates finds them: the same unique pupil number, or names that sound alike
+    with the same date of birth). The pair is stored once, the lower record first; it stays open
+    until an administrator merges the records or says they are different children."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a CAF administrator"
+        MERGED = "merged", "Merged"
+        NOT_DUPLICATE = "not_duplicate", "Not the same child"
+
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="+")
+    child_a = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    child_b = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    score = models.DecimalField(max_digits=4, decimal_places=2)
+    reasons = models.CharField(max_length=200)
+    found_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["child_a", "child_b"], name="possible_duplicate_once"),
+            models.CheckConstraint(condition=Q(child_a__lt=F("child_b")), name="possible_duplicate_in_order"),
+        ]
+        indexes = [
+            models.Index(
+                "council",
+                F("score").desc(),
+                F("found_at").desc(),
+                name="possible_duplicate_queue",
+                condition=Q(status="open"),
+            ),
+            models.Index(fields=["child_b"], name="possible_duplicate_child_b"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Records {self.child_a_id} and {self.child_b_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

@@ -57,6 +57,12 @@ from caf.selectors.consent import (
     consents_version,
     current_consent,
 )
+from caf.selectors.duplicates import (
+    POSSIBLE_DUPLICATES_PAGE_SIZE,
+    possible_duplicate_get,
+    possible_duplicates_open,
+    possible_duplicates_page,
+)
 from caf.selectors.lists import (
     ACTION_LIST_PAGE_SIZE,
     ACTION_QUEUES,
@@ -121,6 +127,7 @@ __all__ = [
     "CAF_LIST_PAGE_SIZE",
     "CAF_QUEUES",
     "PEOPLE_SHOWN",
+    "POSSIBLE_DUPLICATES_PAGE_SIZE",
     "REVIEWS_UPCOMING_WITHIN_DAYS",
     "AccessLogKey",
     "AccessLogPage",
@@ -187,6 +194,9 @@ __all__ = [
     "overdue_actions_in_plans_led_by",
     "people_to_add",
     "plan_rows",
+    "possible_duplicate_get",
+    "possible_duplicates_open",
+    "possible_duplicates_page",
     "review_conflict_rows",
     "review_figures",
     "review_form_choices",

@@ -4,6 +4,7 @@ access in the same transaction, and writes the access log. A refusal is core.err
 on the form) or PermissionDenied (a 403).
 
 - `children`: recording a child, merging duplicates, the household
+- `duplicates`: possible duplicate records, found in the database, merged field by field or dismissed
 - `lifecycle`: start (or ask to join), submit (draft to active, `CAF_MOVES`), register, close, reopen
 - `consent`: consent, its withdrawal, the safeguarding override
 - `exclusions`: the family's exclusions, their exceptions, and ending the access they remove
@@ -20,6 +21,7 @@ The names below are the app's services; import them from here (`from caf import 
 from caf.services.assessment import assessment_save, child_indicators_set, child_level_set
 from caf.services.children import child_create, child_merge, household_record
 from caf.services.consent import consent_record, consent_withdraw, safeguarding_override_record
+from caf.services.duplicates import possible_duplicate_dismiss, possible_duplicate_merge, possible_duplicates_find
 from caf.services.exclusions import exclusion_exception_record, exclusion_lift, exclusion_record
 from caf.services.lifecycle import (
     caf_children_add,
@@ -62,6 +64,9 @@ __all__ = [
     "lead_professional_from_social_care",
     "plan_action_add",
     "plan_action_update",
+    "possible_duplicate_dismiss",
+    "possible_duplicate_merge",
+    "possible_duplicates_find",
     "review_date_set",
     "review_record",
     "safeguarding_override_record",

@@ -24,6 +24,12 @@ def child_create(*, user: User, **fields: Any) -> Child:
     child.full_clean()
     child.save()
     access_log_write(user=user, action=AccessLog.Action.CHANGE, what="Recorded the child", child=child)
+    # A record like one already there (the person went past find-before-create's matches) goes to
+    # the CAF administrators' possible duplicates at once. (Imported here: duplicates merges with
+    # this module's child_merge.)
+    from caf.services.duplicates import possible_duplicates_find
+
+    possible_duplicates_find(council_id=child.council_id, children=[child])
     return child
 
 

@@ -1,5 +1,6 @@
 """Children's screens (see caf/urls.py): find before create, record a new child and their household,
-the child's page (CAFs, levels, chronology), the access log and merging duplicates.
+the child's page (CAFs, levels, chronology), the access log, merging duplicates and the CAF
+administrators' queue of possible duplicates (each pair merged field by field, or kept apart).
 
 Every page that shows a child's record gets it through caf.selectors (child_get_for_user, or
 child_get_for_caf_administrator for the administrators' pages): 404 for anyone without access,
@@ -17,12 +18,12 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.parsing import parse_id
 from caf import policies
-from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm
+from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm, MergeChoicesForm, merge_value
 from caf.found import found_children_remember
 from caf.models import Caf, Child
 from caf.selectors import (
@@ -36,9 +37,15 @@ from caf.selectors import (
     child_household,
     child_level_history,
     children_find,
+    possible_duplicate_get,
+    possible_duplicates_page,
 )
 from caf.services import child_create, child_merge, household_record
-from core.forms import refusal_show
+from caf.services import possible_duplicate_dismiss as possible_duplicate_dismiss_service
+from caf.services import possible_duplicate_merge as possible_duplicate_merge_service
+from caf.services.duplicates import MERGE_FIELDS, field_label, fields_that_differ
+from core.forms import posted_or_none, refusal_show
+from core.paging import pagination
 
 # The search answers, as the find form sends them and the new-child form takes them.
 SEARCH_FIELDS = ("first_name", "last_name", "date_of_birth_0", "date_of_birth_1", "date_of_birth_2", "postcode")
@@ -235,10 +242,70 @@ def merge(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     return render(request, "caf/child_merge.html", {"child": child, "form": form, "candidates": candidates})
 
 
+@require_GET
+def possible_duplicates(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The CAF administrators' queue of records that may be the same child, the most likely first."""
+    page = possible_duplicates_page(request.user, page=request.GET.get("page"))
+    return render(request, "caf/possible_duplicates.html", {"page": page, "pagination": pagination(page, request.GET)})
+
+
+@require_http_methods(["GET", "POST"])
+def possible_duplicate_merge(request: AuthenticatedHttpRequest, pair_id: int) -> HttpResponse:
+    """The two records side by side, every field, with a choice of the record to keep and, for each
+    field where they differ, of the answer it keeps; merging is one transaction."""
+    pair = possible_duplicate_get(request.user, pair_id, what="Compared two records to merge")
+    first, second = pair.child_a, pair.child_b
+    differing = fields_that_differ(first, second)
+    form = MergeChoicesForm(posted_or_none(request), first=first, second=second, differing=differing)
+    if pair.is_open and request.method == "POST" and form.is_valid():
+        keep = first if form.cleaned_data["keep"] == first.pk else second
+        try:
+            possible_duplicate_merge_service(
+                user=request.user, pair=pair, keep=keep, taken_from_other=form.taken_from_other()
+            )
+        except ValidationError as error:
+            refusal_show(form, error)
+        else:
+            other = second if keep is first else first
+            messages.success(request, f"Record {other.pk} was merged into this record. Both records are kept.")
+            return redirect("caf:child_detail", child_id=keep.pk)
+    rows = [
+        (field_label(name), merge_value(first, name), merge_value(second, name), name in differing)
+        for name in MERGE_FIELDS
+    ]
+    context = {
+        "pair": pair,
+        "records": [_holdings(request, first), _holdings(request, second)],
+        "rows": rows,
+        "form": form,
+    }
+    return render(request, "caf/possible_duplicate_merge.html", context)
+
+
+@require_POST
+def possible_duplicate_dismiss(request: AuthenticatedHttpRequest, pair_id: int) -> HttpResponse:
+    """A CAF administrator says the two records are different children."""
+    pair = possible_duplicate_get(request.user, pair_id, what="Said two records are not the same child")
+    try:
+        possible_duplicate_dismiss_service(user=request.user, pair=pair)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("caf:possible_duplicate_merge", pair_id=pair.pk)
+    messages.success(request, f"Records {pair.child_a_id} and {pair.child_b_id} are kept apart as different children.")
+    return redirect("caf:possible_duplicates")
+
+
 urlpatterns = [
     path("children/find/", find, name="child_find"),
     path("children/new/", create, name="child_create"),
     path("children/<int:child_id>/", detail, name="child_detail"),
     path("children/<int:child_id>/access-log/", access_log, name="child_access_log"),
     path("children/<int:child_id>/merge/", merge, name="child_merge"),
+    path("children/possible-duplicates/", possible_duplicates, name="possible_duplicates"),
+    path("children/possible-duplicates/<int:pair_id>/", possible_duplicate_merge, name="possible_duplicate_merge"),
+    path(
+        "children/possible-duplicates/<int:pair_id>/not-the-same/",
+        possible_duplicate_dismiss,
+        name="possible_duplicate_dismiss",
+    ),
 ]
