@@ -244,11 +244,21 @@ class StepDownSearchForm(forms.Form):
     """The pick-up queue's search box: a GET form, kept in the address, that searches both lists."""
 
     words = forms.CharField(label="Child's name or CAF reference", max_length=100, required=False)
+    point = forms.ChoiceField(
+        label="When social care stepped the family down",
+        choices=[("", "At any point"), *StepDown.Point.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose when social care stepped the family down from the list"},
+    )
     queue = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = gds_helper(Field.text("words", field_width=20), "queue", button="Search")
+        self.helper = gds_helper(Field.text("words", field_width=20), Field.select("point"), "queue", button="Search")
 
-    def searched(self) -> str:
-        return self.cleaned_data.get("words", "") if self.is_valid() else ""
+    def searched(self) -> tuple[str, str]:
+        """The words and the transfer point asked for (a bad value is shown as an error and ignored)."""
+        if not self.is_bound:
+            return "", ""
+        self.is_valid()
+        return self.cleaned_data.get("words", ""), self.cleaned_data.get("point", "")

@@ -384,5 +384,15 @@ def test_the_front_door_and_pick_up_queues_search_by_childs_name_or_caf_referenc
     assert 'name="queue" value="waiting"' in in_full  # the search stays on the list it was made from
     none = text(administrator.get("/step-downs/", {"words": "nobody"}))
     assert "No step-downs are waiting to be picked up that match “nobody”" in none
+    # The transfer point: these three were stepped down at the front door, none after an assessment.
+    at_the_front_door = text(administrator.get("/step-downs/", {"queue": "waiting", "point": "front_door"}))
+    assert "3 step-downs" in at_the_front_door
+    after = text(administrator.get("/step-downs/", {"point": "after_assessment", "words": "kid04"}))
+    assert linked_ids(after, "/step-downs/") == [] and "from that point" not in after  # words said first
+    assert "No step-downs are waiting to be picked up from that point" in text(
+        administrator.get("/step-downs/", {"point": "after_assessment"})
+    )
+    wrong = administrator.get("/step-downs/", {"point": "whenever"})
+    assert wrong.status_code == 200 and "Choose when social care stepped the family down" in text(wrong)
     # The search never widens who sees the list.
     assert manager.get("/step-downs/", {"queue": "waiting", "words": "kid04"}).status_code == 404

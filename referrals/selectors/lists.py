@@ -105,6 +105,7 @@ class PickUpQueuePage:
     sections: list[StepDownSection]
     full: bool  # one list in full, paged
     words: str = ""  # what the list was searched for
+    point: str = ""  # the transfer point it keeps, if any
 
 
 def _may_have(user: User, who: str) -> bool:
@@ -113,11 +114,14 @@ def _may_have(user: User, who: str) -> bool:
     return policies.is_social_care_staff(user, user.council_id)
 
 
-def pick_up_queue_page(user: User, *, queue: str = "", page: object = None, words: str = "") -> PickUpQueuePage:
+def pick_up_queue_page(
+    user: User, *, queue: str = "", page: object = None, words: str = "", point: str = ""
+) -> PickUpQueuePage:
     """Without `queue`, the CAF administrators' queue: the first rows of step-downs to pick up
     (nearest deadline first, with their clocks) and of those waiting for a lead professional, each
     with its count; with `queue`, that list in full, paged; `words` searches both by a child's name
-    or a CAF's reference (`step_downs_searched`). Anyone without the list: 404, the
+    or a CAF's reference (`step_downs_searched`), `point` keeps one transfer point. Anyone without
+    the list: 404, the
     attempt logged. The council's working calendar is built once for every row's clock."""
     names = [queue] if queue else ["waiting", "waiting-for-lead"]
     if any(name not in STEP_DOWN_QUEUES or not _may_have(user, STEP_DOWN_QUEUES[name][2]) for name in names):
@@ -129,6 +133,8 @@ def pick_up_queue_page(user: User, *, queue: str = "", page: object = None, word
     for name in names:
         heading, selector, _ = STEP_DOWN_QUEUES[name]
         step_downs = step_downs_searched(selector(user), user.council_id, words)
+        if point in StepDown.Point.values:
+            step_downs = step_downs.filter(point=point)
         if queue:
             shown = list_page(step_downs, page, size=LIST_PAGE_SIZE)
             rows, count, full_page = shown.rows, shown.count, shown
@@ -148,4 +154,4 @@ def pick_up_queue_page(user: User, *, queue: str = "", page: object = None, word
             child.pk for section in sections for step_down, _ in section.rows for child in step_down.children.all()
         },
     )
-    return PickUpQueuePage(sections=sections, full=bool(queue), words=words)
+    return PickUpQueuePage(sections=sections, full=bool(queue), words=words, point=point)

@@ -148,9 +148,12 @@ def step_down_decline(request: AuthenticatedHttpRequest, step_down_id: int) -> H
 @require_GET
 def pick_up_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "")
-    search = StepDownSearchForm(request.GET if "words" in request.GET else None, initial={"queue": queue})
-    words = search.searched() if search.is_bound else ""
-    shown = selectors.pick_up_queue_page(request.user, queue=queue, page=request.GET.get("page"), words=words)
+    asked = "words" in request.GET or "point" in request.GET
+    search = StepDownSearchForm(request.GET if asked else None, initial={"queue": queue})
+    words, point = search.searched()
+    shown = selectors.pick_up_queue_page(
+        request.user, queue=queue, page=request.GET.get("page"), words=words, point=point
+    )
     full = shown.sections[0] if shown.full else None
     return render(
         request,
