@@ -348,32 +348,38 @@ def test_a_step_down_is_hidden_from_a_caf_administrator_the_family_named(
     assert step_down not in selectors.step_downs_to_pick_up(caf_admin)
 
 
-def test_a_pick_up_into_an_existing_caf_records_the_consent_as_given(
-    with_health, school_practitioner, social_care, social_care_manager, police, caf_admin, health_visiting
-):
-    caf = with_health
-    referral = _send(caf, school_practitioner)
-    second_admin = UserFactory(agency=caf_admin.agency, roles=[Role.CAF_ADMINISTRATOR])
+def _stepped_down(manager, referral, agency, *, excluded, given_by="Kelly Smith", explained_storage=True) -> StepDown:
+    """The front door steps the family down, with consent (given by `given_by`) to share with
+    `agency` and not with the person `excluded`."""
     rs.referral_decide(
-        user=social_care_manager,
+        user=manager,
         referral=referral,
         decision=Referral.Decision.STEP_DOWN,
         reasons="Threshold not met",
         step_down={
             "open_needs": "Attendance",
             "social_worker_summary": "Mum wants help",
-            "consent_given_by": "Kelly Smith",
+            "consent_given_by": given_by,
             "consent_relationship": "mother",
             "consent_given_on": date(2026, 12, 1),
             "consent_method": "verbal",
-            "consent_agencies": [police],
+            "consent_agencies": [agency],
             "excluded_agencies": [],
-            "excluded_people": [caf_admin],
-            "explained_storage": False,
+            "excluded_people": [excluded],
+            "explained_storage": explained_storage,
             "explained_sharing": True,
         },
     )
-    step_down = StepDown.objects.get(referral=referral)
+    return StepDown.objects.get(referral=referral)
+
+
+def test_a_pick_up_into_an_existing_caf_records_the_consent_as_given(
+    with_health, school_practitioner, social_care, social_care_manager, police, caf_admin, health_visiting
+):
+    caf = with_health
+    referral = _send(caf, school_practitioner)
+    second_admin = UserFactory(agency=caf_admin.agency, roles=[Role.CAF_ADMINISTRATOR])
+    step_down = _stepped_down(social_care_manager, referral, police, excluded=caf_admin, explained_storage=False)
     rs.step_down_pick_up(user=second_admin, step_down=step_down)
     recorded = caf.consents.order_by("-recorded_at", "-pk").first()
     assert set(recorded.agencies.all()) == {police, caf.initiating_agency}
@@ -397,26 +403,7 @@ def test_the_pick_up_offers_as_lead_only_people_the_continuing_caf_will_take(
     officer = UserFactory(agency=police, roles=[Role.PRACTITIONER], full_name="Sam Officer")
     excluded_officer = UserFactory(agency=police, roles=[Role.PRACTITIONER], full_name="Pat Officer")
     coordinator = UserFactory(agency=caf_admin.agency, roles=[Role.CAF_ADMINISTRATOR])
-    rs.referral_decide(
-        user=social_care_manager,
-        referral=referral,
-        decision=Referral.Decision.STEP_DOWN,
-        reasons="Threshold not met",
-        step_down={
-            "open_needs": "Attendance",
-            "social_worker_summary": "Mum wants help",
-            "consent_given_by": "kelly  smith",
-            "consent_relationship": "mother",
-            "consent_given_on": date(2026, 12, 1),
-            "consent_method": "verbal",
-            "consent_agencies": [police],
-            "excluded_agencies": [],
-            "excluded_people": [excluded_officer],
-            "explained_storage": True,
-            "explained_sharing": True,
-        },
-    )
-    step_down = StepDown.objects.get(referral=referral)
+    step_down = _stepped_down(social_care_manager, referral, police, given_by="kelly  smith", excluded=excluded_officer)
 
     offered = set(selectors.pick_up_lead_candidates(coordinator, step_down))
 

@@ -261,25 +261,30 @@ def test_overdue_reviews_lead_the_administrators_queue_by_review_date(many_cafs,
     assert "Overdue reviews in your council" in listing and linked_ids(listing, "/cafs/") == [c.pk for c in by_date]
 
 
+def stepped_down(manager, referral, agency) -> None:
+    """The front door decides a step-down to early help, with the mother's consent to share with `agency`."""
+    rs.referral_decide(
+        user=manager,
+        referral=referral,
+        decision="step_down",
+        reasons="Threshold not met",
+        step_down={
+            "open_needs": "Routines",
+            "social_worker_summary": "Mum wants help",
+            "consent_given_by": "Kelly Smith",
+            "consent_relationship": "mother",
+            "consent_given_on": timezone.localdate(),
+            "consent_method": "verbal",
+            "consent_agencies": [agency],
+        },
+    )
+
+
 def test_step_downs_are_bounded_for_early_help_and_social_care(
     many_referrals, social_care_manager, caf_admin, early_help_hub, school_practitioner, signed_in, monkeypatch
 ):
     for referral in many_referrals:
-        rs.referral_decide(
-            user=social_care_manager,
-            referral=referral,
-            decision="step_down",
-            reasons="Threshold not met",
-            step_down={
-                "open_needs": "Routines",
-                "social_worker_summary": "Mum wants help",
-                "consent_given_by": "Kelly Smith",
-                "consent_relationship": "mother",
-                "consent_given_on": timezone.localdate(),
-                "consent_method": "verbal",
-                "consent_agencies": [early_help_hub],
-            },
-        )
+        stepped_down(social_care_manager, referral, early_help_hub)
     administrator, manager = signed_in(caf_admin), signed_in(social_care_manager)
 
     to_pick_up = queue(administrator.get("/"), "Step-downs from social care to pick up")
@@ -360,21 +365,7 @@ def test_the_front_door_and_pick_up_queues_search_by_childs_name_or_caf_referenc
     assert too_long.status_code == 200 and "govuk-error-summary" in text(too_long)
 
     for referral in [many_referrals[3], many_referrals[4], from_caf]:
-        rs.referral_decide(
-            user=social_care_manager,
-            referral=referral,
-            decision="step_down",
-            reasons="Threshold not met",
-            step_down={
-                "open_needs": "Routines",
-                "social_worker_summary": "Mum wants help",
-                "consent_given_by": "Kelly Smith",
-                "consent_relationship": "mother",
-                "consent_given_on": timezone.localdate(),
-                "consent_method": "verbal",
-                "consent_agencies": [early_help_hub],
-            },
-        )
+        stepped_down(social_care_manager, referral, early_help_hub)
     administrator = signed_in(caf_admin)
     step_down = StepDown.objects.get(referral=many_referrals[4])
     found = text(administrator.get("/step-downs/", {"words": "KID04"}))
