@@ -105,6 +105,8 @@ class Child(models.Model):
             models.Index(Func(Lower("last_name"), function="dmetaphone"), name="child_last_name_sound"),
             models.Index(Upper("postcode"), name="child_postcode"),
             models.Index(fields=["council", "date_of_birth"], name="child_council_birth_date"),
+            # Possible duplicates (caf.services.duplicates): records sharing a unique pupil number.
+            models.Index(fields=["council", "upn"], name="child_council_upn", condition=~Q(upn="")),
         ]
 
     def __str__(self) -> str:
