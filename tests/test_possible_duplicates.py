@@ -125,6 +125,9 @@ def test_a_merge_shows_both_records_and_keeps_the_answers_chosen_field_by_field(
     found.refresh_from_db()
     assert (found.status, found.resolved_by) == (PossibleDuplicate.Status.MERGED, caf_admin)
     assert AccessLog.objects.filter(child_ids__contains=[child.pk], what__startswith="Took from record").exists()
+    # Each change is a correction record (Settled question 18): what it was, what it became, from where.
+    corrections = {(c.field, c.old_value, c.new_value, c.taken_from_id) for c in child.corrections.all()}
+    assert corrections == {("postcode", "NB1 2AB", "NB1 9ZZ", jaden.pk), ("nhs_number", "", "9434765919", jaden.pk)}
     assert not possible_duplicates_in_queue(client)
 
 
@@ -145,6 +148,7 @@ def test_bad_choices_are_shown_on_the_form_and_merge_nothing(child, school_pract
     assert "Choose the record to keep" in page(client.post(url, {"first_name": child.pk}))
     jaden.refresh_from_db()
     assert jaden.merged_into_id is None and pair_of(child, jaden).is_open
+    assert not child.corrections.exists()
 
 
 def test_a_resolved_pair_is_not_merged_again(child, school_practitioner, caf_admin, signed_in):

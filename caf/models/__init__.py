@@ -23,7 +23,7 @@ from caf.models.caf import (
     GrantReason,
     LevelChange,
 )
-from caf.models.children import Adult, Child, PossibleDuplicate, Sex, nhs_number_validate, upn_validate
+from caf.models.children import Adult, Child, ChildCorrection, PossibleDuplicate, Sex, nhs_number_validate, upn_validate
 from caf.models.consent import Consent, ConsentQuerySet, ExclusionException, FamilyExclusion, SharingBasis
 from caf.models.plan import LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
 from caf.models.reviews import Review, ReviewActionProgress, ReviewDateChange
@@ -38,6 +38,7 @@ __all__ = [
     "CafGroupObjectPermission",
     "CafUserObjectPermission",
     "Child",
+    "ChildCorrection",
     "Consent",
     "ConsentQuerySet",
     "ExclusionException",

@@ -192,3 +192,23 @@ class PossibleDuplicate(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+
+class ChildCorrection(models.Model):
+    """A change to a child's record made by a merge (Settled question 18): which field, what it was
+    and what it became, taken from which record, by whom and when. The kept record holds the new
+    value; this is its history."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="corrections")
+    field = models.CharField(max_length=40)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    taken_from = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-made_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.field} of record {self.child_id}"

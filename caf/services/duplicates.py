@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts.models import User
 from caf import policies
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Child, PossibleDuplicate
+from caf.models import AccessLog, Child, ChildCorrection, PossibleDuplicate
 from caf.services.children import child_merge
 from core.errors import Refused
 
@@ -151,6 +151,10 @@ MERGE_FIELDS = (
 )
 
 
+def _as_text(value: Any) -> str:
+    return "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def field_label(name: str) -> str:
     """A field of a child's record as a person reads it ("NHS number", "Date of birth")."""
     label = str(getattr(Child._meta.get_field(name), "verbose_name", name))
@@ -167,8 +171,9 @@ def possible_duplicate_merge(
 ) -> Child:
     """Merge the pair's two records into `keep` (one of them), taking the fields named in
     `taken_from_other` from the other record: the other is merged into it (caf.services.child_merge:
-    both stay, with every CAF, consent and level), then the kept record is changed and checked, in
-    one transaction. Any other open pair with the merged record closes with it."""
+    both stay, with every CAF, consent and level), then the kept record is changed and checked, and
+    each change written as a `ChildCorrection` (Settled question 18), in one transaction. Any other
+    open pair with the merged record closes with it."""
     pair = _pair_locked(user, pair)
     if keep.pk not in (pair.child_a_id, pair.child_b_id):
         raise Refused("Choose one of the two records to keep.")
@@ -176,12 +181,23 @@ def possible_duplicate_merge(
     taken = [name for name in MERGE_FIELDS if name in set(taken_from_other)]
     child_merge(user=user, keep=keep, duplicate=Child.objects.get(pk=other_id))
     kept, other = Child.objects.get(pk=keep.pk), Child.objects.get(pk=other_id)
-    values: dict[str, Any] = {name: getattr(other, name) for name in taken}
-    for name, value in values.items():
-        setattr(kept, name, value)
+    corrections = [
+        ChildCorrection(
+            child=kept,
+            field=name,
+            old_value=_as_text(getattr(kept, name)),
+            new_value=_as_text(getattr(other, name)),
+            taken_from=other,
+            made_by=user,
+        )
+        for name in taken
+    ]
+    for name in taken:
+        setattr(kept, name, getattr(other, name))
     if taken:
         kept.full_clean()
         kept.save(update_fields=taken)
+        ChildCorrection.objects.bulk_create(corrections)
     now = timezone.now()
     pair.status, pair.resolved_by, pair.resolved_at = PossibleDuplicate.Status.MERGED, user, now
     pair.save(update_fields=["status", "resolved_by", "resolved_at"])
