@@ -10,7 +10,7 @@ from django.db.models import Subquery
 from accounts.models import Agency, Locality, User
 from caf.models import Caf
 from caf.selectors import CafListFilters
-from core.forms import gds_helper
+from core.forms import Select, gds_helper
 from thresholds.models import Level, ThresholdModel
 
 LEAD_CHOICES = [("", "Anyone, or no one yet"), ("me", "Me"), ("none", "No lead professional yet")]
@@ -19,12 +19,14 @@ LEAD_CHOICES = [("", "Anyone, or no one yet"), ("me", "Me"), ("none", "No lead p
 class CafListFilterForm(forms.Form):
     words = forms.CharField(label="Child's name or CAF reference", max_length=100, required=False)
     status = forms.ChoiceField(
+        widget=Select,
         label="Status",
         choices=[("", "Any status"), *Caf.Status.choices],
         required=False,
         error_messages={"invalid_choice": "Choose a status from the list"},
     )
     level = forms.TypedChoiceField(
+        widget=Select,
         label="Level of need (any child of the CAF)",
         coerce=int,
         empty_value=None,
@@ -32,6 +34,7 @@ class CafListFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose a level of need from the list"},
     )
     locality = forms.TypedChoiceField(
+        widget=Select,
         label="Locality of the lead professional's agency",
         coerce=int,
         empty_value=None,
@@ -39,12 +42,14 @@ class CafListFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose a locality from the list"},
     )
     lead = forms.ChoiceField(
+        widget=Select,
         label="Lead professional",
         choices=LEAD_CHOICES,
         required=False,
         error_messages={"invalid_choice": "Choose who leads the CAF from the list"},
     )
     agency = forms.TypedChoiceField(
+        widget=Select,
         label="Agency that started it or is on the team",
         coerce=int,
         empty_value=None,

@@ -19,6 +19,7 @@ from caf.models import Child, Consent
 from core.date_bounds import CONSENT
 from core.forms import (
     GovukDateField,
+    Select,
     agencies_field,
     children_choice,
     children_field,
@@ -179,6 +180,7 @@ class PickUpForm(forms.Form):
 
     lead = forms.ModelChoiceField(
         label="Lead professional (optional)",
+        widget=Select,
         help_text="Leave empty if the team has not agreed one yet: the step-down stays open until one is logged.",
         queryset=User.objects.none(),
         required=False,
@@ -246,6 +248,7 @@ class StepDownSearchForm(forms.Form):
     words = forms.CharField(label="Child's name or CAF reference", max_length=100, required=False)
     point = forms.ChoiceField(
         label="When social care stepped the family down",
+        widget=Select,
         choices=[("", "At any point"), *StepDown.Point.choices],
         required=False,
         error_messages={"invalid_choice": "Choose when social care stepped the family down from the list"},

@@ -20,7 +20,15 @@ from django.utils import timezone
 from accounts.models import Agency, AgencyType, Locality, User
 from caf.models import Child, Consent, SharingBasis
 from core.date_bounds import CONSENT
-from core.forms import GovukDateField, RevealingRadios, RevealsMixin, children_choice, children_field, gds_helper
+from core.forms import (
+    GovukDateField,
+    RevealingRadios,
+    RevealsMixin,
+    Select,
+    children_choice,
+    children_field,
+    gds_helper,
+)
 from referrals.forms_stepdown import FamilyWishesFields
 from referrals.models import Referral
 from referrals.services import CONSENT_GIVEN, CONSENT_NOT_SOUGHT, CONSENT_REFUSED, STEP_DOWN_FIELDS
@@ -455,10 +463,11 @@ class DecideForm(RevealsMixin, FamilyWishesFields):
 class QueueFilterForm(forms.Form):
     words = forms.CharField(label="Child's name or CAF reference", max_length=100, required=False)
     urgency = forms.ChoiceField(
-        label="Urgency", choices=[("", "Any urgency"), *Referral.Urgency.choices], required=False
+        widget=Select, label="Urgency", choices=[("", "Any urgency"), *Referral.Urgency.choices], required=False
     )
     locality = forms.ModelChoiceField(
         label="Locality of the referring agency",
+        widget=Select,
         queryset=Locality.objects.none(),
         required=False,
         empty_label="Any locality",
@@ -466,6 +475,7 @@ class QueueFilterForm(forms.Form):
     )
     agency_type = forms.ChoiceField(
         label="Type of referring agency",
+        widget=Select,
         choices=[("", "Any type"), *AgencyType.choices],
         required=False,
         error_messages={"invalid_choice": "Choose a type of agency from the list"},

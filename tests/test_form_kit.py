@@ -16,7 +16,7 @@ from accounts.parsing import parse_id, parse_ids
 from caf import services
 from core.date_bounds import BIRTH, CONSENT, EXPECTED_BIRTH, NEXT_REVIEW, REVIEW_HELD
 from core.errors import Refused
-from core.forms import GovukDateField, RevealsMixin
+from core.forms import GovukDateField, RevealsMixin, Select, SelectMultiple
 from referrals import services as rs
 
 
@@ -241,3 +241,36 @@ def test_without_javascript_govuk_frontend_hides_no_conditional_block():
     rules = re.findall(r"[^{}]*\.govuk-radios__conditional--hidden\{[^}]*\}", css)
     assert ".govuk-frontend-supported .govuk-radios__conditional--hidden{display:none}" in rules
     assert all(".govuk-frontend-supported" in rule for rule in rules)
+
+
+# Long lists of options: the same HTML as Django's templates, written in Python ---------------------
+
+CHOICES = [
+    ("", "Any agency"),
+    (1, 'St Mary\'s "Primary" <school>'),
+    ("Health", [(2, "Health visiting & school nursing"), (3, "GP <script>alert(1)</script>")]),
+    (4, "Police"),
+]
+
+
+@pytest.mark.parametrize(
+    ("ours", "djangos", "value"),
+    [
+        (Select, forms.Select, None),
+        (Select, forms.Select, "3"),
+        (SelectMultiple, forms.SelectMultiple, ["1", "4"]),
+    ],
+)
+def test_a_long_list_of_options_is_the_html_djangos_templates_write(ours, djangos, value):
+    """The CAF list's filters use core.forms.Select: a person sees the same list, with the same option
+    chosen and every name escaped, as Django's own widget shows them."""
+    from django.test.html import parse_html
+
+    attrs = {"id": "id_agency", "class": "govuk-select", "aria-describedby": "agency-hint"}
+    mine = ours(attrs=attrs, choices=CHOICES).render("agency", value)
+    theirs = djangos(attrs=attrs, choices=CHOICES).render("agency", value)
+    assert parse_html(mine) == parse_html(theirs)
+    assert "<script>" not in mine
+    assert "St Mary&#x27;s &quot;Primary&quot; &lt;school&gt;" in mine
+    chosen = re.findall(r'<option value="(\w*)" selected>', mine)
+    assert chosen == ([""] if value is None else [value] if isinstance(value, str) else value)
