@@ -97,6 +97,10 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
                 ]
             },
         ),
+        (
+            "Break-glass for safeguarding",
+            {"fields": ["break_glass_roles", "break_glass_agencies", "break_glass_hours"]},
+        ),
     ]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
@@ -105,6 +109,19 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
             # The early help lead works for this council (a service administrator sees every council's users).
             field = form.base_fields["early_help_lead"]
             field.queryset = field.queryset.filter(agency__council=obj) if obj else field.queryset.none()
+        if "break_glass_roles" in form.base_fields:
+            roles = form.base_fields["break_glass_roles"]
+            form.base_fields["break_glass_roles"] = forms.TypedMultipleChoiceField(
+                label=roles.label,
+                help_text=roles.help_text,
+                choices=[(role.value, role.label) for role in Role if role != Role.CAF_ADMINISTRATOR],
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+            )
+        if "break_glass_agencies" in form.base_fields:
+            field = form.base_fields["break_glass_agencies"]
+            field.widget = forms.CheckboxSelectMultiple()  # before the queryset, which sets its choices
+            field.queryset = Agency.objects.filter(council=obj).order_by("name") if obj else Agency.objects.none()
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:

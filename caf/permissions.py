@@ -34,6 +34,8 @@ from caf.models import (
     CafUserObjectPermission,
     ExclusionException,
     FamilyExclusion,
+    GrantReason,
+    SharingBasis,
 )
 
 VIEW = "caf.view_caf"
@@ -149,10 +151,13 @@ def is_caf_administrator_for(user: User, caf: Caf) -> bool:
 
 def excluded_from(user: User) -> Q:
     """The family's deny for this user, as a condition on a CAF's `pk`: an exclusion in force of
-    the user by name, or of their agency, that no recorded exception for them (by name) or their
-    agency beats. An anti-join on two small, indexed tables, written as SQL (every list and check
-    carries it: the ORM took milliseconds to build and compile it as nested subqueries)."""
-    return Q(_CafCondition(_EXCLUDED_SQL, (user.pk, user.pk, user.agency_id, user.agency_id)))
+    the user by name, or of their agency, that no recorded exception in force for them (by name) or
+    their agency beats (their own break-glass beats both). An anti-join on two small, indexed
+    tables, written as SQL (every list and check carries it: the ORM took milliseconds to build and
+    compile it as nested subqueries)."""
+    now = timezone.now()
+    params = (user.pk, now, user.pk, user.agency_id, now, user.agency_id, user.pk, SharingBasis.BREAK_GLASS.value)
+    return Q(_CafCondition(_EXCLUDED_SQL, params))
 
 
 def excluded_among(users: Iterable[User], caf: Caf) -> set[int]:
@@ -163,13 +168,21 @@ def excluded_among(users: Iterable[User], caf: Caf) -> set[int]:
     if not rows:
         return set()
     exceptions = set(
-        ExclusionException.objects.filter(caf=caf, ended_at__isnull=True).values_list("user_id", "agency_id")
+        ExclusionException.objects.filter(caf=caf)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=timezone.now()))
+        .values_list("user_id", "agency_id", "basis")
     )
-    people = {user_id for user_id, _ in rows if user_id} - {user_id for user_id, _ in exceptions if user_id}
+    excepted = {user_id for user_id, _, _ in exceptions if user_id}
+    broke_glass = {user_id for user_id, _, basis in exceptions if user_id and basis == SharingBasis.BREAK_GLASS}
+    people = {user_id for user_id, _ in rows if user_id} - excepted
     agencies = {agency_id for _, agency_id in rows if agency_id} - {
-        agency_id for _, agency_id in exceptions if agency_id
+        agency_id for _, agency_id, _ in exceptions if agency_id
     }
-    return {user.pk for user in users if user.pk in people or (user.agency_id and user.agency_id in agencies)}
+    return {
+        user.pk
+        for user in users
+        if user.pk in people or (user.agency_id and user.agency_id in agencies and user.pk not in broke_glass)
+    }
 
 
 def is_excluded(user: User, caf: Caf) -> bool:
@@ -192,8 +205,12 @@ _PERMISSION_SQL = (
 # A grant is in force until its end, or for ever without one: written as the expression the grant
 # tables' "live" indexes hold (caf.models.Grant), so a person's grants in force are one range of the
 # index, not every grant they ever held (a social care team's decade of ended referral grants).
+# An ended break-glass leaves no history behind it: the person does not keep the child's record as a
+# former member does (a constant of the code, not a value from anyone, in the text).
 _IN_FORCE_SQL = {
-    live: f"{GRANT_ENDS_SQL.format(valid_until='g.valid_until')} {'>' if live else '<='} %s" for live in (True, False)
+    True: f"{GRANT_ENDS_SQL.format(valid_until='g.valid_until')} > %s",
+    False: f"{GRANT_ENDS_SQL.format(valid_until='g.valid_until')} <= %s"
+    f" AND g.reason <> '{GrantReason.BREAK_GLASS.value}'",
 }
 _GRANTS_BY_USER_SQL = (
     f"SELECT g.content_object_id FROM {_USER_GRANTS} g"  # noqa: S608
@@ -214,13 +231,16 @@ _GRANTED_HERE_SQL = {
     ).format(in_force=_IN_FORCE_SQL[live])
     for live in (True, False)
 }
+# An exception is in force until its end, or for ever without one (break-glass sets its end when it is
+# recorded, so it ends on time without a job). A person's break-glass beats their agency's exclusion too.
+_EXCEPTION_IN_FORCE_SQL = "x.caf_id = e.caf_id AND COALESCE(x.ended_at, 'infinity'::timestamptz) > %s"
 _EXCLUDED_SQL = (
     f"EXISTS (SELECT 1 FROM {FamilyExclusion._meta.db_table} e"  # noqa: S608
     " WHERE e.caf_id = {caf} AND e.lifted_at IS NULL AND ("
     f"(e.user_id = %s AND NOT EXISTS (SELECT 1 FROM {ExclusionException._meta.db_table} x"
-    " WHERE x.caf_id = e.caf_id AND x.ended_at IS NULL AND x.user_id = %s))"
+    f" WHERE {_EXCEPTION_IN_FORCE_SQL} AND x.user_id = %s))"
     f" OR (e.agency_id = %s AND NOT EXISTS (SELECT 1 FROM {ExclusionException._meta.db_table} x"
-    " WHERE x.caf_id = e.caf_id AND x.ended_at IS NULL AND x.agency_id = %s))))"
+    f" WHERE {_EXCEPTION_IN_FORCE_SQL} AND (x.agency_id = %s OR (x.user_id = %s AND x.basis = %s))))))"
 )
 
 

@@ -25,6 +25,8 @@ What each predicate allows (the README's access table is the same, row by row):
 - reopen: the last lead professional, a CAF administrator, or the initiator while they still
   see it (closed, not yet reopened).
 - refer with the CAF attached: the lead professional; the initiator until a lead is logged.
+- open a child's record with break-glass: staff whose role or agency the council lists (not its CAF
+  administrators, who see every record); review a use: its reviewer or the early help lead.
 """
 
 from typing import Any
@@ -32,9 +34,17 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from accounts.models import Agency, Role, User
+from accounts.models import Agency, LocalAuthority, Role, User
 from caf import permissions as perms
-from caf.models import Caf, Consent, FamilyExclusion, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+from caf.models import (
+    BreakGlass,
+    Caf,
+    Consent,
+    FamilyExclusion,
+    LeadProfessionalAssignment,
+    PlanAction,
+    TeamAroundFamilyMember,
+)
 
 # The reasons a person closes a CAF by hand. "Consent withdrawn" comes only from withdrawing consent,
 # "stepped up" only from social care's decision (issue 11; Settled question 31).
@@ -328,3 +338,28 @@ def people_who_may_join(caf: Caf) -> QuerySet[User]:
         .select_related("agency")
         .order_by("full_name", "pk")
     )
+
+
+# Break-glass (issue 15; Settled question 24) ---------------------------------------------------------
+
+
+def may_break_glass(user: User, council: LocalAuthority) -> bool:
+    """Who may open a child's record of this council with break-glass: its staff whose role or agency
+    the council lists, never a CAF administrator (they see every record of their council already)."""
+    if not user.is_active or user.council_id != council.pk or user.agency_id is None:
+        return False
+    if is_caf_administrator(user, council.pk):
+        return False
+    if user.role_names & set(council.break_glass_roles):
+        return True
+    return council.break_glass_agencies.filter(pk=user.agency_id).exists()
+
+
+def may_review_break_glass(user: User, use: BreakGlass) -> bool:
+    """A use is reviewed by the person it was given to (the agency manager, else the early help lead,
+    else the CAF administrators), or the council's early help lead; never by whoever used it."""
+    if not user.is_active or user.council_id != use.council_id or user.pk == use.user_id:
+        return False
+    if use.reviewer_id is not None:
+        return user.pk == use.reviewer_id or user.pk == use.council.early_help_lead_id
+    return user.pk == use.council.early_help_lead_id or is_caf_administrator(user, use.council_id)

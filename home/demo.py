@@ -26,6 +26,8 @@ DEMO_COUNCILS = [
         "child_population": 52_400,
         "front_door_phone": "01632 960 000",
         "out_of_hours_phone": "01632 960 999",
+        # The out-of-hours social workers open a record they cannot see with break-glass (issue 15).
+        "break_glass_roles": [Role.SOCIAL_WORKER.value],
         "localities": ["North", "Central", "South"],
         "agencies": [
             ("Oakfield Primary School", AgencyType.SCHOOL, "North"),
@@ -50,6 +52,7 @@ DEMO_COUNCILS = [
         "child_population": 18_900,
         "front_door_phone": "01632 961 000",
         "out_of_hours_phone": "",
+        "break_glass_roles": [],
         "localities": ["Southmoor"],
         "agencies": [("Southmoor High School", AgencyType.SCHOOL, "Southmoor")],
     },
@@ -138,6 +141,7 @@ def demo_load() -> list[DemoUser]:
                 "child_population": spec["child_population"],
                 "front_door_phone": spec["front_door_phone"],
                 "out_of_hours_phone": spec["out_of_hours_phone"],
+                "break_glass_roles": spec["break_glass_roles"],
             },
         )
         localities = {

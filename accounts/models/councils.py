@@ -7,10 +7,12 @@ council's records to itself.
 from datetime import time
 from zoneinfo import available_timezones
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from accounts.models.roles import Role
 from accounts.scoping import CouncilScopedQuerySet
 
 
@@ -120,6 +122,29 @@ class LocalAuthority(models.Model):
     )
     no_lead_flag_working_days = models.PositiveSmallIntegerField(
         "working days an active CAF may wait for a lead professional", default=10, validators=[MinValueValidator(1)]
+    )
+    break_glass_hours = models.PositiveSmallIntegerField(
+        "hours a break-glass opening lasts",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        help_text="Someone who opens a child's record with break-glass reads it for this long, then loses it.",
+    )
+    break_glass_roles = ArrayField(
+        models.CharField(max_length=60, choices=Role.choices),
+        default=list,
+        blank=True,
+        verbose_name="roles that may use break-glass",
+        help_text=(
+            "Staff with one of these roles may open a child's record they cannot otherwise see, for safeguarding, "
+            "after giving a reason and their second factor (for example the emergency duty team's social workers)."
+        ),
+    )
+    break_glass_agencies = models.ManyToManyField(
+        "accounts.Agency",
+        blank=True,
+        related_name="+",
+        verbose_name="agencies whose staff may use break-glass",
+        help_text="Every member of staff of these agencies may use break-glass (for example the emergency duty team).",
     )
     early_help_lead = models.ForeignKey(
         "accounts.User",

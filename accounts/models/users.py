@@ -7,17 +7,8 @@ from django.utils import timezone
 
 from accounts.email_address import email_normalise
 from accounts.models.councils import Agency, LocalAuthority
+from accounts.models.roles import Role
 from accounts.scoping import CouncilScopedQuerySet
-
-
-class Role(models.TextChoices):
-    """The roles of DESIGN.md, each a Django group whose permissions come from accounts/data/roles.yaml."""
-
-    PRACTITIONER = "Practitioner", "Practitioner"
-    CAF_ADMINISTRATOR = "CAF administrator", "CAF administrator"
-    SOCIAL_CARE_MANAGER = "Social care manager", "Social care manager"
-    SOCIAL_WORKER = "Social worker", "Social worker"
-    COUNCIL_ADMINISTRATOR = "Council administrator", "Council administrator"
 
 
 class UserQuerySet(CouncilScopedQuerySet):

@@ -7,12 +7,14 @@ professional, closure, and the access log; one module per area:
 - `plan`: the Team Around the Family, lead professionals, the delivery plan
 - `reviews`: reviews and the review date's history
 - `access_log`: the access log
+- `break_glass`: a safeguarding opening of a child's record by someone without access
 
 Nothing about a child is deleted by a user: closure, withdrawal, leaving a TAF and corrections are
 new rows or end dates. The rules that change these records live in caf/services/.
 """
 
 from caf.models.access_log import AccessLog
+from caf.models.break_glass import BreakGlass
 from caf.models.caf import (
     GRANT_ENDS_SQL,
     AssessmentEntry,
@@ -33,6 +35,7 @@ __all__ = [
     "AccessLog",
     "Adult",
     "AssessmentEntry",
+    "BreakGlass",
     "Caf",
     "CafChild",
     "CafGroupObjectPermission",

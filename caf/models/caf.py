@@ -149,6 +149,7 @@ class GrantReason(models.TextChoices):
     LEAD_PROFESSIONAL = "lead_professional", "Lead professional"
     AGENCY_INVOLVED = "agency_involved", "Agency involved (initiating agency or a member's agency)"
     REFERRAL = "referral", "Children's social care: a referral of the CAF or of its children"
+    BREAK_GLASS = "break_glass", "Break-glass: opened for safeguarding, read only, for a few hours"
 
 
 # When a grant ends, for comparing with now: its end, or never (an open-ended grant). The grant

@@ -10,6 +10,7 @@ area.
 - `chronology`: a child's chronology
 - `queues`: the lists behind the home pages' queues
 - `lists`: the full, paged lists behind them (the CAF list, the actions list)
+- `break_glass`: a person's break-glass in force, the uses to review, a child's uses
 - `reviews`: upcoming and overdue reviews, the review figures, the review form's choices
 
 Import them from here (`from caf import selectors`).
@@ -21,6 +22,13 @@ from caf.selectors.access_log import (
     access_log_for_caf,
     access_log_for_child,
     access_log_page,
+)
+from caf.selectors.break_glass import (
+    break_glass_get_for_review,
+    break_glass_in_force,
+    break_glass_reviewed_by,
+    break_glass_to_review,
+    break_glass_uses_of,
 )
 from caf.selectors.caf import (
     CafAnswers,
@@ -150,6 +158,11 @@ __all__ = [
     "action_list_page",
     "actions_due_for",
     "agencies_not_named",
+    "break_glass_get_for_review",
+    "break_glass_in_force",
+    "break_glass_reviewed_by",
+    "break_glass_to_review",
+    "break_glass_uses_of",
     "caf_administrators",
     "caf_answers",
     "caf_children_by_name",

@@ -6,14 +6,15 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import AgencyType, Role, User
 from caf import hooks, policies
 from caf import permissions as perms
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, CafChild, Child
+from caf.models import AccessLog, BreakGlass, Caf, CafChild, Child
 
 
 def caf_get_for_user(user: User, caf_id: int, permission: str = perms.VIEW, *, what: str = "Viewed the CAF") -> Caf:
@@ -38,7 +39,7 @@ def child_may_see(user: User, child: Child) -> bool:
     may see one of the child's CAFs or once could, and children's social care once the child is referred. The
     family's exclusions beat each of these (issue 11): someone excluded from any of the family's
     CAFs does not open the child's record, except the front door deciding a referral (Settled
-    question 10a)."""
+    question 10a) and their own break-glass while it lasts (10c)."""
     return child.pk in children_may_see_among(user, [child])
 
 
@@ -79,6 +80,18 @@ def children_may_see_among(user: User, children: Collection[Child]) -> set[int]:
         if social_care:
             may_see |= referred(asked - may_see - excluded)
     may_see = (may_see & asked) - excluded
+    if asked - may_see:
+        # Break-glass beats the family's deny (Settled question 10c) and opens a child with no CAF; the
+        # child's page says until when (`break_glass_until`).
+        opened = dict(
+            BreakGlass.objects.filter(user=user, child_id__in=asked - may_see, ends_at__gt=timezone.now())
+            .values_list("child_id")
+            .annotate(until=Max("ends_at"))
+        )
+        for child in children:
+            if child.pk in opened:
+                child.break_glass_until = opened[child.pk]  # type: ignore[attr-defined]
+        may_see |= set(opened)
     if excluded and social_care and user.has_role(Role.SOCIAL_CARE_MANAGER):
         may_see |= referred(excluded)
     return may_see

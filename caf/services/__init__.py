@@ -12,6 +12,7 @@ on the form) or PermissionDenied (a 403).
 - `team`: the Team Around the Family and the lead professional
 - `plan`: the delivery plan's actions
 - `reviews`: the next review date and recording a review
+- `break_glass`: a safeguarding opening of a child's record, and the manager's review of it
 - `step_down`: what referrals asks of caf when social care steps a family down or takes a lead
 - `_common`: the moves table, refusing, locking, the change log, telling CAF administrators
 
@@ -19,6 +20,7 @@ The names below are the app's services; import them from here (`from caf import 
 """
 
 from caf.services.assessment import assessment_save, child_indicators_set, child_level_set
+from caf.services.break_glass import break_glass_open, break_glass_review
 from caf.services.children import child_create, child_merge, household_record
 from caf.services.consent import consent_record, consent_withdraw, safeguarding_override_record
 from caf.services.duplicates import possible_duplicate_dismiss, possible_duplicate_merge, possible_duplicates_find
@@ -40,6 +42,8 @@ from caf.services.team import lead_professional_assign, taf_member_add, taf_memb
 
 __all__ = [
     "assessment_save",
+    "break_glass_open",
+    "break_glass_review",
     "caf_children_add",
     "caf_close",
     "caf_close_stepped_up",

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.models import LocalAuthority
 from accounts.parsing import parse_id
 from caf import policies
 from caf.forms_children import ChildFindForm, ChildForm, ChooseDuplicateForm, MergeChoicesForm, merge_value
@@ -30,6 +31,8 @@ from caf.selectors import (
     AccessLogKey,
     access_log_for_child,
     access_log_page,
+    break_glass_in_force,
+    break_glass_uses_of,
     child_cafs,
     child_chronology,
     child_get_for_caf_administrator,
@@ -81,7 +84,12 @@ def find(request: AuthenticatedHttpRequest) -> HttpResponse:
         found_children_remember(request, [match.child.pk for match in matches])
     answers = _search_answers(request.GET)
     create_url = reverse("caf:child_create") + (f"?{answers.urlencode()}" if answers else "")
-    return render(request, "caf/child_find.html", {"form": form, "matches": matches, "create_url": create_url})
+    # Break-glass is offered beside a record the searcher may not open, if the council lists them.
+    may_break_glass = bool(matches) and any(not match.may_open for match in matches or [])
+    if may_break_glass:
+        may_break_glass = policies.may_break_glass(request.user, LocalAuthority.objects.get(pk=request.user.council_id))
+    context = {"form": form, "matches": matches, "create_url": create_url, "may_break_glass": may_break_glass}
+    return render(request, "caf/child_find.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -140,6 +148,9 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(request.user, child_id)
     is_caf_administrator = policies.is_caf_administrator(request.user, request.user.council_id)
+    if not is_caf_administrator and not hasattr(child, "break_glass_until"):
+        use = break_glass_in_force(request.user, child)
+        child.break_glass_until = use.ends_at if use else None  # type: ignore[attr-defined]
     context = {
         "child": child,
         "caf_children": list(child_cafs(request.user, child)),
@@ -147,7 +158,10 @@ def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
         "chronology": child_chronology(request.user, child),
         "household": child_household(request.user, child),
         "merged_records": list(child.merged_records.order_by("pk")),
-        "may_start_caf": request.user.agency_id is not None and child.merged_into_id is None,
+        # Break-glass reads, and nothing more (issue 15).
+        "may_start_caf": request.user.agency_id is not None
+        and child.merged_into_id is None
+        and not getattr(child, "break_glass_until", None),
         "is_caf_administrator": is_caf_administrator,
     }
     return render(request, "caf/child_detail.html", context)
@@ -184,6 +198,7 @@ def access_log(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse
     )
     context = {
         "child": child,
+        "break_glass_uses": break_glass_uses_of(child),
         "page": page,
         "older_query": _access_log_link(page.older, "older"),
         "newer_query": _access_log_link(page.newer, "newer"),

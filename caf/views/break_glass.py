@@ -1,0 +1,143 @@
+"""Break-glass screens (issue 15; Settled question 24): open a child's record for safeguarding, and a
+reviewer's queue and review of each use. The rules are caf.policies and caf.services.break_glass."""
+
+from typing import Any
+
+from crispy_forms_gds.layout import Field, Size
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts import two_factor
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Agency, LocalAuthority
+from caf import policies, selectors
+from caf.models import Child
+from caf.selectors.records import child_may_see, refusal_log
+from caf.services import break_glass_open, break_glass_review
+from caf.services.break_glass import REASON_MAX
+from core.errors import Refused
+from core.forms import RevealingRadios, RevealsMixin, gds_helper, posted_or_none, refusal_show
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need this child's record now?",
+        help_text="Say what the safeguarding concern is and why it cannot wait. Your manager reads this.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=REASON_MAX,
+        error_messages={"required": "Enter why you need this child's record now"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(Field.textarea("reason", rows=4), button="Open the record, read only")
+
+
+class BreakGlassReviewForm(RevealsMixin, forms.Form):
+    justified = forms.ChoiceField(
+        label="Was this use of break-glass justified?",
+        choices=[("yes", "Yes, it was justified"), ("no", "No, it was not justified")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether this use was justified"},
+    )
+    note = forms.CharField(
+        label="Why was it not justified?",
+        help_text="What follows is the council's own procedure: say what you found.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
+    reveals = {"justified": {"no": ("note",)}}
+    reveal_required = {"note": "Enter why it was not justified"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(
+            RevealingRadios("justified", {"no": [Field.textarea("note", rows=3)]}, legend_size=Size.MEDIUM),
+            button="Record the review",
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def open_record(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
+    """Read only, for the council's set hours, after a reason and the second factor. Anyone the council
+    does not list sees the out-of-hours number instead (403)."""
+    user = request.user
+    child = Child.objects.filter(pk=child_id, council_id=user.council_id).select_related("merged_into").first()
+    if child is None or user.council_id is None:
+        refusal_log(user, "Break-glass", attempted_id=child_id)
+        raise Http404
+    if child_may_see(user, child):
+        return redirect("caf:child_detail", child_id=child.pk)
+    council = LocalAuthority.objects.get(pk=user.council_id)
+    if not policies.may_break_glass(user, council):
+        refusal_log(user, "Break-glass", child=child, attempted_id=child_id)
+        return render(request, "caf/break_glass_refused.html", {"council": council}, status=403)
+    second_factor = two_factor.verified(request)
+    form = BreakGlassForm(posted_or_none(request))
+    if form.is_valid():
+        try:
+            use = break_glass_open(
+                user=user, child=child, reason=form.cleaned_data["reason"], second_factor=second_factor
+            )
+        except Refused as error:
+            refusal_show(form, error)
+        else:
+            until = timezone.localtime(use.ends_at)
+            messages.success(request, f"You can read {child}'s record until {until:%H:%M}. Your manager has been told.")
+            return redirect("caf:child_detail", child_id=use.child_id)
+    context = {"child": child, "council": council, "form": form, "second_factor": second_factor}
+    return render(request, "caf/break_glass_open.html", context)
+
+
+@require_GET
+def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The uses waiting for this person's review, and the last they reviewed."""
+    waiting = list(selectors.break_glass_to_review(request.user)[:200])
+    reviewed = selectors.break_glass_reviewed_by(request.user)
+    if not waiting and not reviewed and not _reviews_anything(request):
+        raise PermissionDenied("You review no uses of break-glass.")
+    return render(request, "caf/break_glass_reviews.html", {"waiting": waiting, "reviewed": reviewed})
+
+
+def _reviews_anything(request: AuthenticatedHttpRequest) -> bool:
+    user = request.user
+    council = LocalAuthority.objects.filter(pk=user.council_id).first()
+    return council is not None and (
+        council.early_help_lead_id == user.pk
+        or policies.is_caf_administrator(user, council.pk)
+        or Agency.objects.filter(manager=user).exists()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def review(request: AuthenticatedHttpRequest, use_id: int) -> HttpResponse:
+    use = selectors.break_glass_get_for_review(request.user, use_id)
+    form = BreakGlassReviewForm(posted_or_none(request))
+    if form.is_valid():
+        try:
+            break_glass_review(
+                user=request.user,
+                use=use,
+                justified=form.cleaned_data["justified"] == "yes",
+                note=form.cleaned_data.get("note") or "",
+            )
+        except Refused as error:
+            refusal_show(form, error)
+        else:
+            messages.success(request, f"Review of {use.user}'s break-glass recorded.")
+            return redirect("caf:break_glass_reviews")
+    return render(request, "caf/break_glass_review.html", {"use": use, "form": form})
+
+
+urlpatterns = [
+    path("children/<int:child_id>/break-glass/", open_record, name="break_glass_open"),
+    path("break-glass/", reviews, name="break_glass_reviews"),
+    path("break-glass/<int:use_id>/", review, name="break_glass_review"),
+]

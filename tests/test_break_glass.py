@@ -1,0 +1,233 @@
+"""Break-glass (issue 15; Settled questions 10c and 24): a person the council lists opens a child's
+record they may not see, read only, for the council's set hours, after a reason and their second
+factor; the CAF administrators and their manager are told at once; the manager marks the use
+justified or not; the child's access log shows it; nobody else, and never another council's child."""
+
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Agency, Notification, Role
+from accounts.two_factor import VERIFIED_KEY
+from caf import services
+from caf.models import AccessLog, BreakGlass, ExclusionException, SharingBasis
+from tests.factories import UserFactory
+
+REASON = "Police called at 23:10: Jayden found alone at the station, mother not answering."
+
+
+@pytest.fixture
+def listed(council):
+    """The council lets its social workers (the out-of-hours duty team) use break-glass."""
+    council.break_glass_roles = [Role.SOCIAL_WORKER.value]
+    council.save(update_fields=["break_glass_roles"])
+    return council
+
+
+@pytest.fixture
+def team_manager(social_care):
+    manager = UserFactory(full_name="Morgan Manager", agency=social_care, roles=[Role.SOCIAL_CARE_MANAGER])
+    Agency.objects.filter(pk=social_care.pk).update(manager=manager)
+    return manager
+
+
+@pytest.fixture
+def verified(signed_in):
+    """A client signed in with the second factor given."""
+
+    def sign_in(user):
+        client = signed_in(user)
+        session = client.session
+        session[VERIFIED_KEY] = time.time()
+        session.save()
+        return client
+
+    return sign_in
+
+
+def open_with_break_glass(client, child, reason=REASON):
+    return client.post(reverse("caf:break_glass_open", args=[child.pk]), {"reason": reason})
+
+
+def test_a_listed_social_worker_reads_the_record_for_three_hours_and_the_right_people_are_told(
+    listed, active, child, social_worker, team_manager, caf_admin, verified
+):
+    client = verified(social_worker)
+    child_url, caf_url = reverse("caf:child_detail", args=[child.pk]), reverse("caf:caf_detail", args=[active.pk])
+    assert client.get(child_url).status_code == 404
+    assert client.get(caf_url).status_code == 404
+
+    page = client.get(reverse("caf:break_glass_open", args=[child.pk]))
+    assert page.status_code == 200 and "Only open this record if a child" in page.content.decode()
+    response = open_with_break_glass(client, child)
+
+    assert response.status_code == 302 and response["Location"] == child_url
+    use = BreakGlass.objects.get()
+    assert (use.user, use.child, use.reason, use.reviewer) == (social_worker, child, REASON, team_manager)
+    assert use.ends_at - use.opened_at == timedelta(hours=3)
+    record = client.get(child_url)
+    assert record.status_code == 200 and "You opened this record with break-glass" in record.content.decode()
+    assert client.get(caf_url).status_code == 200
+    # Read only: the plan takes no change from them.
+    assert client.post(reverse("caf:plan", args=[active.pk]), {}).status_code in (403, 404)
+    told = Notification.objects.filter(kind=Notification.Kind.BREAK_GLASS_USED)
+    assert set(told.values_list("recipient", flat=True)) == {team_manager.pk, caf_admin.pk}
+    assert REASON in told.get(recipient=team_manager).body
+    assert told.get(recipient=team_manager).url == reverse("caf:break_glass_review", args=[use.pk])
+    assert AccessLog.objects.filter(
+        user=social_worker, child_ids__contains=[child.pk], what__startswith="Opened the record with break-glass"
+    ).exists()
+
+
+def test_the_access_ends_on_time_without_any_job(listed, active, child, social_worker, team_manager, verified):
+    client = verified(social_worker)
+    open_with_break_glass(client, child)
+    child_url, caf_url = reverse("caf:child_detail", args=[child.pk]), reverse("caf:caf_detail", args=[active.pk])
+    # A fresh sign-in each time: the session's own idle timeout is not what is tested here.
+    with time_machine.travel(timezone.now() + timedelta(hours=2, minutes=59)):
+        assert verified(social_worker).get(caf_url).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(hours=3, minutes=1)):
+        client = verified(social_worker)
+        assert client.get(child_url).status_code == 404
+        assert client.get(caf_url).status_code == 404
+
+
+def test_the_councils_own_hours_set_how_long_it_lasts(listed, active, child, social_worker, verified):
+    listed.break_glass_hours = 1
+    listed.save(update_fields=["break_glass_hours"])
+    open_with_break_glass(verified(social_worker), child)
+    use = BreakGlass.objects.get()
+    assert use.ends_at - use.opened_at == timedelta(hours=1)
+
+
+def test_break_glass_beats_the_familys_exclusion_while_it_lasts_and_says_so(
+    listed, active, child, social_worker, social_care, school_practitioner, verified
+):
+    services.exclusion_record(user=school_practitioner, caf=active, made_by="Mother", agencies=[social_care])
+    client = verified(social_worker)
+    open_with_break_glass(client, child)
+    caf_url = reverse("caf:caf_detail", args=[active.pk])
+    assert client.get(caf_url).status_code == 200
+    exception = ExclusionException.objects.get(caf=active, user=social_worker)
+    assert exception.basis == SharingBasis.BREAK_GLASS and exception.reason == REASON
+    assert exception.ended_at == BreakGlass.objects.get().ends_at
+    with time_machine.travel(timezone.now() + timedelta(hours=4)):
+        assert verified(social_worker).get(caf_url).status_code == 404
+
+
+def test_without_the_second_factor_or_a_reason_nothing_opens(listed, active, child, social_worker, signed_in, verified):
+    without = signed_in(social_worker)
+    page = without.get(reverse("caf:break_glass_open", args=[child.pk]))
+    assert "Break-glass needs your second factor" in page.content.decode()
+    refused = open_with_break_glass(without, child)
+    assert refused.status_code == 200 and "Sign in with your second factor" in refused.content.decode()
+    blank = open_with_break_glass(verified(social_worker), child, reason="   ")
+    assert blank.status_code == 200 and "Enter why you need this child" in blank.content.decode()
+    assert "govuk-error-summary" in blank.content.decode()
+    assert not BreakGlass.objects.exists()
+    assert verified(social_worker).get(reverse("caf:child_detail", args=[child.pk])).status_code == 404
+
+
+def test_someone_the_council_does_not_list_is_shown_the_out_of_hours_number(
+    listed, active, child, police_officer, verified
+):
+    listed.out_of_hours_phone = "01632 960 999"
+    listed.save(update_fields=["out_of_hours_phone"])
+    client = verified(police_officer)
+    page = client.get(reverse("caf:break_glass_open", args=[child.pk]))
+    assert page.status_code == 403
+    assert "01632 960 999" in page.content.decode() and child.first_name not in page.content.decode()
+    assert open_with_break_glass(client, child).status_code == 403
+    assert not BreakGlass.objects.exists()
+    assert AccessLog.objects.filter(user=police_officer, action=AccessLog.Action.REFUSED).exists()
+
+
+def test_a_council_that_lists_no_one_opens_to_no_one(active, child, social_worker, verified):
+    assert open_with_break_glass(verified(social_worker), child).status_code == 403
+    assert not BreakGlass.objects.exists()
+
+
+def test_a_listed_agency_opens_to_all_its_staff(council, active, child, police, police_officer, verified):
+    council.break_glass_agencies.add(police)
+    assert open_with_break_glass(verified(police_officer), child).status_code == 302
+    assert BreakGlass.objects.filter(user=police_officer).exists()
+
+
+def test_never_another_councils_child(listed, active, child, other_council_user, verified, other_council):
+    other_council.break_glass_roles = [Role.PRACTITIONER.value]
+    other_council.save(update_fields=["break_glass_roles"])
+    client = verified(other_council_user)
+    assert client.get(reverse("caf:break_glass_open", args=[child.pk])).status_code == 404
+    assert open_with_break_glass(client, child).status_code == 404
+    assert not BreakGlass.objects.exists()
+
+
+def test_someone_who_already_sees_the_record_is_sent_to_it(listed, active, child, caf_admin, verified):
+    response = verified(caf_admin).get(reverse("caf:break_glass_open", args=[child.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("caf:child_detail", args=[child.pk])
+
+
+def test_find_a_child_offers_break_glass_only_to_those_listed(
+    listed, active, child, social_worker, police_officer, verified
+):
+    url = reverse("caf:child_find") + "?first_name=Jayden&last_name=Smith"
+    link = reverse("caf:break_glass_open", args=[child.pk])
+    assert link in verified(social_worker).get(url).content.decode()
+    assert link not in verified(police_officer).get(url).content.decode()
+
+
+def test_the_manager_reviews_each_use_and_the_access_log_shows_it(
+    listed, active, child, social_worker, team_manager, caf_admin, verified, signed_in
+):
+    open_with_break_glass(verified(social_worker), child)
+    use = BreakGlass.objects.get()
+    manager = signed_in(team_manager)
+    queue = manager.get(reverse("caf:break_glass_reviews"))
+    assert queue.status_code == 200 and reverse("caf:break_glass_review", args=[use.pk]) in queue.content.decode()
+    review_url = reverse("caf:break_glass_review", args=[use.pk])
+    page = manager.get(review_url)
+    assert page.status_code == 200 and REASON in page.content.decode()
+    assert "Opened the record with break-glass" in page.content.decode()  # what they read
+
+    no_note = manager.post(review_url, {"justified": "no", "note": ""})
+    assert no_note.status_code == 200 and "Enter why it was not justified" in no_note.content.decode()
+    assert manager.post(review_url, {"justified": "no", "note": "Not an emergency: could wait."}).status_code == 302
+    use.refresh_from_db()
+    assert (use.review, use.reviewed_by, use.review_note) == (
+        BreakGlass.Review.NOT_JUSTIFIED,
+        team_manager,
+        "Not an emergency: could wait.",
+    )
+    again = manager.post(review_url, {"justified": "yes"})
+    assert "already reviewed" in again.content.decode()
+    use.refresh_from_db()
+    assert use.review == BreakGlass.Review.NOT_JUSTIFIED
+
+    log = signed_in(caf_admin).get(reverse("caf:child_access_log", args=[child.pk])).content.decode()
+    assert "Opened with break-glass" in log and REASON in log and "Not justified" in log
+
+
+def test_only_the_reviewer_reviews_never_the_person_who_used_it(
+    listed, active, child, social_worker, team_manager, school_practitioner, verified, signed_in
+):
+    open_with_break_glass(verified(social_worker), child)
+    use = BreakGlass.objects.get()
+    review_url = reverse("caf:break_glass_review", args=[use.pk])
+    for person in (social_worker, school_practitioner):
+        client = signed_in(person)
+        assert client.get(review_url).status_code == 404
+        assert client.post(review_url, {"justified": "yes"}).status_code == 404
+    assert signed_in(school_practitioner).get(reverse("caf:break_glass_reviews")).status_code == 403
+    use.refresh_from_db()
+    assert use.review == BreakGlass.Review.WAITING
+
+
+def test_without_a_manager_the_early_help_lead_reviews(listed, active, child, social_worker, caf_admin, verified):
+    listed.early_help_lead = caf_admin
+    listed.save(update_fields=["early_help_lead"])
+    open_with_break_glass(verified(social_worker), child)
+    assert BreakGlass.objects.get().reviewer == caf_admin
