@@ -13,8 +13,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
+from accounts.drafts import TOKEN_FIELD
 from accounts.models import Notification, SignInSession, TwoFactorReset, User
 from tests.factories import PASSWORD
+from tests.test_drafts import NEEDS, field, textarea
 
 NOW = "2026-12-07 10:00:00+00:00"  # a Monday
 
@@ -436,3 +438,58 @@ def test_resetting_ones_own_keeps_this_browser(council_admin, signed_in, sending
     assert response.status_code == 302
     assert signed_in_as(client) == council_admin.pk
     assert Session.objects.count() == 1
+
+
+# A form posted after the session ended (Settled question 19) --------------------------------------
+
+
+def test_a_form_kept_after_the_session_ended_comes_back_only_after_the_second_factor(draft, school_practitioner, clock):
+    device, _ = with_second_factor(school_practitioner)  # a practitioner who turned it on
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/sign-in/").content.decode()
+    browser.post(
+        "/sign-in/",
+        {
+            "username": school_practitioner.email,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"),
+        },
+    )
+    code_page = browser.get("/sign-in/code/").content.decode()
+    browser.post(
+        "/sign-in/code/", {"code": code_now(device), "csrfmiddlewaretoken": field(code_page, "csrfmiddlewaretoken")}
+    )
+    url = f"/cafs/{draft.pk}/assessment/"
+    form = browser.get(url).content.decode()
+    needs = re.search(r'name="(needs_\d+)"', form).group(1)
+    Session.objects.all().delete()  # the idle timeout
+    kept = browser.post(
+        url,
+        {
+            "csrfmiddlewaretoken": field(form, "csrfmiddlewaretoken"),
+            TOKEN_FIELD: field(form, TOKEN_FIELD),
+            needs: NEEDS,
+        },
+    )
+    assert kept["Location"] == f"/sign-in/?next={url}"
+
+    page = browser.get(kept["Location"]).content.decode()
+    after_password = browser.post(
+        kept["Location"],
+        {
+            "username": school_practitioner.email,
+            "password": PASSWORD,
+            "next": url,
+            "csrfmiddlewaretoken": field(page, "csrfmiddlewaretoken"),
+        },
+    )
+    assert after_password["Location"] == "/sign-in/code/"
+    assert browser.get(url)["Location"].startswith("/sign-in/")  # the password alone gives nothing back
+
+    clock.shift(30)
+    code_page = browser.get("/sign-in/code/").content.decode()
+    done = browser.post(
+        "/sign-in/code/", {"code": code_now(device), "csrfmiddlewaretoken": field(code_page, "csrfmiddlewaretoken")}
+    )
+    assert done["Location"] == url
+    assert textarea(browser.get(url).content.decode(), needs) == NEEDS
