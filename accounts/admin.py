@@ -4,7 +4,8 @@ Nothing is deleted here: people leave by being made inactive, so their history s
 
 Nobody sets or changes another person's password here: people choose their own through the link
 e-mailed to them. A change of someone's e-mail address takes effect only when they follow the link
-sent to the new address. Every role given or taken away is recorded (RoleChange) and listed."""
+sent to the new address. Every role given or taken away is recorded (RoleChange) and listed, and so is
+every reset of someone's second factor (TwoFactorReset), done from the person's page here."""
 
 from typing import Any
 
@@ -15,11 +16,19 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, ManyToManyField, QuerySet
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import two_factor
 from accounts.email_address import NormalisedEmailField
-from accounts.models import Agency, LocalAuthority, Locality, Role, RoleChange, User
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Agency, LocalAuthority, Locality, Role, RoleChange, TwoFactorReset, User
 from accounts.services import (
     user_email_change_request,
     user_invitation_send,
@@ -213,18 +222,18 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_active", "groups", "agency__agency_type"]
     search_fields = ["full_name", "email", "agency__name"]
     list_select_related = ["agency"]
-    readonly_fields = ["email_change_pending", "last_login", "date_joined"]
+    readonly_fields = ["email_change_pending", "second_factor", "last_login", "date_joined"]
     filter_horizontal = []
     add_fieldsets = [(None, {"fields": ["email", "full_name", "job_title", "agency", "groups"]})]
     # No password field for anyone: a person chooses their own through the e-mailed link.
     council_admin_fieldsets = [
         (None, {"fields": ["email", "email_change_pending", "full_name", "job_title", "agency"]}),
-        ("Roles and access", {"fields": ["groups", "is_active"]}),
+        ("Roles and access", {"fields": ["groups", "is_active", "second_factor"]}),
         ("History", {"fields": ["last_login", "date_joined"]}),
     ]
     superuser_fieldsets = [
         (None, {"fields": ["email", "email_change_pending", "full_name", "job_title", "agency"]}),
-        ("Roles and access", {"fields": ["groups", "is_active", "is_superuser", "user_permissions"]}),
+        ("Roles and access", {"fields": ["groups", "is_active", "second_factor", "is_superuser", "user_permissions"]}),
         ("History", {"fields": ["last_login", "date_joined"]}),
     ]
 
@@ -243,6 +252,55 @@ class UserAdmin(BaseUserAdmin):
             return "None"
         asked = timezone.localtime(pending.requested_at)
         return f"To {pending.new_email}, asked by {pending.requested_by} on {asked:%-d %B %Y at %H:%M}"
+
+    @admin.display(description="two-factor sign-in")
+    def second_factor(self, user: User) -> str:
+        status = two_factor.status_of(user)
+        if status.device is None:
+            needed = " (their role needs it: they set it up at their next sign-in)" if status.required else ""
+            return f"Not set up{needed}"
+        since = timezone.localtime(status.device.created_at)
+        reset = reverse("admin:accounts_user_two_factor_reset", args=[user.pk])
+        return format_html(
+            'Set up on {}, {} recovery code{} left. <a href="{}">Reset two-factor sign-in</a>',
+            f"{since:%-d %B %Y}",
+            status.recovery_codes_left,
+            "" if status.recovery_codes_left == 1 else "s",
+            reset,
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        reset = path(
+            "<int:user_id>/two-factor-reset/",
+            self.admin_site.admin_view(self.two_factor_reset_view),
+            name="accounts_user_two_factor_reset",
+        )
+        return [reset, *super().get_urls()]
+
+    def two_factor_reset_view(self, request: AuthenticatedHttpRequest, user_id: int) -> HttpResponse:
+        """Reset someone's second factor (a lost phone): asks to confirm, then does it and records it.
+        Only people this administrator may see (another council's are not found)."""
+        person = get_object_or_404(self.get_queryset(request), pk=user_id)
+        if not two_factor.may_reset(request.user, person):
+            raise PermissionDenied("You may reset the second factor only of people in your own council.")
+        if request.method == "POST":
+            two_factor.two_factor_reset(
+                person=person, reset_by=request.user, current_session_key=request.session.session_key
+            )
+            self.message_user(
+                request,
+                f"{person}'s two-factor sign-in is reset and they are signed out everywhere. They set it up "
+                "again at their next sign-in, and we have e-mailed them to say so.",
+            )
+            return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[person.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "person": person,
+            "status": two_factor.status_of(person),
+            "title": f"Reset two-factor sign-in for {person}",
+        }
+        return TemplateResponse(request, "admin/accounts/user/two_factor_reset.html", context)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -332,4 +390,31 @@ class RoleChangeAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(TwoFactorReset)
+class TwoFactorResetAdmin(admin.ModelAdmin):
+    """Whose second factor was reset, by whom, and when: read-only, for the council's administrators."""
+
+    list_display = ["reset_at", "user", "reset_by"]
+    search_fields = ["user__full_name", "reset_by__full_name"]
+    list_select_related = ["user", "reset_by"]
+    date_hierarchy = "reset_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        resets = TwoFactorReset.objects.for_user(request.user).select_related("user", "reset_by")
+        return resets if request.user.is_superuser else resets.exclude(user__is_superuser=True)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 admin.site.unregister(Group)
+# Second factors are reset (and recorded) from the person's page, never edited or read here: a
+# device's page would show its secret.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)

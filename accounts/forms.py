@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, Pa
 
 from accounts.email_address import NormalisedEmailField, email_normalise
 from accounts.models import User
+from accounts.two_factor import RECOVERY_CODE, TOTP_CODE, code_normalise
 from core.forms import gds_helper
 
 
@@ -92,3 +93,44 @@ class ConfirmForm(forms.Form):
         self.helper = gds_helper(button=button)
         if warning:
             self.helper.layout = Layout(Button.warning("submit", button))
+
+
+CODE_WRONG = "The code is not right: enter the code your authenticator app shows now, or an unused recovery code"
+CODE_WRONG_SET_UP = "The code is not right: enter the 6-digit code your authenticator app shows now"
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A code from the person's authenticator app, or (unless `recovery` is False) one of their
+    recovery codes. Only the shape is checked here; accounts.two_factor checks the code itself."""
+
+    code = forms.CharField(label="Security code", max_length=40, strip=True)
+
+    def __init__(self, *args: Any, button: str, recovery: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recovery = recovery
+        field = self.fields["code"]
+        field.help_text = (
+            "The 6-digit code your authenticator app shows now. Lost your phone? Enter one of your recovery codes."
+            if recovery
+            else "The 6-digit code your authenticator app shows now."
+        )
+        field.error_messages["required"] = (
+            "Enter the code from your authenticator app, or a recovery code"
+            if recovery
+            else "Enter the 6-digit code from your authenticator app"
+        )
+        field.widget.attrs.update({"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"})
+        self.helper = gds_helper(Field.text("code", field_width=10), button=button)
+
+    def clean_code(self) -> str:
+        code = code_normalise(self.cleaned_data["code"])
+        if TOTP_CODE.fullmatch(code) or (self.recovery and RECOVERY_CODE.fullmatch(code)):
+            return code
+        if self.recovery:
+            raise forms.ValidationError(
+                "Enter the 6-digit code from your authenticator app, or a recovery code of 8 letters and numbers"
+            )
+        raise forms.ValidationError("Enter the 6-digit code from your authenticator app, using numbers only")
+
+    def code_wrong(self) -> None:
+        self.add_error("code", CODE_WRONG if self.recovery else CODE_WRONG_SET_UP)

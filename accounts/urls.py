@@ -1,10 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views, views_notifications
+from accounts import views, views_notifications, views_two_factor
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-in/code/", views_two_factor.sign_in_code, name="two_factor_sign_in_code"),
+    path("sign-in/set-up/", views_two_factor.sign_in_set_up, name="two_factor_sign_in_set_up"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
@@ -14,6 +16,10 @@ urlpatterns = [
     path("change-password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("sessions/", views.sign_in_session_list, name="sign_in_sessions"),
     path("sessions/end/", views.sign_in_session_end, name="sign_in_session_end"),
+    path("two-factor/", views_two_factor.two_factor_page, name="two_factor"),
+    path("two-factor/set-up/", views_two_factor.two_factor_set_up, name="two_factor_set_up"),
+    path("two-factor/remove/", views_two_factor.two_factor_remove, name="two_factor_remove"),
+    path("two-factor/recovery-codes/", views_two_factor.two_factor_recovery_codes, name="two_factor_recovery_codes"),
     path("email-change/<str:token>/", views.email_change_confirm, name="email_change_confirm"),
     path("drafts/discard/", views.draft_discard, name="draft_discard"),
     path("drafts/autosave/", views.draft_autosave, name="draft_autosave"),

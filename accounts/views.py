@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import drafts, session_expiry, sign_in_sessions
+from accounts import drafts, session_expiry, sign_in_sessions, two_factor
 from accounts.forms import (
     ConfirmForm,
     GovukPasswordChangeForm,
@@ -31,6 +31,16 @@ class SignInView(auth_views.LoginView):
     form_class = SignInForm
     redirect_authenticated_user = True
     extra_context = _lockout_context()
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        user = form.get_user()
+        if two_factor.asked_at_sign_in(user):
+            # Not signed in yet: only who and when are kept until the second factor is given.
+            two_factor.pending_start(self.request, user=user, next_url=self.get_success_url())
+            if two_factor.has_second_factor(user):
+                return redirect("two_factor_sign_in_code")
+            return redirect("two_factor_sign_in_set_up")
+        return super().form_valid(form)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -70,6 +70,11 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    # Two-factor sign-in (accounts/two_factor.py): authenticator apps (TOTP) and recovery codes.
+    # Before accounts, whose admin hides their devices' own admin pages.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "thresholds",
     "caf",
@@ -198,6 +203,13 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60 * 2)
 
+# Two-factor sign-in (accounts/two_factor.py). A wrong code counts towards the account's lock-out
+# like a wrong password (django-axes), so django-otp's own delay after a failure is off: it would
+# refuse the right code typed straight after a typo.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+TWO_FACTOR_PENDING_MINUTES = env_int("TWO_FACTOR_PENDING_MINUTES", 10)
+
 # Sign-in lock-out (django-axes): after AXES_FAILURE_LIMIT failures for one e-mail address the
 # account cannot sign in for AXES_COOLOFF_MINUTES, whatever the password.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -212,6 +224,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
+# What axes keeps of a failed attempt's post leaves out the security code typed (accounts/two_factor.py).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 
 # django-guardian: object permissions are checked through direct foreign-key tables (added by the
 # apps that hold children's records). No anonymous user: every page needs a signed-in user.
@@ -389,6 +403,7 @@ LOGGING = {
 }
 
 SERVICE_NAME = env("SERVICE_NAME", "Early help case management")
+OTP_TOTP_ISSUER = SERVICE_NAME  # the name authenticator apps show beside the code
 # The service's address as people reach it, for links in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 # A notification claimed by a sender that died is sent by another after this long.

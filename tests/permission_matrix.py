@@ -139,6 +139,8 @@ GROUPS = {
     "account: session time left": ("lists, own account, council administration", False),
     "account: stay signed in": ("lists, own account, council administration", False),
     "account: end a session": ("lists, own account, council administration", False),
+    # One's own second factor (issue 15): nobody in the scene has one, so its pages go back to the overview.
+    "account: own second factor": ("lists, own account, council administration", False),
     # Someone else's notification: not a child's record.
     "account: mark one read": ("lists, own account, council administration", False),
     "account: e-mail change link": ("lists, own account, council administration", False),
@@ -356,6 +358,10 @@ account: stay signed in          POST   200 .   .   .   .   .   .   .   .   .   
 # Where one is signed in (issue 15): one's own sessions only; an empty post names no session.
 account: end a session           GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: end a session           POST   400 .   .   .   .   .   .   .   .   .   .   400 400 .   .   400 400 400 400 in
+# One's own second factor (issue 15): turning it off and new recovery codes need one set up; nobody in
+# the scene has one (they signed in with force_login), so both go back to the overview, for every role.
+account: own second factor       GET    302 .   .   .   .   .   .   .   .   .   .   302 302 .   .   302 302 302 302 in
+account: own second factor       POST   302 .   .   .   .   .   .   .   .   .   .   302 302 .   .   302 302 302 302 in
 # CAD's notification: anyone else's is not found.
 account: mark one read           GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: mark one read           POST   404 .   .   .   .   .   .   .   .   .   .   302 404 .   .   404 404 404 404 in
@@ -501,6 +507,10 @@ URLS = {
     "session_stay": [("", "account: stay signed in", {}, {})],
     "sign_in_sessions": [("", "account: own pages, GET only", {}, {})],
     "sign_in_session_end": [("", "account: end a session", {}, {})],
+    "two_factor": [("", "account: own pages, GET only", {}, {})],
+    "two_factor_set_up": [("", "account: own pages", {}, {})],
+    "two_factor_remove": [("", "account: own second factor", {}, {})],
+    "two_factor_recovery_codes": [("", "account: own second factor", {}, {})],
     "notification_read": [("", "account: mark one read", {"notification_id": "notification"}, {})],
     "email_change_confirm": [("", "account: e-mail change link", {"token": "email_token"}, {})],
     # thresholds
@@ -537,6 +547,9 @@ URLS = {
 # Public pages: no sign-in needed; checked for an anonymous visitor only (what each answers).
 PUBLIC = {
     "login": ("GET", {}, 200),
+    # The second step of signing in: without a right password first, back to the sign-in page.
+    "two_factor_sign_in_code": ("GET", {}, 302),
+    "two_factor_sign_in_set_up": ("GET", {}, 302),
     "logout": ("POST", {}, 302),
     "password_reset": ("GET", {}, 200),
     "password_reset_done": ("GET", {}, 200),

@@ -122,3 +122,31 @@ def test_the_load_generator_signs_in_and_opens_the_pages_of_a_role(live_server, 
     assert (result["people"], result["signed_in"], result["errors"]) == (3, 2, 1), result["error_examples"]
     assert result["requests"] > 2
     assert len(urls) == len(PAGES_BY_ROLE[Role.PRACTITIONER])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_load_generator_gives_the_second_factor_where_sign_in_asks_for_it(live_server, tmp_path):
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from home.bench.load import _second_factors_for_the_run, journeys, second_factors_delete
+
+    demo_load()
+    administrator = people(Role.CAF_ADMINISTRATOR, 1)[0]
+    subjects = [subject_for(administrator, Role.CAF_ADMINISTRATOR)]
+    plan_rows = journeys(subjects)
+    added = _second_factors_for_the_run(subjects, plan_rows, 3)
+    assert len(plan_rows[0]["codes"]) == 3
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(plan_rows))
+    command = [sys.executable, "-m", "home.bench.load_client", "--base-url", live_server.url, "--plan", str(plan)]
+    command += ["--users", "3", "--run-time", "2", "--think", "0.1", "0.3"]
+
+    finished = subprocess.run(command, cwd=settings.BASE_DIR, capture_output=True, text=True, check=True, timeout=120)
+
+    result = json.loads(finished.stdout)
+    assert (result["signed_in"], result["errors"]) == (3, 0), result["error_examples"]
+    assert not StaticToken.objects.filter(token__in=plan_rows[0]["codes"]).exists()  # each used once
+    second_factors_delete(added)
+    assert not TOTPDevice.objects.filter(user=administrator).exists()
+    assert not StaticDevice.objects.filter(user=administrator).exists()

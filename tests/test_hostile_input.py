@@ -810,3 +810,36 @@ def test_sign_in(client):
     answers = form(text("username", "priya@oakfield.example"), text("password", PASSWORD))
     statuses = hostile_posts(client, reverse("login"), answers)
     assert set(statuses) <= {200, 302, 400, 403, 429}
+
+
+# The second factor: the code step, setting it up, and one's own second factor ------------------------
+
+
+def test_two_factor_codes(client, signed_in):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import two_factor
+
+    with_device = UserFactory(email="colin@earlyhelp.example", roles=[Role.CAF_ADMINISTRATOR])
+    TOTPDevice.objects.create(user=with_device, name="Authenticator app", confirmed=True)
+    two_factor.recovery_codes_new(user=with_device)
+    without = UserFactory(email="sarah@socialcare.example", roles=[Role.SOCIAL_CARE_MANAGER])
+    code = form(text("code", "123456"))
+
+    assert client.post(reverse("login"), {"username": with_device.email, "password": PASSWORD}).status_code == 302
+    statuses = hostile_posts(client, reverse("two_factor_sign_in_code"), code)
+    assert set(statuses) <= {200, 302, 429}
+
+    setting_up = Client()
+    assert setting_up.post(reverse("login"), {"username": without.email, "password": PASSWORD}).status_code == 302
+    statuses = hostile_posts(setting_up, reverse("two_factor_sign_in_set_up"), code)
+    assert set(statuses) <= {200, 302}
+
+    practitioner = UserFactory(email="priya@oakfield.example", roles=[Role.PRACTITIONER])
+    TOTPDevice.objects.create(user=practitioner, name="Authenticator app", confirmed=True)
+    own = signed_in(practitioner)
+    for name in ("two_factor_recovery_codes", "two_factor_remove"):
+        assert set(hostile_posts(own, reverse(name), code)) <= {200, 302, 429}
+    assert TOTPDevice.objects.filter(user=practitioner, confirmed=True).exists()
+    assert set(hostile_posts(signed_in(without), reverse("two_factor_set_up"), code)) <= {200, 302}
+    assert TOTPDevice.objects.filter(user=with_device, confirmed=True).exists()

@@ -10,12 +10,12 @@ still resolves:
 - `councils`: `LocalAuthority` (the council), `Locality`, `Agency` and `AgencyType`;
 - `users`: `User` (e-mail sign-in, one agency each), its manager, and `Role`;
 - `notifications`: `Notification`, what a person must be told, exactly once;
-- `changes`: `EmailChange` and `RoleChange`, the history of changes to people's accounts;
+- `changes`: `EmailChange`, `RoleChange` and `TwoFactorReset`, the history of changes to people's accounts;
 - `drafts`: `FormDraft`, what a person typed into a long form and has not saved yet;
 - `sessions`: `SignInSession`, where a person is signed in, to see and end.
 """
 
-from accounts.models.changes import EmailChange, RoleChange
+from accounts.models.changes import EmailChange, RoleChange, TwoFactorReset
 from accounts.models.councils import (
     TIME_ZONE_CHOICES,
     Agency,
@@ -42,6 +42,7 @@ __all__ = [
     "Role",
     "RoleChange",
     "SignInSession",
+    "TwoFactorReset",
     "User",
     "UserManager",
     "UserQuerySet",

@@ -1,4 +1,5 @@
-"""The history of changes to people's accounts: e-mail address changes and roles given or taken away."""
+"""The history of changes to people's accounts: e-mail address changes, roles given or taken away, and
+second factors reset by an administrator."""
 
 from django.db import models
 from django.db.models import Q
@@ -61,3 +62,25 @@ class RoleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} {self.get_action_display()}: {self.user}"
+
+
+class TwoFactorReset(models.Model):
+    """An administrator's reset of someone's second factor (their authenticator app and recovery
+    codes deleted, their sessions ended): who, whom, when. Written in the same transaction as the
+    reset (accounts.two_factor.two_factor_reset), and listed for the council's administrators."""
+
+    council = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="The person's."
+    )
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="two_factor_resets", verbose_name="person")
+    reset_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reset_at = models.DateTimeField(default=timezone.now)
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-reset_at", "-pk"]
+        indexes = [models.Index(fields=["council", "-reset_at"], name="two_factor_reset_recent")]
+
+    def __str__(self) -> str:
+        return f"Second factor of {self.user} reset by {self.reset_by}"

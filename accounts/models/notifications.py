@@ -34,6 +34,7 @@ class Notification(models.Model):
         ACCOUNT_INVITATION = "account_invitation", "Invitation to choose a password"
         EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Confirm a new e-mail address"
         EMAIL_CHANGED = "email_changed", "E-mail address changed"
+        TWO_FACTOR_RESET = "two_factor_reset", "Second factor reset by an administrator"
         CAF_REQUESTED = "caf_requested", "Another agency asks to work with a child known to early help"
         BREAK_GLASS_USED = "break_glass_used", "A child's record opened with break-glass"
 

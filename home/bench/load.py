@@ -3,9 +3,12 @@ a free local port, and the load generator (home.bench.load_client) in its own pr
 
 The simulated people sign in with a known password: for the run, the measured people's password
 hashes are replaced by one hash of BENCH_PASSWORD (the demo's people keep theirs: the demo's
-password is already known), and put back afterwards, so the database keeps its own passwords."""
+password is already known), and put back afterwards, so the database keeps its own passwords. The
+people whose sign-in asks for a second factor (accounts.two_factor) are given recovery codes for the
+run, one per simulated person, and an authenticator device if they have none; both go afterwards."""
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -18,7 +21,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import two_factor
 from accounts.models import User
 from home.bench.pages import PAGES_BY_ROLE, Subject
 from home.demo import DEMO_PASSWORD, DEMO_USERS
@@ -57,9 +63,37 @@ def journeys(subjects: list[Subject]) -> list[dict[str, Any]]:
     return plan
 
 
+def _second_factors_for_the_run(subjects: list[Subject], plan: list[dict[str, Any]], people: int) -> list[Any]:
+    """Recovery codes for the people whose sign-in asks for a second factor, enough for every simulated
+    person who follows their journey, added to the plan; what was added, to delete after the run."""
+    added: list[Any] = []
+    each = math.ceil(people / max(1, len(plan)))
+    for subject, journey in zip(subjects, plan, strict=True):
+        user = subject.user
+        if not two_factor.asked_at_sign_in(user):
+            continue
+        if not two_factor.has_second_factor(user):
+            added.append(TOTPDevice.objects.create(user=user, name="Bench run", confirmed=True))
+        device = StaticDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = StaticDevice.objects.create(user=user, name="Bench run", confirmed=True)
+            added.append(device)
+        tokens = [StaticToken(device=device, token=StaticToken.random_token()) for _ in range(each)]
+        added += StaticToken.objects.bulk_create(tokens)
+        journey["codes"] = [token.token for token in tokens]
+    return added
+
+
+def second_factors_delete(added: list[Any]) -> None:
+    """Delete what _second_factors_for_the_run added: the codes before the devices that hold them."""
+    for each in reversed(added):
+        type(each).objects.filter(pk=each.pk).delete()
+
+
 def load_run(subjects: list[Subject], *, people: int, seconds: float) -> dict[str, object]:
     """Start gunicorn, run the load generator against it, stop gunicorn; the generator's figures."""
     plan = journeys(subjects)
+    run_only = _second_factors_for_the_run(subjects, plan, people)
     bench_ids = [
         subject.user.pk
         for subject, journey in zip(subjects, plan, strict=True)
@@ -91,6 +125,7 @@ def load_run(subjects: list[Subject], *, people: int, seconds: float) -> dict[st
     finally:
         for pk, password in saved.items():
             User.objects.filter(pk=pk).update(password=password)
+        second_factors_delete(run_only)
     result = json.loads(finished.stdout)
     result |= {"workers": _env_int("WEB_CONCURRENCY", 2), "threads": _env_int("WEB_THREADS", 4)}
     return result

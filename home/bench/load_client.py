@@ -23,10 +23,11 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 class Person:
-    def __init__(self, base_url: str, journey: dict, chance: random.Random) -> None:
+    def __init__(self, base_url: str, journey: dict, chance: random.Random, code: str = "") -> None:
         self.base_url = base_url
         self.journey = journey
         self.chance = chance
+        self.code = code  # a recovery code of the run, for a sign-in that asks for a second factor
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         self.times_ms: list[float] = []
         self.errors: list[str] = []
@@ -43,6 +44,17 @@ class Person:
         form = {"username": self.journey["email"], "password": self.journey["password"]}
         data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token[1]}).encode()
         request = urllib.request.Request(self.base_url + "/sign-in/", data=data, headers={"Referer": self.base_url})
+        with self.opener.open(request, timeout=60) as response:
+            page = response.read().decode("utf-8", "replace")
+            if "/sign-in/code/" in response.geturl() and self.code and (token := CSRF.search(page)):
+                return self.second_step(token[1])
+            return "/sign-in/" not in response.geturl()
+
+    def second_step(self, csrf: str) -> bool:
+        data = urllib.parse.urlencode({"code": self.code, "csrfmiddlewaretoken": csrf}).encode()
+        request = urllib.request.Request(
+            self.base_url + "/sign-in/code/", data=data, headers={"Referer": self.base_url}
+        )
         with self.opener.open(request, timeout=60) as response:
             response.read()
             return "/sign-in/" not in response.geturl()
@@ -72,10 +84,16 @@ def percentile(values: list[float], share: int) -> float:
     return ordered[max(1, -(-share * len(ordered) // 100)) - 1] if ordered else 0.0
 
 
+def _code(journey: dict, turn: int) -> str:
+    """The turn-th simulated person on this journey gets its turn-th recovery code: each works once."""
+    codes = journey.get("codes") or []
+    return codes[turn] if turn < len(codes) else ""
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base-url", required=True)
-    parser.add_argument("--plan", required=True, help="JSON: a list of {email, password, urls}")
+    parser.add_argument("--plan", required=True, help="JSON: a list of {email, password, urls, codes}")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--run-time", type=float, default=120)
     parser.add_argument("--think", type=float, nargs=2, default=(5.0, 15.0))
@@ -85,8 +103,9 @@ def main(argv: list[str]) -> int:
         journeys = json.load(handle)
     chance = random.Random(options.seed)
     people = [
-        Person(options.base_url, journeys[number % len(journeys)], random.Random(chance.random()))
+        Person(options.base_url, journey, random.Random(chance.random()), _code(journey, number // len(journeys)))
         for number in range(options.users)
+        for journey in [journeys[number % len(journeys)]]
     ]
     # The warm-up, unmeasured: everyone signs in (the password hashing) and opens their home page.
     with ThreadPoolExecutor(max_workers=8) as pool:
