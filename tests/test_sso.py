@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import IdentityLink, IdentityProvider, Role, SignInSession, User
-from accounts.sso import client_secret_of
+from accounts.sso import client_secret_encrypt, client_secret_of
 from tests.factories import AgencyFactory, UserFactory
 from tests.oidc_provider import CALLBACK, registered_provider, running_provider
 
@@ -323,6 +323,40 @@ def test_a_provider_that_does_not_answer_gives_a_clear_page(council):
     assert "did not answer as expected" in response.content.decode()
 
 
+def test_a_wrong_client_secret_gives_a_clear_page_not_a_sign_in(issuer, trust, school_practitioner):
+    # The provider refuses our token request (invalid_client): nobody is signed in.
+    trust.client_secret_encrypted = client_secret_encrypt("not-the-secret")
+    trust.save()
+    person_at_provider(issuer, "entra-oid-16", email="priya@oakfield.example", email_verified=True)
+    browser = Client()
+
+    response = sso("priya@oakfield.example", "entra-oid-16", browser)
+
+    assert response.status_code == 400 and "did not answer as expected" in response.content.decode()
+    assert signed_in_as(browser) is None and not IdentityLink.objects.exists()
+
+
+def test_a_secret_that_can_no_longer_be_read_says_so(trust, settings):
+    settings.SSO_SECRET_KEY = "a-new-key-after-rotation"
+
+    response = Client().post(START, {"email": "priya@oakfield.example"})
+
+    assert response.status_code == 502 and "client secret needs entering again" in response.content.decode()
+
+
+def test_a_provider_switched_off_while_someone_signs_in_lets_nobody_in(issuer, trust, school_practitioner):
+    person_at_provider(issuer, "entra-oid-17", email="priya@oakfield.example", email_verified=True)
+    journey = go_to_provider(Client(), "priya@oakfield.example")
+    location = sign_in_at_provider(journey, "entra-oid-17")
+    trust.enabled = False
+    trust.save()
+
+    response = back_at_service(journey, location)
+
+    assert response.status_code == 400 and "switched off" in response.content.decode()
+    assert signed_in_as(journey.browser) is None
+
+
 def test_the_sign_in_page_offers_single_sign_on_and_returns_to_the_page_asked_for(issuer, trust, school_practitioner):
     assert "Sign in with your organisation" in Client().get("/sign-in/?next=/notifications/").content.decode()
     person_at_provider(issuer, "entra-oid-14", email="priya@oakfield.example", email_verified=True)
@@ -411,3 +445,52 @@ def test_a_council_administrator_sees_only_their_councils_providers_and_links(
         == 200
     )
     assert not IdentityProvider.objects.filter(name="Sneaky").exists()
+
+
+def test_a_provider_for_one_agency_must_be_of_that_agencys_council(signed_in, council, other_council_school):
+    superuser = User.objects.create_superuser("service.admin@example.org", "a-long-service-password")
+    response = signed_in(superuser).post(
+        "/admin/accounts/identityprovider/add/",
+        {
+            "council": council.pk,
+            "agency": other_council_school.pk,
+            "name": "Mixed",
+            "issuer": "https://idp.example",
+            "client_id": "x",
+            "allowed_domains": "a.example",
+        },
+    )
+
+    assert response.status_code == 200 and "Choose an agency of this council." in response.content.decode()
+    assert not IdentityProvider.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("issuer", "domains", "error"),
+    [
+        ("https://idp.example/tenant?x=1", "a.example", "without anything after ?"),
+        ("ftp://idp.example", "a.example", "starting https://"),
+        ("https://idp.example", "not a domain", "is not an e-mail domain"),
+        ("https://idp.example", "person@a.example", "is not an e-mail domain"),
+    ],
+)
+def test_an_issuer_or_domain_that_cannot_work_is_refused(signed_in, council_admin, council, issuer, domains, error):
+    response = signed_in(council_admin).post(
+        "/admin/accounts/identityprovider/add/",
+        {"council": council.pk, "name": "Bad", "issuer": issuer, "client_id": "x", "allowed_domains": domains},
+    )
+
+    assert response.status_code == 200 and error in response.content.decode()
+    assert not IdentityProvider.objects.exists()
+
+
+def test_a_council_administrator_sees_the_links_of_their_council_only(
+    issuer, signed_in, council_admin, trust, school_practitioner, other_council, other_council_user
+):
+    theirs = registered_provider(issuer, council=other_council, domains=["southmoor.example"], name="Southmoor IdP")
+    IdentityLink.objects.create(user=school_practitioner, issuer=issuer, subject="ours", provider=trust)
+    IdentityLink.objects.create(user=other_council_user, issuer=issuer, subject="theirs", provider=theirs)
+
+    page = signed_in(council_admin).get("/admin/accounts/identitylink/").content.decode()
+
+    assert school_practitioner.full_name in page and other_council_user.full_name not in page
