@@ -128,6 +128,11 @@ class SsoProviderChoiceForm(forms.Form):
             choices=[(each.pk, escape(f"{each.name} ({each.council.name})")) for each in providers],
             coerce=int,
             widget=forms.RadioSelect,
-            error_messages={"required": "Choose the organisation you sign in with"},
+            error_messages={
+                "required": "Choose the organisation you sign in with",
+                "invalid_choice": "Choose the organisation you sign in with",
+            },
         )
-        self.helper = gds_helper("email", Field.radios("provider", legend_size=Size.MEDIUM), button="Continue")
+        self.helper = gds_helper(
+            "email", Field.radios("provider", legend_size=Size.LARGE, legend_tag="h1"), button="Continue"
+        )

@@ -260,6 +260,8 @@ def _through(provider: IdentityProvider, browser: Client):
     """Sign in as entra-oid-11 choosing this provider (two take the domain: the person chooses)."""
     choose = browser.post(START, {"email": "priya@oakfield.example"})
     assert choose.status_code == 200 and "Which organisation" in choose.content.decode()
+    unchosen = browser.post(START, {"email": "priya@oakfield.example", "provider": ""}).content.decode()
+    assert "govuk-error-summary" in unchosen and "Choose the organisation you sign in with" in unchosen
     journey = go_to_provider(browser, "priya@oakfield.example", provider=str(provider.pk))
     assert parse_qs(urlsplit(journey.authorize_url).query)["client_id"] == [provider.client_id]
     return back_at_service(journey, sign_in_at_provider(journey, "entra-oid-11"))
