@@ -10,6 +10,7 @@ every reset of someone's second factor (TwoFactorReset), done from the person's 
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
@@ -28,7 +29,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import two_factor
 from accounts.email_address import NormalisedEmailField
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Agency, LocalAuthority, Locality, Role, RoleChange, TwoFactorReset, User
+from accounts.models import (
+    Agency,
+    IdentityLink,
+    IdentityProvider,
+    LocalAuthority,
+    Locality,
+    Role,
+    RoleChange,
+    TwoFactorReset,
+    User,
+)
+from accounts.models.identity import domain_normalise
 from accounts.services import (
     user_email_change_request,
     user_invitation_send,
@@ -36,6 +48,7 @@ from accounts.services import (
     user_roles_record,
     user_staff_sync,
 )
+from accounts.sso import client_secret_encrypt
 
 admin.site.site_header = "Early help case management: administration"
 admin.site.site_title = "Administration"
@@ -402,6 +415,97 @@ class TwoFactorResetAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         resets = TwoFactorReset.objects.for_user(request.user).select_related("user", "reset_by")
         return resets if request.user.is_superuser else resets.exclude(user__is_superuser=True)
+
+
+class IssuerField(forms.URLField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(assume_scheme="https", **kwargs)
+
+
+class IdentityProviderAdminForm(forms.ModelForm):
+    """The client secret is typed, encrypted and never shown again (accounts.sso): leaving it blank
+    keeps the one saved."""
+
+    client_secret = forms.CharField(
+        label="client secret",
+        required=False,
+        strip=True,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="The secret's value from the app registration. It is stored encrypted and never shown again; "
+        "leave it blank to keep the one saved.",
+    )
+
+    class Meta:
+        model = IdentityProvider
+        fields = ["council", "agency", "name", "issuer", "client_id", "allowed_domains", "enabled"]
+        field_classes = {"issuer": IssuerField}
+
+    def clean_issuer(self) -> str:
+        # Discovery appends /.well-known/openid-configuration; the ID token's iss has no trailing slash.
+        return self.cleaned_data["issuer"].rstrip("/")
+
+    def clean_allowed_domains(self) -> list[str]:
+        return sorted({domain_normalise(each) for each in self.cleaned_data["allowed_domains"] if each.strip()})
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        agency, council = cleaned.get("agency"), cleaned.get("council")
+        if agency is not None and council is not None and agency.council_id != council.pk:
+            self.add_error("agency", "Choose an agency of this council.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> IdentityProvider:
+        provider = super().save(commit=False)
+        if self.cleaned_data.get("client_secret"):
+            provider.client_secret_encrypted = client_secret_encrypt(self.cleaned_data["client_secret"])
+        if commit:
+            provider.save()
+        return provider
+
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(CouncilScopedAdmin):
+    """Single sign-on: the identity providers of the administrator's council (README, "Single sign-on")."""
+
+    form = IdentityProviderAdminForm
+    list_display = ["name", "agency", "issuer", "domains", "enabled", "council"]
+    list_filter = ["enabled"]
+    search_fields = ["name", "issuer", "client_id"]
+    list_select_related = ["agency", "council"]
+    readonly_fields = ["secret_saved", "redirect_uri"]
+    fieldsets = [
+        (None, {"fields": ["council", "agency", "name", "enabled"]}),
+        ("OpenID Connect", {"fields": ["issuer", "client_id", "client_secret", "secret_saved", "redirect_uri"]}),
+        ("Who may sign in with it", {"fields": ["allowed_domains"]}),
+    ]
+
+    @admin.display(description="e-mail domains")
+    def domains(self, provider: IdentityProvider) -> str:
+        return ", ".join(provider.allowed_domains)
+
+    @admin.display(description="client secret saved")
+    def secret_saved(self, provider: IdentityProvider) -> str:
+        return "Yes (encrypted)" if provider.client_secret_encrypted else "No"
+
+    @admin.display(description="redirect URI to register with the provider")
+    def redirect_uri(self, provider: IdentityProvider) -> str:
+        return f"{settings.SITE_URL.rstrip('/')}{reverse('sso_callback')}"
+
+
+@admin.register(IdentityLink)
+class IdentityLinkAdmin(admin.ModelAdmin):
+    """Whose account is linked to which person at which provider, and when: read-only (a link is made
+    only by the person's first single sign-on)."""
+
+    list_display = ["user", "provider", "linked_at", "linked_by_email"]
+    search_fields = ["user__full_name", "user__email", "subject"]
+    list_select_related = ["user", "provider"]
+    readonly_fields = ["user", "provider", "issuer", "subject", "linked_at", "linked_by_email"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        links = IdentityLink.objects.for_user(request.user).select_related("user", "provider")
+        return links if request.user.is_superuser else links.exclude(user__is_superuser=True)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -3,12 +3,13 @@
 from collections.abc import Iterator
 from typing import Any
 
-from crispy_forms_gds.layout import Button, Field, Layout
+from crispy_forms_gds.layout import Button, Field, Layout, Size
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.utils.html import escape
 
 from accounts.email_address import NormalisedEmailField, email_normalise
-from accounts.models import User
+from accounts.models import IdentityProvider, User
 from accounts.two_factor import RECOVERY_CODE, TOTP_CODE, code_normalise
 from core.forms import gds_helper
 
@@ -134,3 +135,46 @@ class TwoFactorCodeForm(forms.Form):
 
     def code_wrong(self) -> None:
         self.add_error("code", CODE_WRONG if self.recovery else CODE_WRONG_SET_UP)
+
+
+class SsoEmailForm(forms.Form):
+    """Single sign-on's first question: the work address, whose domain picks the identity provider."""
+
+    email = NormalisedEmailField(
+        label="Work e-mail address",
+        max_length=254,
+        help_text="We use it to find your organisation's sign-in.",
+        error_messages={
+            "required": "Enter your work e-mail address",
+            "invalid": "Enter an e-mail address in the right format, like name@example.org",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(Field.text("email", field_width=20), button="Continue")
+
+
+class SsoProviderChoiceForm(forms.Form):
+    """More than one provider takes the address's domain (councils can each configure a trust's own):
+    the person chooses theirs."""
+
+    email = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, providers: list[IdentityProvider], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The names are administrators' text: crispy-forms-gds shows labels unescaped (escape first).
+        self.fields["provider"] = forms.TypedChoiceField(
+            label="Which organisation's account do you sign in with?",
+            choices=[(each.pk, escape(f"{each.name} ({each.council.name})")) for each in providers],
+            coerce=int,
+            widget=forms.RadioSelect,
+            error_messages={
+                "required": "Choose the organisation you sign in with",
+                "invalid_choice": "Choose the organisation you sign in with",
+            },
+        )
+        self.helper = gds_helper(
+            "email", Field.radios("provider", legend_size=Size.LARGE, legend_tag="h1"), button="Continue"
+        )

@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views, views_notifications, views_two_factor
+from accounts import views, views_notifications, views_sso, views_two_factor
 
 urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="login"),
     path("sign-in/code/", views_two_factor.sign_in_code, name="two_factor_sign_in_code"),
     path("sign-in/set-up/", views_two_factor.sign_in_set_up, name="two_factor_sign_in_set_up"),
+    path("sign-in/organisation/", views_sso.sso_start, name="sso_start"),
+    path("sign-in/organisation/return/", views_sso.sso_callback, name="sso_callback"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

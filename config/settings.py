@@ -210,6 +210,13 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_STATIC_THROTTLE_FACTOR = 0
 TWO_FACTOR_PENDING_MINUTES = env_int("TWO_FACTOR_PENDING_MINUTES", 10)
 
+# Single sign-on over OpenID Connect (accounts/sso.py). Identity providers' client secrets are kept
+# encrypted with a key made from SSO_SECRET_KEY (SECRET_KEY unless set: set it, so that rotating
+# SECRET_KEY does not make every council enter its secrets again). The provider's answers are awaited
+# at most SSO_TIMEOUT_SECONDS, so a provider that hangs gives a page saying so, never a stuck worker.
+SSO_SECRET_KEY = env("SSO_SECRET_KEY") or SECRET_KEY
+SSO_TIMEOUT_SECONDS = env_int("SSO_TIMEOUT_SECONDS", 10)
+
 # Sign-in lock-out (django-axes): after AXES_FAILURE_LIMIT failures for one e-mail address the
 # account cannot sign in for AXES_COOLOFF_MINUTES, whatever the password.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)

@@ -555,6 +555,10 @@ PUBLIC = {
     "password_reset_done": ("GET", {}, 200),
     "password_reset_confirm": ("GET", {"uidb64": "MQ", "token": "not-a-token"}, 200),
     "password_reset_complete": ("GET", {}, 200),
+    # Single sign-on: the work e-mail address; the provider's answer, refused (400) when this browser
+    # started no sign-in (tests/test_sso.py drives the whole flow against a real OpenID provider).
+    "sso_start": ("GET", {}, 200),
+    "sso_callback": ("GET", {}, 400),
 }
 
 # Not in the matrix: Django's admin (council administrators' own tests cover it: tests/test_admin.py),

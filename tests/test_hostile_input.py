@@ -40,6 +40,7 @@ from caf.models import Caf, Child, Consent, LevelChange, PlanAction, PossibleDup
 from referrals import services as rs
 from referrals.models import Referral, StepDown
 from tests.factories import PASSWORD, UserFactory
+from tests.oidc_provider import registered_provider, running_provider
 from thresholds.models import Indicator, Level, SubDomain
 from thresholds.services import threshold_model_draft_start
 
@@ -843,3 +844,17 @@ def test_two_factor_codes(client, signed_in):
     assert TOTPDevice.objects.filter(user=practitioner, confirmed=True).exists()
     assert set(hostile_posts(signed_in(without), reverse("two_factor_set_up"), code)) <= {200, 302}
     assert TOTPDevice.objects.filter(user=with_device, confirmed=True).exists()
+def test_single_sign_on(client, council, other_council):
+    """The work e-mail address and the choice of provider (two take the domain), against a real
+    OpenID provider; and the provider's answer, whatever it carries, in a browser that started none."""
+    with running_provider() as issuer:
+        first = registered_provider(issuer, council=council, domains=["oakfield.example"])
+        registered_provider(issuer, council=other_council, domains=["oakfield.example"], name="Southmoor")
+        answers = form(text("email", "priya@oakfield.example"), number("provider", first.pk), text("next", "/"))
+        statuses = hostile_posts(client, reverse("sso_start"), answers)
+    assert set(statuses) <= {200, 302}
+    callback = form(
+        text("state", "abc"), text("code", "xyz"), text("error", "access_denied"), text("error_description")
+    )
+    statuses = hostile_posts(client, reverse("sso_callback"), callback, method="get")
+    assert set(statuses) == {400}

@@ -12,7 +12,8 @@ still resolves:
 - `notifications`: `Notification`, what a person must be told, exactly once;
 - `changes`: `EmailChange`, `RoleChange` and `TwoFactorReset`, the history of changes to people's accounts;
 - `drafts`: `FormDraft`, what a person typed into a long form and has not saved yet;
-- `sessions`: `SignInSession`, where a person is signed in, to see and end.
+- `sessions`: `SignInSession`, where a person is signed in, to see and end;
+- `identity`: `IdentityProvider` and `IdentityLink`, single sign-on over OpenID Connect.
 """
 
 from accounts.models.changes import EmailChange, RoleChange, TwoFactorReset
@@ -25,6 +26,7 @@ from accounts.models.councils import (
     Locality,
 )
 from accounts.models.drafts import FormDraft
+from accounts.models.identity import IdentityLink, IdentityProvider
 from accounts.models.notifications import Notification
 from accounts.models.sessions import SignInSession
 from accounts.models.users import Role, User, UserManager, UserQuerySet
@@ -35,6 +37,8 @@ __all__ = [
     "AgencyType",
     "EmailChange",
     "FormDraft",
+    "IdentityLink",
+    "IdentityProvider",
     "LocalAuthority",
     "LocalAuthorityQuerySet",
     "Locality",
