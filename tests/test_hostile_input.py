@@ -844,6 +844,8 @@ def test_two_factor_codes(client, signed_in):
     assert TOTPDevice.objects.filter(user=practitioner, confirmed=True).exists()
     assert set(hostile_posts(signed_in(without), reverse("two_factor_set_up"), code)) <= {200, 302}
     assert TOTPDevice.objects.filter(user=with_device, confirmed=True).exists()
+
+
 def test_single_sign_on(client, council, other_council):
     """The work e-mail address and the choice of provider (two take the domain), against a real
     OpenID provider; and the provider's answer, whatever it carries, in a browser that started none."""
