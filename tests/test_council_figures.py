@@ -1,0 +1,419 @@
+"""The council's figures (issue 16): /figures/, each figure counted from hand-built records with
+known answers, the edges of a month in Europe/London (British Summer Time and the clock change),
+small numbers, CSV downloads safe from formulas and in the access log, the same queries for one
+month as for three years, and who may see them."""
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from accounts.models import AgencyType, Role
+from caf.models import AccessLog, Caf, CafChild, Child, LeadProfessionalAssignment, Review
+from referrals.models import Referral, StepDown
+from referrals.selectors.council_figures import (
+    FiguresFilters,
+    FiguresPeriod,
+    council_figures,
+    csv_cell,
+)
+from tests.factories import AgencyFactory, LocalityFactory, UserFactory
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+URL = "/figures/"
+
+
+def london(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def build(council, council_model, school, school_practitioner):
+    """build.caf(...), build.child(...), build.referral(...), build.step_down(...): records made
+    directly, each field as a test needs it, so that every count has a known answer."""
+
+    class Builder:
+        count = 0
+
+        def child(self, name: str = "") -> Child:
+            self.count += 1
+            return Child.objects.create(
+                council=council,
+                first_name=name or f"Child{self.count}",
+                last_name="Figures",
+                date_of_birth=date(2016, 5, 4),
+                created_by=school_practitioner,
+            )
+
+        def caf(
+            self,
+            activated_at: datetime,
+            *,
+            agency=school,
+            children: list[Child] | None = None,
+            previous: Caf | None = None,
+            closed_at: datetime | None = None,
+            reason: str = "",
+            level_order: int | None = None,
+            lead=None,
+            next_review_on: date | None = None,
+        ) -> Caf:
+            caf = Caf.objects.create(
+                council=council,
+                status=Caf.Status.CLOSED if closed_at else Caf.Status.ACTIVE,
+                initiating_agency=agency,
+                initiated_by=school_practitioner,
+                threshold_model=council_model,
+                created_at=activated_at - timedelta(days=1),
+                activated_at=activated_at,
+                previous_episode=previous,
+                closed_at=closed_at,
+                closure_reason=reason,
+                next_review_on=next_review_on,
+            )
+            level = council_model.levels.get(order=level_order) if level_order else None
+            for child in children or [self.child()]:
+                CafChild.objects.create(caf=caf, child=child, level=level)
+            if lead is not None:
+                LeadProfessionalAssignment.objects.create(
+                    caf=caf, user=lead, started_at=activated_at, logged_by=lead, ended_at=closed_at
+                )
+            return caf
+
+        def referral(
+            self,
+            sent_at: datetime,
+            *,
+            children: list[Child],
+            agency=school,
+            caf: Caf | None = None,
+            decision: str = "",
+            decided_at: datetime | None = None,
+            due_at: datetime | None = None,
+        ) -> Referral:
+            referral = Referral.objects.create(
+                council=council,
+                caf=caf,
+                referring_agency=agency,
+                status=Referral.Status.DECIDED if decision else Referral.Status.SENT,
+                concern="Concern",
+                basis="consent",
+                consent_given_by="Kelly Smith",
+                created_by=school_practitioner,
+                created_at=sent_at,
+                sent_at=sent_at,
+                decision_due_at=due_at or sent_at + timedelta(days=1),
+                decision=decision,
+                decision_reasons="Reasons" if decision else "",
+                decided_at=decided_at or (sent_at + timedelta(hours=2) if decision else None),
+                decided_by=school_practitioner if decision else None,
+            )
+            referral.children.set(children)
+            return referral
+
+        def step_down(
+            self,
+            sent_at: datetime,
+            *,
+            point: str,
+            children: list[Child],
+            due_on: date,
+            picked_up_at: datetime | None = None,
+            picked_up_caf: Caf | None = None,
+            declined: bool = False,
+        ) -> StepDown:
+            status = StepDown.Status.WAITING
+            if picked_up_at:
+                status = StepDown.Status.PICKED_UP
+            if declined:
+                status = StepDown.Status.DECLINED
+            step_down = StepDown.objects.create(
+                council=council,
+                point=point,
+                status=status,
+                reason="Threshold not met",
+                open_needs="Routines",
+                social_worker_summary="Summary",
+                consent_given_by="Kelly Smith",
+                consent_relationship="mother",
+                consent_given_on=sent_at.date(),
+                consent_method="signed_form",
+                sent_by=school_practitioner,
+                sent_at=sent_at,
+                pick_up_due_on=due_on,
+                picked_up_at=picked_up_at,
+                picked_up_caf=picked_up_caf,
+                picked_up_by=school_practitioner if picked_up_at else None,
+                declined_at=sent_at + timedelta(days=1) if declined else None,
+                declined_by=school_practitioner if declined else None,
+                decline_reason="The family said no" if declined else "",
+            )
+            step_down.children.set(children)
+            return step_down
+
+    return Builder()
+
+
+def figures_for(council, first: date, last: date, **filters):
+    shown = council_figures(council, period=FiguresPeriod(first, last), filters=FiguresFilters(**filters))
+    return {figure.name: figure for _, _, items in shown.sections for figure in items}
+
+
+def table(figure) -> dict[str, list]:
+    return {row[0]: row[1:] for row in figure.rows}
+
+
+# a. CAFs started ------------------------------------------------------------------------------------
+
+
+def test_a_caf_counts_in_the_month_it_became_active_in_london_time_by_origin(council, build):
+    # 23:30 on 31 July in British Summer Time is 22:30 UTC: July. 00:30 on 1 August is still 31 July in UTC.
+    build.caf(london(2026, 7, 31, 23, 30))
+    build.caf(london(2026, 8, 1, 0, 30))
+    # The clocks went back at 02:00 BST on 25 October 2026: 01:30 happens twice, both October.
+    build.caf(datetime(2026, 10, 25, 0, 30, tzinfo=UTC))  # 01:30 BST
+    build.caf(datetime(2026, 10, 25, 1, 30, tzinfo=UTC))  # 01:30 GMT
+    build.caf(london(2026, 10, 31, 23, 59))
+    closed = build.caf(london(2026, 1, 5, 10), closed_at=london(2026, 6, 1, 10), reason="needs_met")
+    build.caf(london(2026, 8, 20, 10), previous=closed)  # a reopened episode
+    picked_up = build.caf(london(2026, 8, 21, 10))
+    build.step_down(
+        london(2026, 8, 18, 10),
+        point=StepDown.Point.FRONT_DOOR,
+        children=[build.child()],
+        due_on=date(2026, 8, 25),
+        picked_up_at=london(2026, 8, 21, 10) + timedelta(seconds=1),
+        picked_up_caf=picked_up,
+    )
+
+    started = table(figures_for(council, date(2026, 7, 1), date(2026, 11, 1))["cafs-started"])
+
+    assert started["July 2026"] == [1, 0, 0, 1]
+    assert started["August 2026"] == [1, 1, 1, 3]
+    assert started["September 2026"] == [0, 0, 0, 0]
+    assert started["October 2026"] == [3, 0, 0, 3]
+    assert started["November 2026"] == [0, 0, 0, 0]
+
+
+def test_a_pick_up_into_a_caf_already_active_leaves_it_a_new_caf(council, build):
+    caf = build.caf(london(2026, 8, 3, 10))
+    build.step_down(
+        london(2026, 8, 18, 10),
+        point=StepDown.Point.FRONT_DOOR,
+        children=[build.child()],
+        due_on=date(2026, 8, 25),
+        picked_up_at=london(2026, 8, 20, 10),
+        picked_up_caf=caf,
+    )
+
+    started = table(figures_for(council, date(2026, 8, 1), date(2026, 8, 1))["cafs-started"])
+
+    assert started["August 2026"] == [1, 0, 0, 1]
+
+
+def test_the_rate_per_10000_is_annualised_per_financial_year_against_the_target(council, build):
+    council.child_population = 40_000
+    council.caf_target_rate_per_10000 = Decimal("58.9")
+    council.save()
+    for day in range(1, 13):  # 12 CAFs in April to September 2026
+        build.caf(london(2026, 4 + day % 6, day, 10))
+    build.caf(london(2026, 3, 31, 23, 30))  # 31 March in BST: the financial year before
+
+    rate = figures_for(council, date(2026, 3, 1), date(2026, 9, 1))["caf-rate"]
+
+    # 1 CAF in one month of 2025-26: 1 x 10,000 x 12 / (40,000 x 1) = 3.0. 12 in six months of 2026-27:
+    # 12 x 10,000 x 12 / (40,000 x 6) = 6.0.
+    assert rate.rows == [
+        ["April 2025 to March 2026", 1, 1, Decimal("3.0"), Decimal("58.9")],
+        ["April 2026 to March 2027", 6, 12, Decimal("6.0"), Decimal("58.9")],
+    ]
+    assert rate.target == 58.9
+
+
+def test_without_a_child_population_the_rate_says_it_cannot_be_shown(council, build):
+    council.child_population = None
+    council.save()
+    build.caf(london(2026, 5, 1, 10))
+
+    rate = figures_for(council, date(2026, 5, 1), date(2026, 5, 1))["caf-rate"]
+
+    assert rate.rows[0][3] == "not set"
+    assert "child population is not set" in rate.cannot_show
+    assert rate.chart_labels == []
+
+
+# b. Who starts CAFs ---------------------------------------------------------------------------------
+
+
+def test_initiators_count_new_cafs_only_with_small_numbers_suppressed_by_agency(council, build, school, locality):
+    health = AgencyFactory(council=council, name="Health Visiting", agency_type=AgencyType.HEALTH_VISITING)
+    for day in range(1, 6):
+        build.caf(london(2026, 9, day, 10), agency=school)
+    build.caf(london(2026, 9, 10, 10), agency=health)
+    build.caf(london(2026, 9, 11, 10), agency=health)
+    closed = build.caf(london(2025, 1, 5, 10), agency=health, closed_at=london(2025, 6, 1), reason="needs_met")
+    build.caf(london(2026, 9, 12, 10), agency=health, previous=closed)  # reopened: not a new CAF
+
+    shown = figures_for(council, date(2026, 9, 1), date(2026, 9, 1))
+
+    assert shown["initiators-by-type"].rows == [["School", 5, "71.4%"], ["Health visiting", 2, "28.6%"]]
+    assert shown["initiators-by-type"].totals == ["Total", 7, "100%"]
+    assert shown["initiators-by-agency"].rows == [
+        ["Oakfield Primary School", "School", 5, "71.4%"],
+        ["Health Visiting", "Health visiting", "fewer than 5", "n/a"],
+    ]
+    assert shown["initiators-by-agency"].totals == ["Total", "", 7, "100%"]
+    # The chart leaves the suppressed agency out, so no bar tells its number.
+    assert shown["initiators-by-agency"].chart_labels == ["Oakfield Primary School"]
+
+
+# c. Referrals ---------------------------------------------------------------------------------------
+
+
+def test_referrals_per_month_with_a_caf_decisions_conversion_deadline_and_re_referrals(council, build, police):
+    with_caf, in_caf, closed_caf_child, none_child = build.child(), build.child(), build.child(), build.child()
+    attached = build.caf(london(2026, 1, 10, 10), children=[with_caf])
+    build.caf(london(2026, 2, 1, 10), children=[in_caf])  # active when the referral was sent
+    build.caf(london(2026, 1, 1, 10), children=[closed_caf_child], closed_at=london(2026, 3, 1), reason="needs_met")
+    # September 2026: four referrals.
+    build.referral(london(2026, 9, 1, 10), children=[with_caf], caf=attached, decision="child_in_need")
+    build.referral(london(2026, 9, 2, 10), children=[in_caf], decision="child_protection")
+    build.referral(
+        london(2026, 9, 3, 10),
+        children=[closed_caf_child],
+        agency=police,
+        decision="no_further_action",
+        decided_at=london(2026, 9, 8, 10),  # after its deadline
+    )
+    build.referral(london(2026, 9, 30, 23, 30), children=[none_child], agency=police)  # 30 Sept BST, not decided
+    # A re-referral: none_child again in October, within 12 months.
+    build.referral(london(2026, 10, 5, 10), children=[none_child], agency=police, decision="step_down")
+
+    shown = figures_for(council, date(2026, 9, 1), date(2026, 10, 1))
+    referrals = table(shown["referrals"])
+
+    # Sent, had a CAF, share, decided, NFA, stepped down, CIN, CP, conversion, in time, re-referrals.
+    assert referrals["September 2026"] == [4, 2, "50.0%", 3, 1, 0, 1, 1, "66.7%", "66.7%", 0]
+    assert referrals["October 2026"] == [1, 0, "0.0%", 1, 0, 1, 0, 0, "0.0%", "100.0%", 1]
+    assert shown["referrals"].totals[1:] == [5, 2, "40.0%", 4, 1, 1, 1, 1, "50.0%", "75.0%", 1]
+    assert shown["referral-sources"].rows == [["Police", 3, "60.0%"], ["School", 2, "40.0%"]]
+
+
+# d. Step-downs --------------------------------------------------------------------------------------
+
+
+def test_step_downs_by_point_as_cases_and_children_picked_up_in_time_declined_and_waiting(council, build):
+    family = [build.child(), build.child()]
+    caf = build.caf(london(2026, 9, 20, 10))
+    build.step_down(
+        london(2026, 9, 1, 10),
+        point=StepDown.Point.FRONT_DOOR,
+        children=family,
+        due_on=date(2026, 9, 8),
+        picked_up_at=london(2026, 9, 8, 16),  # on its last day
+        picked_up_caf=caf,
+    )
+    build.step_down(
+        london(2026, 9, 2, 10),
+        point=StepDown.Point.AFTER_ASSESSMENT,
+        children=[build.child()],
+        due_on=date(2026, 9, 9),
+        picked_up_at=london(2026, 9, 10, 0, 30),  # the day after, in London (23:30 UTC on the 9th)
+        picked_up_caf=caf,
+    )
+    build.step_down(
+        london(2026, 9, 3, 10),
+        point=StepDown.Point.CHILD_IN_NEED_CLOSURE,
+        children=[build.child()],
+        due_on=date(2026, 9, 10),
+        declined=True,
+    )
+    build.step_down(
+        london(2026, 9, 4, 10), point=StepDown.Point.FRONT_DOOR, children=[build.child()], due_on=date(2026, 9, 11)
+    )
+
+    rows = table(figures_for(council, date(2026, 9, 1), date(2026, 9, 1))["step-downs"])
+
+    # Cases by point, cases; children by point, children; picked up, in time, declined, waiting.
+    assert rows["September 2026"] == [2, 1, 1, 4, 3, 1, 1, 5, 2, 1, 1, 1]
+
+
+# e. Open CAFs, leads, reviews, closures --------------------------------------------------------------
+
+
+def test_open_cafs_by_level_without_a_lead_reviews_and_closures(council, build, school_practitioner):
+    two, three = build.child(), build.child()
+    family = build.caf(london(2026, 11, 30, 10), children=[two, three], level_order=2)
+    CafChild.objects.filter(caf=family, child=three).update(
+        level=council.threshold_models.get().levels.get(order=3)
+    )
+    build.caf(london(2026, 10, 1, 10), level_order=2, lead=school_practitioner, next_review_on=date(2026, 12, 1))
+    build.caf(london(2026, 8, 1, 10))  # no lead, 127 days
+    closed = build.caf(
+        london(2026, 9, 1, 10),
+        closed_at=london(2026, 9, 11, 10),
+        reason="needs_met",
+        lead=school_practitioner,
+        level_order=2,
+    )
+    build.caf(london(2026, 9, 1, 10), closed_at=london(2026, 9, 21, 10), reason="disengaged")
+    Review.objects.create(
+        caf=closed, held_on=date(2026, 9, 5), due_on=date(2026, 9, 5), decision="continue",
+        next_review_on=date(2026, 10, 5), recorded_by=school_practitioner,
+    )
+    Review.objects.create(
+        caf=closed, held_on=date(2026, 9, 10), due_on=date(2026, 9, 8), decision="close",
+        recorded_by=school_practitioner,
+    )
+
+    shown = figures_for(council, date(2026, 9, 1), date(2026, 11, 1))
+
+    levels = table(shown["open-by-level"])
+    assert list(levels.values()) == [[2, 2], [1, 1], [1, 1]]
+    assert list(levels)[2] == "No level chosen"
+    assert table(shown["without-lead"]) == {
+        "Under 2 weeks": [1],
+        "2 to 4 weeks": [0],
+        "4 to 12 weeks": [0],
+        "12 weeks or more": [1],
+    }
+    assert "The longest has waited 127 days." in shown["without-lead"].definition
+    assert table(shown["reviews"]) == {
+        "Reviews held on time": [1],
+        "Reviews held late": [1],
+        "Reviews held without a review date to meet": [0],
+        "Active CAFs with a review overdue today": [1],
+    }
+    assert shown["closures"].rows == [
+        ["Family disengaged", 1, "50.0%", "20.0"],
+        ["Needs met, universal services continue", 1, "50.0%", "10.0"],
+    ]
+    assert shown["closures"].totals == ["Total", 2, "100%", "15.0"]
+
+
+def test_the_locality_filter_counts_by_the_lead_professionals_agency(council, build, locality, school_practitioner):
+    south = LocalityFactory(council=council, name="South")
+    south_agency = AgencyFactory(council=council, locality=south, name="South Family Support")
+    south_lead = UserFactory(agency=south_agency, roles=[Role.PRACTITIONER])
+    # Started by a North school, led from the South: a South CAF.
+    build.caf(london(2026, 9, 1, 10), lead=south_lead)
+    build.caf(london(2026, 9, 2, 10), lead=school_practitioner)
+    build.caf(london(2026, 9, 3, 10))  # no lead yet: in no locality
+
+    def started(locality_id):
+        return table(figures_for(council, date(2026, 9, 1), date(2026, 9, 1), locality_id=locality_id)["cafs-started"])
+
+    assert started(south.pk)["September 2026"][-1] == 1
+    assert started(locality.pk)["September 2026"][-1] == 1
+    assert started(None)["September 2026"][-1] == 3
