@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from accounts.models import AgencyType, Role
 from caf.models import AccessLog, Caf, CafChild, Child, LeadProfessionalAssignment, Review
@@ -355,9 +356,7 @@ def test_step_downs_by_point_as_cases_and_children_picked_up_in_time_declined_an
 def test_open_cafs_by_level_without_a_lead_reviews_and_closures(council, build, school_practitioner):
     two, three = build.child(), build.child()
     family = build.caf(london(2026, 11, 30, 10), children=[two, three], level_order=2)
-    CafChild.objects.filter(caf=family, child=three).update(
-        level=council.threshold_models.get().levels.get(order=3)
-    )
+    CafChild.objects.filter(caf=family, child=three).update(level=council.threshold_models.get().levels.get(order=3))
     build.caf(london(2026, 10, 1, 10), level_order=2, lead=school_practitioner, next_review_on=date(2026, 12, 1))
     build.caf(london(2026, 8, 1, 10))  # no lead, 127 days
     closed = build.caf(
@@ -369,11 +368,18 @@ def test_open_cafs_by_level_without_a_lead_reviews_and_closures(council, build, 
     )
     build.caf(london(2026, 9, 1, 10), closed_at=london(2026, 9, 21, 10), reason="disengaged")
     Review.objects.create(
-        caf=closed, held_on=date(2026, 9, 5), due_on=date(2026, 9, 5), decision="continue",
-        next_review_on=date(2026, 10, 5), recorded_by=school_practitioner,
+        caf=closed,
+        held_on=date(2026, 9, 5),
+        due_on=date(2026, 9, 5),
+        decision="continue",
+        next_review_on=date(2026, 10, 5),
+        recorded_by=school_practitioner,
     )
     Review.objects.create(
-        caf=closed, held_on=date(2026, 9, 10), due_on=date(2026, 9, 8), decision="close",
+        caf=closed,
+        held_on=date(2026, 9, 10),
+        due_on=date(2026, 9, 8),
+        decision="close",
         recorded_by=school_practitioner,
     )
 
@@ -417,3 +423,201 @@ def test_the_locality_filter_counts_by_the_lead_professionals_agency(council, bu
     assert started(south.pk)["September 2026"][-1] == 1
     assert started(locality.pk)["September 2026"][-1] == 1
     assert started(None)["September 2026"][-1] == 3
+
+
+# The page ---------------------------------------------------------------------------------------------
+
+
+def test_the_page_shows_each_figure_as_a_chart_and_a_table_with_its_definition(council, build, caf_admin, signed_in):
+    build.caf(london(2026, 9, 1, 10))
+
+    response = signed_in(caf_admin).get(URL)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    # The default period: the last 12 months, to this one.
+    assert "From the start of January 2026 to the end of December 2026" in page
+    for name in (
+        "cafs-started",
+        "caf-rate",
+        "initiators-by-type",
+        "referrals",
+        "step-downs",
+        "open-by-level",
+        "reviews",
+        "closures",
+    ):
+        assert f'id="table-{name}"' in page
+        assert f'id="figure-{name}-definition"' in page
+        assert f'href="?format=csv&amp;figure={name}"' in page
+    assert 'aria-labelledby="chart-cafs-started-title chart-cafs-started-desc"' in page
+    assert '<title id="chart-cafs-started-title">' in page
+    assert "September 2026: 1" in page  # the chart's description reads the bars
+    assert "<script" not in page.split('id="filters"')[1].split("</main>")[0]
+
+
+def test_a_period_and_filters_in_the_address_choose_the_figures(council, build, caf_admin, signed_in, locality):
+    build.caf(london(2025, 3, 1, 10))
+    build.caf(london(2026, 9, 1, 10))
+
+    page = (
+        signed_in(caf_admin)
+        .get(
+            URL, {"from_month": "2025-01", "to_month": "2025-06", "locality": "", "agency_type": "school", "level": ""}
+        )
+        .content.decode()
+    )
+
+    assert "From the start of January 2025 to the end of June 2025, filtered" in page
+    assert "March 2025: 1" in page
+    assert "September 2026: 1" not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        (
+            {"from_month": "2026-09", "to_month": "2026-03"},
+            "The last month must be the same as or after the first month",
+        ),
+        ({"from_month": "1999-01", "to_month": "2026-03"}, "Choose the first month from the list"),
+        ({"from_month": "2026-01", "to_month": "2026-03", "locality": "999999"}, "Choose a locality from the list"),
+        ({"from_month": "2026-01", "to_month": "2026-03", "agency_type": "=cmd"}, "Choose a type of agency"),
+        ({"from_month": "2026-01", "to_month": "2026-03", "level": "x"}, "Choose a level of need from the list"),
+    ],
+)
+def test_a_bad_period_or_filter_is_an_error_on_the_form_never_a_failure(query, error, council, caf_admin, signed_in):
+    response = signed_in(caf_admin).get(URL, query)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page and error in page
+    assert page.count("<title>Error:") == 1
+
+
+def test_another_councils_locality_filters_nothing(council, other_council, build, caf_admin, signed_in):
+    theirs = LocalityFactory(council=other_council, name="Theirs")
+    build.caf(london(2026, 9, 1, 10))
+
+    page = signed_in(caf_admin).get(URL, {"from_month": "2026-09", "to_month": "2026-09", "locality": theirs.pk})
+
+    assert "Choose a locality from the list" in page.content.decode()
+    assert "September 2026: 1" in page.content.decode()
+
+
+@pytest.mark.parametrize("who", ["caf_admin", "social_care_manager", "council_admin"])
+def test_the_councils_administrators_and_front_door_see_the_figures(who, request, council, signed_in):
+    assert signed_in(request.getfixturevalue(who)).get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["school_practitioner", "social_worker", "other_council_user"])
+def test_everyone_else_is_refused(who, request, council, signed_in):
+    person = request.getfixturevalue(who)
+
+    assert signed_in(person).get(URL).status_code == 403
+    assert signed_in(person).get(URL, {"format": "csv", "figure": "cafs-started"}).status_code == 403
+    assert not AccessLog.objects.filter(what__startswith="Downloaded").exists()
+
+
+def test_another_councils_administrators_see_only_their_own_councils_figures(
+    other_council_school, other_council_admin, council, build, signed_in
+):
+    build.caf(london(2026, 9, 1, 10))
+    theirs = UserFactory(agency=other_council_school, roles=[Role.CAF_ADMINISTRATOR])
+
+    for person in (theirs, other_council_admin):
+        page = signed_in(person).get(URL).content.decode()
+        # The page is always the signed-in person's own council's: nothing of Northbridge's.
+        assert "Southmoor District Council" in page and council.name not in page
+        assert "September 2026: 1" not in page
+
+
+def test_a_social_care_manager_outside_social_care_is_refused(council, school, signed_in):
+    manager = UserFactory(agency=school, roles=[Role.SOCIAL_CARE_MANAGER])
+
+    assert signed_in(manager).get(URL).status_code == 403
+
+
+def test_someone_signed_out_is_asked_to_sign_in(client, council):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_post_is_not_allowed(council, caf_admin, signed_in):
+    assert signed_in(caf_admin).post(URL).status_code == 405
+
+
+# CSV -----------------------------------------------------------------------------------------------------
+
+
+def test_each_table_downloads_as_csv_safe_from_formulas_and_in_the_access_log(council, build, caf_admin, signed_in):
+    hostile = AgencyFactory(council=council, name='=HYPERLINK("http://evil.example")', agency_type=AgencyType.SCHOOL)
+    for day in range(1, 6):
+        build.caf(london(2026, 9, day, 10), agency=hostile)
+
+    response = signed_in(caf_admin).get(
+        URL, {"from_month": "2026-09", "to_month": "2026-09", "format": "csv", "figure": "initiators-by-agency"}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="northbridge-initiators-by-agency-2026-09-to-2026-09.csv"' in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows == [
+        ["Agency", "Agency type", "New CAFs", "Share"],
+        ['\'=HYPERLINK("http://evil.example")', "School", "5", "100.0%"],
+        ["Total", "", "5", "100%"],
+    ]
+    log = AccessLog.objects.get(what__startswith="Downloaded")
+    assert log.user == caf_admin and log.council == council and log.child_ids == []
+    assert log.what == (
+        "Downloaded the council's figures as CSV: Who starts CAFs: by agency, September 2026 to September 2026"
+    )
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_a_cell_that_a_spreadsheet_would_run_is_written_as_text(value):
+    assert csv_cell(value) == "'" + value
+
+
+def test_numbers_and_plain_words_are_written_as_they_are():
+    assert [csv_cell(5), csv_cell("School"), csv_cell(Decimal("58.9")), csv_cell(None)] == ["5", "School", "58.9", ""]
+
+
+def test_asking_for_a_figure_that_does_not_exist_is_not_found(council, caf_admin, signed_in):
+    response = signed_in(caf_admin).get(URL, {"format": "csv", "figure": "../../etc"})
+
+    assert response.status_code == 404
+    assert not AccessLog.objects.filter(what__startswith="Downloaded").exists()
+
+
+# The session, user and agency (3), the form's localities and levels (2), the roles and the council (2),
+# the figures (10), the header's unread notifications (1), the session's save (3): 21 for any period.
+FIGURES_PAGE_QUERIES = 21
+
+
+# Speed -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("months", [("2026-12", "2026-12"), ("2024-01", "2026-12")])
+def test_the_page_runs_a_fixed_number_of_queries_for_one_month_or_three_years(
+    months, council, build, caf_admin, signed_in, django_assert_max_num_queries
+):
+    client = signed_in(caf_admin)
+    for month in (1, 6, 12):
+        build.caf(london(2026, month, 3, 10))
+    with django_assert_max_num_queries(FIGURES_PAGE_QUERIES):
+        response = client.get(URL, {"from_month": months[0], "to_month": months[1]})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("who", ["caf_admin", "social_care_manager", "council_admin"])
+def test_the_home_pages_of_those_who_may_see_the_figures_link_to_them(who, request, council, signed_in):
+    assert 'href="/figures/"' in signed_in(request.getfixturevalue(who)).get("/").content.decode()
+
+
+@pytest.mark.parametrize("who", ["school_practitioner", "social_worker"])
+def test_the_home_pages_of_others_do_not(who, request, council, signed_in):
+    assert 'href="/figures/"' not in signed_in(request.getfixturevalue(who)).get("/").content.decode()

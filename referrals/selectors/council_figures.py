@@ -160,9 +160,9 @@ def _latest_lead_locality(caf_ref: str) -> Subquery:
 def _cafs(council: LocalAuthority, filters: FiguresFilters) -> QuerySet[Caf]:
     """The council's CAFs, narrowed by the page's filters: the locality of the lead professional's
     agency, the type of the agency that started it, a child of it at the level now."""
-    cafs = Caf.objects.filter(council=council).exclude(status=Caf.Status.DRAFT)
+    cafs: QuerySet[Any] = Caf.objects.filter(council=council).exclude(status=Caf.Status.DRAFT)
     if filters.locality_id:
-        cafs = cafs.annotate(lead_locality=_latest_lead_locality("pk")).filter(lead_locality=filters.locality_id)
+        cafs = cafs.alias(lead_locality=_latest_lead_locality("pk")).filter(lead_locality=filters.locality_id)
     if filters.agency_type:
         cafs = cafs.filter(initiating_agency__agency_type=filters.agency_type)
     if filters.level_order:
@@ -265,19 +265,19 @@ def caf_rate(council: LocalAuthority, by_month: dict[date, dict]) -> Figure:
         years.setdefault(_financial_year(month), []).append(sum(counts.values()))
     rows = []
     chart_values: list[int | float] = []
-    for year, counts in years.items():
-        started = sum(counts)
+    for year, year_counts in years.items():
+        started = sum(year_counts)
         rate: Decimal | None = None
         if population:
             # Annualised: a year seen only in part is scaled up to twelve months.
-            rate = (Decimal(started) * 10_000 * 12 / (Decimal(population) * len(counts))).quantize(
+            rate = (Decimal(started) * 10_000 * 12 / (Decimal(population) * len(year_counts))).quantize(
                 Decimal("0.1"), rounding=ROUND_HALF_UP
             )
         label = f"April {year} to March {year + 1}"
         rows.append(
             [
                 label,
-                len(counts),
+                len(year_counts),
                 started,
                 "not set" if rate is None else rate,
                 "not set" if target is None else target,
@@ -301,7 +301,7 @@ def caf_rate(council: LocalAuthority, by_month: dict[date, dict]) -> Figure:
         definition=definition,
         columns=["Financial year", "Months in the period", "CAFs started", "Rate per 10,000 a year", "Target"],
         rows=rows,
-        chart_labels=[row[0] for row in rows] if population else [],
+        chart_labels=[str(row[0]) for row in rows] if population else [],
         chart_values=chart_values if population else [],
         chart_unit="CAFs per 10,000 children a year",
         target=float(target) if target is not None else None,
@@ -341,7 +341,7 @@ def initiators(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
         by_type[row["initiating_agency__agency_type"]] = (
             by_type.get(row["initiating_agency__agency_type"], 0) + row["count"]
         )
-    type_rows = [
+    type_rows: list[list[Any]] = [
         [AgencyType(kind).label, count, _share(count, total)]
         for kind, count in sorted(by_type.items(), key=lambda item: (-item[1], item[0]))
     ]
@@ -351,12 +351,12 @@ def initiators(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
         definition=INITIATORS_DEFINITION + " Shares are of all new CAFs in the period.",
         columns=["Agency type", "New CAFs", "Share"],
         rows=type_rows,
-        chart_labels=[row[0] for row in type_rows],
-        chart_values=[row[1] for row in type_rows],
+        chart_labels=[str(row[0]) for row in type_rows],
+        chart_values=[int(row[1]) for row in type_rows],
         chart_unit="new CAFs",
         totals=["Total", total, "100%" if total else NOT_APPLICABLE],
     )
-    agency_rows = []
+    agency_rows: list[list[Any]] = []
     for row in rows:
         small = 0 < row["count"] < SMALL_NUMBER_LIMIT
         agency_rows.append(
@@ -376,8 +376,8 @@ def initiators(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
         columns=["Agency", "Agency type", "New CAFs", "Share"],
         rows=agency_rows,
         # The chart leaves out the suppressed agencies: a bar's length would tell their number.
-        chart_labels=[row[0] for row in agency_rows if not isinstance(row[2], str)],
-        chart_values=[row[2] for row in agency_rows if not isinstance(row[2], str)],
+        chart_labels=[str(row[0]) for row in agency_rows if not isinstance(row[2], str)],
+        chart_values=[int(row[2]) for row in agency_rows if not isinstance(row[2], str)],
         chart_unit="new CAFs",
         totals=["Total", "", total, "100%" if total else NOT_APPLICABLE],
     )
@@ -399,11 +399,11 @@ REFERRALS_DEFINITION = (
 
 def _referrals(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> QuerySet[Referral]:
     start, end = period.bounds(_zone(council))
-    referrals = Referral.objects.filter(council=council, sent_at__gte=start, sent_at__lt=end).exclude(
+    referrals: QuerySet[Any] = Referral.objects.filter(council=council, sent_at__gte=start, sent_at__lt=end).exclude(
         status=Referral.Status.DRAFT
     )
     if filters.locality_id:
-        referrals = referrals.annotate(
+        referrals = referrals.alias(
             figure_locality=Coalesce(
                 _latest_lead_locality("caf_id"), F("referring_agency__locality_id"), output_field=BigIntegerField()
             )
@@ -464,7 +464,7 @@ def referrals_per_month(council: LocalAuthority, period: FiguresPeriod, filters:
     )
     by_month = {month: dict.fromkeys(names, 0) for month in period.months}
     for row in rows:
-        by_month[_month_key(row["month"])] = {name: row[name] for name in names}
+        by_month[_month_key(row["month"])] = {name: row[name] for name in names}  # type: ignore[literal-required]
     totals = {name: sum(counts[name] for counts in by_month.values()) for name in names}
 
     def line(label: str, c: dict[str, int]) -> list[Any]:
@@ -503,8 +503,8 @@ def referrals_per_month(council: LocalAuthority, period: FiguresPeriod, filters:
             "Re-referrals within 12 months",
         ],
         rows=table,
-        chart_labels=[row[0] for row in table],
-        chart_values=[row[1] for row in table],
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[1]) for row in table],
         chart_unit="referrals sent",
         totals=line("Total", totals),
         cannot_show=(
@@ -535,8 +535,8 @@ def referral_sources(council: LocalAuthority, period: FiguresPeriod, filters: Fi
         ),
         columns=["Agency type", "Referrals", "Share"],
         rows=table,
-        chart_labels=[row[0] for row in table],
-        chart_values=[row[1] for row in table],
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[1]) for row in table],
         chart_unit="referrals",
         totals=["Total", total, "100%" if total else NOT_APPLICABLE],
     )
@@ -605,8 +605,10 @@ def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
     )
     by_month = {month: dict.fromkeys(names, 0) for month in period.months}
     for row in rows:
-        by_month[_month_key(row["month"])] = {name: row[name] for name in names}
-    table = [[_month_label(month), *(counts[name] for name in names)] for month, counts in sorted(by_month.items())]
+        by_month[_month_key(row["month"])] = {name: row[name] for name in names}  # type: ignore[literal-required]
+    table: list[list[Any]] = [
+        [_month_label(month), *(counts[name] for name in names)] for month, counts in sorted(by_month.items())
+    ]
     return Figure(
         name="step-downs",
         title="Step-downs to early help per month",
@@ -627,8 +629,8 @@ def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
             "Still waiting",
         ],
         rows=table,
-        chart_labels=[row[0] for row in table],
-        chart_values=[row[4] for row in table],
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[4]) for row in table],
         chart_unit="step-downs (cases)",
         # A child stepped down twice in a period is one child in each month: the total of children is
         # the sum of the months, said in the definition, not the number of distinct children.
@@ -667,8 +669,8 @@ def open_by_level(council: LocalAuthority, filters: FiguresFilters) -> Figure:
         ),
         columns=["Level of need", "Children", "CAFs"],
         rows=table,
-        chart_labels=[row[0] for row in table],
-        chart_values=[row[1] for row in table],
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[1]) for row in table],
         chart_unit="children",
         cannot_show=(
             "Level changes up and down in the period are not shown yet: each child's level history is kept, and a "
@@ -713,8 +715,8 @@ def without_lead(council: LocalAuthority, filters: FiguresFilters, now: datetime
         ),
         columns=["Waiting since it became active", "CAFs"],
         rows=table,
-        chart_labels=[row[0] for row in table],
-        chart_values=[row[1] for row in table],
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[1]) for row in table],
         chart_unit="CAFs",
         totals=["Total", found["total"]],
         cannot_show=(
@@ -751,8 +753,8 @@ def reviews(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilt
         ),
         columns=["Reviews", "Count"],
         rows=table,
-        chart_labels=[row[0] for row in table],
-        chart_values=[row[1] for row in table],
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[1]) for row in table],
         chart_unit="reviews",
     )
 
@@ -787,8 +789,8 @@ def closures(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFil
         ),
         columns=["Reason", "CAFs closed", "Share", "Average days open"],
         rows=table,
-        chart_labels=[row[0] for row in table],
-        chart_values=[row[1] for row in table],
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[1]) for row in table],
         chart_unit="CAFs closed",
         totals=["Total", total, "100%" if total else NOT_APPLICABLE, _days(overall)],
         cannot_show=(
@@ -874,11 +876,12 @@ def council_figures_page(
 ) -> CouncilFigures:
     """The figures page's one read: who may see them is checked first, on the primary (403 for anyone
     else); the counts come from the figures database."""
-    if not policies.may_see_council_figures(user, user.council_id):
+    council = user.council
+    if council is None or not policies.may_see_council_figures(user, council.pk):
         raise PermissionDenied(
             "The council's figures are for its CAF administrators, social care managers and council administrators."
         )
-    return council_figures(user.council, period=period, filters=filters, today=today)
+    return council_figures(council, period=period, filters=filters, today=today)
 
 
 # CSV downloads ----------------------------------------------------------------------------------------
