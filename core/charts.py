@@ -42,7 +42,7 @@ def _short(label: str) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.1f}" if isinstance(value, float) and not value.is_integer() else f"{int(value):,}"
+    return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
 
 
 def bar_chart(
