@@ -14,7 +14,7 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import AgencyType, Role
-from caf.models import AccessLog, Caf, CafChild, Child, LeadProfessionalAssignment, Review
+from caf.models import AccessLog, Caf, CafChild, Child, LeadProfessionalAssignment, LevelChange, Review
 from referrals.models import Referral, StepDown
 from referrals.selectors.council_figures import (
     FiguresFilters,
@@ -408,6 +408,30 @@ def test_open_cafs_by_level_without_a_lead_reviews_and_closures(council, build, 
     assert shown["closures"].totals == ["Total", 2, "100%", "15.0"]
 
 
+def test_level_changes_count_up_and_down_against_the_childs_level_before_in_that_caf(
+    council, build, school_practitioner
+):
+    first, second = build.child(), build.child()
+    caf = build.caf(london(2026, 8, 1, 10), children=[first, second])
+    levels = {level.order: level for level in council.threshold_models.get().levels.all()}
+    one, two = CafChild.objects.get(caf=caf, child=first), CafChild.objects.get(caf=caf, child=second)
+    for link, order, at in (
+        (one, 2, london(2026, 8, 10, 10)),  # before the period: the first level
+        (one, 3, london(2026, 9, 5, 10)),  # up
+        (one, 2, london(2026, 9, 30, 23, 30)),  # down, on 30 September in London (22:30 UTC)
+        (one, 2, london(2026, 10, 1, 10)),  # the same level again: neither
+        (two, 1, london(2026, 9, 3, 10)),  # the first level set for the second child
+    ):
+        LevelChange.objects.create(
+            caf_child=link, child=link.child, level=levels[order], changed_by=school_practitioner, changed_at=at
+        )
+
+    changes = figures_for(council, date(2026, 9, 1), date(2026, 10, 1))["level-changes"]
+
+    assert table(changes) == {"September 2026": [1, 1, 1], "October 2026": [0, 0, 0]}
+    assert changes.totals == ["Total", 1, 1, 1]
+
+
 def test_the_locality_filter_counts_by_the_lead_professionals_agency(council, build, locality, school_practitioner):
     south = LocalityFactory(council=council, name="South")
     south_agency = AgencyFactory(council=council, locality=south, name="South Family Support")
@@ -594,8 +618,8 @@ def test_asking_for_a_figure_that_does_not_exist_is_not_found(council, caf_admin
 
 
 # The session, user and agency (3), the form's localities and levels (2), the roles and the council (2),
-# the figures (10), the header's unread notifications (1), the session's save (3): 21 for any period.
-FIGURES_PAGE_QUERIES = 21
+# the figures (11), the header's unread notifications (1), the session's save (3): 22 for any period.
+FIGURES_PAGE_QUERIES = 22
 
 
 # Speed -----------------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from accounts.models import AgencyType, LocalAuthority, User
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, Review
+from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, LevelChange, Review
 from core.db_routers import figures_reads
 from referrals import policies
 from referrals.models import Referral, StepDown
@@ -672,10 +672,55 @@ def open_by_level(council: LocalAuthority, filters: FiguresFilters) -> Figure:
         chart_labels=[str(row[0]) for row in table],
         chart_values=[int(row[1]) for row in table],
         chart_unit="children",
-        cannot_show=(
-            "Level changes up and down in the period are not shown yet: each child's level history is kept, and a "
-            "later change will count them."
+    )
+
+
+def level_changes(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> Figure:
+    zone = _zone(council)
+    start, end = period.bounds(zone)
+    # Each change against the one before it for the same child in the same CAF: the level history.
+    before = Subquery(
+        LevelChange.objects.filter(caf_child_id=OuterRef("caf_child_id"))
+        .filter(Q(changed_at__lt=OuterRef("changed_at")) | Q(changed_at=OuterRef("changed_at"), pk__lt=OuterRef("pk")))
+        .order_by("-changed_at", "-pk")
+        .values("level__order")[:1],
+        output_field=BigIntegerField(),
+    )
+    rows = (
+        LevelChange.objects.filter(
+            caf_child__caf__in=_cafs(council, filters).values("pk"), changed_at__gte=start, changed_at__lt=end
+        )
+        .annotate(month=TruncMonth("changed_at", tzinfo=zone), before=before)
+        .values("month")
+        .annotate(
+            first=Count("pk", filter=Q(before__isnull=True)),
+            up=Count("pk", filter=Q(level__order__gt=F("before"))),
+            down=Count("pk", filter=Q(level__order__lt=F("before"))),
+        )
+        .order_by()
+    )
+    names = ("first", "up", "down")
+    by_month = {month: dict.fromkeys(names, 0) for month in period.months}
+    for row in rows:
+        by_month[_month_key(row["month"])] = {name: row[name] for name in names}  # type: ignore[literal-required]
+    table: list[list[Any]] = [
+        [_month_label(month), *(counts[name] for name in names)] for month, counts in sorted(by_month.items())
+    ]
+    return Figure(
+        name="level-changes",
+        title="Level changes per month, up and down",
+        definition=(
+            "Each level of need recorded for a child in a CAF in the period (the month recorded, Europe/London), "
+            "against the level recorded before it for that child in that CAF: up to a higher level, down to a "
+            "lower one, or the first level set in the CAF. Levels compare by their place in the council's "
+            "continuum (1 the lowest); a change that keeps the level is not counted as up or down."
         ),
+        columns=["Month", "First level set", "Up", "Down"],
+        rows=table,
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[3]) for row in table],
+        chart_unit="level changes down",
+        totals=["Total", *(sum(counts[name] for counts in by_month.values()) for name in names)],
     )
 
 
@@ -824,20 +869,6 @@ class CouncilFigures:
         return None
 
 
-FIGURE_NAMES = (
-    "cafs-started",
-    "caf-rate",
-    "initiators-by-type",
-    "initiators-by-agency",
-    "referrals",
-    "referral-sources",
-    "step-downs",
-    "open-by-level",
-    "without-lead",
-    "reviews",
-    "closures",
-)
-
 
 @figures_reads()
 def council_figures(
@@ -862,6 +893,7 @@ def council_figures(
             "Open CAFs, lead professionals, reviews and closures",
             [
                 open_by_level(council, filters),
+                level_changes(council, period, filters),
                 without_lead(council, filters, timezone.now()),
                 reviews(council, period, filters, today),
                 closures(council, period, filters),
