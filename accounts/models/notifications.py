@@ -35,6 +35,7 @@ class Notification(models.Model):
         EMAIL_CHANGE_CONFIRM = "email_change_confirm", "Confirm a new e-mail address"
         EMAIL_CHANGED = "email_changed", "E-mail address changed"
         CAF_REQUESTED = "caf_requested", "Another agency asks to work with a child known to early help"
+        MONTHLY_FIGURES = "monthly_figures", "The council's figures for last month"
 
     recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -869,7 +869,6 @@ class CouncilFigures:
         return None
 
 
-
 @figures_reads()
 def council_figures(
     council: LocalAuthority, *, period: FiguresPeriod, filters: FiguresFilters, today: date | None = None
