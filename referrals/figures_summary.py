@@ -15,7 +15,6 @@ from the others: rounding needs no secondary suppression here.
 
 import logging
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
@@ -26,7 +25,13 @@ from accounts.calendar import WorkingCalendar
 from accounts.models import LocalAuthority, Notification, Role, User
 from accounts.notifications import notification_record
 from referrals import policies
-from referrals.selectors.council_figures import CouncilFigures, FiguresFilters, FiguresPeriod, council_figures
+from referrals.selectors.council_figures import (
+    CouncilFigures,
+    FiguresFilters,
+    FiguresPeriod,
+    council_figures,
+    rounded_to_5,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +39,6 @@ logger = logging.getLogger(__name__)
 def first_working_day(month: date, calendar: WorkingCalendar) -> date:
     first = month.replace(day=1)
     return first if calendar.is_working_day(first) else calendar.next_working_day(first)
-
-
-def rounded_to_5(count: int) -> int:
-    return int((Decimal(count) / 5).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * 5)
 
 
 def summary_recipients(council: LocalAuthority) -> list[User]:

@@ -115,3 +115,20 @@ def _helper() -> FormHelper:
         Button("submit", "Show figures"),
     )
     return helper
+
+
+class ComparisonPeriodForm(FiguresFilterForm):
+    """The comparison across councils: the period only (its figures leave each council, so whole months)."""
+
+    def __init__(self, *args: Any, user: User, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, today=today, **kwargs)
+        for name in ("locality", "agency_type", "level"):
+            del self.fields[name]
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
+            Fieldset(Field.select("from_month"), Field.select("to_month"), legend="Period", legend_size=Size.SMALL),
+            Button("submit", "Show figures"),
+        )
+        self.helper = helper

@@ -15,6 +15,7 @@ Services refuse through these predicates; views and templates ask them what to s
 - see an earlier referral's outcome, date and agency: whoever may see that referral.
 - see the council's figures (/figures/, issue 16): the council's CAF administrators, its social care
   managers (the front door) and its council administrators; nobody else, not another council's.
+- compare the councils' figures (/figures/councils/): service administrators only.
 """
 
 from accounts.models import AgencyType, Role, User
@@ -136,3 +137,9 @@ def may_see_council_figures(user: User, council_id: int | None) -> bool:
         or is_front_door_manager(user, council_id)
         or user.has_role(Role.COUNCIL_ADMINISTRATOR)
     )
+
+
+def may_compare_councils(user: User) -> bool:
+    """The comparison across the instance's councils, rounded and suppressed (Settled question 22):
+    service administrators only (councils that agree to share each other's come later)."""
+    return user.is_active and user.is_superuser

@@ -21,8 +21,9 @@ from referrals.selectors.council_figures import (
     FiguresPeriod,
     council_figures,
     csv_cell,
+    suppressed_and_rounded,
 )
-from tests.factories import AgencyFactory, LocalityFactory, UserFactory
+from tests.factories import AgencyFactory, LocalAuthorityFactory, LocalityFactory, UserFactory
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -645,3 +646,59 @@ def test_the_home_pages_of_those_who_may_see_the_figures_link_to_them(who, reque
 @pytest.mark.parametrize("who", ["school_practitioner", "social_worker"])
 def test_the_home_pages_of_others_do_not(who, request, council, signed_in):
     assert 'href="/figures/"' not in signed_in(request.getfixturevalue(who)).get("/").content.decode()
+
+
+# The comparison across councils ------------------------------------------------------------------------
+
+
+def test_service_administrators_compare_councils_rounded_to_5_with_secondary_suppression(
+    council, other_council, build, signed_in, other_council_school
+):
+    from caf.models import Caf as CafModel
+
+    health = AgencyFactory(council=council, name="Health Visiting", agency_type=AgencyType.HEALTH_VISITING)
+    for day in range(1, 10):
+        build.caf(london(2026, 9, day, 10))  # Northbridge: 9 from a school
+    for day in range(10, 13):
+        build.caf(london(2026, 9, day, 10), agency=health)  # and 3 from health visiting: 12 in all
+    theirs = [build.caf(london(2026, 9, day, 10)) for day in range(1, 7)]
+    CafModel.objects.filter(pk__in=[caf.pk for caf in theirs]).update(
+        council=other_council, initiating_agency=other_council_school
+    )  # Southmoor: 6 from a school
+    tiny = LocalAuthorityFactory(name="Tiny Council", slug="tiny")
+    tiny_school = AgencyFactory(council=tiny, agency_type=AgencyType.SCHOOL)
+    CafModel.objects.filter(pk__in=[build.caf(london(2026, 9, 20, 10)).pk]).update(
+        council=tiny, initiating_agency=tiny_school
+    )  # Tiny: 1
+    service_admin = UserFactory(agency=None, is_superuser=True, is_staff=True)
+
+    response = signed_in(service_admin).get(URL + "councils/", {"from_month": "2026-09", "to_month": "2026-09"})
+
+    assert response.status_code == 200
+    compared = {row[0]: row[1:] for row in response.context["compared"].rows}
+    assert response.context["compared"].columns[3:] == ["Started by health visiting", "Started by school"]
+    # 12 rounds to 10, a rate from the rounded count (10 x 10,000 x 12 / 40,000); 3 from health visiting is
+    # hidden, and so the school's 9 too, or 12 - 3 would give it away.
+    assert compared["Northbridge Borough Council"] == [10, Decimal("30.0"), "hidden", "hidden"]
+    assert compared["Southmoor District Council"] == [5, Decimal("15.0"), "0.0%", "100.0%"]
+    # 1 CAF: hidden, and its rate; its one school CAF hidden, with nothing else to hide beside it.
+    assert compared["Tiny Council"] == ["hidden", "hidden", "n/a", "hidden"]
+    assert "12" not in response.content.decode().split('id="table-councils"')[1]
+
+
+@pytest.mark.parametrize("who", ["caf_admin", "council_admin", "social_care_manager", "school_practitioner"])
+def test_nobody_but_a_service_administrator_compares_councils(who, request, signed_in):
+    assert signed_in(request.getfixturevalue(who)).get(URL + "councils/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("counts", "shown"),
+    [
+        ({"a": 12, "b": 7}, {"a": 10, "b": 5}),
+        ({"a": 12, "b": 3, "c": 8}, {"a": 10, "b": "hidden", "c": "hidden"}),
+        ({"a": 12, "b": 3, "c": 2}, {"a": 10, "b": "hidden", "c": "hidden"}),
+        ({"a": 0, "b": 3}, {"a": 0, "b": "hidden"}),
+    ],
+)
+def test_a_breakdown_leaving_the_council_hides_small_counts_and_one_more_when_alone(counts, shown):
+    assert suppressed_and_rounded(counts) == shown

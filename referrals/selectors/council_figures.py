@@ -941,3 +941,113 @@ def figure_download_log(user: User, figure: Figure, period: FiguresPeriod) -> No
         action=AccessLog.Action.VIEW,
         what=(f"Downloaded the council's figures as CSV: {figure.title}, {period.first:%B %Y} to {period.last:%B %Y}"),
     )
+
+
+# The comparison across councils (Settled question 22) ----------------------------------------------------
+
+# A cell hidden in a figure that leaves a council: fewer than 5, or hidden so that one could not be
+# worked out from the total and the others (secondary suppression). Both read the same, so neither
+# tells which it was.
+HIDDEN = "hidden"
+
+
+def rounded_to_5(count: int) -> int:
+    return int((Decimal(count) / 5).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * 5)
+
+
+def suppressed_and_rounded(counts: dict[str, int]) -> dict[str, int | str]:
+    """A breakdown that leaves the council: each count under 5 (but not 0) hidden, then, if exactly
+    one is hidden, the next smallest too, so the total less the others never gives it; the rest
+    rounded to the nearest 5."""
+    hidden = {key for key, count in counts.items() if 0 < count < SMALL_NUMBER_LIMIT}
+    if len(hidden) == 1:
+        others = sorted((count, key) for key, count in counts.items() if key not in hidden and count > 0)
+        if others:
+            hidden.add(others[0][1])
+    return {key: HIDDEN if key in hidden else rounded_to_5(count) for key, count in counts.items()}
+
+
+@dataclass
+class CouncilsCompared:
+    period: FiguresPeriod
+    columns: list[str]
+    rows: list[list[Any]]
+    definition: str
+
+
+@figures_reads()
+def _councils_compared(period: FiguresPeriod) -> CouncilsCompared:
+    councils = list(LocalAuthority.objects.order_by("name"))
+    # Each council's months in its own time zone: all of the instance's are Europe/London by default.
+    zone = _zone(councils[0]) if councils else ZoneInfo("Europe/London")
+    start, end = period.bounds(zone)
+    picked_up = StepDown.objects.filter(
+        picked_up_caf_id=OuterRef("pk"),
+        picked_up_at__gte=OuterRef("activated_at"),
+        picked_up_at__lte=ExpressionWrapper(
+            OuterRef("activated_at") + timedelta(minutes=1), output_field=DateTimeField()
+        ),
+    )
+    rows = (
+        Caf.objects.filter(activated_at__gte=start, activated_at__lt=end)
+        .exclude(status=Caf.Status.DRAFT)
+        .annotate(
+            is_new=Case(When(Q(previous_episode__isnull=True) & ~Q(Exists(picked_up)), then=Value(1)), default=Value(0))
+        )
+        .values("council_id", "initiating_agency__agency_type", "is_new")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    started: dict[int, int] = {}
+    new: dict[int, dict[str, int]] = {}
+    for row in rows:
+        started[row["council_id"]] = started.get(row["council_id"], 0) + row["count"]
+        if row["is_new"]:
+            types = new.setdefault(row["council_id"], {})
+            kind = row["initiating_agency__agency_type"]
+            types[kind] = types.get(kind, 0) + row["count"]
+    kinds = sorted({kind for types in new.values() for kind in types}, key=lambda kind: AgencyType(kind).label)
+    months = len(period.months)
+    table: list[list[Any]] = []
+    for council in councils:
+        count = started.get(council.pk, 0)
+        shown_count: int | str = HIDDEN if 0 < count < SMALL_NUMBER_LIMIT else rounded_to_5(count)
+        rate: Decimal | str = "not set"
+        if council.child_population and isinstance(shown_count, int):
+            # From the rounded count: a rate from the exact one would give the exact count back.
+            rate = (Decimal(shown_count) * 10_000 * 12 / (Decimal(council.child_population) * months)).quantize(
+                Decimal("0.1"), rounding=ROUND_HALF_UP
+            )
+        elif shown_count == HIDDEN:
+            rate = HIDDEN
+        types = new.get(council.pk, {})
+        cells = suppressed_and_rounded({kind: types.get(kind, 0) for kind in kinds})
+        new_total = rounded_to_5(sum(types.values()))
+        shares = [
+            HIDDEN if cell == HIDDEN else _share(int(cell), new_total) if new_total else NOT_APPLICABLE
+            for cell in cells.values()
+        ]
+        table.append([council.name, shown_count, rate, *shares])
+    return CouncilsCompared(
+        period=period,
+        columns=[
+            "Council",
+            "CAFs started",
+            "Per 10,000 children a year",
+            *(f"Started by {AgencyType(kind).label.lower()}" for kind in kinds),
+        ],
+        rows=table,
+        definition=(
+            "CAFs started in the period (activation date, Europe/London, all origins), rounded to the nearest 5; "
+            "the rate per 10,000 children annualised from the rounded count. Who starts CAFs: shares of new CAFs "
+            "by the initiating agency's type, from counts rounded to 5. A count under 5 is hidden, and so is the "
+            "next smallest of its council's row when only one would be, so that no hidden count can be worked "
+            "out from the others (Settled question 22)."
+        ),
+    )
+
+
+def councils_compared_page(user: User, *, period: FiguresPeriod) -> CouncilsCompared:
+    if not policies.may_compare_councils(user):
+        raise PermissionDenied("The comparison across councils is for service administrators.")
+    return _councils_compared(period)

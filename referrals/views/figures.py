@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from core.charts import bar_chart
-from referrals.forms_figures import FiguresFilterForm
+from referrals.forms_figures import ComparisonPeriodForm, FiguresFilterForm
 from referrals.selectors import council_figures as figures
 
 
@@ -72,4 +72,17 @@ def _csv(request: AuthenticatedHttpRequest, shown: figures.CouncilFigures, name:
     return response
 
 
-urlpatterns = [path("figures/", council_figures_page, name="council_figures")]
+@require_GET
+def councils_compared_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    asked = any(name in request.GET for name in ComparisonPeriodForm.base_fields)
+    form = ComparisonPeriodForm(request.GET if asked else None, user=request.user, today=today)
+    period, _ = form.chosen()
+    compared = figures.councils_compared_page(request.user, period=period)
+    return render(request, "referrals/councils_compared.html", {"compared": compared, "form": form})
+
+
+urlpatterns = [
+    path("figures/", council_figures_page, name="council_figures"),
+    path("figures/councils/", councils_compared_page, name="councils_compared"),
+]
