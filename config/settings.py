@@ -376,6 +376,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60,
         "options": {"expires": 5 * 60},
     },
+    # The council's figures for last month, to its administrators and early help lead from the first
+    # working day of the month (referrals.figures_summary): hourly, each person told once a month.
+    "figures-summary-tick": {
+        "task": "referrals.tasks.figures_summary_tick",
+        "schedule": 60 * 60,
+        "options": {"expires": 60 * 60},
+    },
     # The access log's monthly partitions, three months ahead, and the alarm on its default
     # partition (caf.access_log_partitions). Hourly, though a month is made only once a month: an
     # alarm is heard within the hour, and a missed run costs nothing.

@@ -274,6 +274,7 @@ def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
         links=[
             ("Possible duplicate records", "caf:possible_duplicates"),
             ("The step-down pick-up queue", "referrals:pick_up_queue"),
+            ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
@@ -313,6 +314,7 @@ def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
         ],
         links=[
             ("The front-door queue, with filters", "referrals:front_door"),
+            ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
@@ -383,6 +385,7 @@ def _council_administrator_section(user: User) -> HomeSection:
             ("Active users", users["active"]),
         ],
         links=[
+            ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
             ("Council settings and working calendar", "admin:accounts_localauthority_changelist"),
             ("Localities", "admin:accounts_locality_changelist"),
             ("Agencies", "admin:accounts_agency_changelist"),

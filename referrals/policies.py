@@ -13,6 +13,9 @@ Services refuse through these predicates; views and templates ask them what to s
   family excluded by name from the CAF it carries (Settled question 16).
 - pick up or decline a step-down: a CAF administrator the family has not excluded.
 - see an earlier referral's outcome, date and agency: whoever may see that referral.
+- see the council's figures (/figures/, issue 16): the council's CAF administrators, its social care
+  managers (the front door) and its council administrators; nobody else, not another council's.
+- compare the councils' figures (/figures/councils/): service administrators only.
 """
 
 from accounts.models import AgencyType, Role, User
@@ -122,3 +125,21 @@ def may_see_earlier_referral(user: User, referral: Referral) -> bool:
     """Outcomes, dates and agencies of a child's earlier referrals: children's social care, and those
     who could already see that referral. Anyone else learns only that the front door will see them."""
     return may_view_referral(user, referral)
+
+
+def may_see_council_figures(user: User, council_id: int | None) -> bool:
+    """The council's figures: exact counts for the council (Settled question 22), so only for its CAF
+    administrators, its front door (social care managers) and its council administrators."""
+    if not user.is_active or council_id is None or user.council_id != council_id:
+        return False
+    return (
+        caf_policies.is_caf_administrator(user, council_id)
+        or is_front_door_manager(user, council_id)
+        or user.has_role(Role.COUNCIL_ADMINISTRATOR)
+    )
+
+
+def may_compare_councils(user: User) -> bool:
+    """The comparison across the instance's councils, rounded and suppressed (Settled question 22):
+    service administrators only (councils that agree to share each other's come later)."""
+    return user.is_active and user.is_superuser

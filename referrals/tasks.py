@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from referrals.deadlines import deadlines_due
+from referrals.figures_summary import figures_summaries_due
 
 
 @shared_task(acks_late=True)
@@ -12,3 +13,11 @@ def deadlines_tick() -> int:
     step-downs not picked up in time (beat runs it every five minutes). Idempotent: each alert is
     recorded once however often, or however many workers at once, it runs."""
     return deadlines_due(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def figures_summary_tick() -> int:
+    """Record each council's summary of last month's figures for its administrators and early help
+    lead, from the first working day of the month (beat runs it hourly). Idempotent: each person is
+    told once per council and month."""
+    return figures_summaries_due(now=timezone.now())

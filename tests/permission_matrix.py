@@ -128,6 +128,9 @@ GROUPS = {
     "queue: referrals": ("lists, own account, council administration", True),
     # Monthly counts, no child's record on the page.
     "queue: step-down figures": ("lists, own account, council administration", False),
+    # The council's figures and their CSV downloads: aggregate counts, no child's record on the page.
+    "queue: council figures": ("lists, own account, council administration", False),
+    "queue: councils compared": ("lists, own account, council administration", False),
     "children: find": ("lists, own account, council administration", True),
     "children: record a new child": ("lists, own account, council administration", True),
     "account: own pages": ("lists, own account, council administration", False),
@@ -330,6 +333,14 @@ queue: referrals                 GET    200 .   .   .   .   .   .   .   .   .   
 queue: referrals                 POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: step-down figures         GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   200 404 404 404 in
 queue: step-down figures         POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+# The council's figures (issue 16): its CAF administrators, social care managers and council
+# administrators; everyone else 403. The page is always the person's own council's, so another council's
+# administrator sees their own (OCA 200) and never this one's (tests/test_council_figures.py).
+queue: council figures           GET    403 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 403 403 200 in
+queue: council figures           POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+# The comparison across councils: service administrators only (none in the scene; tests/test_council_figures.py).
+queue: councils compared         GET    403 .   .   .   .   .   .   .   .   .   .   403 403 .   .   403 403 403 403 in
+queue: councils compared         POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 # Find before create, record a new child: the staff of a council's agencies, each in their own council.
 children: find                   GET    200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
 children: find                   POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
@@ -492,6 +503,9 @@ URLS = {
         ("from the CAF", "step-down: send", {}, {"caf": "caf"}),
     ],
     "referrals:step_down_figures": [("", "queue: step-down figures", {}, {})],
+    # Its CSV downloads (?format=csv&figure=) are refused the same way: tests/test_council_figures.py.
+    "referrals:council_figures": [("", "queue: council figures", {}, {})],
+    "referrals:councils_compared": [("", "queue: councils compared", {}, {})],
     "referrals:step_down_detail": [("", "step-down: view", {"step_down_id": "step_down"}, {})],
     "referrals:step_down_pick_up": [("", "step-down: pick up or decline", {"step_down_id": "step_down"}, {})],
     "referrals:step_down_decline": [("", "step-down: pick up or decline", {"step_down_id": "step_down"}, {})],

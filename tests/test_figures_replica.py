@@ -260,3 +260,24 @@ def test_without_a_figures_database_figures_are_read_from_the_primary():
         "database": connections[DEFAULT_DB_ALIAS].settings_dict["NAME"],
     }
     assert re.fullmatch(r"test_\w+", answer["database"])
+
+
+def test_the_councils_figures_are_read_from_the_replica_after_the_check_on_the_primary(
+    figures_database_configured, school_practitioner, caf_admin, signed_in
+):
+    with (
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_default,
+        CaptureQueriesContext(connections[FIGURES_DB_ALIAS]) as on_figures,
+    ):
+        response = signed_in(caf_admin).get("/figures/")
+        refused = signed_in(school_practitioner).get("/figures/")
+
+    assert (response.status_code, refused.status_code) == (200, 403)
+    # Each figure's aggregate queries (11), all on the replica and none for the refusal; the person,
+    # their roles and the form's choices on the primary.
+    assert len(on_figures) == 11
+    assert all(query["sql"].startswith("SELECT") for query in on_figures)
+    default_sql = [query["sql"] for query in on_default]
+    assert any('"auth_group"' in sql for sql in default_sql)
+    assert any('FROM "accounts_locality"' in sql for sql in default_sql)
+    assert not any('"caf_caf"' in sql or '"referrals_referral"' in sql for sql in default_sql)

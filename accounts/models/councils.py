@@ -53,6 +53,15 @@ class LocalAuthority(models.Model):
         blank=True,
         help_text="Used for rates per 10,000 children; the figures show no rates until it is set.",
     )
+    caf_target_rate_per_10000 = models.DecimalField(
+        "target: CAFs started per 10,000 children a year",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="The council's annual target (Kent's was 58.9); the figures show each financial year against it.",
+    )
     default_review_interval_weeks = models.PositiveSmallIntegerField(
         "default weeks between TAF reviews", default=6, validators=[MinValueValidator(1)]
     )
@@ -171,6 +180,9 @@ class LocalAuthority(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(child_population__gt=0), name="council_child_population_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(caf_target_rate_per_10000__gte=0), name="council_caf_target_rate_not_negative"
             ),
             models.CheckConstraint(
                 condition=models.Q(default_review_interval_weeks__gt=0), name="council_review_interval_positive"

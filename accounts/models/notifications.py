@@ -37,6 +37,7 @@ class Notification(models.Model):
         TWO_FACTOR_RESET = "two_factor_reset", "Second factor reset by an administrator"
         CAF_REQUESTED = "caf_requested", "Another agency asks to work with a child known to early help"
         BREAK_GLASS_USED = "break_glass_used", "A child's record opened with break-glass"
+        MONTHLY_FIGURES = "monthly_figures", "The council's figures for last month"
 
     recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -1,0 +1,88 @@
+"""The council's figures (issue 16): `/figures/`, a chart and a table for each figure, for a period and
+filters chosen in a GET form, and each table as CSV (`?format=csv&figure=<name>`)."""
+
+import csv
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from accounts.http import AuthenticatedHttpRequest
+from core.charts import bar_chart
+from referrals.forms_figures import ComparisonPeriodForm, FiguresFilterForm
+from referrals.selectors import council_figures as figures
+
+
+@require_GET
+def council_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    asked = any(name in request.GET for name in FiguresFilterForm.base_fields)
+    form = FiguresFilterForm(request.GET if asked else None, user=request.user, today=today)
+    period, filters = form.chosen()
+    shown = figures.council_figures_page(request.user, period=period, filters=filters, today=today)
+    if request.GET.get("format") == "csv":
+        return _csv(request, shown, request.GET.get("figure", ""))
+    query = request.GET.copy()
+    for name in ("format", "figure"):
+        query.pop(name, None)
+    sections = [
+        (
+            key,
+            heading,
+            [
+                (
+                    figure,
+                    bar_chart(
+                        figure.chart_labels, figure.chart_values, target=figure.target, target_label=figure.target_label
+                    )
+                    if figure.chart_labels
+                    else None,
+                )
+                for figure in section_figures
+            ],
+        )
+        for key, heading, section_figures in shown.sections
+    ]
+    return render(
+        request,
+        "referrals/council_figures.html",
+        {
+            "council": shown.council,
+            "period": period,
+            "form": form,
+            "filtered": filters.any,
+            "sections": sections,
+            "csv_query": query.urlencode(),
+            "filter_notes": figures.FILTER_NOTES,
+        },
+    )
+
+
+def _csv(request: AuthenticatedHttpRequest, shown: figures.CouncilFigures, name: str) -> HttpResponse:
+    figure = shown.figure(name)
+    if figure is None:
+        raise Http404("There is no such figure to download.")
+    figures.figure_download_log(request.user, figure, shown.period)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{shown.council.slug}-{figure.name}-{shown.period.first:%Y-%m}-to-{shown.period.last:%Y-%m}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    csv.writer(response).writerows(figures.figure_csv_rows(figure))
+    return response
+
+
+@require_GET
+def councils_compared_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    asked = any(name in request.GET for name in ComparisonPeriodForm.base_fields)
+    form = ComparisonPeriodForm(request.GET if asked else None, user=request.user, today=today)
+    period, _ = form.chosen()
+    compared = figures.councils_compared_page(request.user, period=period)
+    return render(request, "referrals/councils_compared.html", {"compared": compared, "form": form})
+
+
+urlpatterns = [
+    path("figures/", council_figures_page, name="council_figures"),
+    path("figures/councils/", councils_compared_page, name="councils_compared"),
+]
