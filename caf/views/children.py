@@ -40,6 +40,7 @@ from caf.selectors import (
     possible_duplicate_get,
     possible_duplicates_page,
 )
+from caf.selectors.retention import legal_hold_in_force
 from caf.services import child_create, child_merge, household_record
 from caf.services import possible_duplicate_dismiss as possible_duplicate_dismiss_service
 from caf.services import possible_duplicate_merge as possible_duplicate_merge_service
@@ -149,6 +150,7 @@ def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
         "merged_records": list(child.merged_records.order_by("pk")),
         "may_start_caf": request.user.agency_id is not None and child.merged_into_id is None,
         "is_caf_administrator": is_caf_administrator,
+        "legal_hold": legal_hold_in_force(child),
     }
     return render(request, "caf/child_detail.html", context)
 
