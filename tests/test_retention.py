@@ -366,3 +366,60 @@ def test_old_months_are_dropped_and_a_month_of_a_child_under_hold_is_archived(ca
     # Again: nothing more to do.
     again = access_log_months_retire(now=datetime(2038, 3, 5, tzinfo=UTC), keep_months=84)
     assert january not in again.dropped and not again.archived
+
+
+# Referrals, and the command ----------------------------------------------------------------------------
+
+
+def _referral_sent(user, child):
+    referral = rs.referral_start(user=user, children=[child])
+    return rs.referral_send(
+        user=user,
+        referral=referral,
+        concern="Jayden said Kelly hit him",
+        consent=rs.CONSENT_NOT_SOUGHT,
+        override_reason="Asking would put Jayden at risk",
+    )
+
+
+def test_an_open_referral_keeps_the_family_and_a_decided_one_is_anonymised_with_it(
+    closed_family, school_practitioner, social_care_manager
+):
+    from referrals.models import Referral
+
+    council, child = closed_family["caf"].council, closed_family["child"]
+    referral = _referral_sent(school_practitioner, child)
+    assert anonymise_due(council=council, today=JAYDEN_25) == []  # still waiting for a decision
+
+    rs.referral_decide(
+        user=social_care_manager,
+        referral=referral,
+        decision="no_further_action",
+        reasons="Jayden explained",
+        advice="Keep talking with Kelly",
+    )
+    (record,) = anonymise_due(council=council, today=JAYDEN_25)
+    referral = Referral.objects.get(pk=referral.pk)
+    assert (referral.concern, referral.override_reason, referral.decision_reasons, referral.advice) == (
+        PLACEHOLDER,
+        PLACEHOLDER,
+        PLACEHOLDER,
+        PLACEHOLDER,
+    )
+    assert referral.decision == "no_further_action" and record.counts["referrals"] == 1
+
+
+def test_the_command_lists_what_is_due_then_anonymises_it(closed_family):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with time_machine.travel(datetime(2041, 6, 1, 3, 0, tzinfo=UTC), tick=False):
+        call_command("retention_run", "--council", "northbridge", "--dry-run", stdout=out)
+        assert f"CAFs [{closed_family['caf'].pk}], past 04 May 2041" in out.getvalue()
+        assert Child.objects.get(pk=closed_family["child"].pk).first_name == "Jayden"
+
+        call_command("retention_run", "--council", "northbridge", stdout=out)
+    assert "northbridge: 1 families anonymised." in out.getvalue()
+    assert Child.objects.get(pk=closed_family["child"].pk).first_name == "Anonymised"
