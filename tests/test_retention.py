@@ -30,6 +30,7 @@ from caf.models import (
 from caf.selectors.retention import caf_retention_dates, retention_families
 from caf.services.retention import PLACEHOLDER, anonymise_due, legal_hold_lift, legal_hold_place
 from caf.tasks import retention_tick
+from core.errors import Refused
 from referrals import services as rs
 from tests.caf_helpers import active_caf
 
@@ -290,6 +291,11 @@ def test_the_childs_page_shows_the_placeholder_after_anonymisation(closed_family
     assert page.status_code == 200
     assert "Anonymised record" in text and "was anonymised on" in text
     assert "Jayden" not in text and "Kelly" not in text and "Mill Lane" not in text and "4 May 2016" not in text
+    assert "Start a CAF" not in text
+    with pytest.raises(Refused, match="anonymised"):
+        services.caf_start(
+            user=closed_family["caf"].initiated_by, children=[Child.objects.get(pk=closed_family["child"].pk)]
+        )
 
 
 def test_a_caf_administrator_places_and_lifts_a_hold_shown_plainly_on_the_childs_page(

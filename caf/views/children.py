@@ -148,7 +148,9 @@ def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
         "chronology": child_chronology(request.user, child),
         "household": child_household(request.user, child),
         "merged_records": list(child.merged_records.order_by("pk")),
-        "may_start_caf": request.user.agency_id is not None and child.merged_into_id is None,
+        "may_start_caf": request.user.agency_id is not None
+        and child.merged_into_id is None
+        and child.anonymised_at is None,
         "is_caf_administrator": is_caf_administrator,
         "legal_hold": legal_hold_in_force(child),
     }
