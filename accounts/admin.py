@@ -123,6 +123,24 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
             "Break-glass for safeguarding",
             {"fields": ["break_glass_roles", "break_glass_agencies", "break_glass_hours"]},
         ),
+        (
+            "Retention",
+            {
+                "description": (
+                    "A closed family's records are anonymised once every record about them is past its date, "
+                    'unless a child is under legal hold (see the README, "Retention and legal hold").'
+                ),
+                "fields": [
+                    "retention_years_after_closure",
+                    "retention_until_age",
+                    "retention_child_in_need_age",
+                    "retention_child_protection_age",
+                    "retention_looked_after_age",
+                    "retention_adoption_age",
+                    "access_log_retention_months",
+                ],
+            },
+        ),
     ]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:

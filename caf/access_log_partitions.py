@@ -4,10 +4,17 @@ The table (migration 0007) is range-partitioned by UTC month of `at`, with a DEF
 should stay empty: a row lands there only when its month has no partition (the job has not run for
 months, a wrong clock, a date pinned in a test), and it still lands, so no page ever fails for it.
 The job then alarms (an error in the log, with the count and months) and moves those rows into
-partitions of their own months. Dropping or detaching old months is retention's (a later issue).
+partitions of their own months.
+
+Retention (access_log_months_retire, run by the monthly retention job): a month older than the
+longest of the councils' access log retention (LocalAuthority.access_log_retention_months; the
+partitions hold every council's rows) is dropped, a cheap DROP TABLE of one month, unless it holds
+a row about a child under legal hold: that month is detached and kept, renamed
+caf_accesslog_archived_YYYY_MM (Settled question 17).
 """
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -18,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 TABLE = "caf_accesslog"
 DEFAULT_PARTITION = "caf_accesslog_default"
+ARCHIVE_PREFIX = "caf_accesslog_archived"
+MONTH_PARTITION = re.compile(r"^caf_accesslog_(\d{4})_(\d{2})$")
 MONTHS_AHEAD = 3
 # Under PostgreSQL's deadlock_timeout (1 s), so that in a lock cycle with a page it is the job that
 # gives up.
@@ -142,3 +151,70 @@ def _partition_attach(cursor: CursorWrapper, month: date) -> None:
     cursor.execute(
         f"ALTER TABLE {TABLE} ATTACH PARTITION {partition_name(month)} FOR VALUES FROM ('{start}') TO ('{end}')"
     )
+
+
+@dataclass
+class RetireReport:
+    dropped: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)  # the new names of months detached and kept
+    busy: list[str] = field(default_factory=list)  # months whose locks were busy: the next run tries again
+
+
+def archive_name(month: date) -> str:
+    return f"{ARCHIVE_PREFIX}_{month:%Y_%m}"
+
+
+def access_log_months_retire(*, now: datetime, keep_months: int) -> RetireReport:
+    """Drop the log's months that ended more than `keep_months` before this month, except those
+    holding a row about a child under legal hold, which are detached and kept under an archive
+    name. Each month in its own short transaction; idempotent (a month dropped or archived is no
+    longer a partition)."""
+    report = RetireReport()
+    oldest_kept = month_start(now.astimezone(UTC).date(), -keep_months)
+    for month in _attached_months():
+        if month >= oldest_kept:
+            continue
+        name = partition_name(month)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                cursor.execute(
+                    f"SELECT EXISTS (SELECT 1 FROM {name} WHERE child_ids && ARRAY("  # noqa: S608
+                    "SELECT child_id FROM caf_legalhold WHERE lifted_at IS NULL)::bigint[])"
+                )
+                row = cursor.fetchone()
+                # As in _partitions_ensure: foreign-key checks still deferred in this transaction
+                # (only ever in a test) would refuse the DDL; check them now, then defer again.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                if row and row[0]:
+                    cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {name}")
+                    cursor.execute(f"ALTER TABLE {name} RENAME TO {archive_name(month)}")
+                    report.archived.append(archive_name(month))
+                else:
+                    cursor.execute(f"DROP TABLE {name}")
+                    report.dropped.append(name)
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            report.busy.append(name)
+    if report.busy:
+        logger.warning("Access log: months %s not retired, their locks were busy; next run", ", ".join(report.busy))
+    logger.info(
+        "Access log: months dropped %s; kept under legal hold %s",
+        ", ".join(report.dropped) or "none",
+        ", ".join(report.archived) or "none",
+    )
+    return report
+
+
+def _attached_months() -> list[date]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = %s::regclass", [TABLE])
+        names = [name for (name,) in cursor.fetchall()]
+    months = []
+    for name in names:
+        match = MONTH_PARTITION.match(name)
+        if match:
+            months.append(date(int(match[1]), int(match[2]), 1))
+    return sorted(months)

@@ -12,6 +12,12 @@ registered it is a wiring mistake: it raises instead of quietly answering "nothi
 - `child_referred`: whether any of a child's records was referred to children's social care (who
   then sees the child's record while deciding).
 - `caf_referrals`: the referrals attached to a CAF, newest first, for the CAF's own pages.
+- `social_care_stage_children`: the children who reached a social care stage (Child in Need, child
+  protection), as a queryset of child ids the retention date's SQL uses (caf.selectors.retention).
+- `social_care_open_children`: the children of a referral or step-down still open, whose family is
+  not due for anonymisation whatever its dates say.
+- `retention_anonymisers`: anonymise the apps' own records of a family (referrals, step-downs);
+  called inside caf's transaction with the family's CAF and child ids; every receiver is called.
 """
 
 from collections.abc import Callable, Iterable
@@ -49,6 +55,14 @@ ChildReferred = Callable[[QuerySet[Any]], bool]
 CafReferrals = Callable[["Caf", bool], QuerySet[Any]]
 
 
+# (stage: "child_in_need" or "child_protection") -> a queryset of the child ids that reached it.
+SocialCareStageChildren = Callable[[str], QuerySet[Any]]
+# () -> a queryset of the child ids of referrals and step-downs still open.
+SocialCareOpenChildren = Callable[[], QuerySet[Any]]
+# (the family's CAF ids, its child ids) -> rows changed, by kind of record.
+RetentionAnonymiser = Callable[[list[int], list[int]], dict[str, int]]
+
+
 class HookMissing(RuntimeError):
     """A hook was used before an app registered it: its AppConfig.ready did not run."""
 
@@ -60,6 +74,9 @@ class _Hooks:
         self.chronology_sources: list[ChronologySource] = []
         self.child_referred: ChildReferred | None = None
         self.caf_referrals: CafReferrals | None = None
+        self.social_care_stage_children: SocialCareStageChildren | None = None
+        self.social_care_open_children: SocialCareOpenChildren | None = None
+        self.retention_anonymisers: list[RetentionAnonymiser] = []
 
 
 hooks = _Hooks()
@@ -96,6 +113,19 @@ def caf_referrals_register(reader: CafReferrals) -> None:
     hooks.caf_referrals = reader
 
 
+def social_care_stage_children_register(provider: SocialCareStageChildren) -> None:
+    hooks.social_care_stage_children = provider
+
+
+def social_care_open_children_register(provider: SocialCareOpenChildren) -> None:
+    hooks.social_care_open_children = provider
+
+
+def retention_anonymiser_register(receiver: RetentionAnonymiser) -> None:
+    if receiver not in hooks.retention_anonymisers:
+        hooks.retention_anonymisers.append(receiver)
+
+
 # Use (from caf).
 
 
@@ -129,3 +159,18 @@ def registered() -> dict[str, bool]:
         "child_referred": hooks.child_referred is not None,
         "caf_referrals": hooks.caf_referrals is not None,
     }
+
+
+def social_care_stage_children(stage: str) -> QuerySet[Any]:
+    return _required(hooks.social_care_stage_children, "social_care_stage_children")(stage)
+
+
+def social_care_open_children() -> QuerySet[Any]:
+    return _required(hooks.social_care_open_children, "social_care_open_children")()
+
+
+def retention_anonymise(caf_ids: list[int], child_ids: list[int]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for receiver in hooks.retention_anonymisers:
+        counts.update(receiver(caf_ids, child_ids))
+    return counts

@@ -21,6 +21,7 @@ What each predicate allows (the README's access table is the same, row by row):
 - manage the plan, record reviews: the lead professional; the initiator until a lead is logged.
 - update one action: as the plan, and the action's owner while a current member.
 - register, log the lead professional: a CAF administrator of the council (active only).
+- place or lift a legal hold on a child: a CAF administrator of the child's council.
 - close by hand: the lead professional or a CAF administrator, with `CLOSURE_REASONS_BY_HAND`.
 - reopen: the last lead professional, a CAF administrator, or the initiator while they still
   see it (closed, not yet reopened).
@@ -39,6 +40,7 @@ from caf import permissions as perms
 from caf.models import (
     BreakGlass,
     Caf,
+    Child,
     Consent,
     FamilyExclusion,
     LeadProfessionalAssignment,
@@ -204,6 +206,12 @@ may_log_lead_professional = may_register
 
 def may_merge_children(user: User, council_id: int | None) -> bool:
     return is_caf_administrator(user, council_id)
+
+
+def may_manage_legal_hold(user: User, child: Child) -> bool:
+    """Place or lift a legal hold on a child (Settled question 25): a CAF administrator of the
+    child's council."""
+    return is_caf_administrator(user, child.council_id)
 
 
 # Closing and reopening ----------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Background jobs about CAFs. Each is a few lines around caf.reminders, caf.access_log_partitions or
-caf.services.duplicates, and safe to run twice."""
+"""Background jobs about CAFs. Each is a few lines around caf.reminders, caf.access_log_partitions,
+caf.services.duplicates or caf.services.retention, and safe to run twice."""
 
 from celery import shared_task
 from django.utils import timezone
@@ -7,6 +7,7 @@ from django.utils import timezone
 from caf.access_log_partitions import access_log_partitions_ensure
 from caf.reminders import reminders_due
 from caf.services.duplicates import possible_duplicates_find
+from caf.services.retention import retention_run
 
 
 @shared_task(acks_late=True)
@@ -29,3 +30,10 @@ def possible_duplicates_tick() -> int:
     """Record the possible duplicate records not known yet, every council's (beat runs it nightly).
     Idempotent: a pair is stored once, and one an administrator dismissed stays dismissed."""
     return possible_duplicates_find()
+
+
+@shared_task(acks_late=True)
+def retention_tick() -> dict[str, int]:
+    """Anonymise every council's families past their retention date and retire the access log's old
+    months (beat runs it monthly). Idempotent: a family anonymised is skipped, a month dropped is gone."""
+    return retention_run(today=timezone.localdate())

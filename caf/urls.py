@@ -1,11 +1,11 @@
-from caf.views import active, break_glass, children, consent, draft, lists, reviews
+from caf.views import active, break_glass, children, consent, draft, lists, retention, reviews
 
 app_name = "caf"
 # Each screen module keeps its own routes beside its views:
 # children (find, record, merge, access log), draft (start, the overview, assessment, levels, submit),
 # consent (consent, exclusions, withdrawal, the override), active (team, lead professional,
-# registration, plan, closure, print), lists (the CAF list), reviews, break_glass (opening a child's
-# record for safeguarding, and the review of each use).
+# registration, plan, closure, print), lists (the CAF list), reviews, retention (the legal hold),
+# break_glass (opening a child's record for safeguarding, and the review of each use).
 urlpatterns = [
     *children.urlpatterns,
     *draft.urlpatterns,
@@ -13,5 +13,6 @@ urlpatterns = [
     *active.urlpatterns,
     *lists.urlpatterns,
     *reviews.urlpatterns,
+    *retention.urlpatterns,
     *break_glass.urlpatterns,
 ]

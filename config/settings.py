@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -397,6 +398,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "caf.tasks.possible_duplicates_tick",
         "schedule": 24 * 60 * 60,
         "options": {"expires": 60 * 60},
+    },
+    # Retention (caf.services.retention): on the first of each month at 02:30, anonymise the families
+    # past their retention date and drop the access log's months past the longest council setting.
+    # Idempotent, so a run beat missed is made up by the next; it expires after a day.
+    "retention": {
+        "task": "caf.tasks.retention_tick",
+        "schedule": crontab(minute="30", hour="2", day_of_month="1"),
+        "options": {"expires": 24 * 60 * 60},
     },
     # Sends whatever the on-commit enqueue missed (broker down, worker lost); expires so that
     # runs do not pile up while no worker listens.

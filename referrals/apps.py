@@ -20,6 +20,11 @@ class ReferralsConfig(AppConfig):
         hooks.chronology_source_register(selectors.chronology_events)
         hooks.child_referred_register(selectors.child_referred)
         hooks.caf_referrals_register(selectors.caf_referrals)
+        from referrals import retention
+
+        hooks.social_care_stage_children_register(retention.social_care_stage_children)
+        hooks.social_care_open_children_register(retention.social_care_open_children)
+        hooks.retention_anonymiser_register(retention.retention_anonymise)
         # A draft of a referral's form, likewise, only for someone who may still see the referral.
         from accounts.drafts import record_access_register
         from accounts.models import User

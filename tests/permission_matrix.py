@@ -109,6 +109,7 @@ GROUPS = {
     "child: record": ("other CAFs of the family, child record", True),
     "child: access log": ("other CAFs of the family, child record", True),
     "child: merge": ("other CAFs of the family, child record", True),
+    "child: legal hold": ("other CAFs of the family, child record", True),
     "child: possible duplicate": ("other CAFs of the family, child record", True),
     "child: not the same child": ("other CAFs of the family, child record", True),
     "child: start a CAF or refer": ("other CAFs of the family, child record", True),
@@ -266,6 +267,10 @@ child: access log                GET    403 403 403 404 403 403 403 404 404 404 
 child: access log                POST   405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
 child: merge                     GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
 child: merge                     POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
+# Place or lift a legal hold (retention): the council's CAF administrators only, as the merge; the
+# family's exclusion of a CAF administrator by name binds them here too (XAD).
+child: legal hold                GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
+child: legal hold                POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
 # A possible duplicate pair (issue 14: Jayden and a second record the initiator made): as merging.
 child: possible duplicate        GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
 child: possible duplicate        POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
@@ -402,6 +407,7 @@ URLS = {
     "caf:child_detail": [("", "child: record", {"child_id": "child"}, {})],
     "caf:child_access_log": [("", "child: access log", {"child_id": "child"}, {})],
     "caf:child_merge": [("", "child: merge", {"child_id": "child"}, {})],
+    "caf:child_legal_hold": [("", "child: legal hold", {"child_id": "child"}, {})],
     "caf:possible_duplicate_merge": [("", "child: possible duplicate", {"pair_id": "pair"}, {})],
     "caf:possible_duplicates": [("", "queue: possible duplicates", {}, {})],
     "caf:possible_duplicate_dismiss": [("", "child: not the same child", {"pair_id": "pair"}, {})],

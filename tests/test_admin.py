@@ -278,10 +278,18 @@ def test_a_council_administrator_changes_their_councils_settings(council_admin, 
             "referral_decision_deadline_working_hours": 8,
             "step_down_pick_up_working_days": 3,
             # social_worker_leads_caf left unticked: social care cases live in another system
+            "retention_years_after_closure": 6,
+            "retention_until_age": 25,
+            "retention_child_in_need_age": 25,
+            "retention_child_protection_age": 40,
+            "retention_looked_after_age": 75,
+            "retention_adoption_age": 100,
+            "access_log_retention_months": 120,
         },
     )
     assert response.status_code == 302
     council.refresh_from_db()
+    assert council.retention_child_protection_age == 40 and council.access_log_retention_months == 120
     assert council.child_population == 61_000
     assert council.default_review_interval_weeks == 8
     assert council.step_down_pick_up_working_days == 3

@@ -129,6 +129,51 @@ class LocalAuthority(models.Model):
             "is kept for them this long after they last touched it, then deleted."
         ),
     )
+    # Retention (Settled question 25): how long a closed family's records are kept before the monthly
+    # job anonymises them (caf.selectors.retention, caf.services.retention).
+    retention_years_after_closure = models.PositiveSmallIntegerField(
+        "years a closed early help record is kept after closure",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Early help records are kept until this long after closure, or the age below, whichever is later.",
+    )
+    retention_until_age = models.PositiveSmallIntegerField(
+        "age of the youngest child until which early help records are kept",
+        default=25,
+        validators=[MinValueValidator(18), MaxValueValidator(100)],
+        help_text="For an unborn child, counted from the expected date of birth.",
+    )
+    retention_child_in_need_age = models.PositiveSmallIntegerField(
+        "age until which the records of a child who reached Child in Need (section 17) are kept",
+        default=25,
+        validators=[MinValueValidator(18), MaxValueValidator(120)],
+    )
+    retention_child_protection_age = models.PositiveSmallIntegerField(
+        "age until which the records of a child who reached a child protection enquiry (section 47) are kept",
+        default=35,
+        validators=[MinValueValidator(18), MaxValueValidator(120)],
+    )
+    retention_looked_after_age = models.PositiveSmallIntegerField(
+        "age until which the records of a looked-after child are kept",
+        default=75,
+        validators=[MinValueValidator(18), MaxValueValidator(120)],
+        help_text="Nothing records a looked-after stage in this service yet; kept for when it does.",
+    )
+    retention_adoption_age = models.PositiveSmallIntegerField(
+        "age until which the records of an adopted child are kept",
+        default=100,
+        validators=[MinValueValidator(18), MaxValueValidator(120)],
+        help_text="Nothing records an adoption in this service yet; kept for when it does.",
+    )
+    access_log_retention_months = models.PositiveSmallIntegerField(
+        "months the access log is kept",
+        default=84,
+        validators=[MinValueValidator(12), MaxValueValidator(1200)],
+        help_text=(
+            "7 years by default: the 6 years in which a claim may be brought, and a year to answer it. The log is "
+            "kept by month for every council of the service, so the longest council's setting applies to all."
+        ),
+    )
     no_lead_flag_working_days = models.PositiveSmallIntegerField(
         "working days an active CAF may wait for a lead professional", default=10, validators=[MinValueValidator(1)]
     )

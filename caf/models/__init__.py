@@ -8,6 +8,7 @@ professional, closure, and the access log; one module per area:
 - `reviews`: reviews and the review date's history
 - `access_log`: the access log
 - `break_glass`: a safeguarding opening of a child's record by someone without access
+- `retention`: legal holds and the record of each anonymisation
 
 Nothing about a child is deleted by a user: closure, withdrawal, leaving a TAF and corrections are
 new rows or end dates. The rules that change these records live in caf/services/.
@@ -28,12 +29,14 @@ from caf.models.caf import (
 from caf.models.children import Adult, Child, ChildCorrection, PossibleDuplicate, Sex, nhs_number_validate, upn_validate
 from caf.models.consent import Consent, ConsentQuerySet, ExclusionException, FamilyExclusion, SharingBasis
 from caf.models.plan import LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+from caf.models.retention import Anonymisation, LegalHold
 from caf.models.reviews import Review, ReviewActionProgress, ReviewDateChange
 
 __all__ = [
     "GRANT_ENDS_SQL",
     "AccessLog",
     "Adult",
+    "Anonymisation",
     "AssessmentEntry",
     "BreakGlass",
     "Caf",
@@ -48,6 +51,7 @@ __all__ = [
     "FamilyExclusion",
     "GrantReason",
     "LeadProfessionalAssignment",
+    "LegalHold",
     "LevelChange",
     "PlanAction",
     "PossibleDuplicate",

@@ -76,6 +76,8 @@ class Caf(models.Model):
     next_review_on = models.DateField(
         null=True, blank=True, help_text="Set when the TAF forms and after every review (caf.services)."
     )
+    # Set when the retention job replaced the CAF's free text and its people's details.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     objects = CouncilScopedQuerySet.as_manager()
 

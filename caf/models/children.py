@@ -74,6 +74,8 @@ class Child(models.Model):
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set when the retention job replaced the child's personal details (caf.services.retention).
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
@@ -138,6 +140,7 @@ class Adult(models.Model):
     parental_responsibility = models.BooleanField(default=False)
     phone = models.CharField(max_length=40, blank=True)
     address = models.TextField(blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     objects = CouncilScopedQuerySet.as_manager()
 

@@ -34,6 +34,8 @@ def caf_start(*, user: User, children: list[Child], adults: Iterable[Adult] = ()
         raise Refused("Choose the child, or the children of the family, the CAF is for.")
     if any(child.council_id != user.council_id or child.merged_into_id for child in children):
         raise Refused("Choose children recorded in your council (not merged records).")
+    if any(child.anonymised_at for child in children):
+        raise Refused("This record was anonymised after its retention date: record the child again.")
     if excluded_by_family_of(user, children):
         raise Refused(
             "The family has asked that you or your agency do not see their assessment: contact the CAF administrator."

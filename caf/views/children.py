@@ -43,6 +43,7 @@ from caf.selectors import (
     possible_duplicate_get,
     possible_duplicates_page,
 )
+from caf.selectors.retention import legal_hold_in_force
 from caf.services import child_create, child_merge, household_record
 from caf.services import possible_duplicate_dismiss as possible_duplicate_dismiss_service
 from caf.services import possible_duplicate_merge as possible_duplicate_merge_service
@@ -161,8 +162,10 @@ def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
         # Break-glass reads, and nothing more (issue 15).
         "may_start_caf": request.user.agency_id is not None
         and child.merged_into_id is None
+        and child.anonymised_at is None
         and not getattr(child, "break_glass_until", None),
         "is_caf_administrator": is_caf_administrator,
+        "legal_hold": legal_hold_in_force(child),
     }
     return render(request, "caf/child_detail.html", context)
 

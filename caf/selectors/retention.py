@@ -1,0 +1,192 @@
+"""Retention dates (Settled question 25), computed in the database, and the families they apply to.
+
+A CAF's retention date is the latest of
+- the early help period: the later of closure + the council's years (6) and the youngest child's
+  birthday at the council's age (25), counted from the expected date of birth for an unborn child;
+- the period of each social care stage a child of the CAF reached (a referral decided as Child in
+  Need or child protection): that child's birthday at the stage's age.
+A CAF still open has none (it is not due). A CAF that never left draft counts from when it was started.
+
+A family is every CAF, child and adult linked through the CAFs, households and merged records: a
+person is anonymised only when every record about them is past its date, so a family is due only
+when every one of its CAFs is, none of its children is under legal hold, and none has a referral or
+step-down still open.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Case, DateField, Func, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+
+from accounts.models import LocalAuthority
+from caf import hooks
+from caf.models import Adult, Caf, CafChild, Child, LegalHold
+
+SOCIAL_CARE_STAGES = ("child_in_need", "child_protection")
+
+
+class YearsAfter(Func):
+    """A date this many years later, as a date (PostgreSQL: 29 February + 1 year is 28 February)."""
+
+    arg_joiner = " + make_interval(years => "
+    template = "(%(expressions)s::int))::date"
+    output_field = DateField()
+
+
+def _birth(prefix: str = "") -> Coalesce:
+    return Coalesce(f"{prefix}date_of_birth", f"{prefix}expected_date_of_birth")
+
+
+def _stage_age(council: LocalAuthority, stage: str) -> int:
+    return {
+        "child_in_need": council.retention_child_in_need_age,
+        "child_protection": council.retention_child_protection_age,
+    }[stage]
+
+
+def caf_retention_dates(council: LocalAuthority) -> QuerySet[Caf]:
+    """The council's CAFs, each annotated with `retention_on` (None while it is open)."""
+    per_caf = CafChild.objects.filter(caf=OuterRef("pk")).values("caf")
+    youngest_birth = Subquery(per_caf.annotate(birth=Max(_birth("child__"))).values("birth")[:1])
+    starts = Case(
+        When(status=Caf.Status.CLOSED, then=TruncDate("closed_at")),
+        When(status=Caf.Status.DRAFT, then=TruncDate("created_at")),
+        default=None,
+        output_field=DateField(),
+    )
+    periods: list[Any] = [
+        YearsAfter(starts, Value(council.retention_years_after_closure)),
+        YearsAfter(youngest_birth, Value(council.retention_until_age)),
+    ]
+    for stage in SOCIAL_CARE_STAGES:
+        reached = per_caf.filter(child__in=hooks.social_care_stage_children(stage))
+        until = reached.annotate(until=Max(YearsAfter(_birth("child__"), Value(_stage_age(council, stage)))))
+        periods.append(Subquery(until.values("until")[:1]))
+    # GREATEST ignores NULLs: an open CAF's date stays NULL only through the Case.
+    return Caf.objects.filter(council=council).annotate(
+        retention_on=Case(When(Q(status=Caf.Status.ACTIVE), then=None), default=Greatest(*periods))
+    )
+
+
+@dataclass
+class RetentionFamily:
+    caf_ids: list[int] = field(default_factory=list)
+    child_ids: list[int] = field(default_factory=list)
+    adult_ids: list[int] = field(default_factory=list)
+    retention_on: date | None = None  # the latest of its CAFs'; None while any is open
+    held: bool = False  # a child under legal hold
+    open_work: bool = False  # a referral or step-down still open
+    anonymised: bool = False  # every CAF and child already anonymised
+
+    def is_due(self, today: date) -> bool:
+        return (
+            not (self.held or self.open_work or self.anonymised)
+            and self.retention_on is not None
+            and self.retention_on <= today
+        )
+
+
+class _Families:
+    """Union-find over ("caf", id), ("child", id), ("adult", id)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(self, node: tuple[str, int]) -> tuple[str, int]:
+        self.parent.setdefault(node, node)
+        while self.parent[node] != node:
+            self.parent[node] = self.parent[self.parent[node]]
+            node = self.parent[node]
+        return node
+
+    def join(self, a: tuple[str, int], b: tuple[str, int]) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
+    """Every family of the council that has a CAF, with its retention date and what stops it being
+    anonymised. A few queries for the whole council: the dates in SQL, the links grouped here."""
+    families = _Families()
+    dates: dict[int, date | None] = {}
+    anonymised_cafs: set[int] = set()
+    # Typed loosely: django-stubs does not follow the annotation through the function's return.
+    annotated: Any = caf_retention_dates(council)
+    rows = annotated.values("pk", "retention_on", "anonymised_at")
+    for row in rows:
+        pk, anonymised_at = row["pk"], row["anonymised_at"]
+        dates[pk] = row["retention_on"]
+        families.find(("caf", pk))
+        if anonymised_at:
+            anonymised_cafs.add(pk)
+    for caf_id, child_id in CafChild.objects.filter(caf__council=council).values_list("caf", "child"):
+        families.join(("child", child_id), ("caf", caf_id))
+    for caf_id, adult_id in Caf.adults.through.objects.filter(caf__council=council).values_list("caf", "adult"):
+        families.join(("adult", adult_id), ("caf", caf_id))
+    for adult_id, child_id in Adult.children.through.objects.filter(adult__council=council).values_list(
+        "adult", "child"
+    ):
+        families.join(("adult", adult_id), ("child", child_id))
+    for child_id, kept_id in Child.objects.filter(council=council, merged_into__isnull=False).values_list(
+        "pk", "merged_into"
+    ):
+        if kept_id is not None:
+            families.join(("child", child_id), ("child", kept_id))
+
+    held = set(LegalHold.objects.filter(council=council, lifted_at__isnull=True).values_list("child", flat=True))
+    open_work = set(
+        Child.objects.filter(council=council, pk__in=hooks.social_care_open_children()).values_list("pk", flat=True)
+    )
+    anonymised_children = set(
+        Child.objects.filter(council=council, anonymised_at__isnull=False).values_list("pk", flat=True)
+    )
+
+    grouped: dict[tuple[str, int], RetentionFamily] = defaultdict(RetentionFamily)
+    for node in list(families.parent):
+        family = grouped[families.find(node)]
+        kind, pk = node
+        {"caf": family.caf_ids, "child": family.child_ids, "adult": family.adult_ids}[kind].append(pk)
+    result = []
+    for family in grouped.values():
+        if not family.caf_ids:
+            continue  # a child or adult without a CAF: not this job's
+        family.caf_ids.sort()
+        family.child_ids.sort()
+        family.adult_ids.sort()
+        caf_dates = [dates[pk] for pk in family.caf_ids]
+        family.retention_on = None if any(day is None for day in caf_dates) else max(d for d in caf_dates if d)
+        family.held = any(pk in held for pk in family.child_ids)
+        family.open_work = any(pk in open_work for pk in family.child_ids)
+        family.anonymised = all(pk in anonymised_cafs for pk in family.caf_ids) and all(
+            pk in anonymised_children for pk in family.child_ids
+        )
+        result.append(family)
+    return sorted(result, key=lambda family: family.caf_ids[0])
+
+
+def child_retention_date(child: Child) -> date | None:
+    """The child's family's retention date, for the legal hold page (None while a record is open)."""
+    return next(
+        (family.retention_on for family in retention_families(child.council) if child.pk in family.child_ids), None
+    )
+
+
+def legal_hold_in_force(child: Child) -> LegalHold | None:
+    return LegalHold.objects.filter(child=child, lifted_at__isnull=True).select_related("placed_by").first()
+
+
+def legal_hold_history(child: Child) -> QuerySet[LegalHold, Any]:
+    return LegalHold.objects.filter(child=child).select_related("placed_by", "lifted_by")
+
+
+__all__ = [
+    "RetentionFamily",
+    "YearsAfter",
+    "caf_retention_dates",
+    "child_retention_date",
+    "legal_hold_history",
+    "legal_hold_in_force",
+    "retention_families",
+]
