@@ -7,6 +7,7 @@ professional, closure, and the access log; one module per area:
 - `plan`: the Team Around the Family, lead professionals, the delivery plan
 - `reviews`: reviews and the review date's history
 - `access_log`: the access log
+- `subject_access`: subject access requests and their release decisions
 
 Nothing about a child is deleted by a user: closure, withdrawal, leaving a TAF and corrections are
 new rows or end dates. The rules that change these records live in caf/services/.
@@ -27,9 +28,11 @@ from caf.models.children import Adult, Child, ChildCorrection, PossibleDuplicate
 from caf.models.consent import Consent, ConsentQuerySet, ExclusionException, FamilyExclusion, SharingBasis
 from caf.models.plan import LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
 from caf.models.reviews import Review, ReviewActionProgress, ReviewDateChange
+from caf.models.subject_access import YOUNG_PERSON_AGES, SubjectAccessRequest
 
 __all__ = [
     "GRANT_ENDS_SQL",
+    "YOUNG_PERSON_AGES",
     "AccessLog",
     "Adult",
     "AssessmentEntry",
@@ -53,6 +56,7 @@ __all__ = [
     "ReviewDateChange",
     "Sex",
     "SharingBasis",
+    "SubjectAccessRequest",
     "TeamAroundFamilyMember",
     "nhs_number_validate",
     "upn_validate",
