@@ -12,6 +12,8 @@ registered it is a wiring mistake: it raises instead of quietly answering "nothi
 - `child_referred`: whether any of a child's records was referred to children's social care (who
   then sees the child's record while deciding).
 - `caf_referrals`: the referrals attached to a CAF, newest first, for the CAF's own pages.
+- `subject_access_sources`: more records for a subject access export (referrals: the referrals and
+  step-downs about the subject), each a `caf.subject_access.RecordDocument`.
 """
 
 from collections.abc import Callable, Iterable
@@ -24,6 +26,7 @@ from django.db.models import QuerySet
 if TYPE_CHECKING:
     from accounts.models import User
     from caf.models import Caf, LeadProfessionalAssignment
+    from caf.subject_access import RecordDocument, Subject
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ ChronologySource = Callable[[dict[int, "Caf"]], Iterable[ChronologyEvent]]
 ChildReferred = Callable[[QuerySet[Any]], bool]
 # (caf, only safeguarding overrides?) -> the CAF's referrals, newest first.
 CafReferrals = Callable[["Caf", bool], QuerySet[Any]]
+# (the subject of an export) -> that app's records about them; a fixed number of queries.
+SubjectAccessSource = Callable[["Subject"], Iterable["RecordDocument"]]
 
 
 class HookMissing(RuntimeError):
@@ -60,6 +65,7 @@ class _Hooks:
         self.chronology_sources: list[ChronologySource] = []
         self.child_referred: ChildReferred | None = None
         self.caf_referrals: CafReferrals | None = None
+        self.subject_access_sources: list[SubjectAccessSource] = []
 
 
 hooks = _Hooks()
@@ -96,6 +102,11 @@ def caf_referrals_register(reader: CafReferrals) -> None:
     hooks.caf_referrals = reader
 
 
+def subject_access_source_register(source: SubjectAccessSource) -> None:
+    if source not in hooks.subject_access_sources:
+        hooks.subject_access_sources.append(source)
+
+
 # Use (from caf).
 
 
@@ -120,6 +131,10 @@ def caf_referrals(caf: "Caf", *, safeguarding_override: bool = False) -> QuerySe
     return _required(hooks.caf_referrals, "caf_referrals")(caf, safeguarding_override)
 
 
+def subject_access_documents(subject: "Subject") -> list["RecordDocument"]:
+    return [document for source in hooks.subject_access_sources for document in source(subject)]
+
+
 def registered() -> dict[str, bool]:
     """What each hook has, for the test that the wiring is complete after django.setup()."""
     return {
@@ -128,4 +143,5 @@ def registered() -> dict[str, bool]:
         "chronology_sources": bool(hooks.chronology_sources),
         "child_referred": hooks.child_referred is not None,
         "caf_referrals": hooks.caf_referrals is not None,
+        "subject_access_sources": bool(hooks.subject_access_sources),
     }

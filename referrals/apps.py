@@ -20,6 +20,7 @@ class ReferralsConfig(AppConfig):
         hooks.chronology_source_register(selectors.chronology_events)
         hooks.child_referred_register(selectors.child_referred)
         hooks.caf_referrals_register(selectors.caf_referrals)
+        hooks.subject_access_source_register(selectors.subject_access_documents)
         # A draft of a referral's form, likewise, only for someone who may still see the referral.
         from accounts.drafts import record_access_register
         from accounts.models import User
