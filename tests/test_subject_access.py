@@ -480,3 +480,9 @@ def test_the_council_list_is_for_caf_administrators_only(sar, school_practitione
     for user in (school_practitioner, council_admin):
         assert signed_in(user).get(reverse("caf:subject_access_requests")).status_code == 404
     assert AccessLog.objects.filter(user=council_admin, action=AccessLog.Action.REFUSED).exists()
+
+
+def test_the_caf_administrators_home_page_links_to_the_requests(caf_admin, school_practitioner, signed_in):
+    link = f'href="{reverse("caf:subject_access_requests")}"'
+    assert link in signed_in(caf_admin).get("/").content.decode()
+    assert link not in signed_in(school_practitioner).get("/").content.decode()
