@@ -18,6 +18,8 @@ registered it is a wiring mistake: it raises instead of quietly answering "nothi
   not due for anonymisation whatever its dates say.
 - `retention_anonymisers`: anonymise the apps' own records of a family (referrals, step-downs);
   called inside caf's transaction with the family's CAF and child ids; every receiver is called.
+- `subject_access_sources`: more records for a subject access export (referrals: the referrals and
+  step-downs about the subject), each a `caf.subject_access.RecordDocument`.
 """
 
 from collections.abc import Callable, Iterable
@@ -30,6 +32,7 @@ from django.db.models import QuerySet
 if TYPE_CHECKING:
     from accounts.models import User
     from caf.models import Caf, LeadProfessionalAssignment
+    from caf.subject_access import RecordDocument, Subject
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ ChronologySource = Callable[[dict[int, "Caf"]], Iterable[ChronologyEvent]]
 ChildReferred = Callable[[QuerySet[Any]], bool]
 # (caf, only safeguarding overrides?) -> the CAF's referrals, newest first.
 CafReferrals = Callable[["Caf", bool], QuerySet[Any]]
+# (the subject of an export) -> that app's records about them; a fixed number of queries.
+SubjectAccessSource = Callable[["Subject"], Iterable["RecordDocument"]]
 
 
 # (stage: "child_in_need" or "child_protection") -> a queryset of the child ids that reached it.
@@ -77,6 +82,7 @@ class _Hooks:
         self.social_care_stage_children: SocialCareStageChildren | None = None
         self.social_care_open_children: SocialCareOpenChildren | None = None
         self.retention_anonymisers: list[RetentionAnonymiser] = []
+        self.subject_access_sources: list[SubjectAccessSource] = []
 
 
 hooks = _Hooks()
@@ -126,6 +132,11 @@ def retention_anonymiser_register(receiver: RetentionAnonymiser) -> None:
         hooks.retention_anonymisers.append(receiver)
 
 
+def subject_access_source_register(source: SubjectAccessSource) -> None:
+    if source not in hooks.subject_access_sources:
+        hooks.subject_access_sources.append(source)
+
+
 # Use (from caf).
 
 
@@ -150,6 +161,10 @@ def caf_referrals(caf: "Caf", *, safeguarding_override: bool = False) -> QuerySe
     return _required(hooks.caf_referrals, "caf_referrals")(caf, safeguarding_override)
 
 
+def subject_access_documents(subject: "Subject") -> list["RecordDocument"]:
+    return [document for source in hooks.subject_access_sources for document in source(subject)]
+
+
 def registered() -> dict[str, bool]:
     """What each hook has, for the test that the wiring is complete after django.setup()."""
     return {
@@ -158,6 +173,7 @@ def registered() -> dict[str, bool]:
         "chronology_sources": bool(hooks.chronology_sources),
         "child_referred": hooks.child_referred is not None,
         "caf_referrals": hooks.caf_referrals is not None,
+        "subject_access_sources": bool(hooks.subject_access_sources),
     }
 
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, Child
+from caf.models import AccessLog, Caf, Child, SubjectAccessRequest
 
 # A URL keyword argument → what access_log_write needs to name the record with that id (caf=,
 # child= or child_ids=), or None when no record has it.
@@ -30,8 +30,16 @@ def _child(pk: int) -> dict[str, Any] | None:
     return {"child": child} if child else None
 
 
+def _subject_access(pk: int) -> dict[str, Any] | None:
+    """A subject access request's page is about its child (an adult's request names no child's record)."""
+    sar = SubjectAccessRequest.objects.filter(pk=pk).select_related("child").first()
+    if sar is None:
+        return None
+    return {"child": sar.child} if sar.child else {"child_ids": []}
+
+
 # In order: the first argument the URL has names the record (a plan action's page names its CAF).
-_SUBJECTS: dict[str, Subject] = {"caf_id": _caf, "child_id": _child}
+_SUBJECTS: dict[str, Subject] = {"caf_id": _caf, "child_id": _child, "request_id": _subject_access}
 
 
 def refusal_subject_register(kwarg: str, subject: Subject) -> None:

@@ -1,11 +1,12 @@
-from caf.views import active, break_glass, children, consent, draft, lists, retention, reviews
+from caf.views import active, break_glass, children, consent, draft, lists, retention, reviews, subject_access
 
 app_name = "caf"
 # Each screen module keeps its own routes beside its views:
 # children (find, record, merge, access log), draft (start, the overview, assessment, levels, submit),
 # consent (consent, exclusions, withdrawal, the override), active (team, lead professional,
 # registration, plan, closure, print), lists (the CAF list), reviews, retention (the legal hold),
-# break_glass (opening a child's record for safeguarding, and the review of each use).
+# break_glass (opening a child's record for safeguarding, and the review of each use), subject_access
+# (requests, exports and release decisions).
 urlpatterns = [
     *children.urlpatterns,
     *draft.urlpatterns,
@@ -15,4 +16,5 @@ urlpatterns = [
     *reviews.urlpatterns,
     *retention.urlpatterns,
     *break_glass.urlpatterns,
+    *subject_access.urlpatterns,
 ]

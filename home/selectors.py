@@ -273,6 +273,7 @@ def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
         ],
         links=[
             ("Possible duplicate records", "caf:possible_duplicates"),
+            ("Subject access requests", "caf:subject_access_requests"),
             ("The step-down pick-up queue", "referrals:pick_up_queue"),
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),

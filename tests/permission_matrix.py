@@ -113,6 +113,10 @@ GROUPS = {
     "child: possible duplicate": ("other CAFs of the family, child record", True),
     "child: not the same child": ("other CAFs of the family, child record", True),
     "child: start a CAF or refer": ("other CAFs of the family, child record", True),
+    "child: subject access pages": ("other CAFs of the family, child record", True),
+    "child: subject access forms": ("other CAFs of the family, child record", True),
+    "adult: subject access pages": ("other CAFs of the family, child record", True),
+    "adult: subject access decision": ("other CAFs of the family, child record", True),
     "referral: view": ("referral and step-down", True),
     "referral: the front-door call": ("referral and step-down", True),
     "referral: check your answers": ("referral and step-down", True),
@@ -125,6 +129,8 @@ GROUPS = {
     "queue: front door": ("lists, own account, council administration", True),
     "queue: pick-up": ("lists, own account, council administration", True),
     "queue: possible duplicates": ("lists, own account, council administration", True),
+    "queue: subject access": ("lists, own account, council administration", True),
+    "queue: subject access, adult": ("lists, own account, council administration", True),
     "queue: actions": ("lists, own account, council administration", True),
     "queue: referrals": ("lists, own account, council administration", True),
     # Monthly counts, no child's record on the page.
@@ -281,6 +287,21 @@ child: not the same child        POST   403 403 403 404 403 403 403 404 404 404 
 # service lets any of the council's staff, which is sensible.
 child: start a CAF or refer      GET    200 200 200 404 200 200 200 404 404 404 404 200 404 404 404 200 200 404 404 in
 child: start a CAF or refer      POST   ok  ok  ok  404 ok  ok  ok  404 404 404 404 ok  404 404 404 ok  ok  404 404 in
+# Subject access (issue 15): a request about Jayden (its page, the draft export, the child's list of
+# requests; recording a request and the release decision): a CAF administrator of the council whom the
+# family has not excluded (Settled question 16: XAD, excluded by name, finds nothing); refused (403) to the
+# others who may see the child, as the access log.
+child: subject access pages      GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
+child: subject access pages      POST   405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
+child: subject access forms      GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
+child: subject access forms      POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
+# A request about Kelly Smith, the mother who gave consent (an adult): the council's CAF administrators;
+# refused to the council's other staff, and to XAD (the family excluded them from the CAFs she is on);
+# another council's staff find nothing.
+adult: subject access pages      GET    403 403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 404 404 in
+adult: subject access pages      POST   405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
+adult: subject access decision   GET    403 403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 404 404 in
+adult: subject access decision   POST   403 403 403 403 403 403 403 403 403 403 403 ok  403 403 403 403 403 404 404 in
 
 # Referral R (from the active CAF, sent with consent by FLP when FLP was lead professional). Sees it: its
 # referrer, the front door once sent, other children's social care staff unless excluded, the CAF's lead
@@ -330,6 +351,13 @@ queue: pick-up                   GET    404 .   .   .   .   .   .   .   .   .   
 queue: pick-up                   POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: possible duplicates       GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
 queue: possible duplicates       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+# Subject access (issue 15): the council's requests and the search for an adult among the consenting
+# people, and recording a request about an adult (Kelly Smith): the council's CAF administrators (404 to
+# anyone else, as the possible duplicates).
+queue: subject access            GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
+queue: subject access            POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+queue: subject access, adult     GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
+queue: subject access, adult     POST   404 .   .   .   .   .   .   .   .   .   .   ok  404 .   .   404 404 404 404 in
 # The full lists behind the home pages' queues (issue 13): everyone signed in has their own actions
 # and referrals (each list only their own rows, tests/test_queue_bounds.py).
 queue: actions                   GET    200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
@@ -412,6 +440,22 @@ URLS = {
     "caf:possible_duplicates": [("", "queue: possible duplicates", {}, {})],
     "caf:possible_duplicate_dismiss": [("", "child: not the same child", {"pair_id": "pair"}, {})],
     "caf:caf_start": [("", "child: start a CAF or refer", {"child_id": "child"}, {})],
+    "caf:child_subject_access": [("", "child: subject access pages", {"child_id": "child"}, {})],
+    "caf:subject_access_start_child": [("", "child: subject access forms", {"child_id": "child"}, {})],
+    "caf:subject_access_requests": [("", "queue: subject access", {}, {})],
+    "caf:subject_access_start_adult": [("", "queue: subject access, adult", {}, {"adult": "adult_name"})],
+    "caf:subject_access_detail": [
+        ("child", "child: subject access pages", {"request_id": "subject_access"}, {}),
+        ("adult", "adult: subject access pages", {"request_id": "adult_subject_access"}, {}),
+    ],
+    "caf:subject_access_export": [
+        ("child", "child: subject access pages", {"request_id": "subject_access"}, {}),
+        ("adult", "adult: subject access pages", {"request_id": "adult_subject_access"}, {}),
+    ],
+    "caf:subject_access_decide": [
+        ("child", "child: subject access forms", {"request_id": "subject_access"}, {}),
+        ("adult", "adult: subject access decision", {"request_id": "adult_subject_access"}, {}),
+    ],
     # caf: the record
     "caf:caf_list": [("", "queue: CAFs", {}, {})],
     "caf:action_list": [("", "queue: actions", {}, {})],

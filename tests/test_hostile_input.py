@@ -36,7 +36,17 @@ from hypothesis import strategies as st
 
 from accounts.models import Role
 from caf import services
-from caf.models import Caf, Child, Consent, LevelChange, PlanAction, PossibleDuplicate, Review, TeamAroundFamilyMember
+from caf.models import (
+    Caf,
+    Child,
+    Consent,
+    LevelChange,
+    PlanAction,
+    PossibleDuplicate,
+    Review,
+    SubjectAccessRequest,
+    TeamAroundFamilyMember,
+)
 from referrals import services as rs
 from referrals.models import Referral, StepDown
 from tests.factories import PASSWORD, UserFactory
@@ -46,7 +56,18 @@ from thresholds.services import threshold_model_draft_start
 
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "8"))
 FORM_ENCODED = "application/x-www-form-urlencoded"
-MAIN_TABLES = (Caf, Consent, Child, PlanAction, Review, Referral, StepDown, TeamAroundFamilyMember, LevelChange)
+MAIN_TABLES = (
+    Caf,
+    Consent,
+    Child,
+    PlanAction,
+    Review,
+    Referral,
+    StepDown,
+    TeamAroundFamilyMember,
+    LevelChange,
+    SubjectAccessRequest,
+)
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 RAW_SCRIPT = b"<script>alert"
 SCRIPT = "<script>alert(1)</script>"
@@ -662,6 +683,34 @@ def test_decline(signed_in, caf_admin, waiting_step_down):
     hostile_posts(signed_in(caf_admin), url, form(text("reason", "They want to manage alone")), [detail])
 
 
+# Subject access ---------------------------------------------------------------------------------
+
+
+def test_record_a_subject_access_request(signed_in, caf_admin, school_practitioner, council_model):
+    # A young person (14), so the form asks for their competence and view too.
+    tia = services.child_create(
+        user=school_practitioner, first_name="Tia", last_name="Jones", date_of_birth=today() - timedelta(days=14 * 366)
+    )
+    answers = form(
+        text("requested_by", "Tia herself"),
+        day("requested_on", today()),
+        number("competent", "yes", "no"),
+        text("competence_note", "She understood what the records are."),
+        text("young_person_view", "I want to see what the school said."),
+    )
+    url = reverse("caf:subject_access_start_child", args=[tia.pk])
+    hostile_posts(signed_in(caf_admin), url, answers, [reverse("caf:child_subject_access", args=[tia.pk])])
+
+
+def test_decide_a_subject_access_request(signed_in, caf_admin, child, council_model):
+    sar = services.subject_access_request_start(
+        user=caf_admin, child=child, requested_by="Kelly Smith", requested_on=today()
+    )
+    answers = form(number("status", "released", "withheld"), text("reason", "Released with Mia's details redacted."))
+    url = reverse("caf:subject_access_decide", args=[sar.pk])
+    hostile_posts(signed_in(caf_admin), url, answers, [reverse("caf:subject_access_detail", args=[sar.pk])])
+
+
 # Thresholds -------------------------------------------------------------------------------------
 
 
@@ -763,6 +812,8 @@ def test_query_strings_never_fail(people, active, child, draft_model, council_mo
         ("caf_admin", reverse("caf:child_access_log", args=[child.pk]), ("page", "at", "id")),
         ("practitioner", reverse("caf:consent_record", args=[active.pk]), ("change",)),
         ("caf_admin", reverse("caf:child_merge", args=[child.pk]), ("duplicate",)),
+        ("caf_admin", reverse("caf:subject_access_requests"), ("name",)),
+        ("caf_admin", reverse("caf:subject_access_start_adult"), ("adult",)),
         ("practitioner", reverse("notifications"), ("page",)),
         ("practitioner", reverse("caf:child_find"), ("first_name", "date_of_birth_0", "date_of_birth_2")),
         ("practitioner", reverse("caf:child_create"), ("first_name", "date_of_birth_1", "date_of_birth_2")),

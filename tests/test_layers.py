@@ -95,6 +95,7 @@ def test_referrals_registers_every_hook_caf_uses_after_django_setup():
         "chronology_sources": True,
         "child_referred": True,
         "caf_referrals": True,
+        "subject_access_sources": True,
     }
 
 

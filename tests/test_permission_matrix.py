@@ -38,6 +38,7 @@ from caf.models import (
     PlanAction,
     PossibleDuplicate,
     Review,
+    SubjectAccessRequest,
     TeamAroundFamilyMember,
 )
 from referrals import services as referral_services
@@ -80,6 +81,7 @@ WATCHED = (
     StepDown,
     FamilyExclusion,
     ExclusionException,
+    SubjectAccessRequest,
 )
 CELLS_RUN: dict[str, dict[str, int]] = {}
 # Allowed POSTs that redirected and changed the records (each in its rolled-back savepoint): proof that
@@ -274,6 +276,14 @@ def scene(
         user=caf_admin, caf=caf, made_by="Kelly Smith", people=[excluded_person, excluded_admin], agencies=[mediation]
     )
 
+    # Subject access requests (issue 15): about Jayden, and about his mother, who gave consent.
+    subject_access = services.subject_access_request_start(
+        user=caf_admin, child=child, requested_by="Kelly Smith", requested_on=timezone.localdate()
+    )
+    adult_subject_access = services.subject_access_request_start(
+        user=caf_admin, adult_name="Kelly Smith", requested_by="Kelly Smith", requested_on=timezone.localdate()
+    )
+
     # The draft CAF: the initiator's, for the same child (the family's exclusions come with it).
     draft = services.caf_start(user=school_practitioner, children=[child])
 
@@ -351,6 +361,9 @@ def scene(
         "referral": referral.pk,
         "notification": notification.pk,
         "pair": pair.pk,
+        "subject_access": subject_access.pk,
+        "adult_subject_access": adult_subject_access.pk,
+        "adult_name": "Kelly Smith",
         "email_token": signing.TimestampSigner(salt=EMAIL_CHANGE_SALT).sign(str(change.pk)),
         "published_model": model.pk,
         **threshold_ids,

@@ -9,6 +9,7 @@ professional, closure, and the access log; one module per area:
 - `access_log`: the access log
 - `break_glass`: a safeguarding opening of a child's record by someone without access
 - `retention`: legal holds and the record of each anonymisation
+- `subject_access`: subject access requests and their release decisions
 
 Nothing about a child is deleted by a user: closure, withdrawal, leaving a TAF and corrections are
 new rows or end dates. The rules that change these records live in caf/services/.
@@ -31,9 +32,11 @@ from caf.models.consent import Consent, ConsentQuerySet, ExclusionException, Fam
 from caf.models.plan import LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
 from caf.models.retention import Anonymisation, LegalHold
 from caf.models.reviews import Review, ReviewActionProgress, ReviewDateChange
+from caf.models.subject_access import YOUNG_PERSON_AGES, SubjectAccessRequest
 
 __all__ = [
     "GRANT_ENDS_SQL",
+    "YOUNG_PERSON_AGES",
     "AccessLog",
     "Adult",
     "Anonymisation",
@@ -60,6 +63,7 @@ __all__ = [
     "ReviewDateChange",
     "Sex",
     "SharingBasis",
+    "SubjectAccessRequest",
     "TeamAroundFamilyMember",
     "nhs_number_validate",
     "upn_validate",

@@ -24,6 +24,8 @@ class AccessLog(models.Model):
         VIEW = "view", "Viewed"
         CHANGE = "change", "Changed"
         REFUSED = "refused", "Refused access"
+        # A subject access export (caf.services.subject_access_export): the whole record, downloaded.
+        EXPORT = "export", "Exported for subject access"
 
     council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="+", null=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

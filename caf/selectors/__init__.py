@@ -11,6 +11,7 @@ area.
 - `queues`: the lists behind the home pages' queues
 - `lists`: the full, paged lists behind them (the CAF list, the actions list)
 - `break_glass`: a person's break-glass in force, the uses to review, a child's uses
+- `subject_access`: subject access requests, the consenting people, everything held about a subject
 - `reviews`: upcoming and overdue reviews, the review figures, the review form's choices
 
 Import them from here (`from caf import selectors`).
@@ -116,6 +117,16 @@ from caf.selectors.reviews import (
     reviews_overdue_in_council,
     reviews_upcoming_for,
 )
+from caf.selectors.subject_access import (
+    ConsentingPerson,
+    Holdings,
+    child_for_subject_access,
+    consenting_people_named,
+    subject_access_get_for_user,
+    subject_access_holdings,
+    subject_access_requests_for_child,
+    subject_access_requests_of_council,
+)
 from caf.selectors.team import (
     PEOPLE_SHOWN,
     PeopleFound,
@@ -144,6 +155,8 @@ __all__ = [
     "CafListPage",
     "CafOverview",
     "ConsentChoices",
+    "ConsentingPerson",
+    "Holdings",
     "Household",
     "OpenCaf",
     "PeopleFound",
@@ -186,6 +199,7 @@ __all__ = [
     "child_cafs",
     "child_chronology",
     "child_for_new_caf",
+    "child_for_subject_access",
     "child_get_for_caf_administrator",
     "child_get_for_user",
     "child_household",
@@ -198,6 +212,7 @@ __all__ = [
     "children_open_cafs",
     "consent_choices",
     "consent_initial",
+    "consenting_people_named",
     "consents_version",
     "current_consent",
     "current_lead",
@@ -221,6 +236,10 @@ __all__ = [
     "reviews_upcoming_for",
     "search_words",
     "sibling_candidates_for",
+    "subject_access_get_for_user",
+    "subject_access_holdings",
+    "subject_access_requests_for_child",
+    "subject_access_requests_of_council",
     "submit_problems",
     "taf_team",
     "tafs_of",

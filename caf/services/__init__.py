@@ -14,6 +14,7 @@ on the form) or PermissionDenied (a 403).
 - `reviews`: the next review date and recording a review
 - `break_glass`: a safeguarding opening of a child's record, and the manager's review of it
 - `step_down`: what referrals asks of caf when social care steps a family down or takes a lead
+- `subject_access`: subject access requests, their exports and release decisions
 - `_common`: the moves table, refusing, locking, the change log, telling CAF administrators
 
 The names below are the app's services; import them from here (`from caf import services`).
@@ -38,6 +39,11 @@ from caf.services.lifecycle import (
 from caf.services.plan import plan_action_add, plan_action_update
 from caf.services.reviews import review_date_set, review_record
 from caf.services.step_down import caf_start_from_step_down, consent_from_step_down, lead_professional_from_social_care
+from caf.services.subject_access import (
+    subject_access_decide,
+    subject_access_export,
+    subject_access_request_start,
+)
 from caf.services.team import lead_professional_assign, taf_member_add, taf_member_remove
 
 __all__ = [
@@ -74,6 +80,9 @@ __all__ = [
     "review_date_set",
     "review_record",
     "safeguarding_override_record",
+    "subject_access_decide",
+    "subject_access_export",
+    "subject_access_request_start",
     "taf_member_add",
     "taf_member_remove",
 ]

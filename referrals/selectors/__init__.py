@@ -14,7 +14,12 @@
 - `caf_hooks`: what caf asks through caf.hooks (the chronology, a child referred, a CAF's referrals).
 """
 
-from referrals.selectors.caf_hooks import caf_referrals, child_referred, chronology_events
+from referrals.selectors.caf_hooks import (
+    caf_referrals,
+    child_referred,
+    chronology_events,
+    subject_access_documents,
+)
 from referrals.selectors.clocks import Clock, decision_clock, pick_up_clock
 from referrals.selectors.council import (
     current_lead,
@@ -155,4 +160,5 @@ __all__ = [
     "step_downs_open_from_social_care",
     "step_downs_to_pick_up",
     "step_downs_waiting_for_lead",
+    "subject_access_documents",
 ]
