@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0010_sign_in_sessions'),
+        ('accounts', '0011_two_factor_resets'),
     ]
 
     operations = [

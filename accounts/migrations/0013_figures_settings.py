@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0010_sign_in_sessions")]
+    dependencies = [("accounts", "0012_identity_providers")]
 
     operations = [
         migrations.AddField(

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0010_sign_in_sessions'),
-        ('caf', '0016_possible_duplicates'),
+        ('caf', '0017_retention'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0015_break_glass"),
-        ("caf", "0016_possible_duplicates"),
+        ("caf", "0018_subject_access"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
