@@ -368,6 +368,9 @@ def may_review_break_glass(user: User, use: BreakGlass) -> bool:
     else the CAF administrators), or the council's early help lead; never by whoever used it."""
     if not user.is_active or user.council_id != use.council_id or user.pk == use.user_id:
         return False
+    # A person the family excluded from the child's CAFs does not read the use either (Settled question 16).
+    if Caf.objects.filter(children=use.child_id).filter(perms.excluded_from(user)).exists():
+        return False
     if use.reviewer_id is not None:
         return user.pk == use.reviewer_id or user.pk == use.council.early_help_lead_id
     return user.pk == use.council.early_help_lead_id or is_caf_administrator(user, use.council_id)

@@ -110,6 +110,8 @@ GROUPS = {
     "child: access log": ("other CAFs of the family, child record", True),
     "child: merge": ("other CAFs of the family, child record", True),
     "child: legal hold": ("other CAFs of the family, child record", True),
+    "child: break-glass": ("other CAFs of the family, child record", True),
+    "child: review a break-glass use": ("other CAFs of the family, child record", True),
     "child: possible duplicate": ("other CAFs of the family, child record", True),
     "child: not the same child": ("other CAFs of the family, child record", True),
     "child: start a CAF or refer": ("other CAFs of the family, child record", True),
@@ -129,6 +131,7 @@ GROUPS = {
     "queue: front door": ("lists, own account, council administration", True),
     "queue: pick-up": ("lists, own account, council administration", True),
     "queue: possible duplicates": ("lists, own account, council administration", True),
+    "queue: break-glass reviews": ("lists, own account, council administration", True),
     "queue: subject access": ("lists, own account, council administration", True),
     "queue: subject access, adult": ("lists, own account, council administration", True),
     "queue: actions": ("lists, own account, council administration", True),
@@ -277,6 +280,15 @@ child: merge                     POST   403 403 403 404 403 403 403 404 404 404 
 # family's exclusion of a CAF administrator by name binds them here too (XAD).
 child: legal hold                GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
 child: legal hold                POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
+# Break-glass (issue 15): the scene's council lists no role or agency, so whoever may see Jayden's record
+# is sent to it, and the council's other staff are shown the out-of-hours number (403, logged); another
+# council's staff find nothing.
+child: break-glass               GET    302 302 302 403 302 302 302 403 403 403 403 302 403 403 403 302 302 404 404 in
+child: break-glass               POST   302 302 302 403 302 302 302 403 403 403 403 302 403 403 403 302 302 404 404 in
+# A police duty officer's use, waiting for review: with no manager and no early help lead named, the
+# council's CAF administrators review it; never one the family excluded by name (XAD).
+child: review a break-glass use  GET    404 404 404 404 404 404 404 404 404 404 404 200 404 404 404 404 404 404 404 in
+child: review a break-glass use  POST   404 404 404 404 404 404 404 404 404 404 404 ok  404 404 404 404 404 404 404 in
 # A possible duplicate pair (issue 14: Jayden and a second record the initiator made): as merging.
 child: possible duplicate        GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
 child: possible duplicate        POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
@@ -349,6 +361,10 @@ queue: front door                GET    404 .   .   .   .   .   .   .   .   .   
 queue: front door                POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: pick-up                   GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
 queue: pick-up                   POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+# The uses of break-glass waiting for one's review: the CAF administrators, agency managers and the early
+# help lead (this scene names neither of the last two).
+queue: break-glass reviews       GET    403 .   .   .   .   .   .   .   .   .   .   200 403 .   .   403 403 403 403 in
+queue: break-glass reviews       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: possible duplicates       GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
 queue: possible duplicates       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 # Subject access (issue 15): the council's requests and the search for an adult among the consenting
@@ -436,6 +452,9 @@ URLS = {
     "caf:child_access_log": [("", "child: access log", {"child_id": "child"}, {})],
     "caf:child_merge": [("", "child: merge", {"child_id": "child"}, {})],
     "caf:child_legal_hold": [("", "child: legal hold", {"child_id": "child"}, {})],
+    "caf:break_glass_open": [("", "child: break-glass", {"child_id": "child"}, {})],
+    "caf:break_glass_review": [("", "child: review a break-glass use", {"use_id": "break_glass"}, {})],
+    "caf:break_glass_reviews": [("", "queue: break-glass reviews", {}, {})],
     "caf:possible_duplicate_merge": [("", "child: possible duplicate", {"pair_id": "pair"}, {})],
     "caf:possible_duplicates": [("", "queue: possible duplicates", {}, {})],
     "caf:possible_duplicate_dismiss": [("", "child: not the same child", {"pair_id": "pair"}, {})],

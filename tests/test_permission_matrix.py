@@ -29,6 +29,7 @@ from accounts.services import EMAIL_CHANGE_SALT, user_email_change_request
 from caf import services
 from caf.models import (
     AccessLog,
+    BreakGlass,
     Caf,
     CafChild,
     Consent,
@@ -284,6 +285,17 @@ def scene(
         user=caf_admin, adult_name="Kelly Smith", requested_by="Kelly Smith", requested_on=timezone.localdate()
     )
 
+    # A use of break-glass on Jayden's record by a duty officer of the police (no relation of the matrix's),
+    # waiting for review (issue 15): the council names no manager and no early help lead, so its CAF
+    # administrators review it.
+    break_glass = BreakGlass.objects.create(
+        council=child.council,
+        child=child,
+        user=UserFactory(full_name="Dana Duty", agency=police, roles=practitioner),
+        reason="Found at the station at night",
+        ends_at=timezone.now() + timedelta(hours=3),
+    )
+
     # The draft CAF: the initiator's, for the same child (the family's exclusions come with it).
     draft = services.caf_start(user=school_practitioner, children=[child])
 
@@ -363,6 +375,7 @@ def scene(
         "pair": pair.pk,
         "subject_access": subject_access.pk,
         "adult_subject_access": adult_subject_access.pk,
+        "break_glass": break_glass.pk,
         "adult_name": "Kelly Smith",
         "email_token": signing.TimestampSigner(salt=EMAIL_CHANGE_SALT).sign(str(change.pk)),
         "published_model": model.pk,
