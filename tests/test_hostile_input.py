@@ -711,6 +711,27 @@ def test_decide_a_subject_access_request(signed_in, caf_admin, child, council_mo
     hostile_posts(signed_in(caf_admin), url, answers, [reverse("caf:subject_access_detail", args=[sar.pk])])
 
 
+def test_break_glass(signed_in, social_worker, active, child, council, caf_admin):
+    """Opening a record with break-glass, then the review of the use."""
+    from accounts.two_factor import VERIFIED_KEY
+    from caf.models import BreakGlass
+
+    council.break_glass_roles = [Role.SOCIAL_WORKER.value]
+    council.save(update_fields=["break_glass_roles"])
+    client = signed_in(social_worker)
+    session = client.session
+    session[VERIFIED_KEY] = 1.0
+    session.save()
+    opened = reverse("caf:break_glass_open", args=[child.pk])
+    hostile_posts(client, opened, form(text("reason", "Found alone at the station at night.")))
+    use = BreakGlass.objects.filter(user=social_worker).first() or BreakGlass.objects.create(
+        council=council, child=child, user=social_worker, reason="x", ends_at=timezone.now() + timedelta(hours=1)
+    )
+    answers = form(number("justified", "yes", "no"), text("note", "Could have waited for the morning."))
+    url = reverse("caf:break_glass_review", args=[use.pk])
+    hostile_posts(signed_in(caf_admin), url, answers, [reverse("caf:break_glass_reviews")])
+
+
 # Thresholds -------------------------------------------------------------------------------------
 
 
