@@ -9,7 +9,7 @@ partitions of their own months.
 Retention (access_log_months_retire, run by the monthly retention job): a month older than the
 longest of the councils' access log retention (LocalAuthority.access_log_retention_months; the
 partitions hold every council's rows) is dropped, a cheap DROP TABLE of one month, unless it holds
-a row about a child under legal hold: that month is detached and kept, renamed
+a row about a child under legal hold or with an open subject access request: that month is detached and kept, renamed
 caf_accesslog_archived_YYYY_MM (Settled question 17).
 """
 
@@ -166,8 +166,9 @@ def archive_name(month: date) -> str:
 
 def access_log_months_retire(*, now: datetime, keep_months: int) -> RetireReport:
     """Drop the log's months that ended more than `keep_months` before this month, except those
-    holding a row about a child under legal hold, which are detached and kept under an archive
-    name. Each month in its own short transaction; idempotent (a month dropped or archived is no
+    holding a row about a child under legal hold or with a subject access request still open (a
+    draft: not yet released or withheld; Settled question 17), which are detached and kept under an
+    archive name. Each month in its own short transaction; idempotent (a month dropped or archived is no
     longer a partition)."""
     report = RetireReport()
     oldest_kept = month_start(now.astimezone(UTC).date(), -keep_months)
@@ -180,7 +181,9 @@ def access_log_months_retire(*, now: datetime, keep_months: int) -> RetireReport
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
                 cursor.execute(
                     f"SELECT EXISTS (SELECT 1 FROM {name} WHERE child_ids && ARRAY("  # noqa: S608
-                    "SELECT child_id FROM caf_legalhold WHERE lifted_at IS NULL)::bigint[])"
+                    "SELECT child_id FROM caf_legalhold WHERE lifted_at IS NULL"
+                    " UNION SELECT child_id FROM caf_subjectaccessrequest"
+                    " WHERE status = 'draft' AND child_id IS NOT NULL)::bigint[])"
                 )
                 row = cursor.fetchone()
                 # As in _partitions_ensure: foreign-key checks still deferred in this transaction

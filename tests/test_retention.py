@@ -374,6 +374,33 @@ def test_old_months_are_dropped_and_a_month_of_a_child_under_hold_is_archived(ca
     assert january not in again.dropped and not again.archived
 
 
+def test_a_month_of_a_child_with_an_open_subject_access_request_is_archived_not_dropped(
+    caf_admin, child, school_practitioner
+):
+    other = services.child_create(
+        user=school_practitioner, first_name="Amber", last_name="Hall", date_of_birth=date(2019, 1, 9)
+    )
+    with time_machine.travel(datetime(2030, 4, 10, tzinfo=UTC), tick=False):
+        access_log_partitions_ensure(now=timezone.now())
+        access_log_write(user=caf_admin, action="view", what="read in April", child=child)
+    with time_machine.travel(datetime(2030, 5, 10, tzinfo=UTC), tick=False):
+        access_log_write(user=caf_admin, action="view", what="read in May", child=other)
+    with time_machine.travel(datetime(2030, 6, 10, tzinfo=UTC), tick=False):
+        access_log_write(user=caf_admin, action="view", what="read in June", child=child)
+    request = services.subject_access_request_start(
+        user=caf_admin, child=child, requested_by="Kelly Smith", requested_on=timezone.localdate()
+    )
+
+    report = access_log_months_retire(now=datetime(2037, 6, 5, tzinfo=UTC), keep_months=84)
+    assert "caf_accesslog_archived_2030_04" in report.archived
+    assert partition_name(date(2030, 5, 1)) in report.dropped
+
+    # Once the request is answered, the child's next month is dropped as any other.
+    services.subject_access_decide(user=caf_admin, request=request, status="withheld", reason="Identity not confirmed.")
+    later = access_log_months_retire(now=datetime(2037, 7, 5, tzinfo=UTC), keep_months=84)
+    assert partition_name(date(2030, 6, 1)) in later.dropped
+
+
 # Referrals, and the command ----------------------------------------------------------------------------
 
 
