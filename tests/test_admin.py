@@ -285,10 +285,13 @@ def test_a_council_administrator_changes_their_councils_settings(council_admin, 
             "retention_looked_after_age": 75,
             "retention_adoption_age": 100,
             "access_log_retention_months": 120,
+            "break_glass_roles": ["Social worker"],
+            "break_glass_hours": 2,
         },
     )
     assert response.status_code == 302
     council.refresh_from_db()
+    assert council.break_glass_roles == ["Social worker"] and council.break_glass_hours == 2
     assert council.retention_child_protection_age == 40 and council.access_log_retention_months == 120
     assert council.child_population == 61_000
     assert council.default_review_interval_weeks == 8

@@ -428,6 +428,14 @@ def test_a_council_administrator_names_the_early_help_lead_from_their_own_counci
         "review_reminder_working_days": 5,
         "overdue_escalation_working_days": 3,
         "no_lead_flag_working_days": 10,
+        "retention_years_after_closure": 6,
+        "retention_until_age": 25,
+        "retention_child_in_need_age": 25,
+        "retention_child_protection_age": 35,
+        "retention_looked_after_age": 75,
+        "retention_adoption_age": 100,
+        "access_log_retention_months": 84,
+        "break_glass_hours": 3,
     }
 
     assert client.post(url, {**form, "early_help_lead": other_council_user.pk}).status_code == 200
