@@ -7,7 +7,7 @@ e-mailed to them. A change of someone's e-mail address takes effect only when th
 sent to the new address. Every role given or taken away is recorded (RoleChange) and listed, and so is
 every reset of someone's second factor (TwoFactorReset), done from the person's page here."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -159,7 +159,7 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
                 required=False,
             )
         if "break_glass_agencies" in form.base_fields:
-            field = form.base_fields["break_glass_agencies"]
+            field = cast(ModelMultipleChoiceField, form.base_fields["break_glass_agencies"])
             field.widget = forms.CheckboxSelectMultiple()  # before the queryset, which sets its choices
             field.queryset = Agency.objects.filter(council=obj).order_by("name") if obj else Agency.objects.none()
         return form

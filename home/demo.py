@@ -6,6 +6,7 @@ Idempotent: it creates what is missing and leaves what is there (a changed passw
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -141,7 +142,7 @@ def demo_load() -> list[DemoUser]:
                 "child_population": spec["child_population"],
                 "front_door_phone": spec["front_door_phone"],
                 "out_of_hours_phone": spec["out_of_hours_phone"],
-                "break_glass_roles": spec["break_glass_roles"],
+                "break_glass_roles": cast(list[str], spec["break_glass_roles"]),
             },
         )
         localities = {

@@ -31,7 +31,7 @@ REASON_MAX = 2000
 def break_glass_reviewer(user: User, council: LocalAuthority) -> User | None:
     """Who reviews a use: the person's agency manager, else the council's early help lead (Settled
     question 24); None when neither exists (the CAF administrators then review it)."""
-    manager = user.agency.manager if user.agency_id else None
+    manager = user.agency.manager if user.agency is not None else None
     if manager is not None and manager.is_active and manager.pk != user.pk:
         return manager
     lead = council.early_help_lead

@@ -108,6 +108,8 @@ def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _reviews_anything(request: AuthenticatedHttpRequest) -> bool:
     user = request.user
+    if user.council_id is None:
+        return False
     council = LocalAuthority.objects.filter(pk=user.council_id).first()
     return council is not None and (
         council.early_help_lead_id == user.pk

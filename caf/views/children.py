@@ -87,7 +87,7 @@ def find(request: AuthenticatedHttpRequest) -> HttpResponse:
     create_url = reverse("caf:child_create") + (f"?{answers.urlencode()}" if answers else "")
     # Break-glass is offered beside a record the searcher may not open, if the council lists them.
     may_break_glass = bool(matches) and any(not match.may_open for match in matches or [])
-    if may_break_glass:
+    if may_break_glass and request.user.council_id is not None:
         may_break_glass = policies.may_break_glass(request.user, LocalAuthority.objects.get(pk=request.user.council_id))
     context = {"form": form, "matches": matches, "create_url": create_url, "may_break_glass": may_break_glass}
     return render(request, "caf/child_find.html", context)
