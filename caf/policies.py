@@ -363,6 +363,18 @@ def may_break_glass(user: User, council: LocalAuthority) -> bool:
     return council.break_glass_agencies.filter(pk=user.agency_id).exists()
 
 
+def may_review_break_glass_uses(user: User) -> bool:
+    """Whether the person is one of those who review uses of break-glass in their council (even with
+    none waiting): its early help lead, its CAF administrators, and agency managers."""
+    if not user.is_active or user.council_id is None:
+        return False
+    return (
+        is_caf_administrator(user, user.council_id)
+        or LocalAuthority.objects.filter(pk=user.council_id, early_help_lead=user).exists()
+        or Agency.objects.filter(manager=user).exists()
+    )
+
+
 def may_review_break_glass(user: User, use: BreakGlass) -> bool:
     """A use is reviewed by the person it was given to (the agency manager, else the early help lead,
     else the CAF administrators), or the council's early help lead; never by whoever used it."""

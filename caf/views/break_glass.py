@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import two_factor
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import Agency, LocalAuthority
+from accounts.models import LocalAuthority
 from caf import policies, selectors
 from caf.models import Child
 from caf.selectors.records import child_may_see, refusal_log
@@ -101,21 +101,9 @@ def reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The uses waiting for this person's review, and the last they reviewed."""
     waiting = list(selectors.break_glass_to_review(request.user)[:200])
     reviewed = selectors.break_glass_reviewed_by(request.user)
-    if not waiting and not reviewed and not _reviews_anything(request):
+    if not waiting and not reviewed and not policies.may_review_break_glass_uses(request.user):
         raise PermissionDenied("You review no uses of break-glass.")
     return render(request, "caf/break_glass_reviews.html", {"waiting": waiting, "reviewed": reviewed})
-
-
-def _reviews_anything(request: AuthenticatedHttpRequest) -> bool:
-    user = request.user
-    if user.council_id is None:
-        return False
-    council = LocalAuthority.objects.filter(pk=user.council_id).first()
-    return council is not None and (
-        council.early_help_lead_id == user.pk
-        or policies.is_caf_administrator(user, council.pk)
-        or Agency.objects.filter(manager=user).exists()
-    )
 
 
 @require_http_methods(["GET", "POST"])
