@@ -119,6 +119,7 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
                 ]
             },
         ),
+        ("Sharing without consent", {"fields": ["duty_to_share_from"]}),
         (
             "Break-glass for safeguarding",
             {"fields": ["break_glass_roles", "break_glass_agencies", "break_glass_hours"]},

@@ -26,10 +26,15 @@ What each predicate allows (the README's access table is the same, row by row):
 - reopen: the last lead professional, a CAF administrator, or the initiator while they still
   see it (closed, not yet reopened).
 - refer with the CAF attached: the lead professional; the initiator until a lead is logged.
+- record a decision not to share: as an exclusion, on an active or closed CAF; record a share under
+  the duty to share (s.16LA): the same, once the council says the duty is in force for them.
+- see the managers' list of sharing decisions: CAF administrators, social care managers, the early
+  help lead and agency managers, for the CAFs they may see.
 - open a child's record with break-glass: staff whose role or agency the council lists (not its CAF
   administrators, who see every record); review a use: its reviewer or the early help lead.
 """
 
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -151,6 +156,32 @@ def may_record_exclusion(user: User, caf: Caf) -> bool:
 
 
 may_lift_exclusion = may_record_exclusion
+
+
+def may_record_sharing_decision(user: User, caf: Caf) -> bool:
+    """Record a decision not to share the family's information (who, what, why): whoever records the
+    family's exclusions, on an active or closed CAF (a draft is shared with nobody yet)."""
+    return caf.status != Caf.Status.DRAFT and may_record_exclusion(user, caf)
+
+
+def may_share_under_duty(user: User, caf: Caf, today: date) -> bool:
+    """Record a share under the duty to share (Children Act 2004 s.16LA): as a decision not to share,
+    once the council says the duty is in force for them (Settled question 10d)."""
+    return may_record_sharing_decision(user, caf) and caf.council.duty_to_share_in_force(today)
+
+
+def may_see_sharing_decisions(user: User) -> bool:
+    """The managers' list of decisions to share without consent and not to share: the council's CAF
+    administrators, social care managers, early help lead and agency managers (each sees the entries
+    of CAFs they may see)."""
+    if not user.is_active or user.council_id is None:
+        return False
+    return (
+        user.has_role(Role.CAF_ADMINISTRATOR)
+        or user.has_role(Role.SOCIAL_CARE_MANAGER)
+        or LocalAuthority.objects.filter(pk=user.council_id, early_help_lead=user).exists()
+        or Agency.objects.filter(manager=user).exists()
+    )
 
 
 # The team, the plan and reviews -------------------------------------------------------------------

@@ -274,6 +274,7 @@ def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
         links=[
             ("Possible duplicate records", "caf:possible_duplicates"),
             ("Subject access requests", "caf:subject_access_requests"),
+            ("Sharing decisions: shares without consent and decisions not to share", "caf:sharing_decisions"),
             ("The step-down pick-up queue", "referrals:pick_up_queue"),
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
@@ -315,6 +316,7 @@ def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
         ],
         links=[
             ("The front-door queue, with filters", "referrals:front_door"),
+            ("Sharing decisions: shares without consent and decisions not to share", "caf:sharing_decisions"),
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],

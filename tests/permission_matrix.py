@@ -90,6 +90,7 @@ GROUPS = {
     "active: draft steps": ("active CAF", True),
     "active: submitted page": ("active CAF", True),
     "active: refer with the CAF": ("active CAF", True),
+    "active: duty to share": ("active CAF", True),
     "draft: view": ("other CAFs of the family, child record", True),
     "draft: initiator": ("other CAFs of the family, child record", True),
     "no lead: view": ("other CAFs of the family, child record", True),
@@ -132,6 +133,7 @@ GROUPS = {
     "queue: pick-up": ("lists, own account, council administration", True),
     "queue: possible duplicates": ("lists, own account, council administration", True),
     "queue: break-glass reviews": ("lists, own account, council administration", True),
+    "queue: sharing decisions": ("lists, own account, council administration", True),
     "queue: subject access": ("lists, own account, council administration", True),
     "queue: subject access, adult": ("lists, own account, council administration", True),
     "queue: actions": ("lists, own account, council administration", True),
@@ -184,6 +186,10 @@ active: leave the team           POST   403 ok  403 404 ok  403 403 404 404 404 
 # administrator (the initiator only until a lead is logged).
 active: consent and exclusions   GET    403 403 403 404 200 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
 active: consent and exclusions   POST   403 403 403 404 ok  403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
+# A share under the duty to share (s.16LA, issue 15): as consent and exclusions, once the council says the
+# duty is in force; the scene's council has not, so whoever may see the CAF is refused (403).
+active: duty to share            GET    403 403 403 404 403 403 403 404 404 404 404 403 404 404 404 403 403 404 404 in
+active: duty to share            POST   403 403 403 404 403 403 403 404 404 404 404 403 404 404 404 403 403 404 404 in
 # The assessment, indicators and levels of an active CAF; record reviews, move the review date: the lead
 # professional only (not the CAF administrator).
 active: lead professional only   GET    403 403 403 404 200 403 403 404 404 404 404 403 404 404 404 403 403 404 404 in
@@ -365,6 +371,10 @@ queue: pick-up                   POST   405 .   .   .   .   .   .   .   .   .   
 # help lead (this scene names neither of the last two).
 queue: break-glass reviews       GET    403 .   .   .   .   .   .   .   .   .   .   200 403 .   .   403 403 403 403 in
 queue: break-glass reviews       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+# The managers' list of sharing decisions (issue 15): CAF administrators, social care managers, the early
+# help lead and agency managers (neither in the scene), each for the CAFs they may see.
+queue: sharing decisions         GET    403 .   .   .   .   .   .   .   .   .   .   200 403 .   .   200 403 403 403 in
+queue: sharing decisions         POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: possible duplicates       GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
 queue: possible duplicates       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 # Subject access (issue 15): the council's requests and the search for an adult among the consenting
@@ -478,6 +488,19 @@ URLS = {
     # caf: the record
     "caf:caf_list": [("", "queue: CAFs", {}, {})],
     "caf:action_list": [("", "queue: actions", {}, {})],
+    "caf:caf_sharing": [
+        ("no lead", "no lead: view", {"caf_id": "no_lead"}, {}),
+        ("active", "active: view", {"caf_id": "caf"}, {}),
+        ("closed", "closed: view", {"caf_id": "closed"}, {}),
+        ("long closed", "closed 13 months ago: view", {"caf_id": "long_closed"}, {}),
+    ],
+    "caf:caf_not_shared": [
+        ("no lead", "no lead: consent and exclusions", {"caf_id": "no_lead"}, {}),
+        ("active", "active: consent and exclusions", {"caf_id": "caf"}, {}),
+        ("closed", "closed: exclusions", {"caf_id": "closed"}, {}),
+    ],
+    "caf:caf_duty_to_share": [("active", "active: duty to share", {"caf_id": "caf"}, {})],
+    "caf:sharing_decisions": [("", "queue: sharing decisions", {}, {})],
     "caf:caf_detail": [
         ("no lead", "no lead: view", {"caf_id": "no_lead"}, {}),
         ("active", "active: view", {"caf_id": "caf"}, {}),

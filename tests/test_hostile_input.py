@@ -44,6 +44,7 @@ from caf.models import (
     PlanAction,
     PossibleDuplicate,
     Review,
+    SharingDecision,
     SubjectAccessRequest,
     TeamAroundFamilyMember,
 )
@@ -67,6 +68,7 @@ MAIN_TABLES = (
     TeamAroundFamilyMember,
     LevelChange,
     SubjectAccessRequest,
+    SharingDecision,
 )
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 RAW_SCRIPT = b"<script>alert"
@@ -730,6 +732,24 @@ def test_break_glass(signed_in, social_worker, active, child, council, caf_admin
     answers = form(number("justified", "yes", "no"), text("note", "Could have waited for the morning."))
     url = reverse("caf:break_glass_review", args=[use.pk])
     hostile_posts(signed_in(caf_admin), url, answers, [reverse("caf:break_glass_reviews")])
+
+
+def test_sharing_without_consent(signed_in, school_practitioner, active, council, police):
+    """A share under the duty to share (in force from a date the council set), and a decision not to share."""
+    council.duty_to_share_from = date(2026, 1, 1)
+    council.save(update_fields=["duty_to_share_from"])
+    client = signed_in(school_practitioner)
+    pages = [reverse("caf:caf_sharing", args=[active.pk]), reverse("caf:caf_detail", args=[active.pk])]
+    shared = form(number("agency", police.pk), text("what", "The plan."), text("reason", "Police need it to act."))
+    hostile_posts(client, reverse("caf:caf_duty_to_share", args=[active.pk]), shared, pages)
+    not_shared = form(
+        number("agency", police.pk),
+        text("asked_by", ""),
+        text("what", "The child's views."),
+        number("why_not", "more_detrimental", "not_needed", "other"),
+        text("reason", "Told in confidence."),
+    )
+    hostile_posts(client, reverse("caf:caf_not_shared", args=[active.pk]), not_shared, pages)
 
 
 # Thresholds -------------------------------------------------------------------------------------

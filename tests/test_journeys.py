@@ -552,3 +552,47 @@ def test_a_referral_is_checked_sent_claimed_stepped_down_and_picked_up_with_a_le
     assert referrer.barriers == manager.barriers == administrator.barriers == [], "\n".join(
         referrer.barriers + manager.barriers + administrator.barriers
     )
+
+
+# 5. Sharing without consent: a decision not to share, a share under the duty, the managers' list -----
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_initiator_records_a_decision_not_to_share_and_a_share_under_the_duty_and_a_manager_reads_them(
+    person, active, council, caf_admin, school_practitioner, police
+):
+    council.duty_to_share_from = date(2026, 1, 1)
+    council.save(update_fields=["duty_to_share_from"])
+    me = person()
+    me.sign_in(school_practitioner)
+    me.open(f"/cafs/{active.pk}/")
+    me.link("Sharing")
+    me.sees("Who can read this CAF, and why")
+    me.sees("Health Visiting North")
+    me.link("Record a decision not to share")
+    me.button("Record the decision")
+    me.sees("There is a problem")
+    me.page.select_option("#id_agency", str(police.pk))
+    me.field("Who asked for it? (optional)", "DC Ray Moss")
+    me.field("What was not shared?", "What Jayden said about home")
+    me.choose("why_not", "more_detrimental")
+    me.field("Explain the decision", "He told us in confidence and would stop talking to us.")
+    me.shoot("20-decision-not-to-share")
+    me.button("Record the decision")
+    me.sees("Not shared")
+    me.link("Record a share under the duty to share")
+    me.page.select_option("#id_agency", str(police.pk))
+    me.field("What did you share?", "The plan")
+    me.field("Why is sharing needed for the child's safeguarding or welfare?", "Police need it to keep him safe.")
+    me.button("Record the share")
+    me.sees("Neighbourhood Policing can now read the CAF")
+    me.shoot("21-sharing")
+    assert me.barriers == [], "\n".join(me.barriers)
+
+    manager = person()
+    manager.sign_in(caf_admin)
+    manager.link("Sharing decisions: shares without consent and decisions not to share")
+    manager.sees("2 decisions")
+    manager.sees("Jayden Smith")
+    manager.shoot("22-sharing-decisions")
+    assert manager.barriers == [], "\n".join(manager.barriers)

@@ -4,7 +4,7 @@ Every record in the service belongs to one council; council scoping (accounts.sc
 council's records to itself.
 """
 
-from datetime import time
+from datetime import date, time
 from zoneinfo import available_timezones
 
 from django.contrib.postgres.fields import ArrayField
@@ -14,6 +14,10 @@ from django.db import models
 
 from accounts.models.roles import Role
 from accounts.scoping import CouncilScopedQuerySet
+
+# The duty to share (Children Act 2004 s.16LA) came with the Children's Wellbeing and Schools Act 2026.
+DUTY_TO_SHARE_EARLIEST = date(2026, 1, 1)
+DUTY_TO_SHARE_LATEST = date(2099, 12, 31)
 
 
 class AgencyType(models.TextChoices):
@@ -200,6 +204,16 @@ class LocalAuthority(models.Model):
         verbose_name="agencies whose staff may use break-glass",
         help_text="Every member of staff of these agencies may use break-glass (for example the emergency duty team).",
     )
+    duty_to_share_from = models.DateField(
+        "the duty to share (Children Act 2004 s.16LA) is in force from",
+        null=True,
+        blank=True,
+        help_text=(
+            "Leave blank until the duty to share for safeguarding and welfare is in force for this council. From this "
+            "date, the lead professional or a CAF administrator may record a share with an agency under it, also "
+            "where the family did not consent or excluded that agency."
+        ),
+    )
     early_help_lead = models.ForeignKey(
         "accounts.User",
         on_delete=models.SET_NULL,
@@ -244,6 +258,17 @@ class LocalAuthority(models.Model):
     def clean(self) -> None:
         if self.working_day_starts and self.working_day_ends and self.working_day_ends <= self.working_day_starts:
             raise ValidationError({"working_day_ends": "The working day must end after it starts."})
+        if self.duty_to_share_from and not DUTY_TO_SHARE_EARLIEST <= self.duty_to_share_from <= DUTY_TO_SHARE_LATEST:
+            raise ValidationError(
+                {
+                    "duty_to_share_from": "The duty to share came with the Children's Wellbeing and Schools Act 2026: "
+                    "enter a date from 2026 to 2099."
+                }
+            )
+
+    def duty_to_share_in_force(self, on: date) -> bool:
+        """Whether the duty to share (s.16LA) is in force for this council on this day."""
+        return self.duty_to_share_from is not None and self.duty_to_share_from <= on
 
 
 class Locality(models.Model):

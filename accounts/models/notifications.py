@@ -38,6 +38,7 @@ class Notification(models.Model):
         CAF_REQUESTED = "caf_requested", "Another agency asks to work with a child known to early help"
         BREAK_GLASS_USED = "break_glass_used", "A child's record opened with break-glass"
         MONTHLY_FIGURES = "monthly_figures", "The council's figures for last month"
+        SHARING_DECISION = "sharing_decision", "A decision to share, or not to share, a family's information"
 
     recipient = models.ForeignKey(User, on_delete=models.PROTECT, related_name="notifications")
     kind = models.CharField(max_length=30, choices=Kind.choices)

@@ -10,6 +10,7 @@ professional, closure, and the access log; one module per area:
 - `break_glass`: a safeguarding opening of a child's record by someone without access
 - `retention`: legal holds and the record of each anonymisation
 - `subject_access`: subject access requests and their release decisions
+- `sharing`: shares under the duty to share (s.16LA) and recorded decisions not to share
 
 Nothing about a child is deleted by a user: closure, withdrawal, leaving a TAF and corrections are
 new rows or end dates. The rules that change these records live in caf/services/.
@@ -32,6 +33,7 @@ from caf.models.consent import Consent, ConsentQuerySet, ExclusionException, Fam
 from caf.models.plan import LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
 from caf.models.retention import Anonymisation, LegalHold
 from caf.models.reviews import Review, ReviewActionProgress, ReviewDateChange
+from caf.models.sharing import SharingDecision
 from caf.models.subject_access import YOUNG_PERSON_AGES, SubjectAccessRequest
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "ReviewDateChange",
     "Sex",
     "SharingBasis",
+    "SharingDecision",
     "SubjectAccessRequest",
     "TeamAroundFamilyMember",
     "nhs_number_validate",

@@ -152,6 +152,7 @@ class GrantReason(models.TextChoices):
     AGENCY_INVOLVED = "agency_involved", "Agency involved (initiating agency or a member's agency)"
     REFERRAL = "referral", "Children's social care: a referral of the CAF or of its children"
     BREAK_GLASS = "break_glass", "Break-glass: opened for safeguarding, read only, for a few hours"
+    DUTY_TO_SHARE = "duty_to_share", "Shared under the duty to share (Children Act 2004 s.16LA)"
 
 
 # When a grant ends, for comparing with now: its end, or never (an open-ended grant). The grant

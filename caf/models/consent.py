@@ -15,7 +15,7 @@ from caf.models.children import Child
 class SharingBasis(models.TextChoices):
     """Why information about the family may be shared: kept as data so that later bases (the 2026
     Act's duty to share, break-glass) and recorded decisions not to share fit without a redesign.
-    The last four are the recorded exceptions to a family's exclusion (Settled question 10). An
+    All but the first are the recorded exceptions to a family's exclusion (Settled question 10). An
     exception is in force until `ended_at` (or for ever without one): break-glass sets its end when
     it is recorded."""
 
@@ -24,6 +24,7 @@ class SharingBasis(models.TextChoices):
     CHILD_PROTECTION = "child_protection", "Child protection enquiry (section 47)"
     SOCIAL_WORK_LED = "social_work_led", "Allocated social worker of social-work-led support"
     BREAK_GLASS = "break_glass", "Break-glass: a safeguarding need, reviewed by a manager"
+    DUTY_TO_SHARE = "duty_to_share", "Duty to share for safeguarding and welfare (Children Act 2004 s.16LA)"
 
 
 class ConsentQuerySet(models.QuerySet):

@@ -9,13 +9,23 @@ from accounts.models import User
 from caf import hooks
 from caf import permissions as perms
 from caf.hooks import ChronologyEvent
-from caf.models import Caf, Child, Consent, LeadProfessionalAssignment, LevelChange, TeamAroundFamilyMember
+from caf.models import (
+    Caf,
+    Child,
+    Consent,
+    ExclusionException,
+    LeadProfessionalAssignment,
+    LevelChange,
+    SharingDecision,
+    TeamAroundFamilyMember,
+)
 
 
 def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
     """Everything significant about a child, in time order, derived from the records (never typed
     twice): CAFs opened, activated, registered and closed, consent, level changes, TAF joins and
-    leaves, lead professional changes, and the events of the apps above caf (referrals and
+    leaves, lead professional changes, decisions to share without consent or not to share, the
+    exceptions to the family's exclusions, and the events of the apps above caf (referrals and
     step-downs, through caf.hooks). Only from the CAFs the user may see; the
     child's merged records are included. A fixed number of queries whatever the history's length."""
     records = [child.pk, *child.merged_records.values_list("pk", flat=True)]
@@ -75,6 +85,25 @@ def child_chronology(user: User, child: Child) -> list[ChronologyEvent]:
     events.extend(
         ChronologyEvent(lead.started_at, f"{lead.user} became lead professional", by_id[lead.caf_id])
         for lead in LeadProfessionalAssignment.objects.filter(caf__in=caf_ids).select_related("user")
+    )
+    for decision in SharingDecision.objects.filter(caf__in=caf_ids).select_related("agency", "recorded_by"):
+        if decision.decision == SharingDecision.Decision.SHARED:
+            text = f"{decision.recorded_by} shared the CAF with {decision.agency}: {decision.get_basis_display()}"
+        else:
+            asked = f" (asked by {decision.asked_by})" if decision.asked_by else ""
+            text = (
+                f"{decision.recorded_by} decided not to share with {decision.agency}{asked}: "
+                f"{decision.get_why_not_display()}"
+            )
+        events.append(ChronologyEvent(decision.recorded_at, text, by_id[decision.caf_id]))
+    events.extend(
+        ChronologyEvent(
+            exception.recorded_at,
+            f"{exception.agency or exception.user} may see the CAF despite the family's exclusion: "
+            f"{exception.get_basis_display()}",
+            by_id[exception.caf_id],
+        )
+        for exception in ExclusionException.objects.filter(caf__in=caf_ids).select_related("agency", "user")
     )
     events.extend(_former_cafs(user, records))
     # The apps above caf add theirs (referrals: referrals and step-downs), registered in caf.hooks.

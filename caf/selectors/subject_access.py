@@ -7,6 +7,7 @@ never exports that family's records). Everything is gathered in a fixed number o
 the number of CAFs, reviews, actions or events (prefetched, never a query per row).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,12 +29,14 @@ from caf.models import (
     CafChild,
     Child,
     Consent,
+    ExclusionException,
     FamilyExclusion,
     LeadProfessionalAssignment,
     LevelChange,
     PlanAction,
     Review,
     ReviewActionProgress,
+    SharingDecision,
     SubjectAccessRequest,
     TeamAroundFamilyMember,
 )
@@ -325,6 +328,16 @@ def _cafs_whole(cafs: QuerySet[Caf]) -> QuerySet[Caf]:
             ),
             Prefetch("taf_members", queryset=TeamAroundFamilyMember.objects.select_related("user", "agency")),
             Prefetch("lead_professionals", queryset=LeadProfessionalAssignment.objects.select_related("user")),
+            Prefetch(
+                "sharing_decisions",
+                queryset=SharingDecision.objects.select_related("agency", "recorded_by").order_by("recorded_at", "pk"),
+            ),
+            Prefetch(
+                "exclusion_exceptions",
+                queryset=ExclusionException.objects.select_related("agency", "user", "recorded_by").order_by(
+                    "recorded_at", "pk"
+                ),
+            ),
         )
         .order_by("created_at", "pk")
     )
@@ -608,5 +621,36 @@ def _caf_document(caf: Caf, subject: Subject, drafts: list[FormDraft]) -> Record
     leads = document.section("Lead professionals", columns=["Who", "From", "To", "Social-work led"])
     for lead in sorted(caf.lead_professionals.all(), key=lambda lead: (lead.started_at, lead.pk)):
         leads.row(lead.user, when(lead.started_at), when(lead.ended_at), lead.social_work_led)
+    _sharing_sections(document, caf, free)
     drafts_section(document, drafts)
     return document
+
+
+def _sharing_sections(document: RecordDocument, caf: Caf, free: Callable[[str], Answer]) -> None:
+    """The decisions to share without consent or not to share, and the exceptions to the family's
+    exclusions, each with its basis."""
+    shared = document.section(
+        "Decisions about sharing without consent",
+        columns=["Decision", "Agency", "Basis or why not", "Asked by", "What", "Why", "Recorded"],
+    )
+    for decision in caf.sharing_decisions.all():
+        shared.row(
+            decision.get_decision_display(),
+            decision.agency,
+            decision.get_basis_display() if decision.basis else decision.get_why_not_display(),
+            decision.asked_by,
+            free(decision.what),
+            free(decision.reason),
+            f"{when(decision.recorded_at)} by {decision.recorded_by}",
+        )
+    excepted = document.section(
+        "Shared despite the family's exclusion", columns=["Who", "Basis", "Why", "Recorded", "Until"]
+    )
+    for exception in caf.exclusion_exceptions.all():
+        excepted.row(
+            exception.agency or exception.user,
+            exception.get_basis_display(),
+            free(exception.reason),
+            f"{when(exception.recorded_at)} by {exception.recorded_by}",
+            when(exception.ended_at),
+        )

@@ -34,6 +34,7 @@ from caf.models import (
     Review,
     ReviewActionProgress,
     ReviewDateChange,
+    SharingDecision,
 )
 from caf.selectors.retention import RetentionFamily, retention_families
 from core.errors import Refused
@@ -57,6 +58,7 @@ FREE_TEXT: list[tuple[type[Model], str, tuple[str, ...]]] = [
     (Consent, "caf__in", ("given_by", "competence_note", "copy_to", "withdrawal_reason")),
     (FamilyExclusion, "caf__in", ("made_by", "lift_reason")),
     (ExclusionException, "caf__in", ("reason",)),
+    (SharingDecision, "caf__in", ("asked_by", "what", "reason")),
     (PlanAction, "caf__in", ("need", "action", "outcome")),
     (Review, "caf__in", ("family_attendees", "summary")),
     (ReviewActionProgress, "review__caf__in", ("note",)),
