@@ -171,7 +171,7 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
                 if obj
                 else Agency.objects.none()
             )
-            field.label_from_instance = lambda agency: (  # type: ignore[method-assign]
+            field.label_from_instance = lambda agency: (  # type: ignore[method-assign,assignment]
                 agency.name if agency.council_id == obj.pk else f"{agency.name} ({agency.council.name})"
             )
             field.help_text = (
@@ -473,7 +473,16 @@ class IdentityProviderAdminForm(forms.ModelForm):
 
     class Meta:
         model = IdentityProvider
-        fields = ["council", "agency", "name", "issuer", "client_id", "allowed_domains", "enabled"]
+        fields = [
+            "council",
+            "agency",
+            "name",
+            "issuer",
+            "client_id",
+            "allowed_domains",
+            "enforces_multi_factor",
+            "enabled",
+        ]
         field_classes = {"issuer": IssuerField}
 
     def clean_issuer(self) -> str:
@@ -513,6 +522,7 @@ class IdentityProviderAdmin(CouncilScopedAdmin):
         (None, {"fields": ["council", "agency", "name", "enabled"]}),
         ("OpenID Connect", {"fields": ["issuer", "client_id", "client_secret", "secret_saved", "redirect_uri"]}),
         ("Who may sign in with it", {"fields": ["allowed_domains"]}),
+        ("Second factor", {"fields": ["enforces_multi_factor"]}),
     ]
 
     @admin.display(description="e-mail domains")
