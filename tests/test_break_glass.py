@@ -396,3 +396,46 @@ def test_a_council_administrator_lists_a_partner_councils_team_in_the_settings(
     response = signed_in(council_admin).post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert list(council.break_glass_agencies.all()) == [partner_duty_team]
+
+
+# The reviewers' home page queue ------------------------------------------------------------------
+
+
+def test_the_home_page_tells_reviewers_how_many_uses_wait_for_them(
+    listed, active, child, social_worker, team_manager, school_practitioner, verified, signed_in
+):
+    open_with_break_glass(verified(social_worker), child)
+    use = BreakGlass.objects.get()
+    queue = f'href="{reverse("caf:break_glass_reviews")}">Break-glass uses to review (1)</a>'
+    assert queue in signed_in(team_manager).get("/").content.decode()
+    for person in (social_worker, school_practitioner):  # the user of it, and someone who reviews nothing
+        assert "Break-glass uses to review" not in signed_in(person).get("/").content.decode()
+    services.break_glass_review(user=team_manager, use=use, justified=True, note="")
+    assert "Break-glass uses to review" not in signed_in(team_manager).get("/").content.decode()
+
+
+def test_the_home_page_counts_uses_to_review_with_the_queues_cap_in_a_fixed_number_of_queries(
+    listed, active, child, social_worker, team_manager, signed_in, django_assert_max_num_queries
+):
+    def uses(number):
+        now = timezone.now()
+        BreakGlass.objects.bulk_create(
+            BreakGlass(
+                council=listed,
+                child=child,
+                user=social_worker,
+                reason=REASON,
+                opened_at=now,
+                ends_at=now + timedelta(hours=3),
+                reviewer=team_manager,
+            )
+            for _ in range(number)
+        )
+
+    client = signed_in(team_manager)
+    uses(2)
+    with django_assert_max_num_queries(14) as few:
+        assert "Break-glass uses to review (2)" in client.get("/").content.decode()
+    uses(100)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert "Break-glass uses to review (more than 100)" in client.get("/").content.decode()

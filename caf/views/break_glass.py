@@ -1,7 +1,7 @@
 """Break-glass screens (issue 15; Settled question 24): open a child's record for safeguarding, and a
 reviewer's queue and review of each use. The rules are caf.policies and caf.services.break_glass."""
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms_gds.layout import Field, Size
 from django import forms
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import two_factor
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import LocalAuthority
+from accounts.sso import SIGNED_IN_WITH_KEY
 from caf import policies, selectors
 from caf.forms_children import ChildFindForm
 from caf.models import Child
@@ -83,9 +84,7 @@ class BreakGlassFindForm(ChildFindForm):
 
     def __init__(self, *args: Any, councils: QuerySet[LocalAuthority], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["council"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = councils.order_by("name")
+        cast(forms.ModelChoiceField, self.fields["council"]).queryset = councils.order_by("name")
         self.helper.layout.insert(0, Field.radios("council", legend_size=Size.SMALL))
 
 
@@ -141,7 +140,15 @@ def open_record(request: AuthenticatedHttpRequest, child_id: int) -> HttpRespons
             until = timezone.localtime(use.ends_at)
             messages.success(request, f"You can read {child}'s record until {until:%H:%M}. Your manager has been told.")
             return redirect("caf:child_detail", child_id=use.child_id)
-    context = {"child": child, "council": council, "form": form, "second_factor": second_factor}
+    context = {
+        "child": child,
+        "council": council,
+        "form": form,
+        "second_factor": second_factor,
+        # Without it, the way to give it now: the step-up page, or setting up an authenticator app first.
+        "has_second_factor": not second_factor and two_factor.has_second_factor(user),
+        "signed_in_with_provider": bool(request.session.get(SIGNED_IN_WITH_KEY)),
+    }
     return render(request, "caf/break_glass_open.html", context)
 
 
