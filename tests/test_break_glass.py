@@ -373,6 +373,24 @@ def test_a_listing_council_opens_only_its_own_children_to_the_partner(
     assert not BreakGlass.objects.exists()
 
 
+def test_a_partner_councils_caf_administrator_gets_none_of_the_listing_councils_administration(
+    lists_partner, active, child, partner_duty_team, verified
+):
+    """Someone who administers CAFs in their own council reads the listing council's child like any
+    other member of the team: its administrators' pages stay closed to them."""
+    coordinator = UserFactory(agency=partner_duty_team, roles=[Role.SOCIAL_WORKER, Role.CAF_ADMINISTRATOR])
+    client = verified(coordinator)
+    open_with_break_glass(client, child)
+    page = client.get(reverse("caf:child_detail", args=[child.pk]))
+    assert page.status_code == 200 and "You opened this record with break-glass" in page.content.decode()
+    for name in ("child_access_log", "child_subject_access", "child_merge", "child_legal_hold"):
+        url = reverse(f"caf:{name}", args=[child.pk])
+        assert url not in page.content.decode()
+        assert client.get(url).status_code in (403, 404), name
+    assert client.post(reverse("caf:child_legal_hold", args=[child.pk]), {"reason": "x"}).status_code in (403, 404)
+    assert not child.legal_holds.exists()
+
+
 def test_a_council_administrator_lists_a_partner_councils_team_in_the_settings(
     council_admin, partner_duty_team, signed_in
 ):
