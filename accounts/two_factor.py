@@ -72,14 +72,6 @@ def verified(request: HttpRequest) -> bool:
     return bool(request.user.is_authenticated and request.session.get(VERIFIED_KEY))
 
 
-def verified_by(request: HttpRequest) -> str:
-    """Who checked this session's second factor: "this service" (our authenticator code) or the
-    issuer of the organisation's provider that did; "" if nobody has."""
-    if not verified(request):
-        return ""
-    return str(request.session.get(VERIFIED_BY_KEY) or "this service")
-
-
 def may_reset(actor: User, person: User) -> bool:
     """A council administrator for the people of their council (never a service administrator's
     account), or a service administrator for anyone."""
