@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.db.models import ForeignKey, ManyToManyField, QuerySet
+from django.db.models import Case, ForeignKey, ManyToManyField, QuerySet, Value, When
 from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -162,7 +162,24 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
         if "break_glass_agencies" in form.base_fields:
             field = cast(ModelMultipleChoiceField, form.base_fields["break_glass_agencies"])
             field.widget = forms.CheckboxSelectMultiple()  # before the queryset, which sets its choices
-            field.queryset = Agency.objects.filter(council=obj).order_by("name") if obj else Agency.objects.none()
+            # The council's own agencies first, then every other council's of the instance, named with
+            # their council: a partner council's emergency duty team often covers several councils
+            # (Settled question 24). Its staff then find and open this council's children with break-glass.
+            field.queryset = (
+                Agency.objects.select_related("council")
+                .annotate(elsewhere=Case(When(council=obj, then=Value(0)), default=Value(1)))
+                .order_by("elsewhere", "council__name", "name")
+                if obj
+                else Agency.objects.none()
+            )
+            field.label_from_instance = lambda agency: (  # type: ignore[method-assign,assignment]
+                agency.name if agency.council_id == obj.pk else f"{agency.name} ({agency.council.name})"
+            )
+            field.help_text = (
+                "Every member of staff of these agencies may use break-glass. Agencies of other councils are named "
+                "with their council: tick a partner council's emergency duty team if it covers this council out of "
+                "hours."
+            )
         return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
@@ -457,7 +474,16 @@ class IdentityProviderAdminForm(forms.ModelForm):
 
     class Meta:
         model = IdentityProvider
-        fields = ["council", "agency", "name", "issuer", "client_id", "allowed_domains", "enabled"]
+        fields = [
+            "council",
+            "agency",
+            "name",
+            "issuer",
+            "client_id",
+            "allowed_domains",
+            "enforces_multi_factor",
+            "enabled",
+        ]
         field_classes = {"issuer": IssuerField}
 
     def clean_issuer(self) -> str:
@@ -497,6 +523,7 @@ class IdentityProviderAdmin(CouncilScopedAdmin):
         (None, {"fields": ["council", "agency", "name", "enabled"]}),
         ("OpenID Connect", {"fields": ["issuer", "client_id", "client_secret", "secret_saved", "redirect_uri"]}),
         ("Who may sign in with it", {"fields": ["allowed_domains"]}),
+        ("Second factor", {"fields": ["enforces_multi_factor"]}),
     ]
 
     @admin.display(description="e-mail domains")

@@ -14,7 +14,9 @@ its iss, aud, exp and nonce). When they come back:
 3. else refused, with the words to ask their administrator. No account is ever created here.
 
 A linked account signs in only through a provider of its own council, and only while active.
-The provider does its own second factor: a single sign-on does not ask for ours.
+The provider does its own second factor: a single sign-on does not ask for ours. It counts as ours
+(for break-glass) only when the council marked the provider as enforcing multi-factor and the ID
+token's `amr` claim shows a second factor; otherwise the person gives our code on the step-up page.
 """
 
 import base64
@@ -34,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from joserfc.errors import JoseError
 
+from accounts import two_factor
 from accounts.email_address import email_normalise
 from accounts.models import IdentityLink, IdentityProvider, User
 from accounts.models.identity import domain_normalise
@@ -46,6 +49,10 @@ SIGNED_IN_WITH_KEY = "sso_issuer"
 FLOW_SECONDS = 10 * 60
 SCOPE = "openid email profile"
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+# RFC 8176 authentication method references that show a second factor: "mfa" (multiple factors, as
+# Microsoft Entra ID sends), a one-time password, or a hardware or software key. A password alone
+# ("pwd"), or knowledge or risk based checks, do not.
+MULTI_FACTOR_AMR = frozenset({"mfa", "otp", "hwk", "swk"})
 
 ASK_ADMINISTRATOR = (
     "We could not match your organisation's account to an account in this service. "
@@ -202,7 +209,20 @@ def sign_in_finish(request: HttpRequest) -> SignedIn:
     login(request, user, backend=BACKEND)  # records the sign-in session (accounts.sign_in_sessions)
     # How this session was signed in: the provider did its own second factor, so ours is not asked.
     request.session[SIGNED_IN_WITH_KEY] = provider.issuer
+    if second_factor_shown(provider, dict(claims)):
+        two_factor.verified_by_provider(request, issuer=provider.issuer)
     return SignedIn(user=user, linked_now=linked_now, next_url=str(flow.get("next") or ""))
+
+
+def second_factor_shown(provider: IdentityProvider, claims: dict[str, Any]) -> bool:
+    """Does this sign-in count as our second factor (for break-glass)? Only through a provider the
+    council marked as enforcing multi-factor, and only when the ID token's `amr` claim (RFC 8176)
+    names a multi-factor method: the flag alone is a promise about policy, the claim is this
+    sign-in's proof. Anything else asks for our authenticator code (the step-up page)."""
+    amr = claims.get("amr")
+    if not provider.enforces_multi_factor or not isinstance(amr, list):
+        return False
+    return any(isinstance(method, str) and method in MULTI_FACTOR_AMR for method in amr)
 
 
 def _email_verified(claims: dict[str, Any]) -> bool:

@@ -43,6 +43,7 @@ REQUIRED_ROLES = frozenset(
 RECOVERY_CODES = 10
 PENDING_KEY = "two_factor_pending"
 VERIFIED_KEY = "two_factor_verified"
+VERIFIED_BY_KEY = "two_factor_verified_by"  # the provider's issuer, when it did the second factor
 TOTP_CODE = re.compile(r"[0-9]{6}")
 RECOVERY_CODE = re.compile(r"[a-z2-7]{8}")  # django-otp's StaticToken.random_token: 5 random bytes, base32
 
@@ -65,7 +66,8 @@ def asked_at_sign_in(user: User) -> bool:
 
 
 def verified(request: HttpRequest) -> bool:
-    """Did this session's person pass the second factor when they signed in (or set it up since)?
+    """Did this session's person pass the second factor when they signed in, or since (setting it up,
+    the step-up page, or their organisation's provider when the council trusts it to enforce one)?
     The one predicate for what needs it (break-glass, Settled question 24)."""
     return bool(request.user.is_authenticated and request.session.get(VERIFIED_KEY))
 
@@ -135,6 +137,24 @@ def sign_in_complete(request: HttpRequest, user: User) -> str:
 
 def _mark_verified(request: HttpRequest) -> None:
     request.session[VERIFIED_KEY] = time.time()
+    request.session.pop(VERIFIED_BY_KEY, None)
+
+
+def verified_by_provider(request: HttpRequest, *, issuer: str) -> None:
+    """A single sign-on whose provider the council trusts to enforce multi-factor, and whose ID token
+    shows a second factor was used (accounts.sso): this session passed it, and the session says where."""
+    request.session[VERIFIED_KEY] = time.time()
+    request.session[VERIFIED_BY_KEY] = issuer
+
+
+def step_up(request: HttpRequest, *, user: User, code: str) -> bool:
+    """A signed-in person who has not passed the second factor in this session gives it now (a code
+    from their authenticator app, or a recovery code), for what needs it (break-glass). A wrong code
+    counts towards their lock-out as at sign-in."""
+    if not code_check(request, user, code):
+        return False
+    _mark_verified(request)
+    return True
 
 
 # Codes ---------------------------------------------------------------------------------------------

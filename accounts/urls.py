@@ -20,6 +20,7 @@ urlpatterns = [
     path("sessions/end/", views.sign_in_session_end, name="sign_in_session_end"),
     path("two-factor/", views_two_factor.two_factor_page, name="two_factor"),
     path("two-factor/set-up/", views_two_factor.two_factor_set_up, name="two_factor_set_up"),
+    path("two-factor/verify/", views_two_factor.two_factor_step_up, name="two_factor_step_up"),
     path("two-factor/remove/", views_two_factor.two_factor_remove, name="two_factor_remove"),
     path("two-factor/recovery-codes/", views_two_factor.two_factor_recovery_codes, name="two_factor_recovery_codes"),
     path("email-change/<str:token>/", views.email_change_confirm, name="email_change_confirm"),

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -142,3 +143,25 @@ def two_factor_recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse
             return _codes_page(request, codes, continue_url=reverse("two_factor"), first=False)
         form.code_wrong()
     return render(request, "accounts/two_factor_new_codes.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def two_factor_step_up(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The second factor for a person already signed in without it (a single sign-on whose provider's
+    proof does not count, say), for what needs it (break-glass): their authenticator code, then back
+    to the page they came from. Without an authenticator app, they set one up first."""
+    next_url = request.GET.get("next") or request.POST.get("next") or ""
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(next_url, allowed_hosts=None):
+        next_url = settings.LOGIN_REDIRECT_URL
+    if two_factor.verified(request):
+        return redirect(next_url)
+    if not two_factor.has_second_factor(request.user):
+        messages.info(request, "Set up an authenticator app first: then you can give its code.")
+        return redirect("two_factor_set_up")
+    form = TwoFactorCodeForm(posted_or_none(request), button="Continue")
+    if form.is_valid():
+        if two_factor.step_up(request, user=request.user, code=form.cleaned_data["code"]):
+            return redirect(next_url)
+        form.code_wrong()
+    return render(request, "accounts/two_factor_step_up.html", {"form": form, "next_url": next_url})

@@ -26,10 +26,12 @@ def access_log_write(
     child: Child | None = None,
     child_ids: Iterable[int] | None = None,
     attempted_id: int | None = None,
+    council_id: int | None = None,
 ) -> AccessLog:
     """One row. `child_ids` when given (a list page: the children shown); else the child; else the
-    CAF's children, read in the INSERT itself unless already prefetched (no extra query)."""
-    council_id = caf.council_id if caf else child.council_id if child else user.council_id
+    CAF's children, read in the INSERT itself unless already prefetched (no extra query). The row's
+    council is the record's, else `council_id` (a search in another council), else the user's."""
+    council_id = caf.council_id if caf else child.council_id if child else council_id or user.council_id
     ids: Any
     if child_ids is not None:
         ids = sorted(set(child_ids))

@@ -263,6 +263,20 @@ def _granted_here(user: User, permission: str = VIEW, *, live: bool = True) -> Q
     return Q(_CafCondition(_GRANTED_HERE_SQL[live], _grant_params(user, permission)))
 
 
+_BROKE_GLASS_HERE_SQL = (
+    f"EXISTS (SELECT 1 FROM {_USER_GRANTS} g WHERE g.user_id = %s AND g.permission_id = {_PERMISSION_SQL}"  # noqa: S608
+    f" AND g.reason = %s AND {_IN_FORCE_SQL[True]} AND g.content_object_id = {{caf}})"
+)
+
+
+def _broke_glass_here(user: User) -> Q:
+    """The person's own break-glass grant in force on the CAF of the row being filtered: the only way
+    anyone reads another council's CAF (a partner council's emergency duty team, Settled question 24)."""
+    app_label, codename = VIEW.split(".", 1)
+    params = (user.pk, app_label, codename, GrantReason.BREAK_GLASS.value, timezone.now())
+    return Q(_CafCondition(_BROKE_GLASS_HERE_SQL, params))
+
+
 def _grant_params(user: User, permission: str) -> tuple[object, ...]:
     """The parameters of the grant SQL below, in their order: for the user's grants, then the agency's."""
     app_label, codename = permission.split(".", 1)
@@ -273,9 +287,12 @@ def _grant_params(user: User, permission: str) -> tuple[object, ...]:
 def has_caf_permission(user: User, permission: str, caf: Caf) -> bool:
     """One place for every object check: the user's council first, then the family's deny, then the
     CAF administrator's role (view only), then the grants of the user and of their agency that are
-    in force now. One query."""
-    if not user.is_active or user.council_id != caf.council_id:
+    in force now. One query. Another council's CAF only through the person's own break-glass in
+    force on it (a partner council's emergency duty team, Settled question 24): to read, nothing more."""
+    if not user.is_active or user.council_id is None:
         return False
+    if user.council_id != caf.council_id:
+        return permission == VIEW and Caf.objects.filter(pk=caf.pk).filter(_broke_glass_here(user)).exists()
     this_caf = Caf.objects.filter(pk=caf.pk).exclude(excluded_from(user))
     if permission == VIEW and is_caf_administrator_for(user, caf):
         return this_caf.exists()
@@ -299,9 +316,12 @@ def cafs_visible_among(user: User, cafs: QuerySet[Caf]) -> QuerySet[Caf]:
     if not user.is_active or user.council_id is None:
         return Caf.objects.none()
     in_council = cafs.filter(council_id=user.council_id).exclude(excluded_from(user))
-    if user.has_role(Role.CAF_ADMINISTRATOR):
-        return in_council
-    return in_council.filter(_granted_here(user))
+    if not user.has_role(Role.CAF_ADMINISTRATOR):
+        in_council = in_council.filter(_granted_here(user))
+    # A partner council's emergency duty team reads another council's CAFs of the child only under
+    # its own break-glass in force (Settled question 24); the family's deny is beaten by it (10c).
+    elsewhere = cafs.exclude(council_id=user.council_id).filter(_broke_glass_here(user))
+    return in_council | elsewhere
 
 
 def cafs_once_visible_among(user: User, cafs: QuerySet[Caf]) -> QuerySet[Caf]:

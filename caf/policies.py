@@ -31,7 +31,8 @@ What each predicate allows (the README's access table is the same, row by row):
 - see the managers' list of sharing decisions: CAF administrators, social care managers, the early
   help lead and agency managers, for the CAFs they may see.
 - open a child's record with break-glass: staff whose role or agency the council lists (not its CAF
-  administrators, who see every record); review a use: its reviewer or the early help lead.
+  administrators, who see every record), and staff of another council's agency it lists by name (a
+  partner council's emergency duty team); review a use: its reviewer or the early help lead.
 """
 
 from datetime import date
@@ -384,14 +385,27 @@ def people_who_may_join(caf: Caf) -> QuerySet[User]:
 
 def may_break_glass(user: User, council: LocalAuthority) -> bool:
     """Who may open a child's record of this council with break-glass: its staff whose role or agency
-    the council lists, never a CAF administrator (they see every record of their council already)."""
-    if not user.is_active or user.council_id != council.pk or user.agency_id is None:
+    the council lists, never a CAF administrator (they see every record of their council already);
+    and the staff of another council's agency that it lists by name (a partner council's emergency
+    duty team, which often covers several councils: Settled question 24). Roles are the council's own
+    staff's only: a role never opens another council's records."""
+    if not user.is_active or user.agency_id is None or user.council_id is None:
         return False
+    if user.council_id != council.pk:
+        return council.break_glass_agencies.filter(pk=user.agency_id).exists()
     if is_caf_administrator(user, council.pk):
         return False
     if user.role_names & set(council.break_glass_roles):
         return True
     return council.break_glass_agencies.filter(pk=user.agency_id).exists()
+
+
+def break_glass_partner_councils(user: User) -> QuerySet[LocalAuthority]:
+    """The other councils that list the person's agency for break-glass (their council's emergency
+    duty team covers them): the councils whose children they may find and open that way."""
+    if not user.is_active or user.agency_id is None or user.council_id is None:
+        return LocalAuthority.objects.none()
+    return LocalAuthority.objects.filter(break_glass_agencies=user.agency_id).exclude(pk=user.council_id)
 
 
 def may_review_break_glass_uses(user: User) -> bool:
@@ -409,7 +423,11 @@ def may_review_break_glass_uses(user: User) -> bool:
 def may_review_break_glass(user: User, use: BreakGlass) -> bool:
     """A use is reviewed by the person it was given to (the agency manager, else the early help lead,
     else the CAF administrators), or the council's early help lead; never by whoever used it."""
-    if not user.is_active or user.council_id != use.council_id or user.pk == use.user_id:
+    if not user.is_active or user.pk == use.user_id:
+        return False
+    # A partner council's manager reviews their own team's use in the listing council (Settled
+    # question 24); anyone else reviews only in their own council.
+    if user.council_id != use.council_id and not (use.reviewer_id is not None and user.pk == use.reviewer_id):
         return False
     # A person the family excluded from the child's CAFs does not read the use either (Settled question 16).
     if Caf.objects.filter(children=use.child_id).filter(perms.excluded_from(user)).exists():

@@ -21,6 +21,7 @@ from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, PlanAction, PossibleDuplicate
 from caf.selectors import (
     actions_due_for,
+    break_glass_to_review,
     caf_detail_url,
     caf_queue_item,
     cafs_led_by,
@@ -36,7 +37,7 @@ from caf.selectors import (
     reviews_upcoming_for,
     tafs_of,
 )
-from core.paging import CappedCount, queue_head, view_all_text
+from core.paging import QUEUE_COUNT_CAP, CappedCount, capped_count, queue_head, view_all_text
 from home.items import (
     Item,
     action_due_item,
@@ -416,3 +417,14 @@ def home_sections_for(user: User) -> list[HomeSection]:
     if shown:
         access_log_write(user=user, action=AccessLog.Action.VIEW, what="Viewed the home page", child_ids=shown)
     return sections
+
+
+def break_glass_reviews_waiting(user: User) -> CappedCount | None:
+    """How many uses of break-glass wait for this person's review (an agency manager's, the early help
+    lead's, or a CAF administrator's where nobody was given it; a partner council's manager's too), with
+    the queues' cap ("more than 100"); None when there are none. One query, whatever their number; it
+    names no child, so the page's access-log row is unchanged."""
+    if user.council_id is None:
+        return None
+    count = capped_count(break_glass_to_review(user), cap=QUEUE_COUNT_CAP)
+    return count if count.found else None

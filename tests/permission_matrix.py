@@ -134,6 +134,7 @@ GROUPS = {
     "queue: possible duplicates": ("lists, own account, council administration", True),
     "queue: break-glass reviews": ("lists, own account, council administration", True),
     "queue: sharing decisions": ("lists, own account, council administration", True),
+    "queue: break-glass elsewhere": ("lists, own account, council administration", True),
     "queue: subject access": ("lists, own account, council administration", True),
     "queue: subject access, adult": ("lists, own account, council administration", True),
     "queue: actions": ("lists, own account, council administration", True),
@@ -375,6 +376,13 @@ queue: break-glass reviews       POST   405 .   .   .   .   .   .   .   .   .   
 # help lead and agency managers (neither in the scene), each for the CAFs they may see.
 queue: sharing decisions         GET    403 .   .   .   .   .   .   .   .   .   .   200 403 .   .   200 403 403 403 in
 queue: sharing decisions         POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+
+
+# Finding a child of another council that lists one's agency for break-glass (a partner council's
+# emergency duty team): this scene's councils list nobody's agency, so everyone is refused; the partner's
+# own journey is tests/test_break_glass.py.
+queue: break-glass elsewhere     GET    403 .   .   .   .   .   .   .   .   .   .   403 403 .   .   403 403 403 403 in
+queue: break-glass elsewhere     POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 queue: possible duplicates       GET    404 .   .   .   .   .   .   .   .   .   .   200 404 .   .   404 404 404 404 in
 queue: possible duplicates       POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 # Subject access (issue 15): the council's requests and the search for an adult among the consenting
@@ -428,8 +436,9 @@ account: stay signed in          POST   200 .   .   .   .   .   .   .   .   .   
 # Where one is signed in (issue 15): one's own sessions only; an empty post names no session.
 account: end a session           GET    405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 account: end a session           POST   400 .   .   .   .   .   .   .   .   .   .   400 400 .   .   400 400 400 400 in
-# One's own second factor (issue 15): turning it off and new recovery codes need one set up; nobody in
-# the scene has one (they signed in with force_login), so both go back to the overview, for every role.
+# One's own second factor (issue 15): turning it off, new recovery codes and the step-up code need one
+# set up; nobody in the scene has one (they signed in with force_login), so each goes back to the
+# overview (the step-up page to setting one up), for every role.
 account: own second factor       GET    302 .   .   .   .   .   .   .   .   .   .   302 302 .   .   302 302 302 302 in
 account: own second factor       POST   302 .   .   .   .   .   .   .   .   .   .   302 302 .   .   302 302 302 302 in
 # CAD's notification: anyone else's is not found.
@@ -465,6 +474,7 @@ URLS = {
     "caf:break_glass_open": [("", "child: break-glass", {"child_id": "child"}, {})],
     "caf:break_glass_review": [("", "child: review a break-glass use", {"use_id": "break_glass"}, {})],
     "caf:break_glass_reviews": [("", "queue: break-glass reviews", {}, {})],
+    "caf:break_glass_find": [("", "queue: break-glass elsewhere", {}, {})],
     "caf:possible_duplicate_merge": [("", "child: possible duplicate", {"pair_id": "pair"}, {})],
     "caf:possible_duplicates": [("", "queue: possible duplicates", {}, {})],
     "caf:possible_duplicate_dismiss": [("", "child: not the same child", {"pair_id": "pair"}, {})],
@@ -617,6 +627,7 @@ URLS = {
     "two_factor_set_up": [("", "account: own pages", {}, {})],
     "two_factor_remove": [("", "account: own second factor", {}, {})],
     "two_factor_recovery_codes": [("", "account: own second factor", {}, {})],
+    "two_factor_step_up": [("", "account: own second factor", {}, {})],
     "notification_read": [("", "account: mark one read", {"notification_id": "notification"}, {})],
     "email_change_confirm": [("", "account: e-mail change link", {"token": "email_token"}, {})],
     # thresholds

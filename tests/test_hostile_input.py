@@ -401,6 +401,23 @@ def test_find_a_child(signed_in, school_practitioner, child):
     hostile_posts(signed_in(school_practitioner), reverse("caf:child_find"), answers, method="get")
 
 
+def test_find_a_child_in_a_council_that_lists_ones_team(signed_in, council, other_council, child):
+    """A partner council's emergency duty team searching the listing council for break-glass."""
+    from accounts.models import AgencyType
+    from tests.factories import AgencyFactory
+
+    team = AgencyFactory(council=other_council, name="Duty team", agency_type=AgencyType.CHILDRENS_SOCIAL_CARE)
+    council.break_glass_agencies.add(team)
+    worker = UserFactory(agency=team, roles=[Role.SOCIAL_WORKER])
+    answers = form(
+        number("council", council.pk),
+        text("first_name", "Jayden"),
+        text("last_name", "Smith"),
+        day("date_of_birth", date(2016, 5, 4)),
+    )
+    hostile_posts(signed_in(worker), reverse("caf:break_glass_find"), answers, method="get")
+
+
 def test_record_a_new_child(signed_in, school_practitioner):
     answers = form(
         text("first_name", "Olivia"),

@@ -173,6 +173,11 @@ class Person:
             self.press(self.page.locator("#id_submit"))
             self.sees("Two-factor sign-in is on")
             self.press(self.page.get_by_role("link", name="I have kept my recovery codes: continue"))
+        # Someone who set up an authenticator app gives its code.
+        elif self.page.url.removeprefix(self.base_url).startswith("/sign-in/code/"):
+            device = TOTPDevice.objects.get(user=user, confirmed=True)
+            self.fill(self.page.locator("#id_code"), authenticator_code(device))
+            self.press(self.page.locator("#id_submit"))
 
 
 @pytest.fixture
@@ -596,3 +601,48 @@ def test_the_initiator_records_a_decision_not_to_share_and_a_share_under_the_dut
     manager.sees("Jayden Smith")
     manager.shoot("22-sharing-decisions")
     assert manager.barriers == [], "\n".join(manager.barriers)
+
+
+# 6. Break-glass: a partner council's emergency duty team, and its manager's review ----------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_partner_councils_duty_worker_opens_a_child_with_break_glass_and_their_manager_reviews_it(
+    person, active, child, council, other_council
+):
+    from accounts.models import Agency, AgencyType, Role
+    from caf.models import BreakGlass
+    from tests.factories import AgencyFactory, UserFactory
+
+    team = AgencyFactory(
+        council=other_council, name="Southmoor Emergency Duty Team", agency_type=AgencyType.CHILDRENS_SOCIAL_CARE
+    )
+    council.break_glass_agencies.add(team)
+    worker = UserFactory(full_name="Dana Duty", agency=team, roles=[Role.SOCIAL_WORKER])
+    TOTPDevice.objects.create(user=worker, name="Authenticator app", confirmed=True)
+    manager = UserFactory(full_name="Sam Southmoor", agency=team, roles=[Role.SOCIAL_CARE_MANAGER])
+    Agency.objects.filter(pk=team.pk).update(manager=manager)
+
+    me = person()
+    me.sign_in(worker)
+    me.open("/children/find/")
+    me.link("find a child there")
+    me.choose("council", str(council.pk))
+    me.field("First name", "Jayden")
+    me.field("Last name", "Smith")
+    me.button("Search")
+    me.link("Open with break-glass")
+    me.sees("recorded by Northbridge Borough Council")
+    me.fill(me.page.locator("textarea[name=reason]"), "Police found him alone at the station at 23:10.")
+    me.button("Open the record, read only")
+    me.sees("You opened this record with break-glass")
+
+    reviewer = person()
+    reviewer.sign_in(manager)
+    reviewer.link("Break-glass uses to review (1)")
+    reviewer.press(reviewer.page.locator(f'a[href="/break-glass/{BreakGlass.objects.get().pk}/"]'))
+    reviewer.sees("Police found him alone at the station")
+    reviewer.choose("justified", "yes")
+    reviewer.button("Record the review")
+    assert BreakGlass.objects.get().review == BreakGlass.Review.JUSTIFIED
+    assert me.barriers == [] and reviewer.barriers == [], "\n".join(me.barriers + reviewer.barriers)

@@ -107,10 +107,11 @@ def test_the_front_door_and_early_help_homes_run_a_fixed_number_of_queries(
         if number % 2:
             step_down_for(social_care_manager, referral)
     manager, administrator = signed_in(social_care_manager), signed_in(caf_admin)
-    # 16: one more than before, the home page's access-log row with the children shown (Settled 17).
-    with django_assert_max_num_queries(16):
+    # 16: one more than before, the home page's access-log row with the children shown (Settled 17);
+    # 17 with the count of break-glass uses waiting for one's review (issue 15).
+    with django_assert_max_num_queries(17):
         response = manager.get("/")
     assert section(response, "Step-up referrals awaiting a decision").count("<li>") == size - size // 2
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         response = administrator.get("/")
     assert section(response, "Step-downs from social care to pick up").count("<li>") == size // 2

@@ -7,17 +7,23 @@ Nothing of ours is mocked."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import time_machine
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import IdentityLink, IdentityProvider, Role, SignInSession, User
 from accounts.sso import client_secret_encrypt, client_secret_of
+from accounts.two_factor import VERIFIED_BY_KEY, VERIFIED_KEY
+from caf import services
+from caf.models import BreakGlass
 from tests.factories import AgencyFactory, UserFactory
 from tests.oidc_provider import CALLBACK, registered_provider, running_provider
 
@@ -496,3 +502,96 @@ def test_a_council_administrator_sees_the_links_of_their_council_only(
     page = signed_in(council_admin).get("/admin/accounts/identitylink/").content.decode()
 
     assert school_practitioner.full_name in page and other_council_user.full_name not in page
+
+
+# The provider's second factor, and ours for break-glass (Settled question 24) ---------------------
+
+
+@pytest.fixture
+def break_glass_for_the_school(council, school, health_visitor):
+    """Northbridge lets Oakfield's staff use break-glass; a child Priya cannot otherwise see."""
+    council.break_glass_agencies.add(school)
+    return services.child_create(
+        user=health_visitor, first_name="Mia", last_name="Jones", date_of_birth=date(2019, 2, 1), postcode=""
+    )
+
+
+def test_a_provider_that_enforces_multi_factor_and_shows_it_counts_as_our_second_factor(
+    issuer, trust, school_practitioner, break_glass_for_the_school
+):
+    trust.enforces_multi_factor = True
+    trust.save(update_fields=["enforces_multi_factor"])
+    person_at_provider(issuer, "entra-oid-1", email="priya@oakfield.example", email_verified=True, amr=["pwd", "mfa"])
+    browser = Client()
+    sso("priya@oakfield.example", "entra-oid-1", browser)
+    assert browser.session[VERIFIED_KEY] and browser.session[VERIFIED_BY_KEY] == issuer
+    child = break_glass_for_the_school
+    url = reverse("caf:break_glass_open", args=[child.pk])
+    assert "second-factor-needed" not in browser.get(url).content.decode()
+    assert browser.post(url, {"reason": "Police at the door at 02:00."}).status_code == 302
+    assert BreakGlass.objects.filter(user=school_practitioner, child=child).exists()
+
+
+@pytest.mark.parametrize(
+    ("enforces", "amr"),
+    [(False, ["pwd", "mfa"]), (True, ["pwd"]), (True, None), (True, ["pwd", "MFA", "kba"])],
+    ids=["provider not marked", "password only", "no amr", "no multi-factor method"],
+)
+def test_otherwise_a_single_sign_on_is_not_our_second_factor(
+    issuer, trust, school_practitioner, break_glass_for_the_school, enforces, amr
+):
+    trust.enforces_multi_factor = enforces
+    trust.save(update_fields=["enforces_multi_factor"])
+    claims = {"email": "priya@oakfield.example", "email_verified": True} | ({"amr": amr} if amr is not None else {})
+    person_at_provider(issuer, "entra-oid-1", **claims)
+    browser = Client()
+    sso("priya@oakfield.example", "entra-oid-1", browser)
+    assert signed_in_as(browser) == school_practitioner and not browser.session.get(VERIFIED_KEY)
+    url = reverse("caf:break_glass_open", args=[break_glass_for_the_school.pk])
+    page = browser.get(url).content.decode()
+    assert "second-factor-needed" in page and reverse("two_factor_set_up") in page  # no app set up yet
+    assert browser.post(url, {"reason": "Police at the door at 02:00."}).status_code == 200
+    assert not BreakGlass.objects.exists()
+
+
+def test_after_a_single_sign_on_the_person_steps_up_with_our_code_for_break_glass(
+    issuer, trust, school_practitioner, break_glass_for_the_school
+):
+    device = TOTPDevice.objects.create(user=school_practitioner, name="Authenticator app", confirmed=True)
+    person_at_provider(issuer, "entra-oid-1", email="priya@oakfield.example", email_verified=True)
+    browser = Client()
+    sso("priya@oakfield.example", "entra-oid-1", browser)
+    url = reverse("caf:break_glass_open", args=[break_glass_for_the_school.pk])
+    assert f"{reverse('two_factor_step_up')}?next={url}" in browser.get(url).content.decode()
+
+    wrong = browser.post(reverse("two_factor_step_up"), {"code": "000000", "next": url})
+    assert wrong.status_code == 200 and "govuk-error-summary" in wrong.content.decode()
+    assert not browser.session.get(VERIFIED_KEY)
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    right = browser.post(reverse("two_factor_step_up"), {"code": code, "next": url})
+    assert right.status_code == 302 and right["Location"] == url
+    assert browser.session[VERIFIED_KEY] and not browser.session.get(VERIFIED_BY_KEY)
+    assert browser.post(url, {"reason": "Police at the door at 02:00."}).status_code == 302
+    assert BreakGlass.objects.filter(user=school_practitioner).exists()
+
+
+def test_the_step_up_page_goes_only_to_this_services_pages_and_needs_an_app(school_practitioner, school):
+    browser = Client()
+    browser.force_login(school_practitioner, backend="django.contrib.auth.backends.ModelBackend")
+    no_app = browser.get(reverse("two_factor_step_up") + "?next=/children/")
+    assert no_app.status_code == 302 and no_app["Location"] == reverse("two_factor_set_up")
+    device = TOTPDevice.objects.create(user=school_practitioner, name="Authenticator app", confirmed=True)
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    offsite = browser.post(reverse("two_factor_step_up"), {"code": code, "next": "https://evil.example/"})
+    assert offsite.status_code == 302 and offsite["Location"] == "/"
+    assert Client().get(reverse("two_factor_step_up")).status_code == 302  # signed out: to the sign-in page
+
+
+def test_an_id_token_whose_amr_is_not_a_list_signs_nobody_in(issuer, trust, school_practitioner):
+    """RFC 8176 makes `amr` an array; Authlib refuses an ID token that breaks it, so nobody is signed in."""
+    trust.enforces_multi_factor = True
+    trust.save(update_fields=["enforces_multi_factor"])
+    person_at_provider(issuer, "entra-oid-1", email="priya@oakfield.example", email_verified=True, amr="mfa")
+    browser = Client()
+    response = sso("priya@oakfield.example", "entra-oid-1", browser)
+    assert response.status_code == 400 and signed_in_as(browser) is None

@@ -71,6 +71,16 @@ class IdentityProvider(models.Model):
         validators=[domains_validate],
         help_text="E-mail domains whose people may sign in with this provider, separated by commas.",
     )
+    enforces_multi_factor = models.BooleanField(
+        "the provider enforces multi-factor sign-in",
+        default=False,
+        help_text=(
+            "Tick only if this provider asks everyone who signs in through it for a second factor and says so in "
+            "the ID token (its amr claim names mfa, otp, hwk or swk; Microsoft Entra ID does under a conditional "
+            "access policy requiring multi-factor authentication). A sign-in that shows it then counts as this "
+            "service's second factor, for break-glass; any other asks for the code from our authenticator app."
+        ),
+    )
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -25,6 +25,7 @@ from caf.selectors.access_log import (
     access_log_page,
 )
 from caf.selectors.break_glass import (
+    break_glass_children_find,
     break_glass_get_for_review,
     break_glass_in_force,
     break_glass_reviewed_by,
@@ -171,6 +172,7 @@ __all__ = [
     "action_list_page",
     "actions_due_for",
     "agencies_not_named",
+    "break_glass_children_find",
     "break_glass_get_for_review",
     "break_glass_in_force",
     "break_glass_reviewed_by",

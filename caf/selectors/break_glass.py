@@ -1,15 +1,19 @@
 """Break-glass reads (issue 15): a person's opening in force on a child's record, the uses a reviewer
 has to mark, and a child's uses for its access log."""
 
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import LocalAuthority, User
 from caf import policies
 from caf.access_log import access_log_write
 from caf.models import AccessLog, BreakGlass, Child
-from caf.selectors.records import refusal_log
+from caf.selectors.children import PossibleMatch, children_matching
+from caf.selectors.records import children_may_see_among, refusal_log
 
 REVIEWED_SHOWN = 20
 
@@ -24,10 +28,13 @@ def break_glass_in_force(user: User, child: Child) -> BreakGlass | None:
 
 
 def _reviewable_by(user: User) -> Q:
-    mine = Q(reviewer=user) | Q(council__early_help_lead=user)
+    """The rule of policies.may_review_break_glass as a filter: given to them (also a partner council's
+    manager, for their team's use in a council that lists it), or in their council as its early help
+    lead, or as a CAF administrator where nobody was given it."""
+    here = Q(council__early_help_lead=user)
     if policies.is_caf_administrator(user, user.council_id):
-        mine |= Q(reviewer__isnull=True)
-    return Q(council_id=user.council_id) & mine & ~Q(user=user)
+        here |= Q(reviewer__isnull=True)
+    return (Q(reviewer=user) | (Q(council_id=user.council_id) & here)) & ~Q(user=user)
 
 
 def break_glass_to_review(user: User) -> QuerySet[BreakGlass]:
@@ -80,3 +87,27 @@ def break_glass_uses_of(child: Child) -> list[BreakGlass]:
         .select_related("user__agency", "reviewed_by")
         .order_by("-opened_at", "-pk")
     )
+
+
+def break_glass_children_find(
+    user: User, council: LocalAuthority, *, first_name: str, last_name: str, date_of_birth: date | None, postcode: str
+) -> list[PossibleMatch]:
+    """Find a child of another council that lists the person's agency for break-glass (a partner
+    council's emergency duty team, Settled question 24): only enough to recognise the child, each
+    result to be opened with break-glass (or open already, while it lasts). Nothing else of that
+    council: no CAFs, no leads, no "known to early help". The search is logged in that council's log
+    with the ids it showed. PermissionDenied for a council that does not list them."""
+    if user.council_id == council.pk or not policies.may_break_glass(user, council):
+        raise PermissionDenied("This council does not list your team for break-glass.")
+    shown = children_matching(
+        council.pk, first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, postcode=postcode
+    )
+    may_open = children_may_see_among(user, [match.child for match in shown])
+    access_log_write(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what=f"Searched for a child to open with break-glass: {len(shown)} possible matches",
+        child_ids=[match.child.pk for match in shown],
+        council_id=council.pk,
+    )
+    return [PossibleMatch(match.child, match.score, may_open=match.child.pk in may_open) for match in shown]

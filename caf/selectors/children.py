@@ -107,6 +107,42 @@ def children_find(
     to recognise a child; the search is logged with the ids of the children it showed."""
     if user.council_id is None:
         return []
+    shown = children_matching(
+        user.council_id,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        postcode=postcode,
+        limit=limit,
+    )
+    shown_ids = [match.child.pk for match in shown]
+    known_elsewhere = _with_cafs_not_visible(user, shown_ids)
+    open_cafs = children_open_cafs(user, shown_ids)
+    may_open = children_may_see_among(user, [match.child for match in shown if match.child.pk not in known_elsewhere])
+    shown = [
+        PossibleMatch(
+            match.child,
+            match.score,
+            known_elsewhere=match.child.pk in known_elsewhere,
+            may_open=match.child.pk in may_open,
+            open_cafs=tuple(open_cafs.get(match.child.pk, ())),
+        )
+        for match in shown
+    ]
+    access_log_write(
+        user=user,
+        action=AccessLog.Action.VIEW,
+        what=f"Searched for a child: {len(shown)} possible matches",
+        child_ids=[match.child.pk for match in shown],
+    )
+    return shown
+
+
+def children_matching(
+    council_id: int, *, first_name: str, last_name: str, date_of_birth: date | None, postcode: str, limit: int = 10
+) -> list[PossibleMatch]:
+    """The matching of `children_find`, in one council, best first, before any rule of who may see
+    what: its callers add that, and log what they show."""
     first, last = first_name.strip().lower(), last_name.strip().lower()
     first_code, last_code = _sounds(first, last)
     similarity = Greatest(
@@ -117,7 +153,7 @@ def children_find(
         Q(first_sound=last_code) & Q(last_sound=first_code)
     )
     candidates = (
-        Child.objects.filter(council_id=user.council_id, merged_into__isnull=True)
+        Child.objects.filter(council_id=council_id, merged_into__isnull=True)
         .annotate(
             similarity=similarity,
             first_lower=Lower("first_name"),
@@ -144,28 +180,7 @@ def children_find(
             score += 0.25
         matches.append(PossibleMatch(child, round(score, 2)))
     matches.sort(key=lambda match: (-match.score, match.child.last_name, match.child.pk))
-    shown = matches[:limit]
-    shown_ids = [match.child.pk for match in shown]
-    known_elsewhere = _with_cafs_not_visible(user, shown_ids)
-    open_cafs = children_open_cafs(user, shown_ids)
-    may_open = children_may_see_among(user, [match.child for match in shown if match.child.pk not in known_elsewhere])
-    shown = [
-        PossibleMatch(
-            match.child,
-            match.score,
-            known_elsewhere=match.child.pk in known_elsewhere,
-            may_open=match.child.pk in may_open,
-            open_cafs=tuple(open_cafs.get(match.child.pk, ())),
-        )
-        for match in shown
-    ]
-    access_log_write(
-        user=user,
-        action=AccessLog.Action.VIEW,
-        what=f"Searched for a child: {len(shown)} possible matches",
-        child_ids=[match.child.pk for match in shown],
-    )
-    return shown
+    return matches[:limit]
 
 
 def _with_cafs_not_visible(user: User, child_ids: list[int]) -> set[int]:

@@ -48,8 +48,13 @@ def children_may_see_among(user: User, children: Collection[Child]) -> set[int]:
     place it is written): a few queries whatever the number of children, so find a child can link
     each result it may (issue 14). Only for social care does a referred child cost a query each."""
     ids = [child.pk for child in children if child.council_id == user.council_id]
-    if not user.is_active or not ids:
+    # Another council's child opens only with the person's own break-glass in force (a partner
+    # council's emergency duty team the council lists, Settled question 24), below.
+    elsewhere = {child.pk for child in children if child.council_id != user.council_id}
+    if not user.is_active or user.council_id is None or not (ids or elsewhere):
         return set()
+    if not ids:
+        return _broke_glass_on(user, children, elsewhere)
     asked = set(ids)
     records = Child.objects.filter(Q(pk__in=ids) | Q(merged_into__in=ids)).values("pk")
 
@@ -80,21 +85,26 @@ def children_may_see_among(user: User, children: Collection[Child]) -> set[int]:
         if social_care:
             may_see |= referred(asked - may_see - excluded)
     may_see = (may_see & asked) - excluded
-    if asked - may_see:
-        # Break-glass beats the family's deny (Settled question 10c) and opens a child with no CAF; the
-        # child's page says until when (`break_glass_until`).
-        opened = dict(
-            BreakGlass.objects.filter(user=user, child_id__in=asked - may_see, ends_at__gt=timezone.now())
-            .values_list("child_id")
-            .annotate(until=Max("ends_at"))
-        )
-        for child in children:
-            if child.pk in opened:
-                child.break_glass_until = opened[child.pk]  # type: ignore[attr-defined]
-        may_see |= set(opened)
+    if (asked - may_see) | elsewhere:
+        may_see |= _broke_glass_on(user, children, (asked - may_see) | elsewhere)
     if excluded and social_care and user.has_role(Role.SOCIAL_CARE_MANAGER):
         may_see |= referred(excluded)
     return may_see
+
+
+def _broke_glass_on(user: User, children: Collection[Child], child_ids: set[int]) -> set[int]:
+    """Which of these children the person opened with break-glass, still in force: it beats the family's
+    deny (Settled question 10c) and opens a child with no CAF; the child's page says until when
+    (`break_glass_until`)."""
+    opened = dict(
+        BreakGlass.objects.filter(user=user, child_id__in=child_ids, ends_at__gt=timezone.now())
+        .values_list("child_id")
+        .annotate(until=Max("ends_at"))
+    )
+    for child in children:
+        if child.pk in opened:
+            child.break_glass_until = opened[child.pk]  # type: ignore[attr-defined]
+    return set(opened)
 
 
 def child_get_for_user(user: User, child_id: int, *, what: str = "Viewed the child's record") -> Child:
@@ -129,4 +139,8 @@ def child_get_for_caf_administrator(user: User, child_id: int, *, what: str) -> 
             raise PermissionDenied("Only the council's CAF administrators see this page.")
         refusal_log(user, what, child=child, attempted_id=child_id)
         raise Http404("No child matches the given query.")
-    return child_get_for_user(user, child_id, what=what)
+    child = child_get_for_user(user, child_id, what=what)
+    if child.council_id != user.council_id:
+        # A partner council's administrator reading another council's child with break-glass.
+        raise PermissionDenied("Only the council's CAF administrators see this page.")
+    return child

@@ -89,7 +89,14 @@ def find(request: AuthenticatedHttpRequest) -> HttpResponse:
     may_break_glass = bool(matches) and any(not match.may_open for match in matches or [])
     if may_break_glass and request.user.council_id is not None:
         may_break_glass = policies.may_break_glass(request.user, LocalAuthority.objects.get(pk=request.user.council_id))
-    context = {"form": form, "matches": matches, "create_url": create_url, "may_break_glass": may_break_glass}
+    context = {
+        "form": form,
+        "matches": matches,
+        "create_url": create_url,
+        "may_break_glass": may_break_glass,
+        # A partner council's emergency duty team finds that council's children on their own page.
+        "partner_councils": list(policies.break_glass_partner_councils(request.user)),
+    }
     return render(request, "caf/child_find.html", context)
 
 
@@ -148,7 +155,8 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
     child = child_get_for_user(request.user, child_id)
-    is_caf_administrator = policies.is_caf_administrator(request.user, request.user.council_id)
+    # The child's council's administrators: not those of a partner council reading it with break-glass.
+    is_caf_administrator = policies.is_caf_administrator(request.user, child.council_id)
     if not is_caf_administrator and not hasattr(child, "break_glass_until"):
         use = break_glass_in_force(request.user, child)
         child.break_glass_until = use.ends_at if use else None  # type: ignore[attr-defined]
