@@ -433,6 +433,67 @@ def test_level_changes_count_up_and_down_against_the_childs_level_before_in_that
     assert changes.totals == ["Total", 1, 1, 1]
 
 
+def test_families_whose_level_came_down_by_closure_against_their_highest_level_before(
+    council, build, school_practitioner
+):
+    levels = {level.order: level for level in council.threshold_models.get().levels.all()}
+
+    def history(caf, *changes):
+        for child_index, order, at in changes:
+            link = CafChild.objects.filter(caf=caf).order_by("pk")[child_index]
+            LevelChange.objects.create(
+                caf_child=link, child=link.child, level=levels[order], changed_by=school_practitioner, changed_at=at
+            )
+
+    closes = london(2026, 9, 15, 10)
+    # 3 then 2: came down.
+    down = build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
+    history(down, (0, 3, london(2026, 4, 30, 10)), (0, 2, london(2026, 8, 1, 10)))
+    # 2, up to 3, back to 2: came down from its highest, though no lower than at the start.
+    peak = build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
+    history(peak, (0, 2, london(2026, 5, 1, 10)), (0, 3, london(2026, 6, 1, 10)), (0, 2, london(2026, 9, 1, 10)))
+    # A Family CAF: one child came down from 3 to 1, the other stayed at 3: the family's level did not.
+    family = build.caf(
+        london(2026, 5, 1, 10), children=[build.child(), build.child()], closed_at=closes, reason="disengaged"
+    )
+    history(family, (0, 3, london(2026, 5, 1, 10)), (1, 3, london(2026, 5, 1, 10)), (0, 1, london(2026, 9, 1, 10)))
+    # Both children came down: 3 and 2 to 2 and 1.
+    both = build.caf(
+        london(2026, 5, 1, 10), children=[build.child(), build.child()], closed_at=closes, reason="needs_met"
+    )
+    history(
+        both,
+        (0, 3, london(2026, 5, 1, 10)),
+        (1, 2, london(2026, 5, 1, 10)),
+        (0, 2, london(2026, 7, 1, 10)),
+        (1, 1, london(2026, 7, 1, 10)),
+    )
+    # Went up: not down.
+    up = build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
+    history(up, (0, 2, london(2026, 5, 1, 10)), (0, 3, london(2026, 7, 1, 10)))
+    # No level ever recorded: closed, but nothing to come down from.
+    build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
+    # A change recorded after closure (a correction) does not count: at closure it was still 3.
+    late = build.caf(london(2026, 5, 1, 10), closed_at=london(2026, 10, 31, 23, 30), reason="needs_met")
+    history(late, (0, 3, london(2026, 5, 1, 10)), (0, 1, london(2026, 11, 2, 10)))
+    # Closed at 00:30 on 1 September in London (23:30 UTC on 31 August): September; it came down.
+    edge = build.caf(london(2026, 5, 1, 10), closed_at=london(2026, 9, 1, 0, 30), reason="needs_met")
+    history(edge, (0, 4, london(2026, 5, 1, 10)), (0, 2, london(2026, 8, 31, 10)))
+    # Closed in August, and active ones: outside the figure.
+    before = build.caf(london(2026, 5, 1, 10), closed_at=london(2026, 8, 31, 22, 30), reason="needs_met")
+    history(before, (0, 3, london(2026, 5, 1, 10)), (0, 1, london(2026, 8, 1, 10)))
+    active = build.caf(london(2026, 5, 1, 10))
+    history(active, (0, 3, london(2026, 5, 1, 10)), (0, 1, london(2026, 8, 1, 10)))
+
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 10, 1))["level-down-by-closure"]
+
+    # CAFs closed, with a level, came down, share.
+    assert table(figure) == {"September 2026": [7, 6, 4, "66.7%"], "October 2026": [1, 1, 0, "0.0%"]}
+    assert figure.totals == ["Total", 8, 7, 4, "57.1%"]
+    assert figure.chart_values == [4, 0]
+    assert "highest level any of its children had" in figure.definition
+
+
 def test_the_locality_filter_counts_by_the_lead_professionals_agency(council, build, locality, school_practitioner):
     south = LocalityFactory(council=council, name="South")
     south_agency = AgencyFactory(council=council, locality=south, name="South Family Support")
@@ -619,8 +680,9 @@ def test_asking_for_a_figure_that_does_not_exist_is_not_found(council, caf_admin
 
 
 # The session, user and agency (3), the form's localities and levels (2), the roles and the council (2),
-# the figures (11), the header's unread notifications (1), the session's save (3): 22 for any period.
-FIGURES_PAGE_QUERIES = 22
+# the figures (12: families whose level came down by closure is one more), the header's unread
+# notifications (1), the session's save (3): 23 for any period.
+FIGURES_PAGE_QUERIES = 23
 
 
 # Speed -----------------------------------------------------------------------------------------------------

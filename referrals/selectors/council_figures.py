@@ -838,10 +838,89 @@ def closures(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFil
         chart_values=[int(row[1]) for row in table],
         chart_unit="CAFs closed",
         totals=["Total", total, "100%" if total else NOT_APPLICABLE, _days(overall)],
-        cannot_show=(
-            "Families whose level came down before closure are not shown yet: each child's level history is kept, "
-            "and a later change will count them."
-        ),
+    )
+
+
+LEVEL_DOWN_DEFINITION = (
+    "CAFs (families) closed in the period (closure date, Europe/London), by the month they closed. A CAF's "
+    "level is the highest level of need of its children (a Family CAF shows the highest), from each child's "
+    "level history in that CAF. Came down: the CAF's level at closure (the highest of each child's last level "
+    "recorded by the moment it closed) is lower than the highest level any of its children had at any point "
+    "before (from the first level set, before or after it became active). A family whose one child came down "
+    "while another stayed at the top level has not come down. Levels compare by their place in the council's "
+    "continuum (1 the lowest). CAFs with no level recorded are counted as closed but can come down in no way; "
+    "the share is of those with a level."
+)
+
+
+def levels_down_by_closure(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> Figure:
+    """One GROUP BY over the CAFs closed in the period, two subqueries over the level history each."""
+    zone = _zone(council)
+    start, end = period.bounds(zone)
+    # The highest level over time is the highest level of any change recorded up to closure (the highest
+    # of the highest per child), so no window over time is needed.
+    highest_ever = Subquery(
+        LevelChange.objects.filter(caf_child__caf_id=OuterRef("pk"), changed_at__lte=OuterRef("closed_at"))
+        .order_by("-level__order")
+        .values("level__order")[:1],
+        output_field=BigIntegerField(),
+    )
+    last_of_child = Subquery(
+        LevelChange.objects.filter(caf_child_id=OuterRef("pk"), changed_at__lte=OuterRef(OuterRef("closed_at")))
+        .order_by("-changed_at", "-pk")
+        .values("level__order")[:1],
+        output_field=BigIntegerField(),
+    )
+    at_closure = Subquery(
+        CafChild.objects.filter(caf_id=OuterRef("pk"))
+        .annotate(last_level=last_of_child)
+        .order_by(F("last_level").desc(nulls_last=True))
+        .values("last_level")[:1],
+        output_field=BigIntegerField(),
+    )
+    rows = (
+        _cafs(council, filters)
+        .filter(status=Caf.Status.CLOSED, closed_at__gte=start, closed_at__lt=end)
+        .annotate(month=TruncMonth("closed_at", tzinfo=zone), highest_ever=highest_ever, at_closure=at_closure)
+        .values("month")
+        .annotate(
+            closed=Count("pk"),
+            with_level=Count("pk", filter=Q(highest_ever__isnull=False)),
+            came_down=Count("pk", filter=Q(at_closure__lt=F("highest_ever"))),
+        )
+        .order_by()
+    )
+    names = ("closed", "with_level", "came_down")
+    by_month = {month: dict.fromkeys(names, 0) for month in period.months}
+    for row in rows:
+        by_month[_month_key(row["month"])] = {name: row[name] for name in names}  # type: ignore[literal-required]
+    table: list[list[Any]] = [
+        [
+            _month_label(month),
+            counts["closed"],
+            counts["with_level"],
+            counts["came_down"],
+            _share(counts["came_down"], counts["with_level"]),
+        ]
+        for month, counts in sorted(by_month.items())
+    ]
+    totals = {name: sum(counts[name] for counts in by_month.values()) for name in names}
+    return Figure(
+        name="level-down-by-closure",
+        title="Families whose level came down by closure",
+        definition=LEVEL_DOWN_DEFINITION,
+        columns=["Month closed", "CAFs closed", "With a level recorded", "Level came down", "Share that came down"],
+        rows=table,
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[3]) for row in table],
+        chart_unit="CAFs whose level came down by closure",
+        totals=[
+            "Total",
+            totals["closed"],
+            totals["with_level"],
+            totals["came_down"],
+            _share(totals["came_down"], totals["with_level"]),
+        ],
     )
 
 
@@ -896,6 +975,7 @@ def council_figures(
                 without_lead(council, filters, timezone.now()),
                 reviews(council, period, filters, today),
                 closures(council, period, filters),
+                levels_down_by_closure(council, period, filters),
             ],
         ),
     ]
@@ -973,11 +1053,16 @@ class CouncilsCompared:
     columns: list[str]
     rows: list[list[Any]]
     definition: str
+    # Only the councils that agreed to share their figures (anyone but a service administrator).
+    sharing_only: bool = False
 
 
 @figures_reads()
-def _councils_compared(period: FiguresPeriod) -> CouncilsCompared:
-    councils = list(LocalAuthority.objects.order_by("name"))
+def _councils_compared(period: FiguresPeriod, *, sharing_only: bool) -> CouncilsCompared:
+    found = LocalAuthority.objects.order_by("name")
+    if sharing_only:
+        found = found.filter(shares_figures_with_councils=True)
+    councils = list(found)
     # Each council's months in its own time zone: all of the instance's are Europe/London by default.
     zone = _zone(councils[0]) if councils else ZoneInfo("Europe/London")
     start, end = period.bounds(zone)
@@ -989,7 +1074,7 @@ def _councils_compared(period: FiguresPeriod) -> CouncilsCompared:
         ),
     )
     rows = (
-        Caf.objects.filter(activated_at__gte=start, activated_at__lt=end)
+        Caf.objects.filter(activated_at__gte=start, activated_at__lt=end, council__in=[c.pk for c in councils])
         .exclude(status=Caf.Status.DRAFT)
         .annotate(
             is_new=Case(When(Q(previous_episode__isnull=True) & ~Q(Exists(picked_up)), then=Value(1)), default=Value(0))
@@ -1044,10 +1129,16 @@ def _councils_compared(period: FiguresPeriod) -> CouncilsCompared:
             "next smallest of its council's row when only one would be, so that no hidden count can be worked "
             "out from the others (Settled question 22)."
         ),
+        sharing_only=sharing_only,
     )
 
 
 def councils_compared_page(user: User, *, period: FiguresPeriod) -> CouncilsCompared:
+    """Service administrators compare every council; the figures' people of a council that agreed to
+    share compare only the councils that agreed (referrals.policies.may_compare_councils)."""
     if not policies.may_compare_councils(user):
-        raise PermissionDenied("The comparison across councils is for service administrators.")
-    return _councils_compared(period)
+        raise PermissionDenied(
+            "The comparison across councils is for service administrators, and for the CAF administrators, social "
+            "care managers and council administrators of councils that agreed to share their figures."
+        )
+    return _councils_compared(period, sharing_only=not policies.compares_every_council(user))
