@@ -50,6 +50,7 @@ from home.items import (
     role_change_item,
     step_down_item,
 )
+from referrals import policies as referral_policies
 from referrals import selectors as referral_selectors
 
 T = TypeVar("T")
@@ -71,7 +72,7 @@ class WorkQueue:
 
 @dataclass(frozen=True)
 class HomeSection:
-    role: Role
+    role: Role | None  # None: the service administrator's section (a superuser, not a council role)
     heading: str
     queues: list[WorkQueue]
     links: list[tuple[str, str]] = field(default_factory=list)
@@ -204,6 +205,26 @@ def _practitioner_section(user: User, shown: set[int]) -> HomeSection:
     )
 
 
+COUNCILS_COMPARED_LINK = ("The councils compared: CAFs per 10,000 children and who starts them", "referrals:councils_compared")
+
+
+def _councils_compared_link(user: User) -> list[tuple[str, str]]:
+    """The comparison across councils, for those it is open to (referrals.policies): a council's
+    figures' people once their council agreed to share."""
+    return [COUNCILS_COMPARED_LINK] if referral_policies.may_compare_councils(user) else []
+
+
+def _service_administrator_section(user: User) -> HomeSection:
+    """A service administrator (a superuser) holds no council role: their section links to what only
+    they see across the instance."""
+    return HomeSection(
+        role=None,
+        heading="Across the service's councils",
+        queues=[],
+        links=[COUNCILS_COMPARED_LINK, ("Councils and their settings", "admin:accounts_localauthority_changelist")],
+    )
+
+
 def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
     queue = _Queues(shown)
     calendar = WorkingCalendar.for_council(user.council)
@@ -276,6 +297,7 @@ def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
             ("Subject access requests", "caf:subject_access_requests"),
             ("The step-down pick-up queue", "referrals:pick_up_queue"),
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
+            *_councils_compared_link(user),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
@@ -316,6 +338,7 @@ def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
         links=[
             ("The front-door queue, with filters", "referrals:front_door"),
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
+            *_councils_compared_link(user),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
@@ -387,6 +410,7 @@ def _council_administrator_section(user: User) -> HomeSection:
         ],
         links=[
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
+            *_councils_compared_link(user),
             ("Council settings and working calendar", "admin:accounts_localauthority_changelist"),
             ("Localities", "admin:accounts_locality_changelist"),
             ("Agencies", "admin:accounts_agency_changelist"),
@@ -411,6 +435,8 @@ def home_sections_for(user: User) -> list[HomeSection]:
     children's names is logged: one access-log row for the page, with their ids."""
     shown: set[int] = set()
     sections = [build(user, shown) for role, build in _SECTION_BUILDERS.items() if user.has_role(role)]
+    if user.is_superuser:
+        sections.append(_service_administrator_section(user))
     if shown:
         access_log_write(user=user, action=AccessLog.Action.VIEW, what="Viewed the home page", child_ids=shown)
     return sections

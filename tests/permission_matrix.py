@@ -387,7 +387,8 @@ queue: step-down figures         POST   405 .   .   .   .   .   .   .   .   .   
 # administrator sees their own (OCA 200) and never this one's (tests/test_council_figures.py).
 queue: council figures           GET    403 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 403 403 200 in
 queue: council figures           POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
-# The comparison across councils: service administrators only (none in the scene; tests/test_council_figures.py).
+# The comparison across councils: service administrators, and the figures' people of a council that
+# agreed to share its figures (the scene's councils do not: the default; tests/test_council_figures.py).
 queue: councils compared         GET    403 .   .   .   .   .   .   .   .   .   .   403 403 .   .   403 403 403 403 in
 queue: councils compared         POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
 # Find before create, record a new child: the staff of a council's agencies, each in their own council.

@@ -764,3 +764,89 @@ def test_nobody_but_a_service_administrator_compares_councils(who, request, sign
 )
 def test_a_breakdown_leaving_the_council_hides_small_counts_and_one_more_when_alone(counts, shown):
     assert suppressed_and_rounded(counts) == shown
+
+
+# Councils that agree to share their figures --------------------------------------------------------------
+
+
+@pytest.fixture
+def sharing(council, other_council, build, other_council_school):
+    """Northbridge (12 CAFs in September 2026) and Eastwick (6) agree to share; Southmoor (7) does not."""
+    from caf.models import Caf as CafModel
+
+    eastwick = LocalAuthorityFactory(name="Eastwick Council", slug="eastwick", shares_figures_with_councils=True)
+    eastwick_school = AgencyFactory(council=eastwick, agency_type=AgencyType.SCHOOL)
+    for day in range(1, 13):
+        build.caf(london(2026, 9, day, 10))
+    for agency, count in ((eastwick_school, 6), (other_council_school, 7)):
+        made = [build.caf(london(2026, 9, day, 10)).pk for day in range(1, count + 1)]
+        CafModel.objects.filter(pk__in=made).update(council=agency.council, initiating_agency=agency)
+    council.shares_figures_with_councils = True
+    council.save()
+    return eastwick
+
+
+SEPTEMBER = {"from_month": "2026-09", "to_month": "2026-09"}
+
+
+@pytest.mark.parametrize("who", ["caf_admin", "social_care_manager", "council_admin"])
+def test_the_figures_people_of_a_council_that_shares_compare_only_the_councils_that_share(
+    who, request, sharing, signed_in
+):
+    response = signed_in(request.getfixturevalue(who)).get(URL + "councils/", SEPTEMBER)
+
+    assert response.status_code == 200
+    compared = {row[0]: row[1] for row in response.context["compared"].rows}
+    # Rounded as for a service administrator; Southmoor did not agree, so it is not there at all.
+    assert compared == {"Eastwick Council": 5, "Northbridge Borough Council": 10}
+    page = response.content.decode()
+    assert "Southmoor" not in page
+    assert "Only the councils that agreed to share their figures" in page
+
+
+def test_a_service_administrator_still_compares_every_council(sharing, signed_in):
+    service_admin = UserFactory(agency=None, is_superuser=True, is_staff=True)
+
+    response = signed_in(service_admin).get(URL + "councils/", SEPTEMBER)
+
+    compared = {row[0]: row[1] for row in response.context["compared"].rows}
+    assert {name: compared[name] for name in ("Eastwick Council", "Northbridge Borough Council")} == {
+        "Eastwick Council": 5,
+        "Northbridge Borough Council": 10,
+    }
+    assert compared["Southmoor District Council"] == 5
+    assert "Only the councils that agreed" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["school_practitioner", "social_worker", "other_council_admin", "other_council_user"])
+def test_others_are_refused_the_comparison_even_when_their_neighbours_share(who, request, sharing, signed_in):
+    # Northbridge shares: its practitioners and social workers still may not; Southmoor does not share, so
+    # its administrator may not see the councils that do.
+    response = signed_in(request.getfixturevalue(who)).get(URL + "councils/", SEPTEMBER)
+
+    assert response.status_code == 403
+    assert "Eastwick" not in response.content.decode()
+
+
+def test_a_council_that_stops_sharing_loses_the_comparison(sharing, council, caf_admin, signed_in):
+    council.shares_figures_with_councils = False
+    council.save()
+
+    assert signed_in(caf_admin).get(URL + "councils/").status_code == 403
+
+
+def test_the_home_pages_link_to_the_comparison_for_those_it_is_open_to(
+    council, caf_admin, social_care_manager, council_admin, school_practitioner, signed_in
+):
+    service_admin = UserFactory(agency=None, is_superuser=True, is_staff=True)
+    link = 'href="/figures/councils/"'
+    assert link in signed_in(service_admin).get("/").content.decode()
+    for person in (caf_admin, social_care_manager, council_admin):
+        assert link not in signed_in(person).get("/").content.decode()
+
+    council.shares_figures_with_councils = True
+    council.save()
+
+    for person in (caf_admin, social_care_manager, council_admin):
+        assert link in signed_in(person).get("/").content.decode()
+    assert link not in signed_in(school_practitioner).get("/").content.decode()
