@@ -351,6 +351,46 @@ def test_step_downs_by_point_as_cases_and_children_picked_up_in_time_declined_an
     assert rows["September 2026"] == [2, 1, 1, 4, 3, 1, 1, 5, 2, 1, 1, 1]
 
 
+def test_step_downs_picked_up_in_time_against_the_councils_target(council, build):
+    council.step_down_pick_up_target_percent = Decimal("90.0")
+    council.save()
+    caf = build.caf(london(2026, 9, 20, 10))
+    for day, picked_up_at in ((1, london(2026, 9, 8, 16)), (2, london(2026, 9, 20, 10)), (3, None)):
+        build.step_down(
+            london(2026, 9, day, 10),
+            point=StepDown.Point.FRONT_DOOR,
+            children=[build.child()],
+            due_on=date(2026, 9, 8) if day == 1 else date(2026, 9, 9),
+            picked_up_at=picked_up_at,
+            picked_up_caf=caf if picked_up_at else None,
+        )
+
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 10, 1))["step-downs-in-time"]
+
+    # Cases, picked up within the deadline, share, target: one of three in time; none sent in October.
+    assert table(figure) == {
+        "September 2026": [3, 1, "33.3%", "90.0%"],
+        "October 2026": [0, 0, "n/a", "90.0%"],
+    }
+    assert figure.totals == ["Total", 3, 1, "33.3%", "90.0%"]
+    assert figure.chart_values == [33.3, 0.0]
+    assert figure.target == 90.0 and figure.target_label == "Target 90.0%"
+    assert not figure.cannot_show
+
+
+def test_without_a_step_down_target_the_figure_says_it_is_not_set(council, build, caf_admin, signed_in):
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 9, 1))["step-downs-in-time"]
+
+    assert figure.target is None and table(figure)["September 2026"][-1] == "not set"
+    assert "has not set a target" in figure.cannot_show
+    council.step_down_pick_up_target_percent = Decimal("85.5")
+    council.save()
+    page = signed_in(caf_admin).get(URL).content.decode()
+    # The dashed target line, its label, and what the chart's description reads out.
+    assert ">Target 85.5%</text>" in page
+    assert "Target 85.5% picked up within the deadline." in page
+
+
 # e. Open CAFs, leads, reviews, closures --------------------------------------------------------------
 
 
@@ -850,3 +890,62 @@ def test_the_home_pages_link_to_the_comparison_for_those_it_is_open_to(
     for person in (caf_admin, social_care_manager, council_admin):
         assert link in signed_in(person).get("/").content.decode()
     assert link not in signed_in(school_practitioner).get("/").content.decode()
+
+
+# The council's settings for its figures -------------------------------------------------------------------
+
+SETTINGS_FORM = {
+    "child_population": 61_000,
+    "front_door_phone": "01632 960 123",
+    "out_of_hours_phone": "",
+    "working_day_starts": "09:00",
+    "working_day_ends": "17:00",
+    "time_zone": "Europe/London",
+    "default_review_interval_weeks": 6,
+    "review_reminder_working_days": 5,
+    "overdue_escalation_working_days": 5,
+    "no_lead_flag_working_days": 10,
+    "referral_decision_deadline_working_hours": 8,
+    "step_down_pick_up_working_days": 5,
+    "retention_years_after_closure": 6,
+    "retention_until_age": 25,
+    "retention_child_in_need_age": 25,
+    "retention_child_protection_age": 35,
+    "retention_looked_after_age": 75,
+    "retention_adoption_age": 100,
+    "access_log_retention_months": 84,
+    "break_glass_hours": 3,
+}
+
+
+def test_a_council_administrator_sets_the_step_down_target_and_agrees_to_share(council, council_admin, signed_in):
+    address = f"/admin/accounts/localauthority/{council.pk}/change/"
+    client = signed_in(council_admin)
+    page = client.get(address).content.decode()
+    assert "share our figures with the other councils of this instance" in page.lower()
+
+    response = client.post(
+        address, {**SETTINGS_FORM, "step_down_pick_up_target_percent": "90", "shares_figures_with_councils": "on"}
+    )
+
+    assert response.status_code == 302
+    council.refresh_from_db()
+    assert council.step_down_pick_up_target_percent == Decimal("90.0")
+    assert council.shares_figures_with_councils is True
+    # Unticked again: no longer shared; the target left empty: none.
+    assert client.post(address, SETTINGS_FORM).status_code == 302
+    council.refresh_from_db()
+    assert council.shares_figures_with_councils is False and council.step_down_pick_up_target_percent is None
+
+
+@pytest.mark.parametrize("target", ["100.1", "-1", "x"])
+def test_a_step_down_target_that_is_not_a_percentage_is_refused(target, council, council_admin, signed_in):
+    response = signed_in(council_admin).post(
+        f"/admin/accounts/localauthority/{council.pk}/change/",
+        {**SETTINGS_FORM, "step_down_pick_up_target_percent": target},
+    )
+
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    council.refresh_from_db()
+    assert council.step_down_pick_up_target_percent is None

@@ -117,6 +117,8 @@ class Figure:
     # A reference line on the chart (the council's target), with its label.
     target: float | None = None
     target_label: str = ""
+    # The target as the chart's description reads it (screen readers): the label and its unit.
+    target_description: str = ""
     cannot_show: str = ""
     # Rows of totals under the table (exact, never suppressed).
     totals: list[Any] | None = None
@@ -306,6 +308,7 @@ def caf_rate(council: LocalAuthority, by_month: dict[date, dict]) -> Figure:
         chart_unit="CAFs per 10,000 children a year",
         target=float(target) if target is not None else None,
         target_label=f"Target {target}" if target is not None else "",
+        target_description=f"Target {target} per 10,000 children a year" if target is not None else "",
         cannot_show=cannot,
     )
 
@@ -554,7 +557,7 @@ STEP_DOWNS_DEFINITION = (
 )
 
 
-def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> Figure:
+def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> tuple[Figure, Figure]:
     zone = _zone(council)
     start, end = period.bounds(zone)
     found = StepDown.objects.filter(council=council, sent_at__gte=start, sent_at__lt=end)
@@ -609,7 +612,7 @@ def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
     table: list[list[Any]] = [
         [_month_label(month), *(counts[name] for name in names)] for month, counts in sorted(by_month.items())
     ]
-    return Figure(
+    by_month_figure = Figure(
         name="step-downs",
         title="Step-downs to early help per month",
         definition=STEP_DOWNS_DEFINITION,
@@ -636,6 +639,53 @@ def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
         # the sum of the months, said in the definition, not the number of distinct children.
         totals=["Total", *(sum(counts[name] for counts in by_month.values()) for name in names)],
     )
+    return by_month_figure, step_downs_in_time(council, by_month)
+
+
+def step_downs_in_time(council: LocalAuthority, by_month: dict[date, dict[str, int]]) -> Figure:
+    """The share of each month's step-downs picked up within the deadline, against the council's
+    target: from the step-downs query's rows, no query of its own."""
+    target = council.step_down_pick_up_target_percent
+    target_cell = "not set" if target is None else f"{target}%"
+    rows: list[list[Any]] = []
+    values: list[int | float] = []
+    for month, counts in sorted(by_month.items()):
+        share = _share(counts["in_time"], counts["cases"])
+        rows.append([_month_label(month), counts["cases"], counts["in_time"], share, target_cell])
+        values.append(_percent(counts["in_time"], counts["cases"]))
+    cases = sum(counts["cases"] for counts in by_month.values())
+    in_time = sum(counts["in_time"] for counts in by_month.values())
+    return Figure(
+        name="step-downs-in-time",
+        title="Step-downs picked up within the deadline, against the council's target",
+        definition=(
+            "Of the step-downs sent in each month (as above), the share early help picked up on or before its "
+            "pick-up day (the council's working days after sending, London date). Declined and still-waiting "
+            "step-downs count as not picked up in time, so a recent month's share may still rise while its "
+            "step-downs are within their deadline. The target is the council's, set by its council administrator."
+        ),
+        columns=["Month", "Step-downs (cases)", "Picked up within the deadline", "Share", "Target"],
+        rows=rows,
+        chart_labels=[str(row[0]) for row in rows],
+        chart_values=values,
+        chart_unit="per cent picked up within the deadline",
+        target=float(target) if target is not None else None,
+        target_label=f"Target {target}%" if target is not None else "",
+        target_description=f"Target {target}% picked up within the deadline" if target is not None else "",
+        totals=["Total", cases, in_time, _share(in_time, cases), target_cell],
+        cannot_show=(
+            ""
+            if target is not None
+            else "The council has not set a target for step-downs picked up within the deadline: a council "
+            "administrator sets it in the council's settings."
+        ),
+    )
+
+
+def _percent(part: int, whole: int) -> float:
+    if not whole:
+        return 0.0
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 # e. Open CAFs, leads, reviews, closures --------------------------------------------------------------
@@ -965,7 +1015,7 @@ def council_figures(
             "Referrals to children's social care",
             [referrals_per_month(council, period, filters), referral_sources(council, period, filters)],
         ),
-        ("step-downs", "Step-downs to early help", [step_downs(council, period, filters)]),
+        ("step-downs", "Step-downs to early help", [*step_downs(council, period, filters)]),
         (
             "open-cafs",
             "Open CAFs, lead professionals, reviews and closures",
