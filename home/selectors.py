@@ -411,6 +411,7 @@ def _council_administrator_section(user: User) -> HomeSection:
         links=[
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
             *_councils_compared_link(user),
+            ("The council's social care return: referrals each month", "referrals:social_care_return"),
             ("Council settings and working calendar", "admin:accounts_localauthority_changelist"),
             ("Localities", "admin:accounts_locality_changelist"),
             ("Agencies", "admin:accounts_agency_changelist"),

@@ -720,9 +720,10 @@ def test_asking_for_a_figure_that_does_not_exist_is_not_found(council, caf_admin
 
 
 # The session, user and agency (3), the form's localities and levels (2), the roles and the council (2),
-# the figures (12: families whose level came down by closure is one more), the header's unread
-# notifications (1), the session's save (3): 23 for any period.
-FIGURES_PAGE_QUERIES = 23
+# the figures (13: families whose level came down by closure, and the months of the council's social care
+# return, are two more than before), the header's unread notifications (1), the session's save (3): 24
+# for any period.
+FIGURES_PAGE_QUERIES = 24
 
 
 # Speed -----------------------------------------------------------------------------------------------------
@@ -949,3 +950,145 @@ def test_a_step_down_target_that_is_not_a_percentage_is_refused(target, council,
     assert "errornote" in response.content.decode()
     council.refresh_from_db()
     assert council.step_down_pick_up_target_percent is None
+
+
+# The council's own social care return (Medway's share) -----------------------------------------------------
+
+RETURN_URL = URL + "social-care-return/"
+
+
+def test_the_share_of_all_referrals_for_the_months_the_council_entered(council, build, caf_admin):
+    from referrals.models import SocialCareReturnMonth
+
+    child = build.child()
+    caf = build.caf(london(2026, 8, 1, 10), children=[child])
+    build.referral(london(2026, 9, 1, 10), children=[child], caf=caf)
+    build.referral(london(2026, 9, 30, 23, 30), children=[child], caf=caf)  # 30 September in London
+    build.referral(london(2026, 9, 10, 10), children=[build.child()])  # no CAF
+    build.referral(london(2026, 10, 2, 10), children=[child], caf=caf)
+    SocialCareReturnMonth.objects.create(council=council, month=date(2026, 9, 1), referrals=285, entered_by=caf_admin)
+    SocialCareReturnMonth.objects.create(council=council, month=date(2026, 11, 1), referrals=300, entered_by=caf_admin)
+
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 10, 1))["share-of-all-referrals"]
+
+    # All referrals (the return), through the service with a CAF, share: October was not entered.
+    assert table(figure) == {
+        "September 2026": [285, 2, "0.7%"],
+        "October 2026": ["not entered", 1, "not entered"],
+    }
+    assert figure.totals == ["Total of the months entered", 285, 2, "0.7%"]
+    assert figure.chart_labels == ["September 2026"] and figure.chart_values == [0.7]
+    assert not figure.cannot_show
+
+    filtered = figures_for(council, date(2026, 9, 1), date(2026, 10, 1), agency_type="school")["share-of-all-referrals"]
+    assert table(filtered)["September 2026"] == [285, 2, "n/a"]
+    assert "shown only without filters" in filtered.cannot_show and filtered.chart_labels == []
+
+
+def test_a_period_with_no_month_entered_says_how_to_enter_one(council, caf_admin, signed_in):
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 9, 1))["share-of-all-referrals"]
+
+    assert table(figure) == {"September 2026": ["not entered", 0, "not entered"]}
+    assert "No month of this period has the council's social care return entered" in figure.cannot_show
+    page = signed_in(caf_admin).get(URL).content.decode()
+    assert 'id="table-share-of-all-referrals"' in page and f'href="{RETURN_URL}"' in page
+
+
+@pytest.mark.parametrize("who", ["caf_admin", "council_admin"])
+def test_a_council_or_caf_administrator_enters_and_corrects_a_month_of_the_return(who, request, council, signed_in):
+    from referrals.models import SocialCareReturnMonth
+
+    person = request.getfixturevalue(who)
+    client = signed_in(person)
+    assert "No month has been entered yet." in client.get(RETURN_URL).content.decode()
+
+    response = client.post(RETURN_URL, {"month": "2026-09", "referrals": "285"})
+
+    assert response.status_code == 302 and response["Location"] == RETURN_URL
+    saved = SocialCareReturnMonth.objects.get(council=council)
+    assert (saved.month, saved.referrals, saved.entered_by, saved.entered_at) == (date(2026, 9, 1), 285, person, NOW)
+    page = client.get(RETURN_URL).content.decode()
+    assert "Saved: 285 referrals in September 2026." in page
+    assert "September 2026" in page and person.full_name in page
+    # Correct it: the form comes back filled in, and the new total replaces the old.
+    assert 'value="285"' in client.get(RETURN_URL, {"month": "2026-09"}).content.decode()
+    client.post(RETURN_URL, {"month": "2026-09", "referrals": "290"})
+    assert list(SocialCareReturnMonth.objects.values_list("referrals", flat=True)) == [290]
+
+
+@pytest.mark.parametrize(
+    ("posted", "error"),
+    [
+        ({"month": "2027-01", "referrals": "10"}, "Choose a month from the list"),  # next month
+        ({"month": "2021-12", "referrals": "10"}, "Choose a month from the list"),  # past the 60 months
+        ({"month": "x", "referrals": "10"}, "Choose a month from the list"),
+        ({"month": "", "referrals": "10"}, "Choose the month the total is for"),
+        ({"month": "2026-09", "referrals": ""}, "Enter the total of referrals for the month"),
+        ({"month": "2026-09", "referrals": "-1"}, "The total must be a whole number from 0 to 99,999"),
+        ({"month": "2026-09", "referrals": "100000"}, "The total must be a whole number from 0 to 99,999"),
+        ({"month": "2026-09", "referrals": "3,400"}, "Enter the total as a whole number"),
+        ({"month": "2026-09", "referrals": "1e9999"}, "Enter the total as a whole number"),
+    ],
+)
+def test_a_bad_month_or_total_is_an_error_on_the_form(posted, error, council, caf_admin, signed_in):
+    from referrals.models import SocialCareReturnMonth
+
+    response = signed_in(caf_admin).post(RETURN_URL, posted)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page and error in page and page.count("<title>Error:") == 1
+    assert not SocialCareReturnMonth.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["school_practitioner", "social_care_manager", "social_worker", "other_council_user"])
+def test_others_may_not_enter_the_return(who, request, council, signed_in):
+    from referrals.models import SocialCareReturnMonth
+
+    client = signed_in(request.getfixturevalue(who))
+
+    assert client.get(RETURN_URL).status_code == 403
+    assert client.post(RETURN_URL, {"month": "2026-09", "referrals": "285"}).status_code == 403
+    assert not SocialCareReturnMonth.objects.exists()
+
+
+def test_another_councils_administrator_enters_their_own_councils_return_only(
+    council, other_council, caf_admin, other_council_admin, signed_in
+):
+    from referrals.models import SocialCareReturnMonth
+
+    SocialCareReturnMonth.objects.create(council=council, month=date(2026, 9, 1), referrals=285, entered_by=caf_admin)
+    client = signed_in(other_council_admin)
+
+    assert "285" not in client.get(RETURN_URL).content.decode()
+    client.post(RETURN_URL, {"month": "2026-09", "referrals": "12"})
+
+    assert dict(SocialCareReturnMonth.objects.values_list("council__slug", "referrals")) == {
+        "northbridge": 285,
+        "southmoor": 12,
+    }
+
+
+def test_the_service_refuses_a_future_month_and_the_wrong_person(council, caf_admin, school_practitioner):
+    from django.core.exceptions import PermissionDenied
+
+    from core.errors import Refused
+    from referrals.services.social_care_return import social_care_return_record
+
+    with pytest.raises(Refused):
+        social_care_return_record(user=caf_admin, month=date(2027, 1, 1), referrals=1)
+    with pytest.raises(Refused):
+        social_care_return_record(user=caf_admin, month=date(2026, 9, 1), referrals=100_000)
+    with pytest.raises(PermissionDenied):
+        social_care_return_record(user=school_practitioner, month=date(2026, 9, 1), referrals=1)
+
+
+def test_a_month_is_held_once_per_council_from_its_first_day(council, caf_admin):
+    from django.db import IntegrityError, transaction
+
+    from referrals.models import SocialCareReturnMonth
+
+    SocialCareReturnMonth.objects.create(council=council, month=date(2026, 9, 1), referrals=1, entered_by=caf_admin)
+    for month in (date(2026, 9, 1), date(2026, 10, 2)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            SocialCareReturnMonth.objects.create(council=council, month=month, referrals=1, entered_by=caf_admin)

@@ -45,7 +45,7 @@ from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, LevelChange, Review
 from core.db_routers import figures_reads
 from referrals import policies
-from referrals.models import Referral, StepDown
+from referrals.models import Referral, SocialCareReturnMonth, StepDown
 from referrals.selectors.history import REREFERRAL_MONTHS
 
 # Counts from 1 to 4 in a breakdown by locality or agency are shown as this, so that no child can be
@@ -420,7 +420,9 @@ def _referrals(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
     return referrals
 
 
-def referrals_per_month(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> Figure:
+def referrals_per_month(
+    council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters
+) -> tuple[Figure, Figure]:
     through = Referral.children.through
     active_caf_when_sent = through.objects.filter(
         Q(child__caf_links__caf__closed_at__isnull=True) | Q(child__caf_links__caf__closed_at__gt=OuterRef("sent_at")),
@@ -487,7 +489,7 @@ def referrals_per_month(council: LocalAuthority, period: FiguresPeriod, filters:
         ]
 
     table = [line(_month_label(month), counts) for month, counts in sorted(by_month.items())]
-    return Figure(
+    per_month = Figure(
         name="referrals",
         title="Referrals to children's social care per month",
         definition=REFERRALS_DEFINITION,
@@ -512,9 +514,95 @@ def referrals_per_month(council: LocalAuthority, period: FiguresPeriod, filters:
         totals=line("Total", totals),
         cannot_show=(
             "Referrals that reach children's social care by other routes (not made through this service) are not "
-            "counted, so the share with a CAF is of this service's referrals only; the council's own social care "
-            "return is needed for Medway's share of all referrals."
+            "counted, so the share with a CAF is of this service's referrals only; the share of all referrals is "
+            "in the next figure, for the months the council has entered its own social care return."
         ),
+    )
+    return per_month, share_of_all_referrals(council, period, filters, by_month)
+
+
+NOT_ENTERED = "not entered"
+
+SHARE_OF_ALL_DEFINITION = (
+    "The council's own total of referrals to children's social care for each month, from its social care return "
+    "(entered by its council or CAF administrator: all referrals, by every route), beside the referrals made "
+    "through this service in that month that had a CAF (as above), and that number's share of the council's "
+    "total (Medway's share). A month without a total entered says so, and the totals are of the months entered."
+)
+
+
+def _social_care_returns(council: LocalAuthority, period: FiguresPeriod) -> dict[date, int]:
+    return dict(
+        SocialCareReturnMonth.objects.filter(
+            council=council, month__gte=period.first, month__lte=period.last
+        ).values_list("month", "referrals")
+    )
+
+
+def share_of_all_referrals(
+    council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters, by_month: dict[date, dict[str, int]]
+) -> Figure:
+    """Medway's share: referrals through the service with a CAF ÷ the council's own monthly total."""
+    returns = _social_care_returns(council, period)
+    rows: list[list[Any]] = []
+    chart_labels: list[str] = []
+    chart_values: list[int | float] = []
+    entered_total = had_caf_total = 0
+    for month, counts in sorted(by_month.items()):
+        total = returns.get(month)
+        if total is None:
+            rows.append([_month_label(month), NOT_ENTERED, counts["had_caf"], NOT_ENTERED])
+            continue
+        entered_total += total
+        had_caf_total += counts["had_caf"]
+        rows.append([_month_label(month), total, counts["had_caf"], _share(counts["had_caf"], total)])
+        chart_labels.append(_month_label(month))
+        chart_values.append(_percent(counts["had_caf"], total))
+    cannot = ""
+    if filters.any:
+        # The return is one number for the whole council: a filtered count over it would be no share.
+        cannot = (
+            "The council's return is one total for the whole council, so the share is shown only without filters."
+        )
+        rows = [[row[0], row[1], row[2], NOT_APPLICABLE if row[1] != NOT_ENTERED else NOT_ENTERED] for row in rows]
+    elif not returns:
+        cannot = (
+            "No month of this period has the council's social care return entered: a council or CAF "
+            "administrator enters each month's total on the social care return page."
+        )
+    return Figure(
+        name="share-of-all-referrals",
+        title="Referrals with a CAF: the share of all referrals to children's social care",
+        definition=SHARE_OF_ALL_DEFINITION,
+        columns=[
+            "Month",
+            "All referrals (the council's social care return)",
+            "Through this service with a CAF",
+            "Share with a CAF through this service",
+        ],
+        rows=rows,
+        chart_labels=[] if filters.any else chart_labels,
+        chart_values=[] if filters.any else chart_values,
+        chart_unit="per cent of all referrals that came through this service with a CAF",
+        totals=[
+            "Total of the months entered",
+            entered_total,
+            had_caf_total,
+            NOT_APPLICABLE if filters.any else _share(had_caf_total, entered_total),
+        ],
+        cannot_show=cannot,
+    )
+
+
+def social_care_returns_entered(user: User) -> list[SocialCareReturnMonth]:
+    """The council's social care return, month by month, newest first (the figures' 60 months at most),
+    for those who may enter it; anyone else is refused (403)."""
+    if not policies.may_enter_social_care_return(user, user.council_id):
+        raise PermissionDenied("The council's social care return is entered by its council and CAF administrators.")
+    return list(
+        SocialCareReturnMonth.objects.for_council(user.council_id)
+        .select_related("entered_by")
+        .order_by("-month")[:LONGEST_PERIOD_MONTHS]
     )
 
 
@@ -1013,7 +1101,7 @@ def council_figures(
         (
             "referrals",
             "Referrals to children's social care",
-            [referrals_per_month(council, period, filters), referral_sources(council, period, filters)],
+            [*referrals_per_month(council, period, filters), referral_sources(council, period, filters)],
         ),
         ("step-downs", "Step-downs to early help", [*step_downs(council, period, filters)]),
         (
