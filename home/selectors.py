@@ -205,7 +205,10 @@ def _practitioner_section(user: User, shown: set[int]) -> HomeSection:
     )
 
 
-COUNCILS_COMPARED_LINK = ("The councils compared: CAFs per 10,000 children and who starts them", "referrals:councils_compared")
+COUNCILS_COMPARED_LINK = (
+    "The councils compared: CAFs per 10,000 children and who starts them",
+    "referrals:councils_compared",
+)
 
 
 def _councils_compared_link(user: User) -> list[tuple[str, str]]:

@@ -152,11 +152,7 @@ def may_compare_councils(user: User) -> bool:
     if user.is_superuser:
         return True
     council = user.council
-    return (
-        council is not None
-        and council.shares_figures_with_councils
-        and may_see_council_figures(user, council.pk)
-    )
+    return council is not None and council.shares_figures_with_councils and may_see_council_figures(user, council.pk)
 
 
 def compares_every_council(user: User) -> bool:

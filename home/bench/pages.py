@@ -111,7 +111,8 @@ def _figures_for_a_year(subject: Subject) -> str | None:
     figures answers in under half a second")."""
     this_month = timezone.localdate().replace(day=1)
     first = this_month - relativedelta(months=11)
-    return f"{reverse('referrals:council_figures')}?{urlencode({'from_month': f'{first:%Y-%m}', 'to_month': f'{this_month:%Y-%m}'})}"
+    query = urlencode({"from_month": f"{first:%Y-%m}", "to_month": f"{this_month:%Y-%m}"})
+    return f"{reverse('referrals:council_figures')}?{query}"
 
 
 FIGURES_GOAL_MS = 500

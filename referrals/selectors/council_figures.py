@@ -561,9 +561,7 @@ def share_of_all_referrals(
     cannot = ""
     if filters.any:
         # The return is one number for the whole council: a filtered count over it would be no share.
-        cannot = (
-            "The council's return is one total for the whole council, so the share is shown only without filters."
-        )
+        cannot = "The council's return is one total for the whole council, so the share is shown only without filters."
         rows = [[row[0], row[1], row[2], NOT_APPLICABLE if row[1] != NOT_ENTERED else NOT_ENTERED] for row in rows]
     elif not returns:
         cannot = (

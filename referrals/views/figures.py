@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.http import AuthenticatedHttpRequest
 from core.charts import bar_chart
 from core.forms import posted_or_none, refusal_show
-from referrals.forms_figures import ComparisonPeriodForm, FiguresFilterForm, SocialCareReturnForm
 from referrals import policies
+from referrals.forms_figures import ComparisonPeriodForm, FiguresFilterForm, SocialCareReturnForm
 from referrals.selectors import council_figures as figures
 from referrals.services import social_care_return as services
 
