@@ -479,11 +479,14 @@ def test_families_whose_level_came_down_by_closure_against_their_highest_level_b
     levels = {level.order: level for level in council.threshold_models.get().levels.all()}
 
     def history(caf, *changes):
+        """Each change in the level history, and each child's level the last one (as caf's level_set does)."""
         for child_index, order, at in changes:
             link = CafChild.objects.filter(caf=caf).order_by("pk")[child_index]
             LevelChange.objects.create(
                 caf_child=link, child=link.child, level=levels[order], changed_by=school_practitioner, changed_at=at
             )
+            link.level = levels[order]
+            link.save()
 
     closes = london(2026, 9, 15, 10)
     # 3 then 2: came down.
@@ -513,9 +516,9 @@ def test_families_whose_level_came_down_by_closure_against_their_highest_level_b
     history(up, (0, 2, london(2026, 5, 1, 10)), (0, 3, london(2026, 7, 1, 10)))
     # No level ever recorded: closed, but nothing to come down from.
     build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
-    # A change recorded after closure (a correction) does not count: at closure it was still 3.
+    # Closed at 23:30 on 31 October in London (GMT again): October; its level stayed at 3.
     late = build.caf(london(2026, 5, 1, 10), closed_at=london(2026, 10, 31, 23, 30), reason="needs_met")
-    history(late, (0, 3, london(2026, 5, 1, 10)), (0, 1, london(2026, 11, 2, 10)))
+    history(late, (0, 3, london(2026, 5, 1, 10)), (0, 3, london(2026, 9, 2, 10)))
     # Closed at 00:30 on 1 September in London (23:30 UTC on 31 August): September; it came down.
     edge = build.caf(london(2026, 5, 1, 10), closed_at=london(2026, 9, 1, 0, 30), reason="needs_met")
     history(edge, (0, 4, london(2026, 5, 1, 10)), (0, 2, london(2026, 8, 31, 10)))
@@ -532,6 +535,19 @@ def test_families_whose_level_came_down_by_closure_against_their_highest_level_b
     assert figure.totals == ["Total", 8, 7, 4, "57.1%"]
     assert figure.chart_values == [4, 0]
     assert "highest level any of its children had" in figure.definition
+    # The page's filters narrow the CAFs first: started by a school (all of them), by the police (none), with
+    # a child at level 4 now (none: edge came down to 2), in a locality (none has a lead professional).
+    for narrowed, totals in (
+        ({"agency_type": "school"}, ["Total", 8, 7, 4, "57.1%"]),
+        ({"agency_type": "police"}, ["Total", 0, 0, 0, "n/a"]),
+        ({"level_order": 4}, ["Total", 0, 0, 0, "n/a"]),
+        ({"level_order": 2}, ["Total", 4, 4, 4, "100.0%"]),
+        ({"locality_id": LocalityFactory(council=council).pk}, ["Total", 0, 0, 0, "n/a"]),
+    ):
+        assert (
+            figures_for(council, date(2026, 9, 1), date(2026, 10, 1), **narrowed)["level-down-by-closure"].totals
+            == totals
+        ), narrowed
 
 
 def test_the_locality_filter_counts_by_the_lead_professionals_agency(council, build, locality, school_practitioner):

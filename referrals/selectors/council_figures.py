@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.db.models import (
     Avg,
     BigIntegerField,
@@ -28,6 +29,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -981,7 +983,8 @@ LEVEL_DOWN_DEFINITION = (
     "CAFs (families) closed in the period (closure date, Europe/London), by the month they closed. A CAF's "
     "level is the highest level of need of its children (a Family CAF shows the highest), from each child's "
     "level history in that CAF. Came down: the CAF's level at closure (the highest of each child's last level "
-    "recorded by the moment it closed) is lower than the highest level any of its children had at any point "
+    "recorded, as a closed CAF takes no level changes) is lower than the highest level any of its children had "
+    "at any point "
     "before (from the first level set, before or after it became active). A family whose one child came down "
     "while another stayed at the top level has not come down. Levels compare by their place in the council's "
     "continuum (1 the lowest). CAFs with no level recorded are counted as closed but can come down in no way; "
@@ -989,47 +992,51 @@ LEVEL_DOWN_DEFINITION = (
 )
 
 
+# Two GROUP BYs in one statement: the ORM groups the CAFs closed in the period (the page's filters) with
+# their highest level before closure and at closure, set-based over one join of their children and
+# their level history; this groups those rows by month. The ORM cannot group twice, and a correlated
+# subquery per CAF costs several times as much at county size.
+_LEVEL_DOWN_SQL = """SELECT per_caf.month,
+       COUNT(*) AS closed,
+       COUNT(per_caf.highest_ever) AS with_level,
+       COUNT(*) FILTER (WHERE per_caf.at_closure < per_caf.highest_ever) AS came_down
+FROM ({per_caf}) per_caf
+GROUP BY per_caf.month
+"""
+
+
 def levels_down_by_closure(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> Figure:
-    """One GROUP BY over the CAFs closed in the period, two subqueries over the level history each."""
+    """One statement over the CAFs closed in the period: the highest level in each one's history up to
+    closure (the highest over time is the highest of any change, so no window over time is needed), and
+    the highest of its children's levels at closure (a closed CAF takes no level changes: caf.services
+    .assessment refuses them, so each child's level now is the last one recorded)."""
     zone = _zone(council)
     start, end = period.bounds(zone)
-    # The highest level over time is the highest level of any change recorded up to closure (the highest
-    # of the highest per child), so no window over time is needed.
-    highest_ever = Subquery(
-        LevelChange.objects.filter(caf_child__caf_id=OuterRef("pk"), changed_at__lte=OuterRef("closed_at"))
-        .order_by("-level__order")
-        .values("level__order")[:1],
-        output_field=BigIntegerField(),
-    )
-    last_of_child = Subquery(
-        LevelChange.objects.filter(caf_child_id=OuterRef("pk"), changed_at__lte=OuterRef(OuterRef("closed_at")))
-        .order_by("-changed_at", "-pk")
-        .values("level__order")[:1],
-        output_field=BigIntegerField(),
-    )
-    at_closure = Subquery(
-        CafChild.objects.filter(caf_id=OuterRef("pk"))
-        .annotate(last_level=last_of_child)
-        .order_by(F("last_level").desc(nulls_last=True))
-        .values("last_level")[:1],
-        output_field=BigIntegerField(),
-    )
-    rows = (
+    per_caf = (
         _cafs(council, filters)
         .filter(status=Caf.Status.CLOSED, closed_at__gte=start, closed_at__lt=end)
-        .annotate(month=TruncMonth("closed_at", tzinfo=zone), highest_ever=highest_ever, at_closure=at_closure)
-        .values("month")
+        .annotate(month=TruncMonth("closed_at", tzinfo=zone))
+        .values("pk", "month")
         .annotate(
-            closed=Count("pk"),
-            with_level=Count("pk", filter=Q(highest_ever__isnull=False)),
-            came_down=Count("pk", filter=Q(at_closure__lt=F("highest_ever"))),
+            highest_ever=Max(
+                "caf_children__level_changes__level__order",
+                filter=Q(caf_children__level_changes__changed_at__lte=F("closed_at")),
+            ),
+            at_closure=Max("caf_children__level__order"),
         )
         .order_by()
     )
+    per_caf_sql, params = per_caf.query.sql_with_params()
+    with connections[per_caf.db].cursor() as cursor:
+        cursor.execute(_LEVEL_DOWN_SQL.format(per_caf=per_caf_sql), params)
+        rows = [
+            {"month": month, "closed": closed, "with_level": with_level, "came_down": came_down}
+            for month, closed, with_level, came_down in cursor.fetchall()
+        ]
     names = ("closed", "with_level", "came_down")
     by_month = {month: dict.fromkeys(names, 0) for month in period.months}
     for row in rows:
-        by_month[_month_key(row["month"])] = {name: row[name] for name in names}  # type: ignore[literal-required]
+        by_month[_month_key(row["month"])] = {name: row[name] for name in names}
     table: list[list[Any]] = [
         [
             _month_label(month),
