@@ -146,7 +146,7 @@ def may_see_council_figures(user: User, council_id: int | None) -> bool:
 def may_compare_councils(user: User) -> bool:
     """The comparison across the instance's councils, rounded and suppressed (Settled question 22):
     service administrators, and those who may see the figures of a council that agreed to share its
-    own (they see only the councils that agreed: councils_compared_for)."""
+    own (they see only the councils that agreed: council_figures.councils_compared_page)."""
     if not user.is_active:
         return False
     if user.is_superuser:
