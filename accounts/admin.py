@@ -92,7 +92,17 @@ class LocalAuthorityAdmin(CouncilScopedAdmin):
     list_display = ["name", "child_population", "default_review_interval_weeks", "front_door_phone"]
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "child_population", "caf_target_rate_per_10000"]}),
+        (None, {"fields": ["name", "slug", "child_population"]}),
+        (
+            "The council's figures",
+            {
+                "fields": [
+                    "caf_target_rate_per_10000",
+                    "step_down_pick_up_target_percent",
+                    "shares_figures_with_councils",
+                ]
+            },
+        ),
         ("Safeguarding contacts", {"fields": ["front_door_phone", "out_of_hours_phone"]}),
         (
             "Working calendar and deadlines",

@@ -51,6 +51,7 @@ from home.items import (
     role_change_item,
     step_down_item,
 )
+from referrals import policies as referral_policies
 from referrals import selectors as referral_selectors
 
 T = TypeVar("T")
@@ -72,7 +73,7 @@ class WorkQueue:
 
 @dataclass(frozen=True)
 class HomeSection:
-    role: Role
+    role: Role | None  # None: the service administrator's section (a superuser, not a council role)
     heading: str
     queues: list[WorkQueue]
     links: list[tuple[str, str]] = field(default_factory=list)
@@ -205,6 +206,29 @@ def _practitioner_section(user: User, shown: set[int]) -> HomeSection:
     )
 
 
+COUNCILS_COMPARED_LINK = (
+    "The councils compared: CAFs per 10,000 children and who starts them",
+    "referrals:councils_compared",
+)
+
+
+def _councils_compared_link(user: User) -> list[tuple[str, str]]:
+    """The comparison across councils, for those it is open to (referrals.policies): a council's
+    figures' people once their council agreed to share."""
+    return [COUNCILS_COMPARED_LINK] if referral_policies.may_compare_councils(user) else []
+
+
+def _service_administrator_section(user: User) -> HomeSection:
+    """A service administrator (a superuser) holds no council role: their section links to what only
+    they see across the instance."""
+    return HomeSection(
+        role=None,
+        heading="Across the service's councils",
+        queues=[],
+        links=[COUNCILS_COMPARED_LINK, ("Councils and their settings", "admin:accounts_localauthority_changelist")],
+    )
+
+
 def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
     queue = _Queues(shown)
     calendar = WorkingCalendar.for_council(user.council)
@@ -278,6 +302,7 @@ def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
             ("Sharing decisions: shares without consent and decisions not to share", "caf:sharing_decisions"),
             ("The step-down pick-up queue", "referrals:pick_up_queue"),
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
+            *_councils_compared_link(user),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
@@ -319,6 +344,7 @@ def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
             ("The front-door queue, with filters", "referrals:front_door"),
             ("Sharing decisions: shares without consent and decisions not to share", "caf:sharing_decisions"),
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
+            *_councils_compared_link(user),
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
@@ -390,6 +416,8 @@ def _council_administrator_section(user: User) -> HomeSection:
         ],
         links=[
             ("The council's figures: CAFs, referrals, step-downs, reviews", "referrals:council_figures"),
+            *_councils_compared_link(user),
+            ("The council's social care return: referrals each month", "referrals:social_care_return"),
             ("Council settings and working calendar", "admin:accounts_localauthority_changelist"),
             ("Localities", "admin:accounts_locality_changelist"),
             ("Agencies", "admin:accounts_agency_changelist"),
@@ -414,6 +442,8 @@ def home_sections_for(user: User) -> list[HomeSection]:
     children's names is logged: one access-log row for the page, with their ids."""
     shown: set[int] = set()
     sections = [build(user, shown) for role, build in _SECTION_BUILDERS.items() if user.has_role(role)]
+    if user.is_superuser:
+        sections.append(_service_administrator_section(user))
     if shown:
         access_log_write(user=user, action=AccessLog.Action.VIEW, what="Viewed the home page", child_ids=shown)
     return sections

@@ -11,7 +11,9 @@ from django import forms
 from django.db.models import Subquery
 
 from accounts.models import AgencyType, Locality, User
+from core.forms import gds_helper
 from referrals.selectors.council_figures import LONGEST_PERIOD_MONTHS, FiguresFilters, FiguresPeriod
+from referrals.services.social_care_return import MOST_REFERRALS_IN_A_MONTH, social_care_return_months
 from thresholds.models import Level, ThresholdModel
 
 DEFAULT_MONTHS = 12
@@ -132,3 +134,40 @@ class ComparisonPeriodForm(FiguresFilterForm):
             Button("submit", "Show figures"),
         )
         self.helper = helper
+
+
+class SocialCareReturnForm(forms.Form):
+    """One month of the council's own social care return: the month and its total of referrals."""
+
+    month = forms.ChoiceField(
+        label="Month",
+        error_messages={
+            "required": "Choose the month the total is for",
+            "invalid_choice": "Choose a month from the list: this month or one of the 59 before it",
+        },
+    )
+    referrals = forms.IntegerField(
+        label="Referrals to children's social care that month, from the council's social care return",
+        help_text="All referrals, by every route: the service works out the share that came through it with a CAF.",
+        min_value=0,
+        max_value=MOST_REFERRALS_IN_A_MONTH,
+        error_messages={
+            "required": "Enter the total of referrals for the month",
+            "invalid": "Enter the total as a whole number, like 285",
+            "min_value": f"The total must be a whole number from 0 to {MOST_REFERRALS_IN_A_MONTH:,}",
+            "max_value": f"The total must be a whole number from 0 to {MOST_REFERRALS_IN_A_MONTH:,}",
+        },
+    )
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["month"]).choices = [
+            ("", "Choose a month"),
+            *((_month_value(month), month.strftime("%B %Y")) for month in social_care_return_months(today)),
+        ]
+        self.helper = gds_helper(
+            Field.select("month"), Field.text("referrals", field_width=5), button="Save the month's total"
+        )
+
+    def chosen_month(self) -> date:
+        return _month(self.cleaned_data["month"])

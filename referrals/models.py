@@ -298,3 +298,28 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.what}"
+
+
+class SocialCareReturnMonth(models.Model):
+    """A council's monthly total of referrals to children's social care from its own social care return
+    (Settled question 22), typed in by its council or CAF administrator so that the figures can show the
+    share of all referrals that came through this service with a CAF (Medway's "1% of about 3,400").
+    A correction replaces the month's total, with who entered it and when."""
+
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(help_text="The first day of the month the total is for.")
+    referrals = models.PositiveIntegerField()
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["council", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["council", "month"], name="social_care_return_once_a_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="social_care_return_month_starts_on_day_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council}: {self.month:%B %Y}, {self.referrals}"

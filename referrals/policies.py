@@ -15,7 +15,11 @@ Services refuse through these predicates; views and templates ask them what to s
 - see an earlier referral's outcome, date and agency: whoever may see that referral.
 - see the council's figures (/figures/, issue 16): the council's CAF administrators, its social care
   managers (the front door) and its council administrators; nobody else, not another council's.
-- compare the councils' figures (/figures/councils/): service administrators only.
+- enter or correct a month of the council's own social care return (/figures/social-care-return/):
+  its council administrators and CAF administrators (who may see the figures it feeds).
+- compare the councils' figures (/figures/councils/): service administrators (every council); and
+  the CAF administrators, social care managers and council administrators of a council that agreed
+  to share its figures (only the councils that agreed).
 """
 
 from accounts.models import AgencyType, Role, User
@@ -141,5 +145,25 @@ def may_see_council_figures(user: User, council_id: int | None) -> bool:
 
 def may_compare_councils(user: User) -> bool:
     """The comparison across the instance's councils, rounded and suppressed (Settled question 22):
-    service administrators only (councils that agree to share each other's come later)."""
+    service administrators, and those who may see the figures of a council that agreed to share its
+    own (they see only the councils that agreed: council_figures.councils_compared_page)."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    council = user.council
+    return council is not None and council.shares_figures_with_councils and may_see_council_figures(user, council.pk)
+
+
+def compares_every_council(user: User) -> bool:
+    """A service administrator sees every council in the comparison; anyone else only those that
+    agreed to share."""
     return user.is_active and user.is_superuser
+
+
+def may_enter_social_care_return(user: User, council_id: int | None) -> bool:
+    """A month's total of referrals from the council's own social care return (Settled question 22):
+    the council's administrators and its CAF administrators, who read the figures it is compared in."""
+    if not user.is_active or council_id is None or user.council_id != council_id:
+        return False
+    return caf_policies.is_caf_administrator(user, council_id) or user.has_role(Role.COUNCIL_ADMINISTRATOR)

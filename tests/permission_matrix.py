@@ -144,6 +144,8 @@ GROUPS = {
     # The council's figures and their CSV downloads: aggregate counts, no child's record on the page.
     "queue: council figures": ("lists, own account, council administration", False),
     "queue: councils compared": ("lists, own account, council administration", False),
+    # A council's monthly total of referrals from its own social care return: no child's record.
+    "queue: social care return": ("lists, own account, council administration", False),
     "children: find": ("lists, own account, council administration", True),
     "children: record a new child": ("lists, own account, council administration", True),
     "account: own pages": ("lists, own account, council administration", False),
@@ -405,9 +407,14 @@ queue: step-down figures         POST   405 .   .   .   .   .   .   .   .   .   
 # administrator sees their own (OCA 200) and never this one's (tests/test_council_figures.py).
 queue: council figures           GET    403 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 403 403 200 in
 queue: council figures           POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
-# The comparison across councils: service administrators only (none in the scene; tests/test_council_figures.py).
+# The comparison across councils: service administrators, and the figures' people of a council that
+# agreed to share its figures (the scene's councils do not: the default; tests/test_council_figures.py).
 queue: councils compared         GET    403 .   .   .   .   .   .   .   .   .   .   403 403 .   .   403 403 403 403 in
 queue: councils compared         POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
+# The council's own social care return (Settled question 22): its council and CAF administrators enter a
+# month; another council's administrator gets their own council's page (OCA), never this one's.
+queue: social care return        GET    403 .   .   .   .   .   .   .   .   .   .   200 200 .   .   403 403 403 200 in
+queue: social care return        POST   403 .   .   .   .   .   .   .   .   .   .   ok  ok  .   .   403 403 403 ok  in
 # Find before create, record a new child: the staff of a council's agencies, each in their own council.
 children: find                   GET    200 .   .   .   .   .   .   .   .   .   .   200 200 .   .   200 200 200 200 in
 children: find                   POST   405 .   .   .   .   .   .   .   .   .   .   405 405 .   .   405 405 405 405 in
@@ -608,6 +615,7 @@ URLS = {
     # Its CSV downloads (?format=csv&figure=) are refused the same way: tests/test_council_figures.py.
     "referrals:council_figures": [("", "queue: council figures", {}, {})],
     "referrals:councils_compared": [("", "queue: councils compared", {}, {})],
+    "referrals:social_care_return": [("", "queue: social care return", {}, {})],
     "referrals:step_down_detail": [("", "step-down: view", {"step_down_id": "step_down"}, {})],
     "referrals:step_down_pick_up": [("", "step-down: pick up or decline", {"step_down_id": "step_down"}, {})],
     "referrals:step_down_decline": [("", "step-down: pick up or decline", {"step_down_id": "step_down"}, {})],

@@ -351,6 +351,46 @@ def test_step_downs_by_point_as_cases_and_children_picked_up_in_time_declined_an
     assert rows["September 2026"] == [2, 1, 1, 4, 3, 1, 1, 5, 2, 1, 1, 1]
 
 
+def test_step_downs_picked_up_in_time_against_the_councils_target(council, build):
+    council.step_down_pick_up_target_percent = Decimal("90.0")
+    council.save()
+    caf = build.caf(london(2026, 9, 20, 10))
+    for day, picked_up_at in ((1, london(2026, 9, 8, 16)), (2, london(2026, 9, 20, 10)), (3, None)):
+        build.step_down(
+            london(2026, 9, day, 10),
+            point=StepDown.Point.FRONT_DOOR,
+            children=[build.child()],
+            due_on=date(2026, 9, 8) if day == 1 else date(2026, 9, 9),
+            picked_up_at=picked_up_at,
+            picked_up_caf=caf if picked_up_at else None,
+        )
+
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 10, 1))["step-downs-in-time"]
+
+    # Cases, picked up within the deadline, share, target: one of three in time; none sent in October.
+    assert table(figure) == {
+        "September 2026": [3, 1, "33.3%", "90.0%"],
+        "October 2026": [0, 0, "n/a", "90.0%"],
+    }
+    assert figure.totals == ["Total", 3, 1, "33.3%", "90.0%"]
+    assert figure.chart_values == [33.3, 0.0]
+    assert figure.target == 90.0 and figure.target_label == "Target 90.0%"
+    assert not figure.cannot_show
+
+
+def test_without_a_step_down_target_the_figure_says_it_is_not_set(council, build, caf_admin, signed_in):
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 9, 1))["step-downs-in-time"]
+
+    assert figure.target is None and table(figure)["September 2026"][-1] == "not set"
+    assert "has not set a target" in figure.cannot_show
+    council.step_down_pick_up_target_percent = Decimal("85.5")
+    council.save()
+    page = signed_in(caf_admin).get(URL).content.decode()
+    # The dashed target line, its label, and what the chart's description reads out.
+    assert ">Target 85.5%</text>" in page
+    assert "Target 85.5% picked up within the deadline." in page
+
+
 # e. Open CAFs, leads, reviews, closures --------------------------------------------------------------
 
 
@@ -431,6 +471,83 @@ def test_level_changes_count_up_and_down_against_the_childs_level_before_in_that
 
     assert table(changes) == {"September 2026": [1, 1, 1], "October 2026": [0, 0, 0]}
     assert changes.totals == ["Total", 1, 1, 1]
+
+
+def test_families_whose_level_came_down_by_closure_against_their_highest_level_before(
+    council, build, school_practitioner
+):
+    levels = {level.order: level for level in council.threshold_models.get().levels.all()}
+
+    def history(caf, *changes):
+        """Each change in the level history, and each child's level the last one (as caf's level_set does)."""
+        for child_index, order, at in changes:
+            link = CafChild.objects.filter(caf=caf).order_by("pk")[child_index]
+            LevelChange.objects.create(
+                caf_child=link, child=link.child, level=levels[order], changed_by=school_practitioner, changed_at=at
+            )
+            link.level = levels[order]
+            link.save()
+
+    closes = london(2026, 9, 15, 10)
+    # 3 then 2: came down.
+    down = build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
+    history(down, (0, 3, london(2026, 4, 30, 10)), (0, 2, london(2026, 8, 1, 10)))
+    # 2, up to 3, back to 2: came down from its highest, though no lower than at the start.
+    peak = build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
+    history(peak, (0, 2, london(2026, 5, 1, 10)), (0, 3, london(2026, 6, 1, 10)), (0, 2, london(2026, 9, 1, 10)))
+    # A Family CAF: one child came down from 3 to 1, the other stayed at 3: the family's level did not.
+    family = build.caf(
+        london(2026, 5, 1, 10), children=[build.child(), build.child()], closed_at=closes, reason="disengaged"
+    )
+    history(family, (0, 3, london(2026, 5, 1, 10)), (1, 3, london(2026, 5, 1, 10)), (0, 1, london(2026, 9, 1, 10)))
+    # Both children came down: 3 and 2 to 2 and 1.
+    both = build.caf(
+        london(2026, 5, 1, 10), children=[build.child(), build.child()], closed_at=closes, reason="needs_met"
+    )
+    history(
+        both,
+        (0, 3, london(2026, 5, 1, 10)),
+        (1, 2, london(2026, 5, 1, 10)),
+        (0, 2, london(2026, 7, 1, 10)),
+        (1, 1, london(2026, 7, 1, 10)),
+    )
+    # Went up: not down.
+    up = build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
+    history(up, (0, 2, london(2026, 5, 1, 10)), (0, 3, london(2026, 7, 1, 10)))
+    # No level ever recorded: closed, but nothing to come down from.
+    build.caf(london(2026, 5, 1, 10), closed_at=closes, reason="needs_met")
+    # Closed at 23:30 on 31 October in London (GMT again): October; its level stayed at 3.
+    late = build.caf(london(2026, 5, 1, 10), closed_at=london(2026, 10, 31, 23, 30), reason="needs_met")
+    history(late, (0, 3, london(2026, 5, 1, 10)), (0, 3, london(2026, 9, 2, 10)))
+    # Closed at 00:30 on 1 September in London (23:30 UTC on 31 August): September; it came down.
+    edge = build.caf(london(2026, 5, 1, 10), closed_at=london(2026, 9, 1, 0, 30), reason="needs_met")
+    history(edge, (0, 4, london(2026, 5, 1, 10)), (0, 2, london(2026, 8, 31, 10)))
+    # Closed in August, and active ones: outside the figure.
+    before = build.caf(london(2026, 5, 1, 10), closed_at=london(2026, 8, 31, 22, 30), reason="needs_met")
+    history(before, (0, 3, london(2026, 5, 1, 10)), (0, 1, london(2026, 8, 1, 10)))
+    active = build.caf(london(2026, 5, 1, 10))
+    history(active, (0, 3, london(2026, 5, 1, 10)), (0, 1, london(2026, 8, 1, 10)))
+
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 10, 1))["level-down-by-closure"]
+
+    # CAFs closed, with a level, came down, share.
+    assert table(figure) == {"September 2026": [7, 6, 4, "66.7%"], "October 2026": [1, 1, 0, "0.0%"]}
+    assert figure.totals == ["Total", 8, 7, 4, "57.1%"]
+    assert figure.chart_values == [4, 0]
+    assert "highest level any of its children had" in figure.definition
+    # The page's filters narrow the CAFs first: started by a school (all of them), by the police (none), with
+    # a child at level 4 now (none: edge came down to 2), in a locality (none has a lead professional).
+    for narrowed, totals in (
+        ({"agency_type": "school"}, ["Total", 8, 7, 4, "57.1%"]),
+        ({"agency_type": "police"}, ["Total", 0, 0, 0, "n/a"]),
+        ({"level_order": 4}, ["Total", 0, 0, 0, "n/a"]),
+        ({"level_order": 2}, ["Total", 4, 4, 4, "100.0%"]),
+        ({"locality_id": LocalityFactory(council=council).pk}, ["Total", 0, 0, 0, "n/a"]),
+    ):
+        assert (
+            figures_for(council, date(2026, 9, 1), date(2026, 10, 1), **narrowed)["level-down-by-closure"].totals
+            == totals
+        ), narrowed
 
 
 def test_the_locality_filter_counts_by_the_lead_professionals_agency(council, build, locality, school_practitioner):
@@ -619,8 +736,10 @@ def test_asking_for_a_figure_that_does_not_exist_is_not_found(council, caf_admin
 
 
 # The session, user and agency (3), the form's localities and levels (2), the roles and the council (2),
-# the figures (11), the header's unread notifications (1), the session's save (3): 22 for any period.
-FIGURES_PAGE_QUERIES = 22
+# the figures (13: families whose level came down by closure, and the months of the council's social care
+# return, are two more than before), the header's unread notifications (1), the session's save (3): 24
+# for any period.
+FIGURES_PAGE_QUERIES = 24
 
 
 # Speed -----------------------------------------------------------------------------------------------------
@@ -702,3 +821,290 @@ def test_nobody_but_a_service_administrator_compares_councils(who, request, sign
 )
 def test_a_breakdown_leaving_the_council_hides_small_counts_and_one_more_when_alone(counts, shown):
     assert suppressed_and_rounded(counts) == shown
+
+
+# Councils that agree to share their figures --------------------------------------------------------------
+
+
+@pytest.fixture
+def sharing(council, other_council, build, other_council_school):
+    """Northbridge (12 CAFs in September 2026) and Eastwick (6) agree to share; Southmoor (7) does not."""
+    from caf.models import Caf as CafModel
+
+    eastwick = LocalAuthorityFactory(name="Eastwick Council", slug="eastwick", shares_figures_with_councils=True)
+    eastwick_school = AgencyFactory(council=eastwick, agency_type=AgencyType.SCHOOL)
+    for day in range(1, 13):
+        build.caf(london(2026, 9, day, 10))
+    for agency, count in ((eastwick_school, 6), (other_council_school, 7)):
+        made = [build.caf(london(2026, 9, day, 10)).pk for day in range(1, count + 1)]
+        CafModel.objects.filter(pk__in=made).update(council=agency.council, initiating_agency=agency)
+    council.shares_figures_with_councils = True
+    council.save()
+    return eastwick
+
+
+SEPTEMBER = {"from_month": "2026-09", "to_month": "2026-09"}
+
+
+@pytest.mark.parametrize("who", ["caf_admin", "social_care_manager", "council_admin"])
+def test_the_figures_people_of_a_council_that_shares_compare_only_the_councils_that_share(
+    who, request, sharing, signed_in
+):
+    response = signed_in(request.getfixturevalue(who)).get(URL + "councils/", SEPTEMBER)
+
+    assert response.status_code == 200
+    compared = {row[0]: row[1] for row in response.context["compared"].rows}
+    # Rounded as for a service administrator; Southmoor did not agree, so it is not there at all.
+    assert compared == {"Eastwick Council": 5, "Northbridge Borough Council": 10}
+    page = response.content.decode()
+    assert "Southmoor" not in page
+    assert "Only the councils that agreed to share their figures" in page
+
+
+def test_a_service_administrator_still_compares_every_council(sharing, signed_in):
+    service_admin = UserFactory(agency=None, is_superuser=True, is_staff=True)
+
+    response = signed_in(service_admin).get(URL + "councils/", SEPTEMBER)
+
+    compared = {row[0]: row[1] for row in response.context["compared"].rows}
+    assert {name: compared[name] for name in ("Eastwick Council", "Northbridge Borough Council")} == {
+        "Eastwick Council": 5,
+        "Northbridge Borough Council": 10,
+    }
+    assert compared["Southmoor District Council"] == 5
+    assert "Only the councils that agreed" not in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["school_practitioner", "social_worker", "other_council_admin", "other_council_user"])
+def test_others_are_refused_the_comparison_even_when_their_neighbours_share(who, request, sharing, signed_in):
+    # Northbridge shares: its practitioners and social workers still may not; Southmoor does not share, so
+    # its administrator may not see the councils that do.
+    response = signed_in(request.getfixturevalue(who)).get(URL + "councils/", SEPTEMBER)
+
+    assert response.status_code == 403
+    assert "Eastwick" not in response.content.decode()
+
+
+def test_a_council_that_stops_sharing_loses_the_comparison(sharing, council, caf_admin, signed_in):
+    council.shares_figures_with_councils = False
+    council.save()
+
+    assert signed_in(caf_admin).get(URL + "councils/").status_code == 403
+
+
+def test_the_home_pages_link_to_the_comparison_for_those_it_is_open_to(
+    council, caf_admin, social_care_manager, council_admin, school_practitioner, signed_in
+):
+    service_admin = UserFactory(agency=None, is_superuser=True, is_staff=True)
+    link = 'href="/figures/councils/"'
+    assert link in signed_in(service_admin).get("/").content.decode()
+    for person in (caf_admin, social_care_manager, council_admin):
+        assert link not in signed_in(person).get("/").content.decode()
+
+    council.shares_figures_with_councils = True
+    council.save()
+
+    for person in (caf_admin, social_care_manager, council_admin):
+        assert link in signed_in(person).get("/").content.decode()
+    assert link not in signed_in(school_practitioner).get("/").content.decode()
+
+
+# The council's settings for its figures -------------------------------------------------------------------
+
+SETTINGS_FORM = {
+    "child_population": 61_000,
+    "front_door_phone": "01632 960 123",
+    "out_of_hours_phone": "",
+    "working_day_starts": "09:00",
+    "working_day_ends": "17:00",
+    "time_zone": "Europe/London",
+    "default_review_interval_weeks": 6,
+    "review_reminder_working_days": 5,
+    "overdue_escalation_working_days": 5,
+    "no_lead_flag_working_days": 10,
+    "referral_decision_deadline_working_hours": 8,
+    "step_down_pick_up_working_days": 5,
+    "retention_years_after_closure": 6,
+    "retention_until_age": 25,
+    "retention_child_in_need_age": 25,
+    "retention_child_protection_age": 35,
+    "retention_looked_after_age": 75,
+    "retention_adoption_age": 100,
+    "access_log_retention_months": 84,
+    "break_glass_hours": 3,
+}
+
+
+def test_a_council_administrator_sets_the_step_down_target_and_agrees_to_share(council, council_admin, signed_in):
+    address = f"/admin/accounts/localauthority/{council.pk}/change/"
+    client = signed_in(council_admin)
+    page = client.get(address).content.decode()
+    assert "share our figures with the other councils of this instance" in page.lower()
+
+    response = client.post(
+        address, {**SETTINGS_FORM, "step_down_pick_up_target_percent": "90", "shares_figures_with_councils": "on"}
+    )
+
+    assert response.status_code == 302
+    council.refresh_from_db()
+    assert council.step_down_pick_up_target_percent == Decimal("90.0")
+    assert council.shares_figures_with_councils is True
+    # Unticked again: no longer shared; the target left empty: none.
+    assert client.post(address, SETTINGS_FORM).status_code == 302
+    council.refresh_from_db()
+    assert council.shares_figures_with_councils is False and council.step_down_pick_up_target_percent is None
+
+
+@pytest.mark.parametrize("target", ["100.1", "-1", "x"])
+def test_a_step_down_target_that_is_not_a_percentage_is_refused(target, council, council_admin, signed_in):
+    response = signed_in(council_admin).post(
+        f"/admin/accounts/localauthority/{council.pk}/change/",
+        {**SETTINGS_FORM, "step_down_pick_up_target_percent": target},
+    )
+
+    assert response.status_code == 200
+    assert "errornote" in response.content.decode()
+    council.refresh_from_db()
+    assert council.step_down_pick_up_target_percent is None
+
+
+# The council's own social care return (Medway's share) -----------------------------------------------------
+
+RETURN_URL = URL + "social-care-return/"
+
+
+def test_the_share_of_all_referrals_for_the_months_the_council_entered(council, build, caf_admin):
+    from referrals.models import SocialCareReturnMonth
+
+    child = build.child()
+    caf = build.caf(london(2026, 8, 1, 10), children=[child])
+    build.referral(london(2026, 9, 1, 10), children=[child], caf=caf)
+    build.referral(london(2026, 9, 30, 23, 30), children=[child], caf=caf)  # 30 September in London
+    build.referral(london(2026, 9, 10, 10), children=[build.child()])  # no CAF
+    build.referral(london(2026, 10, 2, 10), children=[child], caf=caf)
+    SocialCareReturnMonth.objects.create(council=council, month=date(2026, 9, 1), referrals=285, entered_by=caf_admin)
+    SocialCareReturnMonth.objects.create(council=council, month=date(2026, 11, 1), referrals=300, entered_by=caf_admin)
+
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 10, 1))["share-of-all-referrals"]
+
+    # All referrals (the return), through the service with a CAF, share: October was not entered.
+    assert table(figure) == {
+        "September 2026": [285, 2, "0.7%"],
+        "October 2026": ["not entered", 1, "not entered"],
+    }
+    assert figure.totals == ["Total of the months entered", 285, 2, "0.7%"]
+    assert figure.chart_labels == ["September 2026"] and figure.chart_values == [0.7]
+    assert not figure.cannot_show
+
+    filtered = figures_for(council, date(2026, 9, 1), date(2026, 10, 1), agency_type="school")["share-of-all-referrals"]
+    assert table(filtered)["September 2026"] == [285, 2, "n/a"]
+    assert "shown only without filters" in filtered.cannot_show and filtered.chart_labels == []
+
+
+def test_a_period_with_no_month_entered_says_how_to_enter_one(council, caf_admin, signed_in):
+    figure = figures_for(council, date(2026, 9, 1), date(2026, 9, 1))["share-of-all-referrals"]
+
+    assert table(figure) == {"September 2026": ["not entered", 0, "not entered"]}
+    assert "No month of this period has the council's social care return entered" in figure.cannot_show
+    page = signed_in(caf_admin).get(URL).content.decode()
+    assert 'id="table-share-of-all-referrals"' in page and f'href="{RETURN_URL}"' in page
+
+
+@pytest.mark.parametrize("who", ["caf_admin", "council_admin"])
+def test_a_council_or_caf_administrator_enters_and_corrects_a_month_of_the_return(who, request, council, signed_in):
+    from referrals.models import SocialCareReturnMonth
+
+    person = request.getfixturevalue(who)
+    client = signed_in(person)
+    assert "No month has been entered yet." in client.get(RETURN_URL).content.decode()
+
+    response = client.post(RETURN_URL, {"month": "2026-09", "referrals": "285"})
+
+    assert response.status_code == 302 and response["Location"] == RETURN_URL
+    saved = SocialCareReturnMonth.objects.get(council=council)
+    assert (saved.month, saved.referrals, saved.entered_by, saved.entered_at) == (date(2026, 9, 1), 285, person, NOW)
+    page = client.get(RETURN_URL).content.decode()
+    assert "Saved: 285 referrals in September 2026." in page
+    assert "September 2026" in page and person.full_name in page
+    # Correct it: the form comes back filled in, and the new total replaces the old.
+    assert 'value="285"' in client.get(RETURN_URL, {"month": "2026-09"}).content.decode()
+    client.post(RETURN_URL, {"month": "2026-09", "referrals": "290"})
+    assert list(SocialCareReturnMonth.objects.values_list("referrals", flat=True)) == [290]
+
+
+@pytest.mark.parametrize(
+    ("posted", "error"),
+    [
+        ({"month": "2027-01", "referrals": "10"}, "Choose a month from the list"),  # next month
+        ({"month": "2021-12", "referrals": "10"}, "Choose a month from the list"),  # past the 60 months
+        ({"month": "x", "referrals": "10"}, "Choose a month from the list"),
+        ({"month": "", "referrals": "10"}, "Choose the month the total is for"),
+        ({"month": "2026-09", "referrals": ""}, "Enter the total of referrals for the month"),
+        ({"month": "2026-09", "referrals": "-1"}, "The total must be a whole number from 0 to 99,999"),
+        ({"month": "2026-09", "referrals": "100000"}, "The total must be a whole number from 0 to 99,999"),
+        ({"month": "2026-09", "referrals": "3,400"}, "Enter the total as a whole number"),
+        ({"month": "2026-09", "referrals": "1e9999"}, "Enter the total as a whole number"),
+    ],
+)
+def test_a_bad_month_or_total_is_an_error_on_the_form(posted, error, council, caf_admin, signed_in):
+    from referrals.models import SocialCareReturnMonth
+
+    response = signed_in(caf_admin).post(RETURN_URL, posted)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in page and error in page and page.count("<title>Error:") == 1
+    assert not SocialCareReturnMonth.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["school_practitioner", "social_care_manager", "social_worker", "other_council_user"])
+def test_others_may_not_enter_the_return(who, request, council, signed_in):
+    from referrals.models import SocialCareReturnMonth
+
+    client = signed_in(request.getfixturevalue(who))
+
+    assert client.get(RETURN_URL).status_code == 403
+    assert client.post(RETURN_URL, {"month": "2026-09", "referrals": "285"}).status_code == 403
+    assert not SocialCareReturnMonth.objects.exists()
+
+
+def test_another_councils_administrator_enters_their_own_councils_return_only(
+    council, other_council, caf_admin, other_council_admin, signed_in
+):
+    from referrals.models import SocialCareReturnMonth
+
+    SocialCareReturnMonth.objects.create(council=council, month=date(2026, 9, 1), referrals=285, entered_by=caf_admin)
+    client = signed_in(other_council_admin)
+
+    assert "285" not in client.get(RETURN_URL).content.decode()
+    client.post(RETURN_URL, {"month": "2026-09", "referrals": "12"})
+
+    assert dict(SocialCareReturnMonth.objects.values_list("council__slug", "referrals")) == {
+        "northbridge": 285,
+        "southmoor": 12,
+    }
+
+
+def test_the_service_refuses_a_future_month_and_the_wrong_person(council, caf_admin, school_practitioner):
+    from django.core.exceptions import PermissionDenied
+
+    from core.errors import Refused
+    from referrals.services.social_care_return import social_care_return_record
+
+    with pytest.raises(Refused):
+        social_care_return_record(user=caf_admin, month=date(2027, 1, 1), referrals=1)
+    with pytest.raises(Refused):
+        social_care_return_record(user=caf_admin, month=date(2026, 9, 1), referrals=100_000)
+    with pytest.raises(PermissionDenied):
+        social_care_return_record(user=school_practitioner, month=date(2026, 9, 1), referrals=1)
+
+
+def test_a_month_is_held_once_per_council_from_its_first_day(council, caf_admin):
+    from django.db import IntegrityError, transaction
+
+    from referrals.models import SocialCareReturnMonth
+
+    SocialCareReturnMonth.objects.create(council=council, month=date(2026, 9, 1), referrals=1, entered_by=caf_admin)
+    for month in (date(2026, 9, 1), date(2026, 10, 2)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            SocialCareReturnMonth.objects.create(council=council, month=month, referrals=1, entered_by=caf_admin)

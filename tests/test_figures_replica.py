@@ -273,9 +273,10 @@ def test_the_councils_figures_are_read_from_the_replica_after_the_check_on_the_p
         refused = signed_in(school_practitioner).get("/figures/")
 
     assert (response.status_code, refused.status_code) == (200, 403)
-    # Each figure's aggregate queries (11), all on the replica and none for the refusal; the person,
-    # their roles and the form's choices on the primary.
-    assert len(on_figures) == 11
+    # Each figure's aggregate queries (13: families whose level came down by closure and the council's
+    # social care return are two more), all on the replica and none for the refusal; the person, their
+    # roles and the form's choices on the primary.
+    assert len(on_figures) == 13
     assert all(query["sql"].startswith("SELECT") for query in on_figures)
     default_sql = [query["sql"] for query in on_default]
     assert any('"auth_group"' in sql for sql in default_sql)

@@ -702,6 +702,15 @@ def test_decline(signed_in, caf_admin, waiting_step_down):
     hostile_posts(signed_in(caf_admin), url, form(text("reason", "They want to manage alone")), [detail])
 
 
+# The council's figures: its own social care return ---------------------------------------------
+
+
+def test_enter_a_month_of_the_social_care_return(signed_in, caf_admin):
+    url = reverse("referrals:social_care_return")
+    month = f"{timezone.localdate():%Y-%m}"
+    hostile_posts(signed_in(caf_admin), url, form(text("month", month), number("referrals", 285)), [url])
+
+
 # Subject access ---------------------------------------------------------------------------------
 
 
@@ -883,6 +892,8 @@ def test_query_strings_never_fail(people, active, child, draft_model, council_mo
         ("practitioner", reverse("thresholds:check_start"), ("model",)),
         ("practitioner", reverse("thresholds:check", args=[council_model.pk]), ("indicator", "age", "partial")),
         ("council_admin", reverse("thresholds:manage_compare", args=[draft_model.pk]), ("with",)),
+        ("caf_admin", reverse("referrals:social_care_return"), ("month",)),
+        ("caf_admin", reverse("referrals:council_figures"), ("from_month", "to_month", "level", "figure")),
     ]
     value = st.one_of(st.sampled_from(QUERY_VALUES), hostile_number)
 

@@ -66,6 +66,27 @@ class LocalAuthority(models.Model):
         validators=[MinValueValidator(0)],
         help_text="The council's annual target (Kent's was 58.9); the figures show each financial year against it.",
     )
+    step_down_pick_up_target_percent = models.DecimalField(
+        "target: step-downs picked up within the deadline (per cent)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=(
+            "The share of each month's step-downs that early help should pick up by their pick-up day, for example "
+            "90; the figures draw it as the target line on the step-downs picked up in time."
+        ),
+    )
+    shares_figures_with_councils = models.BooleanField(
+        "share our figures with the other councils of this instance",
+        default=False,
+        help_text=(
+            "When ticked, this council's CAF administrators, social care managers and council administrators may "
+            "open the comparison across councils, which shows only the councils that share, each rounded to 5 with "
+            "small numbers hidden. Off by default."
+        ),
+    )
     default_review_interval_weeks = models.PositiveSmallIntegerField(
         "default weeks between TAF reviews", default=6, validators=[MinValueValidator(1)]
     )
@@ -242,6 +263,11 @@ class LocalAuthority(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(caf_target_rate_per_10000__gte=0), name="council_caf_target_rate_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(step_down_pick_up_target_percent__gte=0)
+                & models.Q(step_down_pick_up_target_percent__lte=100),
+                name="council_step_down_target_a_percentage",
             ),
             models.CheckConstraint(
                 condition=models.Q(default_review_interval_weeks__gt=0), name="council_review_interval_positive"

@@ -112,6 +112,9 @@ class Caf(models.Model):
             models.Index(
                 fields=["council", "activated_at"], condition=Q(status="active"), name="caf_active_by_activation"
             ),
+            # The council's figures (referrals.selectors.council_figures): closures and families whose level
+            # came down by closure, a council's CAFs closed in a period.
+            models.Index(fields=["council", "closed_at"], condition=Q(status="closed"), name="caf_closed_by_closure"),
             # "New CAFs to register": the few active CAFs not yet registered, longest active first.
             models.Index(
                 fields=["council", "activated_at"],

@@ -55,6 +55,7 @@ INDEX_REASONS = {
     "user_email_unique_ignoring_case": "one account per e-mail address, whatever its case (constraint); sign-in",
     "caf_active_by_review": "the CAF administrator's overdue reviews: a council's active CAFs by review date",
     "caf_active_by_activation": "the CAF administrator's queues of active CAFs, longest active first",
+    "caf_closed_by_closure": "the council's figures: a council's CAFs closed in a period (partial)",
     "caf_to_register": 'the CAF administrator\'s "New CAFs to register": active CAFs not yet registered (partial)',
     "referral_decision_due": "the front-door queue: referrals waiting, earliest decision deadline first",
     "referral_decided": "the front door's referrals decided in the last 7 days",

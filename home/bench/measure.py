@@ -18,6 +18,7 @@ class PageResult:
     page: str
     role: str
     is_list: bool
+    goal_ms: int | None = None
     times_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     # The request's queries' own time (Django's per-query clock): the rest is Python and templates.
@@ -33,6 +34,7 @@ class PageResult:
             "page": self.page,
             "role": self.role,
             "is_list": self.is_list,
+            "goal_ms": self.goal_ms,
             "people": self.people,
             "requests": len(self.times_ms),
             "median_ms": round(statistics.median(self.times_ms), 2) if self.times_ms else None,
@@ -82,7 +84,7 @@ def measure_pages(subjects: list[Subject], *, repeat: int) -> list[PageResult]:
         client.force_login(subject.user)
         for page in PAGES_BY_ROLE[subject.role]:
             result = results.setdefault(
-                (page.name, subject.role.value), PageResult(page.name, subject.role.value, page.is_list)
+                (page.name, subject.role.value), PageResult(page.name, subject.role.value, page.is_list, page.goal_ms)
             )
             _measure_one(client, page, subject, result, repeat=repeat)
     return _explain_slowest(list(results.values()))

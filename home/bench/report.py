@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 
 from home.bench.floors import GUARDIAN_PEOPLE
+from home.bench.pages import FIGURES_GOAL_MS
 
 LIST_P95_MS = 50  # every list, queue and home page, at county size
 RECORD_P95_MS = 60  # a CAF's page, a child's page, the access log
@@ -52,7 +53,7 @@ def page_goal(row: dict[str, Any]) -> bool | None:
         return None
     # The queries' goal (fixed whatever the data) is judged between sizes, in the goals: within a run
     # an empty list skips its prefetches, so people's counts differ by a few.
-    return row["p95_ms"] < (LIST_P95_MS if row["is_list"] else RECORD_P95_MS)
+    return row["p95_ms"] < (row.get("goal_ms") or (LIST_P95_MS if row["is_list"] else RECORD_P95_MS))
 
 
 def list_goal(row: dict[str, Any]) -> bool | None:
@@ -115,7 +116,8 @@ def _pages(results: dict[str, Any]) -> list[str]:
         SECTIONS[2],
         "",
         f"Goal: p95 under {LIST_P95_MS} ms for lists, queues and home pages, and a fixed number of queries;"
-        f" under {RECORD_P95_MS} ms for one record's page. For the CAF list, the floor is its hand-written"
+        f" under {RECORD_P95_MS} ms for one record's page; the council's figures for a year under"
+        f" {FIGURES_GOAL_MS} ms (issue 16). For the CAF list, the floor is its hand-written"
         " query's median and page/floor the page's median over it (the whole page renders and logs; the"
         " SQL's own ratio is in the next table); guardian/page likewise. SQL is the median of the time"
         " the request's queries took (Django's clock for each query, to the millisecond); the rest of a"
@@ -192,6 +194,9 @@ def _growth_rows(runs: dict[str, dict[str, Any]]) -> list[tuple[str, str, float,
 def _goals(results: dict[str, Any], runs: dict[str, dict[str, Any]]) -> list[str]:
     at = "" if results["size"] == "county" else f" (measured at {results['size']} size; the goal is at county size)"
     pages = [row for row in results["pages"] if row["p95_ms"] is not None]
+    # A page with a goal of its own (the council's figures) is judged against that, not with the others.
+    own_goal = [row for row in pages if row.get("goal_ms")]
+    pages = [row for row in pages if not row.get("goal_ms")]
     lists, records = [row for row in pages if row["is_list"]], [row for row in pages if not row["is_list"]]
     slow = [row for row in lists if row["p95_ms"] >= LIST_P95_MS]
     over_floor = [row for row in results["lists"] if (row["list_per_floor"] or 0) > FLOOR_RATIO]
@@ -256,6 +261,11 @@ def _goals(results: dict[str, Any], runs: dict[str, dict[str, Any]]) -> list[str
         )
     else:
         lines.append("- 50 simulated people for 2 minutes: not run this time (`--load-seconds 0`)")
+    lines.extend(
+        f"- {row['page']} ({row['role']}) p95 under {row['goal_ms']} ms{at}: "
+        f"{_verdict(page_goal(row))} ({_ms(row['p95_ms'])} ms)"
+        for row in own_goal
+    )
     lines += ["- Past one machine: on paper, below.", ""]
     return lines
 

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.db.models import (
     Avg,
     BigIntegerField,
@@ -28,6 +29,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -45,7 +47,7 @@ from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, LevelChange, Review
 from core.db_routers import figures_reads
 from referrals import policies
-from referrals.models import Referral, StepDown
+from referrals.models import Referral, SocialCareReturnMonth, StepDown
 from referrals.selectors.history import REREFERRAL_MONTHS
 
 # Counts from 1 to 4 in a breakdown by locality or agency are shown as this, so that no child can be
@@ -117,6 +119,8 @@ class Figure:
     # A reference line on the chart (the council's target), with its label.
     target: float | None = None
     target_label: str = ""
+    # The target as the chart's description reads it (screen readers): the label and its unit.
+    target_description: str = ""
     cannot_show: str = ""
     # Rows of totals under the table (exact, never suppressed).
     totals: list[Any] | None = None
@@ -306,6 +310,7 @@ def caf_rate(council: LocalAuthority, by_month: dict[date, dict]) -> Figure:
         chart_unit="CAFs per 10,000 children a year",
         target=float(target) if target is not None else None,
         target_label=f"Target {target}" if target is not None else "",
+        target_description=f"Target {target} per 10,000 children a year" if target is not None else "",
         cannot_show=cannot,
     )
 
@@ -417,7 +422,9 @@ def _referrals(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
     return referrals
 
 
-def referrals_per_month(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> Figure:
+def referrals_per_month(
+    council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters
+) -> tuple[Figure, Figure]:
     through = Referral.children.through
     active_caf_when_sent = through.objects.filter(
         Q(child__caf_links__caf__closed_at__isnull=True) | Q(child__caf_links__caf__closed_at__gt=OuterRef("sent_at")),
@@ -484,7 +491,7 @@ def referrals_per_month(council: LocalAuthority, period: FiguresPeriod, filters:
         ]
 
     table = [line(_month_label(month), counts) for month, counts in sorted(by_month.items())]
-    return Figure(
+    per_month = Figure(
         name="referrals",
         title="Referrals to children's social care per month",
         definition=REFERRALS_DEFINITION,
@@ -509,9 +516,93 @@ def referrals_per_month(council: LocalAuthority, period: FiguresPeriod, filters:
         totals=line("Total", totals),
         cannot_show=(
             "Referrals that reach children's social care by other routes (not made through this service) are not "
-            "counted, so the share with a CAF is of this service's referrals only; the council's own social care "
-            "return is needed for Medway's share of all referrals."
+            "counted, so the share with a CAF is of this service's referrals only; the share of all referrals is "
+            "in the next figure, for the months the council has entered its own social care return."
         ),
+    )
+    return per_month, share_of_all_referrals(council, period, filters, by_month)
+
+
+NOT_ENTERED = "not entered"
+
+SHARE_OF_ALL_DEFINITION = (
+    "The council's own total of referrals to children's social care for each month, from its social care return "
+    "(entered by its council or CAF administrator: all referrals, by every route), beside the referrals made "
+    "through this service in that month that had a CAF (as above), and that number's share of the council's "
+    "total (Medway's share). A month without a total entered says so, and the totals are of the months entered."
+)
+
+
+def _social_care_returns(council: LocalAuthority, period: FiguresPeriod) -> dict[date, int]:
+    return dict(
+        SocialCareReturnMonth.objects.filter(
+            council=council, month__gte=period.first, month__lte=period.last
+        ).values_list("month", "referrals")
+    )
+
+
+def share_of_all_referrals(
+    council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters, by_month: dict[date, dict[str, int]]
+) -> Figure:
+    """Medway's share: referrals through the service with a CAF ÷ the council's own monthly total."""
+    returns = _social_care_returns(council, period)
+    rows: list[list[Any]] = []
+    chart_labels: list[str] = []
+    chart_values: list[int | float] = []
+    entered_total = had_caf_total = 0
+    for month, counts in sorted(by_month.items()):
+        total = returns.get(month)
+        if total is None:
+            rows.append([_month_label(month), NOT_ENTERED, counts["had_caf"], NOT_ENTERED])
+            continue
+        entered_total += total
+        had_caf_total += counts["had_caf"]
+        rows.append([_month_label(month), total, counts["had_caf"], _share(counts["had_caf"], total)])
+        chart_labels.append(_month_label(month))
+        chart_values.append(_percent(counts["had_caf"], total))
+    cannot = ""
+    if filters.any:
+        # The return is one number for the whole council: a filtered count over it would be no share.
+        cannot = "The council's return is one total for the whole council, so the share is shown only without filters."
+        rows = [[row[0], row[1], row[2], NOT_APPLICABLE if row[1] != NOT_ENTERED else NOT_ENTERED] for row in rows]
+    elif not returns:
+        cannot = (
+            "No month of this period has the council's social care return entered: a council or CAF "
+            "administrator enters each month's total on the social care return page."
+        )
+    return Figure(
+        name="share-of-all-referrals",
+        title="Referrals with a CAF: the share of all referrals to children's social care",
+        definition=SHARE_OF_ALL_DEFINITION,
+        columns=[
+            "Month",
+            "All referrals (the council's social care return)",
+            "Through this service with a CAF",
+            "Share with a CAF through this service",
+        ],
+        rows=rows,
+        chart_labels=[] if filters.any else chart_labels,
+        chart_values=[] if filters.any else chart_values,
+        chart_unit="per cent of all referrals that came through this service with a CAF",
+        totals=[
+            "Total of the months entered",
+            entered_total,
+            had_caf_total,
+            NOT_APPLICABLE if filters.any else _share(had_caf_total, entered_total),
+        ],
+        cannot_show=cannot,
+    )
+
+
+def social_care_returns_entered(user: User) -> list[SocialCareReturnMonth]:
+    """The council's social care return, month by month, newest first (the figures' 60 months at most),
+    for those who may enter it; anyone else is refused (403)."""
+    if not policies.may_enter_social_care_return(user, user.council_id):
+        raise PermissionDenied("The council's social care return is entered by its council and CAF administrators.")
+    return list(
+        SocialCareReturnMonth.objects.for_council(user.council_id)
+        .select_related("entered_by")
+        .order_by("-month")[:LONGEST_PERIOD_MONTHS]
     )
 
 
@@ -554,7 +645,7 @@ STEP_DOWNS_DEFINITION = (
 )
 
 
-def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> Figure:
+def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> tuple[Figure, Figure]:
     zone = _zone(council)
     start, end = period.bounds(zone)
     found = StepDown.objects.filter(council=council, sent_at__gte=start, sent_at__lt=end)
@@ -609,7 +700,7 @@ def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
     table: list[list[Any]] = [
         [_month_label(month), *(counts[name] for name in names)] for month, counts in sorted(by_month.items())
     ]
-    return Figure(
+    by_month_figure = Figure(
         name="step-downs",
         title="Step-downs to early help per month",
         definition=STEP_DOWNS_DEFINITION,
@@ -636,6 +727,53 @@ def step_downs(council: LocalAuthority, period: FiguresPeriod, filters: FiguresF
         # the sum of the months, said in the definition, not the number of distinct children.
         totals=["Total", *(sum(counts[name] for counts in by_month.values()) for name in names)],
     )
+    return by_month_figure, step_downs_in_time(council, by_month)
+
+
+def step_downs_in_time(council: LocalAuthority, by_month: dict[date, dict[str, int]]) -> Figure:
+    """The share of each month's step-downs picked up within the deadline, against the council's
+    target: from the step-downs query's rows, no query of its own."""
+    target = council.step_down_pick_up_target_percent
+    target_cell = "not set" if target is None else f"{target}%"
+    rows: list[list[Any]] = []
+    values: list[int | float] = []
+    for month, counts in sorted(by_month.items()):
+        share = _share(counts["in_time"], counts["cases"])
+        rows.append([_month_label(month), counts["cases"], counts["in_time"], share, target_cell])
+        values.append(_percent(counts["in_time"], counts["cases"]))
+    cases = sum(counts["cases"] for counts in by_month.values())
+    in_time = sum(counts["in_time"] for counts in by_month.values())
+    return Figure(
+        name="step-downs-in-time",
+        title="Step-downs picked up within the deadline, against the council's target",
+        definition=(
+            "Of the step-downs sent in each month (as above), the share early help picked up on or before its "
+            "pick-up day (the council's working days after sending, London date). Declined and still-waiting "
+            "step-downs count as not picked up in time, so a recent month's share may still rise while its "
+            "step-downs are within their deadline. The target is the council's, set by its council administrator."
+        ),
+        columns=["Month", "Step-downs (cases)", "Picked up within the deadline", "Share", "Target"],
+        rows=rows,
+        chart_labels=[str(row[0]) for row in rows],
+        chart_values=values,
+        chart_unit="per cent picked up within the deadline",
+        target=float(target) if target is not None else None,
+        target_label=f"Target {target}%" if target is not None else "",
+        target_description=f"Target {target}% picked up within the deadline" if target is not None else "",
+        totals=["Total", cases, in_time, _share(in_time, cases), target_cell],
+        cannot_show=(
+            ""
+            if target is not None
+            else "The council has not set a target for step-downs picked up within the deadline: a council "
+            "administrator sets it in the council's settings."
+        ),
+    )
+
+
+def _percent(part: int, whole: int) -> float:
+    if not whole:
+        return 0.0
+    return float((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 # e. Open CAFs, leads, reviews, closures --------------------------------------------------------------
@@ -838,10 +976,94 @@ def closures(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFil
         chart_values=[int(row[1]) for row in table],
         chart_unit="CAFs closed",
         totals=["Total", total, "100%" if total else NOT_APPLICABLE, _days(overall)],
-        cannot_show=(
-            "Families whose level came down before closure are not shown yet: each child's level history is kept, "
-            "and a later change will count them."
-        ),
+    )
+
+
+LEVEL_DOWN_DEFINITION = (
+    "CAFs (families) closed in the period (closure date, Europe/London), by the month they closed. A CAF's "
+    "level is the highest level of need of its children (a Family CAF shows the highest), from each child's "
+    "level history in that CAF. Came down: the CAF's level at closure (the highest of each child's last level "
+    "recorded, as a closed CAF takes no level changes) is lower than the highest level any of its children had "
+    "at any point "
+    "before (from the first level set, before or after it became active). A family whose one child came down "
+    "while another stayed at the top level has not come down. Levels compare by their place in the council's "
+    "continuum (1 the lowest). CAFs with no level recorded are counted as closed but can come down in no way; "
+    "the share is of those with a level."
+)
+
+
+# Two GROUP BYs in one statement: the ORM groups the CAFs closed in the period (the page's filters) with
+# their highest level before closure and at closure, set-based over one join of their children and
+# their level history; this groups those rows by month. The ORM cannot group twice, and a correlated
+# subquery per CAF costs several times as much at county size.
+_LEVEL_DOWN_SQL = """SELECT per_caf.month,
+       COUNT(*) AS closed,
+       COUNT(per_caf.highest_ever) AS with_level,
+       COUNT(*) FILTER (WHERE per_caf.at_closure < per_caf.highest_ever) AS came_down
+FROM ({per_caf}) per_caf
+GROUP BY per_caf.month
+"""
+
+
+def levels_down_by_closure(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> Figure:
+    """One statement over the CAFs closed in the period: the highest level in each one's history up to
+    closure (the highest over time is the highest of any change, so no window over time is needed), and
+    the highest of its children's levels at closure (a closed CAF takes no level changes: caf.services
+    .assessment refuses them, so each child's level now is the last one recorded)."""
+    zone = _zone(council)
+    start, end = period.bounds(zone)
+    per_caf = (
+        _cafs(council, filters)
+        .filter(status=Caf.Status.CLOSED, closed_at__gte=start, closed_at__lt=end)
+        .annotate(month=TruncMonth("closed_at", tzinfo=zone))
+        .values("pk", "month")
+        .annotate(
+            highest_ever=Max(
+                "caf_children__level_changes__level__order",
+                filter=Q(caf_children__level_changes__changed_at__lte=F("closed_at")),
+            ),
+            at_closure=Max("caf_children__level__order"),
+        )
+        .order_by()
+    )
+    per_caf_sql, params = per_caf.query.sql_with_params()
+    with connections[per_caf.db].cursor() as cursor:
+        cursor.execute(_LEVEL_DOWN_SQL.format(per_caf=per_caf_sql), params)
+        rows = [
+            {"month": month, "closed": closed, "with_level": with_level, "came_down": came_down}
+            for month, closed, with_level, came_down in cursor.fetchall()
+        ]
+    names = ("closed", "with_level", "came_down")
+    by_month = {month: dict.fromkeys(names, 0) for month in period.months}
+    for row in rows:
+        by_month[_month_key(row["month"])] = {name: row[name] for name in names}
+    table: list[list[Any]] = [
+        [
+            _month_label(month),
+            counts["closed"],
+            counts["with_level"],
+            counts["came_down"],
+            _share(counts["came_down"], counts["with_level"]),
+        ]
+        for month, counts in sorted(by_month.items())
+    ]
+    totals = {name: sum(counts[name] for counts in by_month.values()) for name in names}
+    return Figure(
+        name="level-down-by-closure",
+        title="Families whose level came down by closure",
+        definition=LEVEL_DOWN_DEFINITION,
+        columns=["Month closed", "CAFs closed", "With a level recorded", "Level came down", "Share that came down"],
+        rows=table,
+        chart_labels=[str(row[0]) for row in table],
+        chart_values=[int(row[3]) for row in table],
+        chart_unit="CAFs whose level came down by closure",
+        totals=[
+            "Total",
+            totals["closed"],
+            totals["with_level"],
+            totals["came_down"],
+            _share(totals["came_down"], totals["with_level"]),
+        ],
     )
 
 
@@ -884,9 +1106,9 @@ def council_figures(
         (
             "referrals",
             "Referrals to children's social care",
-            [referrals_per_month(council, period, filters), referral_sources(council, period, filters)],
+            [*referrals_per_month(council, period, filters), referral_sources(council, period, filters)],
         ),
-        ("step-downs", "Step-downs to early help", [step_downs(council, period, filters)]),
+        ("step-downs", "Step-downs to early help", [*step_downs(council, period, filters)]),
         (
             "open-cafs",
             "Open CAFs, lead professionals, reviews and closures",
@@ -896,6 +1118,7 @@ def council_figures(
                 without_lead(council, filters, timezone.now()),
                 reviews(council, period, filters, today),
                 closures(council, period, filters),
+                levels_down_by_closure(council, period, filters),
             ],
         ),
     ]
@@ -973,11 +1196,16 @@ class CouncilsCompared:
     columns: list[str]
     rows: list[list[Any]]
     definition: str
+    # Only the councils that agreed to share their figures (anyone but a service administrator).
+    sharing_only: bool = False
 
 
 @figures_reads()
-def _councils_compared(period: FiguresPeriod) -> CouncilsCompared:
-    councils = list(LocalAuthority.objects.order_by("name"))
+def _councils_compared(period: FiguresPeriod, *, sharing_only: bool) -> CouncilsCompared:
+    found = LocalAuthority.objects.order_by("name")
+    if sharing_only:
+        found = found.filter(shares_figures_with_councils=True)
+    councils = list(found)
     # Each council's months in its own time zone: all of the instance's are Europe/London by default.
     zone = _zone(councils[0]) if councils else ZoneInfo("Europe/London")
     start, end = period.bounds(zone)
@@ -989,7 +1217,7 @@ def _councils_compared(period: FiguresPeriod) -> CouncilsCompared:
         ),
     )
     rows = (
-        Caf.objects.filter(activated_at__gte=start, activated_at__lt=end)
+        Caf.objects.filter(activated_at__gte=start, activated_at__lt=end, council__in=[c.pk for c in councils])
         .exclude(status=Caf.Status.DRAFT)
         .annotate(
             is_new=Case(When(Q(previous_episode__isnull=True) & ~Q(Exists(picked_up)), then=Value(1)), default=Value(0))
@@ -1044,10 +1272,16 @@ def _councils_compared(period: FiguresPeriod) -> CouncilsCompared:
             "next smallest of its council's row when only one would be, so that no hidden count can be worked "
             "out from the others (Settled question 22)."
         ),
+        sharing_only=sharing_only,
     )
 
 
 def councils_compared_page(user: User, *, period: FiguresPeriod) -> CouncilsCompared:
+    """Service administrators compare every council; the figures' people of a council that agreed to
+    share compare only the councils that agreed (referrals.policies.may_compare_councils)."""
     if not policies.may_compare_councils(user):
-        raise PermissionDenied("The comparison across councils is for service administrators.")
-    return _councils_compared(period)
+        raise PermissionDenied(
+            "The comparison across councils is for service administrators, and for the CAF administrators, social "
+            "care managers and council administrators of councils that agreed to share their figures."
+        )
+    return _councils_compared(period, sharing_only=not policies.compares_every_council(user))

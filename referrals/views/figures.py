@@ -3,16 +3,21 @@ filters chosen in a GET form, and each table as CSV (`?format=csv&figure=<name>`
 
 import csv
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from core.charts import bar_chart
-from referrals.forms_figures import ComparisonPeriodForm, FiguresFilterForm
+from core.forms import posted_or_none, refusal_show
+from referrals import policies
+from referrals.forms_figures import ComparisonPeriodForm, FiguresFilterForm, SocialCareReturnForm
 from referrals.selectors import council_figures as figures
+from referrals.services import social_care_return as services
 
 
 @require_GET
@@ -56,6 +61,7 @@ def council_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sections": sections,
             "csv_query": query.urlencode(),
             "filter_notes": figures.FILTER_NOTES,
+            "may_enter_return": policies.may_enter_social_care_return(request.user, shown.council.pk),
         },
     )
 
@@ -82,7 +88,32 @@ def councils_compared_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "referrals/councils_compared.html", {"compared": compared, "form": form})
 
 
+@require_http_methods(["GET", "POST"])
+def social_care_return_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Enter or correct one month of the council's own social care return; the months entered below."""
+    today = timezone.localdate()
+    entered = figures.social_care_returns_entered(request.user)  # 403 for anyone who may not
+    initial = {}
+    asked = request.GET.get("month", "")
+    for month in entered:
+        if f"{month.month:%Y-%m}" == asked:
+            initial = {"month": asked, "referrals": month.referrals}
+    form = SocialCareReturnForm(posted_or_none(request), today=today, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.social_care_return_record(
+                user=request.user, month=form.chosen_month(), referrals=form.cleaned_data["referrals"]
+            )
+        except ValidationError as error:
+            refusal_show(form, error)
+        else:
+            messages.success(request, f"Saved: {saved.referrals:,} referrals in {saved.month:%B %Y}.")
+            return redirect("referrals:social_care_return")
+    return render(request, "referrals/social_care_return.html", {"form": form, "entered": entered})
+
+
 urlpatterns = [
     path("figures/", council_figures_page, name="council_figures"),
+    path("figures/social-care-return/", social_care_return_page, name="social_care_return"),
     path("figures/councils/", councils_compared_page, name="councils_compared"),
 ]
