@@ -384,6 +384,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
         "options": {"expires": 60 * 60},
     },
+    # The council's figures for the last 12 months and this financial year, counted each night at 02:45
+    # for the figures page to show at once (referrals.services.figures_snapshots); the page says when.
+    "figures-snapshots": {
+        "task": "referrals.tasks.figures_snapshots_tick",
+        "schedule": crontab(minute="45", hour="2"),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # The access log's monthly partitions, three months ahead, and the alarm on its default
     # partition (caf.access_log_partitions). Hourly, though a month is made only once a month: an
     # alarm is heard within the hour, and a missed run costs nothing.

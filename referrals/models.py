@@ -5,7 +5,13 @@ council's working calendar (DESIGN.md, rule 4). The allowed moves of both are ta
 referrals/services/_common.py; every move writes a timeline entry in the same transaction.
 """
 
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -323,3 +329,59 @@ class SocialCareReturnMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.council}: {self.month:%B %Y}, {self.referrals}"
+
+
+class FiguresJSONEncoder(DjangoJSONEncoder):
+    """Keeps what a figure holds besides JSON's own types (exact decimals, dates) as itself."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return {"$decimal": str(o)}
+        if isinstance(o, datetime):
+            return {"$datetime": o.isoformat()}
+        if isinstance(o, date):
+            return {"$date": o.isoformat()}
+        return super().default(o)
+
+
+class FiguresJSONDecoder(json.JSONDecoder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, object_hook=self._revive, **kwargs)
+
+    @staticmethod
+    def _revive(value: dict[str, Any]) -> Any:
+        if len(value) == 1:
+            ((key, text),) = value.items()
+            if key == "$decimal":
+                return Decimal(text)
+            if key == "$datetime":
+                return datetime.fromisoformat(text)
+            if key == "$date":
+                return date.fromisoformat(text)
+        return value
+
+
+class FiguresSnapshot(models.Model):
+    """The council's figures for one of the periods people open most (the last 12 months, this
+    financial year), unfiltered, counted by the nightly job (referrals.services.figures_snapshots) so the
+    page answers at once however many years of records the council holds (issue 16: "precompute only
+    if it must, and then say on the page how fresh they are"). Counted again each night; the page uses
+    one only on the day it was counted, and offers to count again now."""
+
+    council = models.ForeignKey(LocalAuthority, on_delete=models.CASCADE, related_name="+")
+    first_month = models.DateField()
+    last_month = models.DateField()
+    counted_at = models.DateTimeField(default=timezone.now)
+    sections = models.JSONField(
+        encoder=FiguresJSONEncoder,
+        decoder=FiguresJSONDecoder,
+        help_text="The page's sections of figures (referrals.selectors.council_figures).",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["council", "first_month", "last_month"], name="figures_snapshot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.council}: {self.first_month:%B %Y} to {self.last_month:%B %Y}, counted {self.counted_at}"

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from referrals.deadlines import deadlines_due
 from referrals.figures_summary import figures_summaries_due
+from referrals.services.figures_snapshots import figures_snapshots_count
 
 
 @shared_task(acks_late=True)
@@ -21,3 +22,10 @@ def figures_summary_tick() -> int:
     lead, from the first working day of the month (beat runs it hourly). Idempotent: each person is
     told once per council and month."""
     return figures_summaries_due(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def figures_snapshots_tick() -> int:
+    """Count each council's figures for the periods people open most, for the page to show at once
+    (beat runs it nightly). Idempotent: each run replaces the last."""
+    return figures_snapshots_count()

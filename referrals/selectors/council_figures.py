@@ -10,7 +10,7 @@ Read from the read replica when there is one (core.db_routers.figures_reads); wh
 checked before, on the primary (referrals.policies.may_see_council_figures).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -47,7 +47,7 @@ from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, CafChild, LeadProfessionalAssignment, LevelChange, Review
 from core.db_routers import figures_reads
 from referrals import policies
-from referrals.models import Referral, SocialCareReturnMonth, StepDown
+from referrals.models import FiguresSnapshot, Referral, SocialCareReturnMonth, StepDown
 from referrals.selectors.history import REREFERRAL_MONTHS
 
 # Counts from 1 to 4 in a breakdown by locality or agency are shown as this, so that no child can be
@@ -1082,6 +1082,16 @@ class CouncilFigures:
     period: FiguresPeriod
     filters: FiguresFilters
     sections: list[tuple[str, str, list[Figure]]]
+    # When the nightly job counted them (FiguresSnapshot); None: counted for this request.
+    counted_at: datetime | None = None
+
+    def sections_as_data(self) -> list[Any]:
+        """The sections as JSON-ready data, for FiguresSnapshot."""
+        return [[key, heading, [asdict(figure) for figure in figures]] for key, heading, figures in self.sections]
+
+    @staticmethod
+    def sections_from_data(data: list[Any]) -> list[tuple[str, str, list[Figure]]]:
+        return [(key, heading, [Figure(**figure) for figure in figures]) for key, heading, figures in data]
 
     def figure(self, name: str) -> Figure | None:
         for _, _, figures in self.sections:
@@ -1126,16 +1136,39 @@ def council_figures(
 
 
 def council_figures_page(
-    user: User, *, period: FiguresPeriod, filters: FiguresFilters, today: date | None = None
+    user: User, *, period: FiguresPeriod, filters: FiguresFilters, today: date | None = None, fresh: bool = False
 ) -> CouncilFigures:
     """The figures page's one read: who may see them is checked first, on the primary (403 for anyone
-    else); the counts come from the figures database."""
+    else); the counts come from the night's snapshot for an unfiltered period it counted today (unless
+    `fresh`: the person asked to count again now), else from the figures database."""
     council = user.council
     if council is None or not policies.may_see_council_figures(user, council.pk):
         raise PermissionDenied(
             "The council's figures are for its CAF administrators, social care managers and council administrators."
         )
+    if not (filters.any or fresh):
+        snapshot = figures_snapshot(council, period, today=today or timezone.localdate())
+        if snapshot is not None:
+            return snapshot
     return council_figures(council, period=period, filters=filters, today=today)
+
+
+def figures_snapshot(council: LocalAuthority, period: FiguresPeriod, *, today: date) -> CouncilFigures | None:
+    """The nightly job's count of this period, if it was counted today (the council's day); else None."""
+    snapshot = (
+        FiguresSnapshot.objects.filter(council=council, first_month=period.first, last_month=period.last)
+        .only("counted_at", "sections")
+        .first()
+    )
+    if snapshot is None or timezone.localdate(snapshot.counted_at, _zone(council)) != today:
+        return None
+    return CouncilFigures(
+        council=council,
+        period=period,
+        filters=FiguresFilters(),
+        sections=CouncilFigures.sections_from_data(snapshot.sections),
+        counted_at=snapshot.counted_at,
+    )
 
 
 # CSV downloads ----------------------------------------------------------------------------------------

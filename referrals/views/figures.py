@@ -2,6 +2,7 @@
 filters chosen in a GET form, and each table as CSV (`?format=csv&figure=<name>`)."""
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,7 +27,8 @@ def council_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     asked = any(name in request.GET for name in FiguresFilterForm.base_fields)
     form = FiguresFilterForm(request.GET if asked else None, user=request.user, today=today)
     period, filters = form.chosen()
-    shown = figures.council_figures_page(request.user, period=period, filters=filters, today=today)
+    fresh = request.GET.get("fresh") == "1"
+    shown = figures.council_figures_page(request.user, period=period, filters=filters, today=today, fresh=fresh)
     if request.GET.get("format") == "csv":
         return _csv(request, shown, request.GET.get("figure", ""))
     query = request.GET.copy()
@@ -60,10 +62,19 @@ def council_figures_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filtered": filters.any,
             "sections": sections,
             "csv_query": query.urlencode(),
+            "counted_at": shown.counted_at,
+            "count_again_query": _with(query, fresh="1"),
             "filter_notes": figures.FILTER_NOTES,
             "may_enter_return": policies.may_enter_social_care_return(request.user, shown.council.pk),
         },
     )
+
+
+def _with(query: Any, **values: str) -> str:
+    changed = query.copy()
+    for name, value in values.items():
+        changed[name] = value
+    return changed.urlencode()
 
 
 def _csv(request: AuthenticatedHttpRequest, shown: figures.CouncilFigures, name: str) -> HttpResponse:
