@@ -422,10 +422,14 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools (fpdf2's font subsetting, subject access PDFs) logs every table it subsets at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 SERVICE_NAME = env("SERVICE_NAME", "Early help case management")
+# The font of subject access PDFs (caf.subject_access_pdf): a TrueType font with a "-Bold" file beside
+# it, so that every name prints as typed; Debian's fonts-dejavu-core (the Docker image installs it).
+SUBJECT_ACCESS_PDF_FONT = env("SUBJECT_ACCESS_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 OTP_TOTP_ISSUER = SERVICE_NAME  # the name authenticator apps show beside the code
 # The service's address as people reach it, for links in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")

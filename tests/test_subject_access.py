@@ -1,5 +1,5 @@
 """Subject access (issue 15; Settled question 26): a CAF administrator records a request about a child
-or an adult, downloads a draft export (a zip of HTML and CSV) with other people's data marked, and
+or an adult, downloads a draft export (a zip of HTML, PDF and CSV) with other people's data marked, and
 records the release decision. Each download is in the access log; nobody else may, and an
 administrator the family excluded may not either (Settled question 16)."""
 
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from pypdf import PdfReader
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -139,13 +140,26 @@ def _request_for(client, child) -> SubjectAccessRequest:
     return sar
 
 
-def _export(client, sar) -> dict[str, str]:
+def _export_files(client, sar) -> dict[str, bytes]:
     response = client.get(reverse("caf:subject_access_export", args=[sar.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert f"subject-access-{sar.pk}-draft.zip" in response["Content-Disposition"]
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        return {name: archive.read(name).decode() for name in archive.namelist()}
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _export(client, sar) -> dict[str, str]:
+    """The export's text files (HTML and CSV); the PDFs beside them are read by `_pdf_text`."""
+    files = _export_files(client, sar)
+    return {name: content.decode() for name, content in files.items() if not name.endswith(".pdf")}
+
+
+def _pdf_text(content: bytes) -> str:
+    """The text a reader gets out of a PDF (pypdf), spacing aside."""
+    assert content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -222,6 +236,74 @@ def test_other_peoples_data_is_marked_for_review_never_dropped(family, caf_admin
     assert consent_rows and all(row[3] == THIRD_PARTY_LABEL for row in consent_rows)
     activated = [row for row in chronology if row[1] == "Assessment submitted: the CAF became active"]
     assert activated and activated[0][3] == ""
+
+
+def test_each_record_is_also_a_pdf_that_reads_as_its_html_does(family, caf_admin, signed_in, child):
+    client = signed_in(caf_admin)
+    files = _export_files(client, _request_for(client, child))
+    caf, referral = family["caf"], family["referral"]
+    records = ["child.html", f"caf-{caf.pk}.html", f"referral-{referral.pk}.html"]
+    for record in records:
+        assert record.replace(".html", ".pdf") in files, record
+    assert {name for name in files if name.endswith(".pdf")} == {
+        name.replace(".html", ".pdf") for name in files if name.endswith(".html") and name != "index.html"
+    }
+    # The index links each PDF beside its page.
+    assert 'href="child.pdf"' in files["index.html"].decode()
+
+    child_pdf = _pdf_text(files["child.pdf"])
+    assert "Jayden Smith's record" in child_pdf
+    assert "Draft for the information governance officer" in child_pdf
+    assert "NB1 2AB" in child_pdf
+    assert f"Kelly Smith [{THIRD_PARTY_LABEL}]" in child_pdf  # the household: marked as on the page
+
+    caf_pdf = _pdf_text(files[f"caf-{caf.pk}.pdf"])
+    for held in ["Loves football", "Often late", "A bedtime routine with the family", "Bedtime by eight most nights"]:
+        assert held in caf_pdf, held
+    # Other people's data is marked the same way as in the HTML: the sister, the mother's views, drafts.
+    for marked in ["Mia Smith", "Kelly worries about the rent arrears", "Ask the school about breakfast club"]:
+        assert f"{marked} [{THIRD_PARTY_LABEL}]" in caf_pdf, marked
+    assert "Jayden came to school hungry on three days this week." in _pdf_text(files[f"referral-{referral.pk}.pdf"])
+
+
+def test_a_pdf_grows_with_the_record_and_holds_the_name_in_its_uncompressed_text(
+    family, caf_admin, signed_in, child, settings
+):
+    """Without pypdf's reading: with compression off, the page's text stream holds the words (the
+    built-in font, which writes text as it is; a TrueType font writes glyph numbers)."""
+    from caf.subject_access import RecordDocument
+    from caf.subject_access_pdf import record_pdf
+
+    settings.SUBJECT_ACCESS_PDF_FONT = "/nonexistent/font.ttf"
+    short = RecordDocument("child.html", "Jayden Smith's record")
+    short.section("Details").answer("Name", "Jayden Smith")
+    longer = RecordDocument("child.html", "Jayden Smith's record")
+    details = longer.section("Details")
+    details.answer("Name", "Jayden Smith")
+    for number in range(40):
+        details.answer(f"Note {number}", "Walked to school with his sister and talked about football. " * 3)
+    small = record_pdf(short, caption="Request 1", banner="Draft", compress=False)
+    large = record_pdf(longer, caption="Request 1", banner="Draft", compress=False)
+    assert small.startswith(b"%PDF-") and b"(Jayden Smith) Tj" in small
+    assert len(large) > 2 * len(small)
+    # A character the built-in font lacks is a "?", never an error: the HTML beside it is exact.
+    odd = RecordDocument("child.html", "Zbigniew Łukasz")
+    assert "Zbigniew ?ukasz" in _pdf_text(record_pdf(odd, caption="Request 1", banner="Draft"))
+
+
+def test_with_the_service_font_every_name_prints_as_typed(settings):
+    from pathlib import Path
+
+    from caf.subject_access import RecordDocument
+    from caf.subject_access_pdf import record_pdf
+
+    if not Path(settings.SUBJECT_ACCESS_PDF_FONT).is_file():
+        pytest.skip("DejaVu Sans is not installed here (the Docker image installs fonts-dejavu-core)")
+    document = RecordDocument("child.html", "Zbigniew Łukasz — Ngọc Ánh")
+    document.section("Details").answer("Name", "Siobhán Ní Bhriain", third_party=True)
+    text = _pdf_text(record_pdf(document, caption="Request 1", banner="Draft"))
+    assert "Zbigniew Łukasz — Ngọc Ánh" in text
+    assert f"Siobhán Ní Bhriain [{THIRD_PARTY_LABEL}]" in text
 
 
 def test_csv_cells_never_start_a_formula(family, caf_admin, signed_in, child, early_help_hub):

@@ -24,6 +24,7 @@ from caf.models import YOUNG_PERSON_AGES, AccessLog, CafChild, Child, SubjectAcc
 from caf.selectors.records import child_may_see
 from caf.selectors.subject_access import Holdings, adult_cafs, adult_refuse_if_excluded, subject_access_holdings
 from caf.subject_access import THIRD_PARTY_LABEL, csv_safe, when
+from caf.subject_access_pdf import record_pdf
 from core.date_bounds import TWO_YEARS, out_of_bounds
 from core.errors import Refused
 
@@ -131,9 +132,9 @@ def _adult_children(sar: SubjectAccessRequest) -> list[int]:
     )
 
 
-def subject_access_export(*, user: User, request: SubjectAccessRequest) -> bytes:
+def subject_access_export(*, user: User, request: SubjectAccessRequest, compress_pdfs: bool = True) -> bytes:
     """The export of everything held about the request's subject, as a zip built in memory: an index,
-    one HTML page per record, chronology.csv and access_log.csv, with other people's data marked
+    one HTML page and one PDF per record, chronology.csv and access_log.csv, with other people's data marked
     "third party — review before release". Written to the access log as an export of the record."""
     sar = request
     _refuse_unless_handler(user, child=sar.child, council_id=sar.council_id, adult_name=sar.adult_name)
@@ -145,10 +146,10 @@ def subject_access_export(*, user: User, request: SubjectAccessRequest) -> bytes
         else:
             children = CafChild.objects.filter(caf_id__in=holdings.subject.caf_ids).values_list("child_id", flat=True)
             access_log_write(user=user, action=AccessLog.Action.EXPORT, what=what, child_ids=children)
-    return _zip(sar, holdings, exported_by=user)
+    return _zip(sar, holdings, exported_by=user, compress=compress_pdfs)
 
 
-def _zip(sar: SubjectAccessRequest, holdings: Holdings, *, exported_by: User) -> bytes:
+def _zip(sar: SubjectAccessRequest, holdings: Holdings, *, exported_by: User, compress: bool = True) -> bytes:
     exported_at = timezone.now()
     context = {
         "request": sar,
@@ -160,10 +161,16 @@ def _zip(sar: SubjectAccessRequest, holdings: Holdings, *, exported_by: User) ->
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("index.html", render_to_string("caf/subject_access/export_index.html", context))
+        caption = f"Subject access request {sar.pk}: {sar.subject_name}"
+        banner = render_to_string("caf/subject_access/_draft_banner.txt", context).strip()
         for document in holdings.documents:
             archive.writestr(
                 document.filename,
                 render_to_string("caf/subject_access/export_record.html", {**context, "document": document}),
+            )
+            # The same record as a PDF beside it, for people who print or post it.
+            archive.writestr(
+                document.pdf_filename, record_pdf(document, caption=caption, banner=banner, compress=compress)
             )
         archive.writestr("chronology.csv", _csv(["When", "What", "CAF", "Third party"], _chronology_rows(holdings)))
         archive.writestr(
