@@ -399,12 +399,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
         "options": {"expires": 60 * 60},
     },
-    # Retention (caf.services.retention): on the first of each month at 02:30, anonymise the families
-    # past their retention date and drop the access log's months past the longest council setting.
-    # Idempotent, so a run beat missed is made up by the next; it expires after a day.
+    # Retention (caf.services.retention): every night at 02:30, anonymise the families past their
+    # retention date (so a record is anonymised the night after its date passes, not up to a month
+    # later) and drop the access log's months past the longest council setting. Idempotent and per
+    # family, so a run beat missed is made up by the next; it expires after a day.
     "retention": {
         "task": "caf.tasks.retention_tick",
-        "schedule": crontab(minute="30", hour="2", day_of_month="1"),
+        "schedule": crontab(minute="30", hour="2"),
         "options": {"expires": 24 * 60 * 60},
     },
     # Sends whatever the on-commit enqueue missed (broker down, worker lost); expires so that

@@ -129,7 +129,7 @@ class LocalAuthority(models.Model):
             "is kept for them this long after they last touched it, then deleted."
         ),
     )
-    # Retention (Settled question 25): how long a closed family's records are kept before the monthly
+    # Retention (Settled question 25): how long a closed family's records are kept before the nightly
     # job anonymises them (caf.selectors.retention, caf.services.retention).
     retention_years_after_closure = models.PositiveSmallIntegerField(
         "years a closed early help record is kept after closure",

@@ -1,4 +1,4 @@
-"""python manage.py retention_run [--council SLUG] [--dry-run]: what beat's monthly retention task
+"""python manage.py retention_run [--council SLUG] [--dry-run]: what beat's nightly retention task
 does (anonymise the families past their retention date, drop the access log's old months), or, with
 --dry-run, list the families that are due and change nothing. With --council, only that council's
 families, and the access log is left alone (its months hold every council's rows)."""
