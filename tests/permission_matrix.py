@@ -110,6 +110,7 @@ GROUPS = {
     "child: access log": ("other CAFs of the family, child record", True),
     "child: merge": ("other CAFs of the family, child record", True),
     "child: legal hold": ("other CAFs of the family, child record", True),
+    "child: social care stage": ("other CAFs of the family, child record", True),
     "child: break-glass": ("other CAFs of the family, child record", True),
     "child: review a break-glass use": ("other CAFs of the family, child record", True),
     "child: possible duplicate": ("other CAFs of the family, child record", True),
@@ -280,6 +281,11 @@ child: merge                     POST   403 403 403 404 403 403 403 404 404 404 
 # family's exclusion of a CAF administrator by name binds them here too (XAD).
 child: legal hold                GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
 child: legal hold                POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
+# Record a social care stage the child reached (retention): the council's social care managers who see
+# the child (SMa, once R is sent); refused (403) to the others who may see the child, a CAF
+# administrator included.
+child: social care stage         GET    403 403 403 404 403 403 403 404 404 404 404 403 404 404 404 200 403 404 404 in
+child: social care stage         POST   403 403 403 404 403 403 403 404 404 404 404 403 404 404 404 ok  403 404 404 in
 # Break-glass (issue 15): the scene's council lists no role or agency, so whoever may see Jayden's record
 # is sent to it, and the council's other staff are shown the out-of-hours number (403, logged); another
 # council's staff find nothing.
@@ -452,6 +458,7 @@ URLS = {
     "caf:child_access_log": [("", "child: access log", {"child_id": "child"}, {})],
     "caf:child_merge": [("", "child: merge", {"child_id": "child"}, {})],
     "caf:child_legal_hold": [("", "child: legal hold", {"child_id": "child"}, {})],
+    "caf:child_social_care_stage": [("", "child: social care stage", {"child_id": "child"}, {})],
     "caf:break_glass_open": [("", "child: break-glass", {"child_id": "child"}, {})],
     "caf:break_glass_review": [("", "child: review a break-glass use", {"use_id": "break_glass"}, {})],
     "caf:break_glass_reviews": [("", "queue: break-glass reviews", {}, {})],

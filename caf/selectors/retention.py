@@ -4,13 +4,20 @@ A CAF's retention date is the latest of
 - the early help period: the later of closure + the council's years (6) and the youngest child's
   birthday at the council's age (25), counted from the expected date of birth for an unborn child;
 - the period of each social care stage a child of the CAF reached (a referral decided as Child in
-  Need or child protection): that child's birthday at the stage's age.
+  Need or child protection, or a stage a social care manager recorded: Child in Need, child
+  protection, looked after, adopted): that child's birthday at the stage's age.
 A CAF still open has none (it is not due). A CAF that never left draft counts from when it was started.
+
+A child's own retention date covers the records that are not a CAF (a referral, a step-down, or only
+the record find-a-child made): the latest of their birthday at the council's early help age, the end
+of their last referral or step-down + the council's years, and each stage's period; a child on no CAF
+is also kept until their record's creation + the council's years.
 
 A family is every CAF, child and adult linked through the CAFs, households and merged records: a
 person is anonymised only when every record about them is past its date, so a family is due only
-when every one of its CAFs is, none of its children is under legal hold, and none has a referral or
-step-down still open.
+when every one of its CAFs and children is, none of its children is under legal hold, and none has a
+referral or step-down still open. A family without any CAF (children found or referred only) is
+anonymised the same way.
 """
 
 from collections import defaultdict
@@ -18,14 +25,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, DateField, Func, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, DateField, Exists, Func, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from accounts.models import LocalAuthority
 from caf import hooks
-from caf.models import Adult, Caf, CafChild, Child, LegalHold
+from caf.models import Adult, Caf, CafChild, Child, LegalHold, SocialCareStage
 
-SOCIAL_CARE_STAGES = ("child_in_need", "child_protection")
+SOCIAL_CARE_STAGES = tuple(SocialCareStage.Stage.values)
+# The stages a referral decision says (referrals answers through caf.hooks); the others are recorded only.
+DECIDED_STAGES = ("child_in_need", "child_protection")
 
 
 class YearsAfter(Func):
@@ -42,9 +51,20 @@ def _birth(prefix: str = "") -> Coalesce:
 
 def _stage_age(council: LocalAuthority, stage: str) -> int:
     return {
-        "child_in_need": council.retention_child_in_need_age,
-        "child_protection": council.retention_child_protection_age,
-    }[stage]
+        SocialCareStage.Stage.CHILD_IN_NEED: council.retention_child_in_need_age,
+        SocialCareStage.Stage.CHILD_PROTECTION: council.retention_child_protection_age,
+        SocialCareStage.Stage.LOOKED_AFTER: council.retention_looked_after_age,
+        SocialCareStage.Stage.ADOPTED: council.retention_adoption_age,
+    }[SocialCareStage.Stage(stage)]
+
+
+def _reached(stage: str, child: str) -> Q:
+    """The children (by the field `child`) who reached a stage: recorded by a social care manager, or
+    (Child in Need, child protection) decided on a referral."""
+    reached = Q(**{f"{child}__in": SocialCareStage.objects.filter(stage=stage).values("child")})
+    if stage in DECIDED_STAGES:
+        reached |= Q(**{f"{child}__in": hooks.social_care_stage_children(stage)})
+    return reached
 
 
 def caf_retention_dates(council: LocalAuthority) -> QuerySet[Caf]:
@@ -62,7 +82,7 @@ def caf_retention_dates(council: LocalAuthority) -> QuerySet[Caf]:
         YearsAfter(youngest_birth, Value(council.retention_until_age)),
     ]
     for stage in SOCIAL_CARE_STAGES:
-        reached = per_caf.filter(child__in=hooks.social_care_stage_children(stage))
+        reached = per_caf.filter(_reached(stage, "child"))
         until = reached.annotate(until=Max(YearsAfter(_birth("child__"), Value(_stage_age(council, stage)))))
         periods.append(Subquery(until.values("until")[:1]))
     # GREATEST ignores NULLs: an open CAF's date stays NULL only through the Case.
@@ -71,12 +91,37 @@ def caf_retention_dates(council: LocalAuthority) -> QuerySet[Caf]:
     )
 
 
+def child_retention_dates(council: LocalAuthority) -> QuerySet[Child]:
+    """The council's children, each annotated with `records_on` (what their records other than a
+    CAF ask: the early help age, the last referral or step-down ended + the council's years, each
+    stage's age; None when none applies) and `created_on` (the record's creation + the council's
+    years: what keeps a child on no CAF at all)."""
+    years = Value(council.retention_years_after_closure)
+    periods: list[Any] = [
+        YearsAfter(_birth(), Value(council.retention_until_age)),
+        YearsAfter(TruncDate(hooks.child_records_ended(OuterRef("pk"))), years),
+    ]
+    for stage in SOCIAL_CARE_STAGES:
+        periods.append(
+            Case(
+                When(_reached(stage, "pk"), then=YearsAfter(_birth(), Value(_stage_age(council, stage)))),
+                default=None,
+                output_field=DateField(),
+            )
+        )
+    return Child.objects.filter(council=council).annotate(
+        records_on=Greatest(*periods),
+        created_on=YearsAfter(TruncDate("created_at"), years),
+        on_a_caf=Exists(CafChild.objects.filter(child=OuterRef("pk"))),
+    )
+
+
 @dataclass
 class RetentionFamily:
     caf_ids: list[int] = field(default_factory=list)
     child_ids: list[int] = field(default_factory=list)
     adult_ids: list[int] = field(default_factory=list)
-    retention_on: date | None = None  # the latest of its CAFs'; None while any is open
+    retention_on: date | None = None  # the latest of its CAFs' and children's; None while a CAF is open
     held: bool = False  # a child under legal hold
     open_work: bool = False  # a referral or step-down still open
     anonymised: bool = False  # every CAF and child already anonymised
@@ -107,8 +152,8 @@ class _Families:
 
 
 def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
-    """Every family of the council that has a CAF, with its retention date and what stops it being
-    anonymised. A few queries for the whole council: the dates in SQL, the links grouped here."""
+    """Every family of the council (children on no CAF included), with its retention date and what
+    stops it being anonymised. A few queries for the whole council: the dates in SQL, the links grouped here."""
     families = _Families()
     dates: dict[int, date | None] = {}
     anonymised_cafs: set[int] = set()
@@ -121,6 +166,14 @@ def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
         families.find(("caf", pk))
         if anonymised_at:
             anonymised_cafs.add(pk)
+    child_dates: dict[int, list[date]] = {}
+    # Typed loosely, as above.
+    children: Any = child_retention_dates(council)
+    for row in children.values("pk", "records_on", "created_on", "on_a_caf"):
+        families.find(("child", row["pk"]))
+        # A child on no CAF is kept at least until their record's creation + the council's years.
+        kept = [row["records_on"], None if row["on_a_caf"] else row["created_on"]]
+        child_dates[row["pk"]] = [day for day in kept if day is not None]
     for caf_id, child_id in CafChild.objects.filter(caf__council=council).values_list("caf", "child"):
         families.join(("child", child_id), ("caf", caf_id))
     for caf_id, adult_id in Caf.adults.through.objects.filter(caf__council=council).values_list("caf", "adult"):
@@ -150,20 +203,21 @@ def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
         {"caf": family.caf_ids, "child": family.child_ids, "adult": family.adult_ids}[kind].append(pk)
     result = []
     for family in grouped.values():
-        if not family.caf_ids:
-            continue  # a child or adult without a CAF: not this job's
+        if not family.caf_ids and not family.child_ids:
+            continue  # an adult linked to no child nor CAF: nothing about a child to keep or anonymise
         family.caf_ids.sort()
         family.child_ids.sort()
         family.adult_ids.sort()
         caf_dates = [dates[pk] for pk in family.caf_ids]
-        family.retention_on = None if any(day is None for day in caf_dates) else max(d for d in caf_dates if d)
+        days = [day for day in caf_dates if day] + [day for pk in family.child_ids for day in child_dates.get(pk, [])]
+        family.retention_on = None if any(day is None for day in caf_dates) or not days else max(days)
         family.held = any(pk in held for pk in family.child_ids)
         family.open_work = any(pk in open_work for pk in family.child_ids)
         family.anonymised = all(pk in anonymised_cafs for pk in family.caf_ids) and all(
             pk in anonymised_children for pk in family.child_ids
         )
         result.append(family)
-    return sorted(result, key=lambda family: family.caf_ids[0])
+    return sorted(result, key=lambda family: (family.caf_ids[:1], family.child_ids[:1]))
 
 
 def child_retention_date(child: Child) -> date | None:
@@ -177,6 +231,11 @@ def legal_hold_in_force(child: Child) -> LegalHold | None:
     return LegalHold.objects.filter(child=child, lifted_at__isnull=True).select_related("placed_by").first()
 
 
+def social_care_stages_of(child: Child) -> list[SocialCareStage]:
+    """The stages recorded for the child, earliest first (a referral's decision shows on its own page)."""
+    return list(SocialCareStage.objects.filter(child=child).select_related("recorded_by").order_by("reached_on", "pk"))
+
+
 def legal_hold_history(child: Child) -> QuerySet[LegalHold, Any]:
     return LegalHold.objects.filter(child=child).select_related("placed_by", "lifted_by")
 
@@ -186,7 +245,9 @@ __all__ = [
     "YearsAfter",
     "caf_retention_dates",
     "child_retention_date",
+    "child_retention_dates",
     "legal_hold_history",
     "legal_hold_in_force",
     "retention_families",
+    "social_care_stages_of",
 ]
