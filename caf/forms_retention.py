@@ -64,8 +64,8 @@ class SocialCareStageForm(forms.Form):
         """`recorded`: the stages already recorded for the child, not offered again."""
         super().__init__(*args, **kwargs)
         field = self.fields["stage"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [(value, label) for value, label in SocialCareStage.Stage.choices if value not in recorded]
+        if isinstance(field, forms.ChoiceField):
+            field.choices = [(value, label) for value, label in SocialCareStage.Stage.choices if value not in recorded]
         self.helper = gds_helper(
             Field.radios("stage", legend_size=Size.SMALL),
             Field("reached_on"),

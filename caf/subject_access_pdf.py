@@ -51,9 +51,7 @@ class _Pdf(FPDF):
         self.cell(0, 5, self.text_of(f"{self.footer_text}   Page {self.page_no()}"), align="C")
 
 
-def record_pdf(
-    document: RecordDocument, *, caption: str, banner: str, compress: bool = True
-) -> bytes:
+def record_pdf(document: RecordDocument, *, caption: str, banner: str, compress: bool = True) -> bytes:
     """The record as a PDF: `caption` (the request and its subject) and `banner` (draft or released,
     and what the third-party mark means) as the HTML file shows them. `compress=False` leaves the
     page streams readable (tests)."""

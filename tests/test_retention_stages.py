@@ -159,7 +159,8 @@ def test_a_social_care_manager_records_a_stage_from_the_childs_page(
     url = reverse("caf:child_social_care_stage", args=[child.pk])
     assert url in page
 
-    response = client.post(url, {"stage": "looked_after", "reached_on_0": "31", "reached_on_1": "2", "reached_on_2": "2026"})
+    day = {"reached_on_0": "31", "reached_on_1": "2", "reached_on_2": "2026"}
+    response = client.post(url, {"stage": "looked_after", **day})
     assert response.status_code == 200
     assert "govuk-error-summary" in response.content.decode()
     assert "must be a real date" in response.content.decode()
@@ -167,7 +168,7 @@ def test_a_social_care_manager_records_a_stage_from_the_childs_page(
 
     response = client.post(
         url,
-        {"stage": "looked_after", "reached_on_0": "2", "reached_on_1": "2", "reached_on_2": "2026", "note": "<b>LAC</b>"},
+        {"stage": "looked_after", **day, "reached_on_0": "2", "note": "<b>LAC</b>"},
     )
     assert response.status_code == 302 and response["Location"] == reverse("caf:child_detail", args=[child.pk])
     stage = SocialCareStage.objects.get()

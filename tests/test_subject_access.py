@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from pypdf import PdfReader
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from accounts.models import FormDraft, Role
 from caf import services

@@ -101,14 +101,14 @@ def child_retention_dates(council: LocalAuthority) -> QuerySet[Child]:
         YearsAfter(_birth(), Value(council.retention_until_age)),
         YearsAfter(TruncDate(hooks.child_records_ended(OuterRef("pk"))), years),
     ]
-    for stage in SOCIAL_CARE_STAGES:
-        periods.append(
-            Case(
-                When(_reached(stage, "pk"), then=YearsAfter(_birth(), Value(_stage_age(council, stage)))),
-                default=None,
-                output_field=DateField(),
-            )
+    periods.extend(
+        Case(
+            When(_reached(stage, "pk"), then=YearsAfter(_birth(), Value(_stage_age(council, stage)))),
+            default=None,
+            output_field=DateField(),
         )
+        for stage in SOCIAL_CARE_STAGES
+    )
     return Child.objects.filter(council=council).annotate(
         records_on=Greatest(*periods),
         created_on=YearsAfter(TruncDate("created_at"), years),
