@@ -120,6 +120,7 @@ GROUPS = {
     "child: subject access forms": ("other CAFs of the family, child record", True),
     "adult: subject access pages": ("other CAFs of the family, child record", True),
     "adult: subject access decision": ("other CAFs of the family, child record", True),
+    "child: subject access, its adult": ("other CAFs of the family, child record", True),
     "referral: view": ("referral and step-down", True),
     "referral: the front-door call": ("referral and step-down", True),
     "referral: check your answers": ("referral and step-down", True),
@@ -320,6 +321,11 @@ adult: subject access pages      GET    403 403 403 403 403 403 403 403 403 403 
 adult: subject access pages      POST   405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
 adult: subject access decision   GET    403 403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 404 404 in
 adult: subject access decision   POST   403 403 403 403 403 403 403 403 403 403 403 ok  403 403 403 403 403 404 404 in
+# A request about Kelly Smith picked from Jayden's family (that family's records only): the council's
+# CAF administrators who see Jayden; 404 to everyone else (the subject access pages are not shown to
+# other staff at all), XAD included (excluded from Jayden's family).
+child: subject access, its adult GET    404 404 404 404 404 404 404 404 404 404 404 200 404 404 404 404 404 404 404 in
+child: subject access, its adult POST   404 404 404 404 404 404 404 404 404 404 404 ok  404 404 404 404 404 404 404 in
 
 # Referral R (from the active CAF, sent with consent by FLP when FLP was lead professional). Sees it: its
 # referrer, the front door once sent, other children's social care staff unless excluded, the CAF's lead
@@ -469,7 +475,10 @@ URLS = {
     "caf:child_subject_access": [("", "child: subject access pages", {"child_id": "child"}, {})],
     "caf:subject_access_start_child": [("", "child: subject access forms", {"child_id": "child"}, {})],
     "caf:subject_access_requests": [("", "queue: subject access", {}, {})],
-    "caf:subject_access_start_adult": [("", "queue: subject access, adult", {}, {"adult": "adult_name"})],
+    "caf:subject_access_start_adult": [
+        ("", "queue: subject access, adult", {}, {"adult": "adult_name"}),
+        ("family", "child: subject access, its adult", {}, {"adult": "adult_name", "family": "child"}),
+    ],
     "caf:subject_access_detail": [
         ("child", "child: subject access pages", {"request_id": "subject_access"}, {}),
         ("adult", "adult: subject access pages", {"request_id": "adult_subject_access"}, {}),

@@ -453,6 +453,56 @@ def test_an_adult_is_found_among_the_consenting_people_and_their_records_exporte
     assert client.get(reverse("caf:subject_access_start_adult") + "?adult=Nobody%20Atall").status_code == 404
 
 
+def test_an_adult_picked_from_the_childs_family_gets_that_familys_records_never_a_namesakes(
+    family, other_family, caf_admin, signed_in, child
+):
+    from caf.models import Consent
+
+    # Another Kelly Smith, who gave consent on Oliver's CAF in another family.
+    other_caf = Consent.objects.get(given_by="Olga Other").caf
+    Consent.objects.filter(caf=other_caf).update(given_by="Kelly  smith")
+    client = signed_in(caf_admin)
+    page = client.get(reverse("caf:child_subject_access", args=[child.pk])).content.decode()
+    assert "Record a request from Kelly Smith" in page
+    start = reverse("caf:subject_access_start_adult") + f"?adult=Kelly+Smith&family={child.pk}"
+    assert f'?adult=Kelly%20Smith&amp;family={child.pk}"' in page
+    assert "Kelly Smith, of Jayden Smith's family" in client.get(start).content.decode()
+    response = client.post(
+        start, {"requested_by": "Kelly Smith", "requested_on_0": "1", "requested_on_1": "12", "requested_on_2": "2026"}
+    )
+    sar = SubjectAccessRequest.objects.get(adult_name="Kelly Smith")
+    assert response["Location"] == reverse("caf:subject_access_detail", args=[sar.pk])
+    assert sar.family_child == child and sar.child is None
+    files = _export(client, sar)
+    assert f"caf-{family['caf'].pk}.html" in files
+    assert f"caf-{other_caf.pk}.html" not in files
+    assert "Another family's secret" not in "\n".join(files.values())
+    detail = client.get(reverse("caf:subject_access_detail", args=[sar.pk])).content.decode()
+    assert "that family's records only" in detail
+
+    # Found by name across the council instead, both Kelly Smiths' records are in (the officer checks).
+    wide = services.subject_access_request_start(
+        user=caf_admin, adult_name="Kelly Smith", requested_by="Kelly Smith", requested_on=date(2026, 12, 1)
+    )
+    assert f"caf-{other_caf.pk}.html" in _export(client, wide)
+
+    # A name not of the family, a family that does not exist or a malformed one: nothing.
+    adult_start = reverse("caf:subject_access_start_adult")
+    assert client.get(f"{adult_start}?adult=Olga+Other&family={child.pk}").status_code == 404
+    assert client.get(f"{adult_start}?adult=Kelly+Smith&family=999999").status_code == 404
+    assert client.get(f"{adult_start}?adult=Kelly+Smith&family=x").status_code == 404
+
+
+def test_the_familys_adults_include_who_asked_for_an_exclusion(family, child, caf_admin, social_care):
+    from caf.models import FamilyExclusion
+    from caf.selectors.subject_access import family_adults
+
+    assert family_adults(child) == ["Kelly Smith"]
+    FamilyExclusion.objects.create(caf=family["caf"], agency=social_care, made_by="Ron  Smith", recorded_by=caf_admin)
+    assert family_adults(child) == ["Kelly Smith", "Ron Smith"]
+    assert family_adults(family["mia"]) == ["Kelly Smith", "Ron Smith"]  # the same family
+
+
 def test_the_export_runs_a_fixed_number_of_queries_whatever_the_records(family, caf_admin, health_visitor, child):
     sar = services.subject_access_request_start(
         user=caf_admin, child=child, requested_by="Kelly Smith", requested_on=date(2026, 12, 1)
