@@ -64,6 +64,17 @@ def child_records_ended(child: Any) -> Greatest:
     return Greatest(Subquery(decided.values("decided_at")[:1]), Subquery(ended.values("ended")[:1]))
 
 
+def children_recorded_together(council_id: int) -> list[tuple[str, int, int]]:
+    """Each referral's and step-down's children, as (kind, record id, child id): children named on one
+    referral or step-down belong to one family for retention (two queries for the council)."""
+    referrals = Referral.children.through.objects.filter(referral__council_id=council_id)
+    step_downs = StepDown.children.through.objects.filter(stepdown__council_id=council_id)
+    return [
+        *(("referral", pk, child) for pk, child in referrals.values_list("referral_id", "child_id")),
+        *(("step-down", pk, child) for pk, child in step_downs.values_list("stepdown_id", "child_id")),
+    ]
+
+
 def retention_anonymise(caf_ids: list[int], child_ids: list[int]) -> dict[str, int]:
     """Replace the text of the family's referrals and step-downs (attached to its CAFs or naming its
     children), delete their unsaved forms, and the text of the notifications about them."""

@@ -310,3 +310,29 @@ def test_a_child_on_no_caf_in_a_household_with_a_caf_waits_for_the_familys_date(
     assert anonymise_due(council=caf.council, today=date(2041, 5, 4)) == []
     assert len(anonymise_due(council=caf.council, today=date(2050, 8, 1))) == 1
     assert Child.objects.get(pk=baby.pk).first_name == "Anonymised"
+
+
+def test_children_named_on_one_referral_wait_for_each_other(
+    child, school_practitioner, social_care_manager, council_model
+):
+    """Settled question 25: the referral names both; its text is anonymised only when both are due."""
+    older = services.child_create(
+        user=school_practitioner, first_name="Leo", last_name="Smith", date_of_birth=date(2004, 1, 1)
+    )
+    referral = rs.referral_start(user=school_practitioner, children=[child, older])
+    referral = rs.referral_send(
+        user=school_practitioner,
+        referral=referral,
+        concern="Both boys came to school hungry",
+        consent=rs.CONSENT_NOT_SOUGHT,
+        override_reason="Asking would put them at risk",
+    )
+    rs.referral_decide(
+        user=social_care_manager, referral=referral, decision="no_further_action", reasons="Fed", advice="Watch"
+    )
+    family = _family_of(older)
+    assert family.child_ids == sorted([child.pk, older.pk]) and family.retention_on == date(2041, 5, 4)
+    assert anonymise_due(council=child.council, today=date(2035, 1, 1)) == []  # Leo alone would be due
+    assert Child.objects.get(pk=older.pk).first_name == "Leo"
+    (record,) = anonymise_due(council=child.council, today=date(2041, 5, 4))
+    assert sorted(record.child_ids) == sorted([child.pk, older.pk])

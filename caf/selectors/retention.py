@@ -135,7 +135,8 @@ class RetentionFamily:
 
 
 class _Families:
-    """Union-find over ("caf", id), ("child", id), ("adult", id)."""
+    """Union-find over ("caf", id), ("child", id), ("adult", id), and the records above caf that name
+    several children (("referral", id), ("step-down", id)), which only link."""
 
     def __init__(self) -> None:
         self.parent: dict[tuple[str, int], tuple[str, int]] = {}
@@ -182,6 +183,10 @@ def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
         "adult", "child"
     ):
         families.join(("adult", adult_id), ("child", child_id))
+    # Children named on one referral or step-down (asked of referrals): one family, so that its text is
+    # anonymised only when every child it names is due.
+    for kind, record_id, child_id in hooks.children_recorded_together(council.pk):
+        families.join(("child", child_id), (kind, record_id))
     for child_id, kept_id in Child.objects.filter(council=council, merged_into__isnull=False).values_list(
         "pk", "merged_into"
     ):
@@ -200,7 +205,9 @@ def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
     for node in list(families.parent):
         family = grouped[families.find(node)]
         kind, pk = node
-        {"caf": family.caf_ids, "child": family.child_ids, "adult": family.adult_ids}[kind].append(pk)
+        members = {"caf": family.caf_ids, "child": family.child_ids, "adult": family.adult_ids}.get(kind)
+        if members is not None:
+            members.append(pk)
     result = []
     for family in grouped.values():
         if not family.caf_ids and not family.child_ids:
