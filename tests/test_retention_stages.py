@@ -4,12 +4,15 @@ referral decisions), which keep a family's records to the stage's age; children 
 referred only), who get a retention date and are anonymised like any family; and the nightly run."""
 
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 
 import pytest
+import time_machine
 from celery.schedules import crontab
 from dateutil.relativedelta import relativedelta
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -227,6 +230,10 @@ def test_a_child_found_and_on_no_caf_is_kept_to_25_then_anonymised(child, school
     family = _family_of(child)
     assert family.caf_ids == [] and family.retention_on == date(2041, 5, 4)  # later than creation + 6 years
     assert anonymise_due(council=council, today=date(2041, 5, 3)) == []
+    out = StringIO()
+    with time_machine.travel(datetime(2041, 5, 4, 3, 0, tzinfo=UTC), tick=False):
+        call_command("retention_run", "--council", council.slug, "--dry-run", stdout=out)
+    assert f"children [{child.pk}] (no CAF), past 04 May 2041" in out.getvalue()
     (record,) = anonymise_due(council=council, today=date(2041, 5, 4))
     assert record.caf_ids == [] and record.child_ids == [child.pk]
     child = Child.objects.get(pk=child.pk)

@@ -32,7 +32,8 @@ class Command(BaseCommand):
                 due = [family for family in retention_families(council) if family.is_due(today)]
                 self.stdout.write(f"{council.slug}: {len(due)} families due")
                 for family in due:
-                    self.stdout.write(f"  CAFs {family.caf_ids}, past {family.retention_on:%d %B %Y}")
+                    records = f"CAFs {family.caf_ids}" if family.caf_ids else f"children {family.child_ids} (no CAF)"
+                    self.stdout.write(f"  {records}, past {family.retention_on:%d %B %Y}")
             return
         for slug, count in retention_run(today=today, councils=councils).items():
             self.stdout.write(f"{slug}: {count} families anonymised.")
