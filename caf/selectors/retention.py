@@ -67,8 +67,10 @@ def _reached(stage: str, child: str) -> Q:
     return reached
 
 
-def caf_retention_dates(council: LocalAuthority) -> QuerySet[Caf]:
-    """The council's CAFs, each annotated with `retention_on` (None while it is open)."""
+def caf_retention_dates(council: LocalAuthority, *, stages: bool = True) -> QuerySet[Caf]:
+    """The council's CAFs, each annotated with `retention_on` (None while it is open). `stages=False`
+    leaves out the social care stages' periods, for a caller that adds each child's own date (which
+    holds them: retention_families), so the council's CAFs are read without a subquery per stage."""
     per_caf = CafChild.objects.filter(caf=OuterRef("pk")).values("caf")
     youngest_birth = Subquery(per_caf.annotate(birth=Max(_birth("child__"))).values("birth")[:1])
     starts = Case(
@@ -81,7 +83,7 @@ def caf_retention_dates(council: LocalAuthority) -> QuerySet[Caf]:
         YearsAfter(starts, Value(council.retention_years_after_closure)),
         YearsAfter(youngest_birth, Value(council.retention_until_age)),
     ]
-    for stage in SOCIAL_CARE_STAGES:
+    for stage in SOCIAL_CARE_STAGES if stages else ():
         reached = per_caf.filter(_reached(stage, "child"))
         until = reached.annotate(until=Max(YearsAfter(_birth("child__"), Value(_stage_age(council, stage)))))
         periods.append(Subquery(until.values("until")[:1]))
@@ -159,7 +161,8 @@ def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
     dates: dict[int, date | None] = {}
     anonymised_cafs: set[int] = set()
     # Typed loosely: django-stubs does not follow the annotation through the function's return.
-    annotated: Any = caf_retention_dates(council)
+    # The stages' periods come with each child's own date below.
+    annotated: Any = caf_retention_dates(council, stages=False)
     rows = annotated.values("pk", "retention_on", "anonymised_at")
     for row in rows:
         pk, anonymised_at = row["pk"], row["anonymised_at"]
