@@ -343,3 +343,23 @@ def test_children_named_on_one_referral_wait_for_each_other(
     assert Child.objects.get(pk=older.pk).first_name == "Leo"
     (record,) = anonymise_due(council=child.council, today=date(2041, 5, 4))
     assert sorted(record.child_ids) == sorted([child.pk, older.pk])
+
+
+def test_break_glass_reads_and_records_no_stage(child, social_care_manager, signed_in):
+    """A social care manager who opened the record with break-glass reads it, and changes nothing."""
+    from caf.models import BreakGlass
+
+    BreakGlass.objects.create(
+        council_id=child.council_id,
+        child=child,
+        user=social_care_manager,
+        reason="Out of hours call",
+        ends_at=timezone.now() + timedelta(hours=3),
+    )
+    client = signed_in(social_care_manager)
+    url = reverse("caf:child_social_care_stage", args=[child.pk])
+    page = client.get(reverse("caf:child_detail", args=[child.pk]))
+    assert page.status_code == 200 and url not in page.content.decode()
+    day = {"reached_on_0": "2", "reached_on_1": "2", "reached_on_2": "2026"}
+    assert client.post(url, {"stage": "adopted", **day}).status_code == 403
+    assert not SocialCareStage.objects.exists()
