@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.models import LocalAuthority
 from caf import services
 from caf.models import AccessLog, Anonymisation, Caf, Child, SocialCareStage
-from caf.selectors.retention import caf_retention_dates, child_retention_date, retention_families
+from caf.selectors.retention import caf_retention_dates, child_retention_date, family_child_ids, retention_families
 from caf.services.retention import anonymise_due, legal_hold_lift, legal_hold_place, social_care_stage_record
 from core.errors import Refused
 from referrals import services as rs
@@ -48,6 +48,15 @@ def _referral_sent(user, child):
 
 def _family_of(child: Child):
     return next(family for family in retention_families(child.council) if child.pk in family.child_ids)
+
+
+def _each_childs_date_is_its_familys(council) -> None:
+    """The legal hold page reads one family (family_child_ids): the same date as the council's run."""
+    for family in retention_families(council):
+        for pk in family.child_ids:
+            child = Child.objects.get(pk=pk)
+            assert set(family.child_ids) <= family_child_ids(child)
+            assert child_retention_date(child) == family.retention_on, child
 
 
 # The nightly run ---------------------------------------------------------------------------------------
@@ -103,6 +112,7 @@ def test_a_stage_reached_by_one_child_keeps_the_whole_family(
     caf = _close(services.caf_submit(user=school_practitioner, caf=caf), caf_admin)
     social_care_stage_record(user=social_care_manager, child=sister, stage="looked_after", reached_on=date(2024, 1, 1))
     assert caf_retention_dates(caf.council).get(pk=caf.pk).retention_on == date(2094, 3, 9)  # Mia's 75th
+    _each_childs_date_is_its_familys(caf.council)
     assert anonymise_due(council=caf.council, today=date(2060, 1, 1)) == []
     assert Child.objects.get(pk=child.pk).first_name == "Jayden"
 
@@ -260,6 +270,7 @@ def test_a_child_with_nothing_else_is_kept_six_years_from_their_record_when_that
     Child.objects.filter(pk=younger.pk).update(created_at=datetime(2021, 6, 1, 12, tzinfo=UTC))
     assert _family_of(older).retention_on == date(2026, 3, 10)  # 25 in 2024; recorded in 2020 + 6 years
     assert _family_of(younger).retention_on == date(2027, 6, 1)
+    _each_childs_date_is_its_familys(older.council)
     done = anonymise_due(council=older.council, today=date(2026, 3, 10))
     assert [record.child_ids for record in done] == [[older.pk]]
     assert Child.objects.get(pk=younger.pk).first_name == "Sam"
@@ -314,6 +325,7 @@ def test_a_child_on_no_caf_in_a_household_with_a_caf_waits_for_the_familys_date(
     caf = _close(active, caf_admin)
     family = _family_of(baby)
     assert family.caf_ids == [caf.pk] and family.retention_on == date(2050, 8, 1)  # Ruby's 25th birthday
+    _each_childs_date_is_its_familys(caf.council)
     assert anonymise_due(council=caf.council, today=date(2041, 5, 4)) == []
     assert len(anonymise_due(council=caf.council, today=date(2050, 8, 1))) == 1
     assert Child.objects.get(pk=baby.pk).first_name == "Anonymised"
@@ -339,6 +351,7 @@ def test_children_named_on_one_referral_wait_for_each_other(
     )
     family = _family_of(older)
     assert family.child_ids == sorted([child.pk, older.pk]) and family.retention_on == date(2041, 5, 4)
+    _each_childs_date_is_its_familys(child.council)
     assert anonymise_due(council=child.council, today=date(2035, 1, 1)) == []  # Leo alone would be due
     assert Child.objects.get(pk=older.pk).first_name == "Leo"
     (record,) = anonymise_due(council=child.council, today=date(2041, 5, 4))
@@ -363,3 +376,16 @@ def test_break_glass_reads_and_records_no_stage(child, social_care_manager, sign
     day = {"reached_on_0": "2", "reached_on_1": "2", "reached_on_2": "2026"}
     assert client.post(url, {"stage": "adopted", **day}).status_code == 403
     assert not SocialCareStage.objects.exists()
+
+
+def test_a_merged_record_is_one_family_with_the_record_kept(active, caf_admin, child, school_practitioner):
+    duplicate = services.child_create(
+        user=school_practitioner, first_name="Jaden", last_name="Smith", date_of_birth=date(2016, 5, 4)
+    )
+    services.child_merge(user=caf_admin, keep=child, duplicate=duplicate)
+    caf = _close(active, caf_admin)
+    family = _family_of(duplicate)
+    assert family.child_ids == sorted([child.pk, duplicate.pk]) and family.caf_ids == [caf.pk]
+    _each_childs_date_is_its_familys(caf.council)
+    assert len(anonymise_due(council=caf.council, today=date(2041, 5, 4))) == 1
+    assert Child.objects.get(pk=duplicate.pk).first_name == "Anonymised"

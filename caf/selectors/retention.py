@@ -154,15 +154,48 @@ class _Families:
         self.parent[self.find(a)] = self.find(b)
 
 
-def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
+def _link(families: _Families, council: LocalAuthority, child_ids: set[int] | None) -> None:
+    """Join the council's records into families (those of `child_ids` only, when given): a CAF and its
+    children and adults, a household, a referral or step-down and the children it names, a merged
+    record and the record kept."""
+    links = Q() if child_ids is None else Q(child__in=child_ids)
+    for caf_id, child_id in CafChild.objects.filter(links, caf__council=council).values_list("caf", "child"):
+        families.join(("child", child_id), ("caf", caf_id))
+    caf_adults = Caf.adults.through.objects.filter(caf__council=council)
+    if child_ids is not None:
+        caf_adults = caf_adults.filter(caf__in=CafChild.objects.filter(links).values("caf"))
+    for caf_id, adult_id in caf_adults.values_list("caf", "adult"):
+        families.join(("adult", adult_id), ("caf", caf_id))
+    for adult_id, child_id in Adult.children.through.objects.filter(links, adult__council=council).values_list(
+        "adult", "child"
+    ):
+        families.join(("adult", adult_id), ("child", child_id))
+    # Children named on one referral or step-down (asked of referrals): one family, so that its text is
+    # anonymised only when every child it names is due.
+    for kind, record_id, child_id in hooks.children_recorded_together(council.pk):
+        if child_ids is None or child_id in child_ids:
+            families.join(("child", child_id), (kind, record_id))
+    merged = Child.objects.filter(council=council, merged_into__isnull=False)
+    if child_ids is not None:
+        merged = merged.filter(pk__in=child_ids)
+    for child_id, kept_id in merged.values_list("pk", "merged_into"):
+        if kept_id is not None:
+            families.join(("child", child_id), ("child", kept_id))
+
+
+def retention_families(council: LocalAuthority, *, child_ids: set[int] | None = None) -> list[RetentionFamily]:
     """Every family of the council (children on no CAF included), with its retention date and what
-    stops it being anonymised. A few queries for the whole council: the dates in SQL, the links grouped here."""
+    stops it being anonymised. A few queries for the whole council: the dates in SQL, the links grouped
+    here. With `child_ids` (whole families: `family_child_ids`), only the families of those children."""
     families = _Families()
     dates: dict[int, date | None] = {}
     anonymised_cafs: set[int] = set()
+    within = Q() if child_ids is None else Q(pk__in=child_ids)
+    links = Q() if child_ids is None else Q(child__in=child_ids)
+    caf_within = Q() if child_ids is None else Q(pk__in=CafChild.objects.filter(links).values("caf"))
     # Typed loosely: django-stubs does not follow the annotation through the function's return.
     # The stages' periods come with each child's own date below.
-    annotated: Any = caf_retention_dates(council, stages=False)
+    annotated: Any = caf_retention_dates(council, stages=False).filter(caf_within)
     rows = annotated.values("pk", "retention_on", "anonymised_at")
     for row in rows:
         pk, anonymised_at = row["pk"], row["anonymised_at"]
@@ -172,31 +205,15 @@ def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
             anonymised_cafs.add(pk)
     child_dates: dict[int, list[date]] = {}
     # Typed loosely, as above.
-    children: Any = child_retention_dates(council)
+    children: Any = child_retention_dates(council).filter(within)
     for row in children.values("pk", "records_on", "created_on", "on_a_caf"):
         families.find(("child", row["pk"]))
         # A child on no CAF is kept at least until their record's creation + the council's years.
         kept = [row["records_on"], None if row["on_a_caf"] else row["created_on"]]
         child_dates[row["pk"]] = [day for day in kept if day is not None]
-    for caf_id, child_id in CafChild.objects.filter(caf__council=council).values_list("caf", "child"):
-        families.join(("child", child_id), ("caf", caf_id))
-    for caf_id, adult_id in Caf.adults.through.objects.filter(caf__council=council).values_list("caf", "adult"):
-        families.join(("adult", adult_id), ("caf", caf_id))
-    for adult_id, child_id in Adult.children.through.objects.filter(adult__council=council).values_list(
-        "adult", "child"
-    ):
-        families.join(("adult", adult_id), ("child", child_id))
-    # Children named on one referral or step-down (asked of referrals): one family, so that its text is
-    # anonymised only when every child it names is due.
-    for kind, record_id, child_id in hooks.children_recorded_together(council.pk):
-        families.join(("child", child_id), (kind, record_id))
-    for child_id, kept_id in Child.objects.filter(council=council, merged_into__isnull=False).values_list(
-        "pk", "merged_into"
-    ):
-        if kept_id is not None:
-            families.join(("child", child_id), ("child", kept_id))
+    _link(families, council, child_ids)
 
-    held = set(LegalHold.objects.filter(council=council, lifted_at__isnull=True).values_list("child", flat=True))
+    held = set(LegalHold.objects.filter(links, council=council, lifted_at__isnull=True).values_list("child", flat=True))
     open_work = set(
         Child.objects.filter(council=council, pk__in=hooks.social_care_open_children()).values_list("pk", flat=True)
     )
@@ -230,11 +247,40 @@ def retention_families(council: LocalAuthority) -> list[RetentionFamily]:
     return sorted(result, key=lambda family: (family.caf_ids[:1], family.child_ids[:1]))
 
 
+def family_child_ids(child: Child) -> set[int]:
+    """The children of the child's family, as retention_families links them (CAFs, households, merged
+    records, referrals and step-downs naming several children): a few queries per step out from the
+    child, so that one family's date is read without the council's."""
+    records_of: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    named_on: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for kind, record_id, child_id in hooks.children_recorded_together(child.council_id):
+        records_of[child_id].add((kind, record_id))
+        named_on[(kind, record_id)].add(child_id)
+    found, frontier = {child.pk}, {child.pk}
+    while frontier:
+        cafs = CafChild.objects.filter(child__in=frontier).values("caf")
+        adults = Adult.children.through.objects.filter(child__in=frontier).values("adult")
+        caf_adults = Caf.adults.through.objects.filter(caf__in=cafs).values("adult")
+        reached = set(CafChild.objects.filter(caf__in=cafs).values_list("child", flat=True))
+        reached |= set(
+            Adult.children.through.objects.filter(Q(adult__in=adults) | Q(adult__in=caf_adults)).values_list(
+                "child", flat=True
+            )
+        )
+        merged = Child.objects.filter(Q(merged_into__in=frontier) | Q(pk__in=frontier, merged_into__isnull=False))
+        for pk, kept in merged.values_list("pk", "merged_into"):
+            reached |= {pk, kept} if kept is not None else {pk}
+        reached |= {other for pk in frontier for record in records_of[pk] for other in named_on[record]}
+        frontier = reached - found
+        found |= reached
+    return found
+
+
 def child_retention_date(child: Child) -> date | None:
-    """The child's family's retention date, for the legal hold page (None while a record is open)."""
-    return next(
-        (family.retention_on for family in retention_families(child.council) if child.pk in family.child_ids), None
-    )
+    """The child's family's retention date, for the legal hold page (None while a record is open):
+    that family's only, not the council's."""
+    families = retention_families(child.council, child_ids=family_child_ids(child))
+    return next((family.retention_on for family in families if child.pk in family.child_ids), None)
 
 
 def legal_hold_in_force(child: Child) -> LegalHold | None:
@@ -256,6 +302,7 @@ __all__ = [
     "caf_retention_dates",
     "child_retention_date",
     "child_retention_dates",
+    "family_child_ids",
     "legal_hold_history",
     "legal_hold_in_force",
     "retention_families",
