@@ -16,6 +16,12 @@ registered it is a wiring mistake: it raises instead of quietly answering "nothi
   protection), as a queryset of child ids the retention date's SQL uses (caf.selectors.retention).
 - `social_care_open_children`: the children of a referral or step-down still open, whose family is
   not due for anonymisation whatever its dates say.
+- `child_records_ended`: when the apps above caf last finished with a child (the latest referral
+  decision, step-down picked up or declined), as an SQL expression for the child at an OuterRef: a
+  child with no CAF is kept for the council's years after it (caf.selectors.retention).
+- `children_recorded_together`: (kind of record, its id, a child id) of the records above caf that name
+  several children (a referral, a step-down), so that retention keeps such children in one family:
+  anonymising one family never touches a record that is also about a child of another.
 - `retention_anonymisers`: anonymise the apps' own records of a family (referrals, step-downs);
   called inside caf's transaction with the family's CAF and child ids; every receiver is called.
 - `subject_access_sources`: more records for a subject access export (referrals: the referrals and
@@ -64,6 +70,10 @@ SubjectAccessSource = Callable[["Subject"], Iterable["RecordDocument"]]
 SocialCareStageChildren = Callable[[str], QuerySet[Any]]
 # () -> a queryset of the child ids of referrals and step-downs still open.
 SocialCareOpenChildren = Callable[[], QuerySet[Any]]
+# (an OuterRef to a child's id) -> an SQL expression: the latest moment a record of theirs ended, or NULL.
+ChildRecordsEnded = Callable[[Any], Any]
+# (council id) -> (a kind of record, its id, a child id it names), for every such record of the council.
+ChildrenRecordedTogether = Callable[[int], Iterable[tuple[str, int, int]]]
 # (the family's CAF ids, its child ids) -> rows changed, by kind of record.
 RetentionAnonymiser = Callable[[list[int], list[int]], dict[str, int]]
 
@@ -81,6 +91,8 @@ class _Hooks:
         self.caf_referrals: CafReferrals | None = None
         self.social_care_stage_children: SocialCareStageChildren | None = None
         self.social_care_open_children: SocialCareOpenChildren | None = None
+        self.child_records_ended: ChildRecordsEnded | None = None
+        self.children_recorded_together: list[ChildrenRecordedTogether] = []
         self.retention_anonymisers: list[RetentionAnonymiser] = []
         self.subject_access_sources: list[SubjectAccessSource] = []
 
@@ -125,6 +137,15 @@ def social_care_stage_children_register(provider: SocialCareStageChildren) -> No
 
 def social_care_open_children_register(provider: SocialCareOpenChildren) -> None:
     hooks.social_care_open_children = provider
+
+
+def child_records_ended_register(provider: ChildRecordsEnded) -> None:
+    hooks.child_records_ended = provider
+
+
+def children_recorded_together_register(source: ChildrenRecordedTogether) -> None:
+    if source not in hooks.children_recorded_together:
+        hooks.children_recorded_together.append(source)
 
 
 def retention_anonymiser_register(receiver: RetentionAnonymiser) -> None:
@@ -183,6 +204,14 @@ def social_care_stage_children(stage: str) -> QuerySet[Any]:
 
 def social_care_open_children() -> QuerySet[Any]:
     return _required(hooks.social_care_open_children, "social_care_open_children")()
+
+
+def child_records_ended(child: Any) -> Any:
+    return _required(hooks.child_records_ended, "child_records_ended")(child)
+
+
+def children_recorded_together(council_id: int) -> list[tuple[str, int, int]]:
+    return [row for source in hooks.children_recorded_together for row in source(council_id)]
 
 
 def retention_anonymise(caf_ids: list[int], child_ids: list[int]) -> dict[str, int]:

@@ -22,6 +22,8 @@ What each predicate allows (the README's access table is the same, row by row):
 - update one action: as the plan, and the action's owner while a current member.
 - register, log the lead professional: a CAF administrator of the council (active only).
 - place or lift a legal hold on a child: a CAF administrator of the child's council.
+- record a social care stage a child reached (looked after, adopted...): a social care manager of
+  the child's council who may see the child (the page fetches the child with that check).
 - close by hand: the lead professional or a CAF administrator, with `CLOSURE_REASONS_BY_HAND`.
 - reopen: the last lead professional, a CAF administrator, or the initiator while they still
   see it (closed, not yet reopened).
@@ -244,6 +246,13 @@ def may_manage_legal_hold(user: User, child: Child) -> bool:
     """Place or lift a legal hold on a child (Settled question 25): a CAF administrator of the
     child's council."""
     return is_caf_administrator(user, child.council_id)
+
+
+def may_record_social_care_stage(user: User, child: Child) -> bool:
+    """Record that a child became looked after, was adopted, or reached Child in Need or child
+    protection in another system (Settled question 25: the stage sets how long records are kept): a
+    social care manager of the child's council."""
+    return bool(user.is_active and user.council_id == child.council_id) and user.has_role(Role.SOCIAL_CARE_MANAGER)
 
 
 # Closing and reopening ----------------------------------------------------------------------------

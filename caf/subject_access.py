@@ -61,7 +61,8 @@ class Section:
 
 @dataclass
 class RecordDocument:
-    """One HTML file of the export: a record (the child's details, a CAF, a referral...)."""
+    """One HTML file of the export, and the PDF beside it: a record (the child's details, a CAF, a
+    referral...)."""
 
     filename: str
     title: str
@@ -75,6 +76,11 @@ class RecordDocument:
     @property
     def has_third_party(self) -> bool:
         return any(section.has_third_party for section in self.sections)
+
+    @property
+    def pdf_filename(self) -> str:
+        """The PDF of the same record beside its HTML file: child.html, child.pdf."""
+        return self.filename.rsplit(".", 1)[0] + ".pdf"
 
 
 def when(at: datetime | None) -> str:

@@ -35,5 +35,6 @@ def possible_duplicates_tick() -> int:
 @shared_task(acks_late=True)
 def retention_tick() -> dict[str, int]:
     """Anonymise every council's families past their retention date and retire the access log's old
-    months (beat runs it monthly). Idempotent: a family anonymised is skipped, a month dropped is gone."""
+    months (beat runs it every night at 02:30, so nothing waits long past its date). Idempotent: a
+    family anonymised is skipped, a month dropped is gone."""
     return retention_run(today=timezone.localdate())

@@ -406,12 +406,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
         "options": {"expires": 60 * 60},
     },
-    # Retention (caf.services.retention): on the first of each month at 02:30, anonymise the families
-    # past their retention date and drop the access log's months past the longest council setting.
-    # Idempotent, so a run beat missed is made up by the next; it expires after a day.
+    # Retention (caf.services.retention): every night at 02:30, anonymise the families past their
+    # retention date (so a record is anonymised the night after its date passes, not up to a month
+    # later) and drop the access log's months past the longest council setting. Idempotent and per
+    # family, so a run beat missed is made up by the next; it expires after a day.
     "retention": {
         "task": "caf.tasks.retention_tick",
-        "schedule": crontab(minute="30", hour="2", day_of_month="1"),
+        "schedule": crontab(minute="30", hour="2"),
         "options": {"expires": 24 * 60 * 60},
     },
     # Sends whatever the on-commit enqueue missed (broker down, worker lost); expires so that
@@ -429,10 +430,14 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools (fpdf2's font subsetting, subject access PDFs) logs every table it subsets at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 SERVICE_NAME = env("SERVICE_NAME", "Early help case management")
+# The font of subject access PDFs (caf.subject_access_pdf): a TrueType font with a "-Bold" file beside
+# it, so that every name prints as typed; Debian's fonts-dejavu-core (the Docker image installs it).
+SUBJECT_ACCESS_PDF_FONT = env("SUBJECT_ACCESS_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 OTP_TOTP_ISSUER = SERVICE_NAME  # the name authenticator apps show beside the code
 # The service's address as people reach it, for links in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")

@@ -52,6 +52,7 @@ CONSENT = (SINCE_2000, TODAY)
 REVIEW_HELD = (TWO_YEARS, TODAY)
 NEXT_REVIEW = (TODAY, TWO_YEARS)
 ACTION_DUE = (TWO_YEARS, TWO_YEARS)
+SOCIAL_CARE_STAGE = (SINCE_1900, TODAY)  # and not before the child's birth (the service checks)
 
 
 def out_of_bounds(

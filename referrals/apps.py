@@ -24,6 +24,8 @@ class ReferralsConfig(AppConfig):
 
         hooks.social_care_stage_children_register(retention.social_care_stage_children)
         hooks.social_care_open_children_register(retention.social_care_open_children)
+        hooks.child_records_ended_register(retention.child_records_ended)
+        hooks.children_recorded_together_register(retention.children_recorded_together)
         hooks.retention_anonymiser_register(retention.retention_anonymise)
         hooks.subject_access_source_register(selectors.subject_access_documents)
         # A draft of a referral's form, likewise, only for someone who may still see the referral.

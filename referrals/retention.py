@@ -1,10 +1,12 @@
 """What retention (caf.selectors.retention, caf.services.retention) asks of referrals through
-caf.hooks: which children reached a social care stage, which still have open work, and
+caf.hooks: which children reached a social care stage, which still have open work, when a child's
+last referral or step-down ended, and
 anonymising a family's referrals and step-downs with the rest of its records."""
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import FormDraft, Notification
 from caf.services.retention import PLACEHOLDER
@@ -47,6 +49,30 @@ def social_care_open_children() -> QuerySet[Any]:
     referrals = Referral.objects.exclude(status=Referral.Status.DECIDED).values("children")
     step_downs = StepDown.objects.filter(status__in=[StepDown.Status.WAITING, StepDown.Status.PICKED_UP])
     return referrals.union(step_downs.values("children"))
+
+
+def child_records_ended(child: Any) -> Greatest:
+    """The latest moment social care finished with a child (an OuterRef to the child's id): its
+    latest referral decision, or step-down picked up with a lead professional or declined; NULL
+    when there is none (PostgreSQL's GREATEST ignores NULLs)."""
+    decided = Referral.objects.filter(children=child, status=Referral.Status.DECIDED).order_by("-decided_at")
+    ended = (
+        StepDown.objects.filter(children=child, status__in=[StepDown.Status.COMPLETED, StepDown.Status.DECLINED])
+        .annotate(ended=Coalesce("completed_at", "declined_at"))
+        .order_by("-ended")
+    )
+    return Greatest(Subquery(decided.values("decided_at")[:1]), Subquery(ended.values("ended")[:1]))
+
+
+def children_recorded_together(council_id: int) -> list[tuple[str, int, int]]:
+    """Each referral's and step-down's children, as (kind, record id, child id): children named on one
+    referral or step-down belong to one family for retention (two queries for the council)."""
+    referrals = Referral.children.through.objects.filter(referral__council_id=council_id)
+    step_downs = StepDown.children.through.objects.filter(stepdown__council_id=council_id)
+    return [
+        *(("referral", pk, child) for pk, child in referrals.values_list("referral_id", "child_id")),
+        *(("step-down", pk, child) for pk, child in step_downs.values_list("stepdown_id", "child_id")),
+    ]
 
 
 def retention_anonymise(caf_ids: list[int], child_ids: list[int]) -> dict[str, int]:

@@ -111,6 +111,7 @@ GROUPS = {
     "child: access log": ("other CAFs of the family, child record", True),
     "child: merge": ("other CAFs of the family, child record", True),
     "child: legal hold": ("other CAFs of the family, child record", True),
+    "child: social care stage": ("other CAFs of the family, child record", True),
     "child: break-glass": ("other CAFs of the family, child record", True),
     "child: review a break-glass use": ("other CAFs of the family, child record", True),
     "child: possible duplicate": ("other CAFs of the family, child record", True),
@@ -120,6 +121,7 @@ GROUPS = {
     "child: subject access forms": ("other CAFs of the family, child record", True),
     "adult: subject access pages": ("other CAFs of the family, child record", True),
     "adult: subject access decision": ("other CAFs of the family, child record", True),
+    "child: subject access, its adult": ("other CAFs of the family, child record", True),
     "referral: view": ("referral and step-down", True),
     "referral: the front-door call": ("referral and step-down", True),
     "referral: check your answers": ("referral and step-down", True),
@@ -289,6 +291,11 @@ child: merge                     POST   403 403 403 404 403 403 403 404 404 404 
 # family's exclusion of a CAF administrator by name binds them here too (XAD).
 child: legal hold                GET    403 403 403 404 403 403 403 404 404 404 404 200 404 404 404 403 403 404 404 in
 child: legal hold                POST   403 403 403 404 403 403 403 404 404 404 404 ok  404 404 404 403 403 404 404 in
+# Record a social care stage the child reached (retention): the council's social care managers who see
+# the child (SMa, once R is sent); refused (403) to the others who may see the child, a CAF
+# administrator included.
+child: social care stage         GET    403 403 403 404 403 403 403 404 404 404 404 403 404 404 404 200 403 404 404 in
+child: social care stage         POST   403 403 403 404 403 403 403 404 404 404 404 403 404 404 404 ok  403 404 404 in
 # Break-glass (issue 15): the scene's council lists no role or agency, so whoever may see Jayden's record
 # is sent to it, and the council's other staff are shown the out-of-hours number (403, logged); another
 # council's staff find nothing.
@@ -323,6 +330,11 @@ adult: subject access pages      GET    403 403 403 403 403 403 403 403 403 403 
 adult: subject access pages      POST   405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 405 in
 adult: subject access decision   GET    403 403 403 403 403 403 403 403 403 403 403 200 403 403 403 403 403 404 404 in
 adult: subject access decision   POST   403 403 403 403 403 403 403 403 403 403 403 ok  403 403 403 403 403 404 404 in
+# A request about Kelly Smith picked from Jayden's family (that family's records only): the council's
+# CAF administrators who see Jayden; 404 to everyone else (the subject access pages are not shown to
+# other staff at all), XAD included (excluded from Jayden's family).
+child: subject access, its adult GET    404 404 404 404 404 404 404 404 404 404 404 200 404 404 404 404 404 404 404 in
+child: subject access, its adult POST   404 404 404 404 404 404 404 404 404 404 404 ok  404 404 404 404 404 404 404 in
 
 # Referral R (from the active CAF, sent with consent by FLP when FLP was lead professional). Sees it: its
 # referrer, the front door once sent, other children's social care staff unless excluded, the CAF's lead
@@ -478,6 +490,7 @@ URLS = {
     "caf:child_access_log": [("", "child: access log", {"child_id": "child"}, {})],
     "caf:child_merge": [("", "child: merge", {"child_id": "child"}, {})],
     "caf:child_legal_hold": [("", "child: legal hold", {"child_id": "child"}, {})],
+    "caf:child_social_care_stage": [("", "child: social care stage", {"child_id": "child"}, {})],
     "caf:break_glass_open": [("", "child: break-glass", {"child_id": "child"}, {})],
     "caf:break_glass_review": [("", "child: review a break-glass use", {"use_id": "break_glass"}, {})],
     "caf:break_glass_reviews": [("", "queue: break-glass reviews", {}, {})],
@@ -489,7 +502,10 @@ URLS = {
     "caf:child_subject_access": [("", "child: subject access pages", {"child_id": "child"}, {})],
     "caf:subject_access_start_child": [("", "child: subject access forms", {"child_id": "child"}, {})],
     "caf:subject_access_requests": [("", "queue: subject access", {}, {})],
-    "caf:subject_access_start_adult": [("", "queue: subject access, adult", {}, {"adult": "adult_name"})],
+    "caf:subject_access_start_adult": [
+        ("", "queue: subject access, adult", {}, {"adult": "adult_name"}),
+        ("family", "child: subject access, its adult", {}, {"adult": "adult_name", "family": "child"}),
+    ],
     "caf:subject_access_detail": [
         ("child", "child: subject access pages", {"request_id": "subject_access"}, {}),
         ("adult", "adult: subject access pages", {"request_id": "adult_subject_access"}, {}),

@@ -33,18 +33,19 @@ from home.demo import DEMO_PASSWORD
 # Issue 16: the council's figures for a year (as tests/test_council_figures.py's bound). The chronology
 # reads the decisions to share without consent or not to share (1) and the exceptions to the family's
 # exclusions (1).
+# Retention's social care stages: a child's page lists the stages recorded for the child (1).
 EXPECTED_QUERIES = {
     ("Home page", "Practitioner"): 25,
     ("CAF list", "Practitioner"): 17,
     ("A CAF's page", "Practitioner"): 29,
-    ("A child's page (chronology)", "Practitioner"): 36,
+    ("A child's page (chronology)", "Practitioner"): 37,
     ("Find a child", "Practitioner"): 19,
     ("Notifications", "Practitioner"): 10,
     ("Home page", "CAF administrator"): 23,
     ("CAF list", "CAF administrator"): 17,
     ("Pick-up queue (step-downs)", "CAF administrator"): 14,
     ("A CAF's page", "CAF administrator"): 31,
-    ("A child's page (chronology)", "CAF administrator"): 33,
+    ("A child's page (chronology)", "CAF administrator"): 34,
     ("A child's access log", "CAF administrator"): 16,
     ("Find a child", "CAF administrator"): 17,
     ("Notifications", "CAF administrator"): 10,
@@ -53,13 +54,13 @@ EXPECTED_QUERIES = {
     ("Front-door queue", "Social care manager"): 14,
     ("CAF list", "Social care manager"): 17,
     ("A CAF's page", "Social care manager"): 29,
-    ("A child's page (chronology)", "Social care manager"): 35,
+    ("A child's page (chronology)", "Social care manager"): 36,
     ("Find a child", "Social care manager"): 19,
     ("Notifications", "Social care manager"): 10,
     ("Home page", "Social worker"): 17,
     ("CAF list", "Social worker"): 17,
     ("A CAF's page", "Social worker"): 29,
-    ("A child's page (chronology)", "Social worker"): 35,
+    ("A child's page (chronology)", "Social worker"): 36,
     ("Find a child", "Social worker"): 19,
     ("Notifications", "Social worker"): 10,
     ("Home page", "Council administrator"): 14,

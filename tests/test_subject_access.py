@@ -1,5 +1,5 @@
 """Subject access (issue 15; Settled question 26): a CAF administrator records a request about a child
-or an adult, downloads a draft export (a zip of HTML and CSV) with other people's data marked, and
+or an adult, downloads a draft export (a zip of HTML, PDF and CSV) with other people's data marked, and
 records the release decision. Each download is in the access log; nobody else may, and an
 administrator the family excluded may not either (Settled question 16)."""
 
@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from accounts.models import FormDraft, Role
 from caf import services
@@ -139,13 +140,26 @@ def _request_for(client, child) -> SubjectAccessRequest:
     return sar
 
 
-def _export(client, sar) -> dict[str, str]:
+def _export_files(client, sar) -> dict[str, bytes]:
     response = client.get(reverse("caf:subject_access_export", args=[sar.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert f"subject-access-{sar.pk}-draft.zip" in response["Content-Disposition"]
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        return {name: archive.read(name).decode() for name in archive.namelist()}
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _export(client, sar) -> dict[str, str]:
+    """The export's text files (HTML and CSV); the PDFs beside them are read by `_pdf_text`."""
+    files = _export_files(client, sar)
+    return {name: content.decode() for name, content in files.items() if not name.endswith(".pdf")}
+
+
+def _pdf_text(content: bytes) -> str:
+    """The text a reader gets out of a PDF (pypdf), spacing aside."""
+    assert content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(content))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def _csv_rows(text: str) -> list[list[str]]:
@@ -222,6 +236,74 @@ def test_other_peoples_data_is_marked_for_review_never_dropped(family, caf_admin
     assert consent_rows and all(row[3] == THIRD_PARTY_LABEL for row in consent_rows)
     activated = [row for row in chronology if row[1] == "Assessment submitted: the CAF became active"]
     assert activated and activated[0][3] == ""
+
+
+def test_each_record_is_also_a_pdf_that_reads_as_its_html_does(family, caf_admin, signed_in, child):
+    client = signed_in(caf_admin)
+    files = _export_files(client, _request_for(client, child))
+    caf, referral = family["caf"], family["referral"]
+    records = ["child.html", f"caf-{caf.pk}.html", f"referral-{referral.pk}.html"]
+    for record in records:
+        assert record.replace(".html", ".pdf") in files, record
+    assert {name for name in files if name.endswith(".pdf")} == {
+        name.replace(".html", ".pdf") for name in files if name.endswith(".html") and name != "index.html"
+    }
+    # The index links each PDF beside its page.
+    assert 'href="child.pdf"' in files["index.html"].decode()
+
+    child_pdf = _pdf_text(files["child.pdf"])
+    assert "Jayden Smith's record" in child_pdf
+    assert "Draft for the information governance officer" in child_pdf
+    assert "NB1 2AB" in child_pdf
+    assert f"Kelly Smith [{THIRD_PARTY_LABEL}]" in child_pdf  # the household: marked as on the page
+
+    caf_pdf = _pdf_text(files[f"caf-{caf.pk}.pdf"])
+    for held in ["Loves football", "Often late", "A bedtime routine with the family", "Bedtime by eight most nights"]:
+        assert held in caf_pdf, held
+    # Other people's data is marked the same way as in the HTML: the sister, the mother's views, drafts.
+    for marked in ["Mia Smith", "Kelly worries about the rent arrears", "Ask the school about breakfast club"]:
+        assert f"{marked} [{THIRD_PARTY_LABEL}]" in caf_pdf, marked
+    assert "Jayden came to school hungry on three days this week." in _pdf_text(files[f"referral-{referral.pk}.pdf"])
+
+
+def test_a_pdf_grows_with_the_record_and_holds_the_name_in_its_uncompressed_text(
+    family, caf_admin, signed_in, child, settings
+):
+    """Without pypdf's reading: with compression off, the page's text stream holds the words (the
+    built-in font, which writes text as it is; a TrueType font writes glyph numbers)."""
+    from caf.subject_access import RecordDocument
+    from caf.subject_access_pdf import record_pdf
+
+    settings.SUBJECT_ACCESS_PDF_FONT = "/nonexistent/font.ttf"
+    short = RecordDocument("child.html", "Jayden Smith's record")
+    short.section("Details").answer("Name", "Jayden Smith")
+    longer = RecordDocument("child.html", "Jayden Smith's record")
+    details = longer.section("Details")
+    details.answer("Name", "Jayden Smith")
+    for number in range(40):
+        details.answer(f"Note {number}", "Walked to school with his sister and talked about football. " * 3)
+    small = record_pdf(short, caption="Request 1", banner="Draft", compress=False)
+    large = record_pdf(longer, caption="Request 1", banner="Draft", compress=False)
+    assert small.startswith(b"%PDF-") and b"(Jayden Smith) Tj" in small
+    assert len(large) > 2 * len(small)
+    # A character the built-in font lacks is a "?", never an error: the HTML beside it is exact.
+    odd = RecordDocument("child.html", "Zbigniew Łukasz")
+    assert "Zbigniew ?ukasz" in _pdf_text(record_pdf(odd, caption="Request 1", banner="Draft"))
+
+
+def test_with_the_service_font_every_name_prints_as_typed(settings):
+    from pathlib import Path
+
+    from caf.subject_access import RecordDocument
+    from caf.subject_access_pdf import record_pdf
+
+    if not Path(settings.SUBJECT_ACCESS_PDF_FONT).is_file():
+        pytest.skip("DejaVu Sans is not installed here (the Docker image installs fonts-dejavu-core)")
+    document = RecordDocument("child.html", "Zbigniew Łukasz — Ngọc Ánh")
+    document.section("Details").answer("Name", "Siobhán Ní Bhriain", third_party=True)
+    text = _pdf_text(record_pdf(document, caption="Request 1", banner="Draft"))
+    assert "Zbigniew Łukasz — Ngọc Ánh" in text
+    assert f"Siobhán Ní Bhriain [{THIRD_PARTY_LABEL}]" in text
 
 
 def test_csv_cells_never_start_a_formula(family, caf_admin, signed_in, child, early_help_hub):
@@ -369,6 +451,56 @@ def test_an_adult_is_found_among_the_consenting_people_and_their_records_exporte
     assert AccessLog.objects.filter(action=AccessLog.Action.EXPORT, child_ids__contains=[family["mia"].pk]).exists()
     # Nobody of a name that gave no consent.
     assert client.get(reverse("caf:subject_access_start_adult") + "?adult=Nobody%20Atall").status_code == 404
+
+
+def test_an_adult_picked_from_the_childs_family_gets_that_familys_records_never_a_namesakes(
+    family, other_family, caf_admin, signed_in, child
+):
+    from caf.models import Consent
+
+    # Another Kelly Smith, who gave consent on Oliver's CAF in another family.
+    other_caf = Consent.objects.get(given_by="Olga Other").caf
+    Consent.objects.filter(caf=other_caf).update(given_by="Kelly  smith")
+    client = signed_in(caf_admin)
+    page = client.get(reverse("caf:child_subject_access", args=[child.pk])).content.decode()
+    assert "Record a request from Kelly Smith" in page
+    start = reverse("caf:subject_access_start_adult") + f"?adult=Kelly+Smith&family={child.pk}"
+    assert f'?adult=Kelly%20Smith&amp;family={child.pk}"' in page
+    assert "Kelly Smith, of Jayden Smith's family" in client.get(start).content.decode()
+    response = client.post(
+        start, {"requested_by": "Kelly Smith", "requested_on_0": "1", "requested_on_1": "12", "requested_on_2": "2026"}
+    )
+    sar = SubjectAccessRequest.objects.get(adult_name="Kelly Smith")
+    assert response["Location"] == reverse("caf:subject_access_detail", args=[sar.pk])
+    assert sar.family_child == child and sar.child is None
+    files = _export(client, sar)
+    assert f"caf-{family['caf'].pk}.html" in files
+    assert f"caf-{other_caf.pk}.html" not in files
+    assert "Another family's secret" not in "\n".join(files.values())
+    detail = client.get(reverse("caf:subject_access_detail", args=[sar.pk])).content.decode()
+    assert "that family's records only" in detail
+
+    # Found by name across the council instead, both Kelly Smiths' records are in (the officer checks).
+    wide = services.subject_access_request_start(
+        user=caf_admin, adult_name="Kelly Smith", requested_by="Kelly Smith", requested_on=date(2026, 12, 1)
+    )
+    assert f"caf-{other_caf.pk}.html" in _export(client, wide)
+
+    # A name not of the family, a family that does not exist or a malformed one: nothing.
+    adult_start = reverse("caf:subject_access_start_adult")
+    assert client.get(f"{adult_start}?adult=Olga+Other&family={child.pk}").status_code == 404
+    assert client.get(f"{adult_start}?adult=Kelly+Smith&family=999999").status_code == 404
+    assert client.get(f"{adult_start}?adult=Kelly+Smith&family=x").status_code == 404
+
+
+def test_the_familys_adults_include_who_asked_for_an_exclusion(family, child, caf_admin, social_care):
+    from caf.models import FamilyExclusion
+    from caf.selectors.subject_access import family_adults
+
+    assert family_adults(child) == ["Kelly Smith"]
+    FamilyExclusion.objects.create(caf=family["caf"], agency=social_care, made_by="Ron  Smith", recorded_by=caf_admin)
+    assert family_adults(child) == ["Kelly Smith", "Ron Smith"]
+    assert family_adults(family["mia"]) == ["Kelly Smith", "Ron Smith"]  # the same family
 
 
 def test_the_export_runs_a_fixed_number_of_queries_whatever_the_records(family, caf_admin, health_visitor, child):

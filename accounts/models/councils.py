@@ -154,7 +154,7 @@ class LocalAuthority(models.Model):
             "is kept for them this long after they last touched it, then deleted."
         ),
     )
-    # Retention (Settled question 25): how long a closed family's records are kept before the monthly
+    # Retention (Settled question 25): how long a closed family's records are kept before the nightly
     # job anonymises them (caf.selectors.retention, caf.services.retention).
     retention_years_after_closure = models.PositiveSmallIntegerField(
         "years a closed early help record is kept after closure",
@@ -182,13 +182,13 @@ class LocalAuthority(models.Model):
         "age until which the records of a looked-after child are kept",
         default=75,
         validators=[MinValueValidator(18), MaxValueValidator(120)],
-        help_text="Nothing records a looked-after stage in this service yet; kept for when it does.",
+        help_text="A social care manager records that a child became looked after, on the child's record.",
     )
     retention_adoption_age = models.PositiveSmallIntegerField(
         "age until which the records of an adopted child are kept",
         default=100,
         validators=[MinValueValidator(18), MaxValueValidator(120)],
-        help_text="Nothing records an adoption in this service yet; kept for when it does.",
+        help_text="A social care manager records that a child was adopted, on the child's record.",
     )
     access_log_retention_months = models.PositiveSmallIntegerField(
         "months the access log is kept",

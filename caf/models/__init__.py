@@ -8,7 +8,7 @@ professional, closure, and the access log; one module per area:
 - `reviews`: reviews and the review date's history
 - `access_log`: the access log
 - `break_glass`: a safeguarding opening of a child's record by someone without access
-- `retention`: legal holds and the record of each anonymisation
+- `retention`: legal holds, the social care stages a child reached, and the record of each anonymisation
 - `subject_access`: subject access requests and their release decisions
 - `sharing`: shares under the duty to share (s.16LA) and recorded decisions not to share
 
@@ -31,7 +31,7 @@ from caf.models.caf import (
 from caf.models.children import Adult, Child, ChildCorrection, PossibleDuplicate, Sex, nhs_number_validate, upn_validate
 from caf.models.consent import Consent, ConsentQuerySet, ExclusionException, FamilyExclusion, SharingBasis
 from caf.models.plan import LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
-from caf.models.retention import Anonymisation, LegalHold
+from caf.models.retention import Anonymisation, LegalHold, SocialCareStage
 from caf.models.reviews import Review, ReviewActionProgress, ReviewDateChange
 from caf.models.sharing import SharingDecision
 from caf.models.subject_access import YOUNG_PERSON_AGES, SubjectAccessRequest
@@ -66,6 +66,7 @@ __all__ = [
     "Sex",
     "SharingBasis",
     "SharingDecision",
+    "SocialCareStage",
     "SubjectAccessRequest",
     "TeamAroundFamilyMember",
     "nhs_number_validate",

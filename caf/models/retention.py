@@ -73,3 +73,37 @@ class Anonymisation(models.Model):
 
     def __str__(self) -> str:
         return f"Anonymised CAFs {self.caf_ids} on {self.run_on}"
+
+
+class SocialCareStage(models.Model):
+    """A social care stage a child reached, recorded by a social care manager of the child's council
+    (Settled question 25): above all "became looked after" and "adopted", which no referral decision
+    says, and Child in Need or child protection where the social care case lives in another system.
+    Decisions made here (a referral decided as Child in Need or child protection) count without a
+    row (referrals answers through caf.hooks). The stage's period (a council setting) extends the
+    retention date of every record of the child's family. Never deleted by a user."""
+
+    class Stage(models.TextChoices):
+        CHILD_IN_NEED = "child_in_need", "Child in Need (section 17)"
+        CHILD_PROTECTION = "child_protection", "Child protection (section 47 enquiry)"
+        LOOKED_AFTER = "looked_after", "Became looked after"
+        ADOPTED = "adopted", "Adopted"
+
+    council = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="social_care_stages")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    reached_on = models.DateField(help_text="The day the child reached the stage.")
+    note = models.TextField(blank=True, help_text="Where the social care record is, for example its reference.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects = CouncilScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["reached_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "stage"], name="social_care_stage_once_per_child"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} (record {self.child_id})"

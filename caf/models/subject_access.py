@@ -35,6 +35,16 @@ class SubjectAccessRequest(models.Model):
     adult_name = models.CharField(
         max_length=200, blank=True, help_text="An adult subject, as the consent records name them."
     )
+    # An adult picked from a child's family (their household, consents, exclusions) rather than found
+    # by name across the council: only that family's records are theirs, so a namesake elsewhere is not.
+    family_child = models.ForeignKey(
+        Child,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="For an adult picked from a child's family: that child.",
+    )
     requested_by = models.CharField(max_length=200, help_text="Who made the request: the person, or who for them.")
     requested_on = models.DateField()
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -58,6 +68,10 @@ class SubjectAccessRequest(models.Model):
             models.CheckConstraint(
                 condition=(Q(child__isnull=False) & Q(adult_name="")) | (Q(child__isnull=True) & ~Q(adult_name="")),
                 name="subject_access_names_a_child_or_an_adult",
+            ),
+            models.CheckConstraint(
+                condition=Q(family_child__isnull=True) | Q(child__isnull=True),
+                name="subject_access_family_only_for_an_adult",
             ),
             models.CheckConstraint(
                 condition=Q(status="draft", decided_at__isnull=True, decided_by__isnull=True)

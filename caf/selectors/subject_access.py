@@ -82,21 +82,60 @@ def child_for_subject_access(user: User, child_id: int, *, what: str) -> Child:
     return child
 
 
-def adult_cafs(council_id: int, adult_name: str) -> QuerySet[Caf]:
-    """The CAFs an adult is on: those with a consent they gave, or with them in the household."""
+def family_cafs(child: Child) -> QuerySet[Caf]:
+    """The CAFs of a child's family: the child's (and the records merged into it), and those of every
+    child who shares a CAF or a household adult with them."""
+    records = Child.objects.filter(Q(pk=child.pk) | Q(merged_into=child.pk)).values("pk")
+    own_cafs = CafChild.objects.filter(child__in=records).values("caf")
+    children = (
+        CafChild.objects.filter(caf__in=own_cafs)
+        .values("child")
+        .union(Adult.children.through.objects.filter(adult__children__in=records).values("child"))
+        .union(Child.objects.filter(pk__in=records).values("pk"))
+    )
+    of_children = CafChild.objects.filter(child__in=children).values("caf")
+    return Caf.objects.filter(council_id=child.council_id, pk__in=of_children)
+
+
+def adult_cafs(council_id: int, adult_name: str, family_child: Child | None = None) -> QuerySet[Caf]:
+    """The CAFs an adult is on: those with a consent they gave or an exclusion they asked for, or
+    with them in the household. For an adult picked from a child's family, that family's only."""
     name = name_normalised(adult_name)
     consents = Consent.objects.annotate(name=_name_sql("given_by")).filter(name=name, caf__council_id=council_id)
+    exclusions = FamilyExclusion.objects.annotate(name=_name_sql("made_by")).filter(
+        name=name, caf__council_id=council_id
+    )
     adults = Adult.objects.annotate(name=_name_sql("full_name")).filter(name=name, council_id=council_id)
-    return Caf.objects.filter(
+    cafs = Caf.objects.filter(
         Q(pk__in=consents.values("caf_id"))
+        | Q(pk__in=exclusions.values("caf_id"))
         | Q(pk__in=Caf.adults.through.objects.filter(adult__in=adults).values("caf_id"))
     )
+    if family_child is not None:
+        cafs = cafs.filter(pk__in=family_cafs(family_child).values("pk"))
+    return cafs
 
 
-def adult_refuse_if_excluded(user: User, council_id: int, adult_name: str) -> None:
+def family_adults(child: Child) -> list[str]:
+    """The adults of a child's family a subject access request may be about, by name as recorded:
+    the household's adults on a CAF, whoever gave consent (a young person's own consent aside: they
+    are a child of the family) or asked for an exclusion on the family's CAFs. Sorted, once each."""
+    cafs = family_cafs(child).values("pk")
+    names = [
+        *Consent.objects.filter(caf__in=cafs, is_young_person=False).values_list("given_by", flat=True),
+        *FamilyExclusion.objects.filter(caf__in=cafs).exclude(made_by="").values_list("made_by", flat=True),
+        *Adult.objects.filter(cafs__in=cafs).values_list("full_name", flat=True),
+    ]
+    spelt: dict[str, str] = {}
+    for name in names:
+        spelt.setdefault(name_normalised(name), " ".join(name.split()))
+    return sorted((name for key, name in spelt.items() if key), key=str.casefold)
+
+
+def adult_refuse_if_excluded(user: User, council_id: int, adult_name: str, family_child: Child | None = None) -> None:
     """An adult's records are their family's: an administrator the family excluded from any of the
     CAFs the adult is on exports none of them (Settled question 16)."""
-    if adult_cafs(council_id, adult_name).filter(perms.excluded_from(user)).exists():
+    if adult_cafs(council_id, adult_name, family_child).filter(perms.excluded_from(user)).exists():
         raise PermissionDenied(
             "The family asked that you do not see their records: ask another CAF administrator to handle this request."
         )
@@ -108,7 +147,7 @@ def subject_access_get_for_user(user: User, request_id: int, *, what: str) -> Su
     refused (404 where they may not see the child, 403 otherwise)."""
     sar = (
         SubjectAccessRequest.objects.filter(pk=request_id)
-        .select_related("child", "received_by", "decided_by", "council")
+        .select_related("child", "received_by", "decided_by", "council", "family_child")
         .first()
     )
     if sar is None or not user.is_active or sar.council_id != user.council_id:
@@ -118,7 +157,7 @@ def subject_access_get_for_user(user: User, request_id: int, *, what: str) -> Su
         child_for_subject_access(user, sar.child_id, what=what)
     else:
         _refuse_unless_caf_administrator(user, sar.council_id)
-        adult_refuse_if_excluded(user, sar.council_id, sar.adult_name)
+        adult_refuse_if_excluded(user, sar.council_id, sar.adult_name, sar.family_child)
     return sar
 
 
@@ -227,7 +266,7 @@ def subject_access_holdings(user: User, sar: SubjectAccessRequest) -> Holdings:
         adult_name = ""
     else:
         records = []
-        cafs = adult_cafs(sar.council_id, sar.adult_name)
+        cafs = adult_cafs(sar.council_id, sar.adult_name, sar.family_child)
         adult_name = sar.adult_name
     caf_list = list(_cafs_whole(cafs))
     caf_ids = [caf.pk for caf in caf_list]

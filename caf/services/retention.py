@@ -35,8 +35,10 @@ from caf.models import (
     ReviewActionProgress,
     ReviewDateChange,
     SharingDecision,
+    SocialCareStage,
 )
 from caf.selectors.retention import RetentionFamily, retention_families
+from core.date_bounds import SOCIAL_CARE_STAGE, out_of_bounds
 from core.errors import Refused
 
 logger = logging.getLogger(__name__)
@@ -104,7 +106,7 @@ def legal_hold_place(*, user: User, child: Child, reason: str) -> LegalHold:
 
 def legal_hold_lift(*, user: User, child: Child, reason: str) -> LegalHold:
     """A CAF administrator of the child's council lifts the hold in force, saying why; the family's
-    records are then anonymised by the next monthly run if they are past their date."""
+    records are then anonymised by the next nightly run if they are past their date."""
     policies.refuse_unless(
         policies.may_manage_legal_hold(user, child), "Only the council's CAF administrators lift a legal hold."
     )
@@ -121,6 +123,51 @@ def legal_hold_lift(*, user: User, child: Child, reason: str) -> LegalHold:
         hold.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
         access_log_write(user=user, action=AccessLog.Action.CHANGE, what="Lifted the legal hold", child=child)
     return hold
+
+
+# Social care stages ------------------------------------------------------------------------------
+
+
+def social_care_stage_record(
+    *, user: User, child: Child, stage: str, reached_on: date, note: str = ""
+) -> SocialCareStage:
+    """A social care manager of the child's council records a stage the child reached (became looked
+    after, adopted; or Child in Need or child protection held in another system), on a day between
+    the child's birth and today; once per stage. Every record of the child's family is then kept
+    until the child reaches the stage's age (a council setting). Written to the access log."""
+    policies.refuse_unless(
+        policies.may_record_social_care_stage(user, child),
+        "Only the council's social care managers record a social care stage.",
+    )
+    if stage not in SocialCareStage.Stage.values:
+        raise Refused({"stage": "Choose the stage the child reached"})
+    born = child.date_of_birth or child.expected_date_of_birth
+    too = out_of_bounds(reached_on, "The date the child reached the stage", *SOCIAL_CARE_STAGE)
+    if too is None and born is not None and reached_on < born:
+        too = f"The date the child reached the stage must be on or after their date of birth, {born:%-d %B %Y}"
+    if too:
+        raise Refused({"reached_on": too})
+    with transaction.atomic():
+        child = _locked_child(child)
+        if child.anonymised_at is not None:
+            raise Refused("This record has been anonymised: nothing more is recorded on it.")
+        if SocialCareStage.objects.filter(child=child, stage=stage).exists():
+            raise Refused({"stage": "This stage is already recorded for the child"})
+        recorded = SocialCareStage.objects.create(
+            council_id=child.council_id,
+            child=child,
+            stage=stage,
+            reached_on=reached_on,
+            note=note.strip(),
+            recorded_by=user,
+        )
+        access_log_write(
+            user=user,
+            action=AccessLog.Action.CHANGE,
+            what=f"Recorded a social care stage: {recorded.get_stage_display()}",
+            child=child,
+        )
+    return recorded
 
 
 # Anonymisation ------------------------------------------------------------------------------------
@@ -190,6 +237,9 @@ def _family_anonymise(council: LocalAuthority, family: RetentionFamily, today: d
         counts["child_corrections"] = ChildCorrection.objects.filter(
             Q(child__in=child_ids) | Q(taken_from__in=child_ids)
         ).update(old_value=PLACEHOLDER, new_value=PLACEHOLDER)
+        counts["social_care_stages"] = (
+            SocialCareStage.objects.filter(child__in=family.child_ids).exclude(note="").update(note=PLACEHOLDER)
+        )
         counts["adults"] = Adult.objects.filter(pk__in=adult_ids).update(
             full_name=ADULT_NAME, phone="", address="", anonymised_at=now
         )
@@ -224,7 +274,7 @@ def _notifications(caf_ids: list[int], child_ids: list[int]) -> QuerySet[Notific
     return Notification.objects.filter(keys)
 
 
-# The monthly job ----------------------------------------------------------------------------------
+# The nightly job ----------------------------------------------------------------------------------
 
 
 def retention_run(*, today: date, councils: QuerySet[LocalAuthority] | None = None) -> dict[str, int]:

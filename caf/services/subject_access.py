@@ -24,6 +24,7 @@ from caf.models import YOUNG_PERSON_AGES, AccessLog, CafChild, Child, SubjectAcc
 from caf.selectors.records import child_may_see
 from caf.selectors.subject_access import Holdings, adult_cafs, adult_refuse_if_excluded, subject_access_holdings
 from caf.subject_access import THIRD_PARTY_LABEL, csv_safe, when
+from caf.subject_access_pdf import record_pdf
 from core.date_bounds import TWO_YEARS, out_of_bounds
 from core.errors import Refused
 
@@ -34,13 +35,16 @@ def is_young_person_on(child: Child | None, day: date) -> bool:
     return age is not None and age in YOUNG_PERSON_AGES
 
 
-def _refuse_unless_handler(user: User, *, child: Child | None, council_id: int, adult_name: str = "") -> None:
+def _refuse_unless_handler(
+    user: User, *, child: Child | None, council_id: int, adult_name: str = "", family_child: Child | None = None
+) -> None:
     if not policies.is_caf_administrator(user, council_id):
         raise PermissionDenied("Only the council's CAF administrators handle subject access requests.")
-    if child is not None and not child_may_see(user, child):
-        raise PermissionDenied("The family asked that you do not see their records.")
+    for seen in (child, family_child):
+        if seen is not None and not child_may_see(user, seen):
+            raise PermissionDenied("The family asked that you do not see their records.")
     if child is None:
-        adult_refuse_if_excluded(user, council_id, adult_name)
+        adult_refuse_if_excluded(user, council_id, adult_name, family_child)
 
 
 def subject_access_request_start(
@@ -48,6 +52,7 @@ def subject_access_request_start(
     user: User,
     child: Child | None = None,
     adult_name: str = "",
+    family_child: Child | None = None,
     requested_by: str,
     requested_on: date,
     competent: bool | None = None,
@@ -55,12 +60,16 @@ def subject_access_request_start(
     young_person_view: str = "",
 ) -> SubjectAccessRequest:
     """Record a request for everything held about a child, or about an adult named in the consent
-    records. A young person's request records whether they were judged competent, how, and their
-    view; the answers are ignored for anyone else."""
+    records. An adult picked from a child's family (`family_child`) is that family's person: the
+    export holds that family's records only, never a namesake's elsewhere. A young person's request
+    records whether they were judged competent, how, and their view; the answers are ignored for
+    anyone else."""
     council_id = child.council_id if child is not None else user.council_id
     if council_id is None or (child is None) == (not adult_name.strip()):
         raise Refused("Choose the child or the adult the request is about.")
-    _refuse_unless_handler(user, child=child, council_id=council_id, adult_name=adult_name)
+    if family_child is not None and (child is not None or family_child.council_id != council_id):
+        raise Refused("Choose the child or the adult the request is about.")
+    _refuse_unless_handler(user, child=child, council_id=council_id, adult_name=adult_name, family_child=family_child)
     errors: dict[str, str] = {}
     too = out_of_bounds(requested_on, "The date of the request", TWO_YEARS, None, today=timezone.localdate())
     too = too or (
@@ -70,7 +79,7 @@ def subject_access_request_start(
         errors["requested_on"] = too
     if not requested_by.strip():
         errors["requested_by"] = "Enter who made the request"
-    if child is None and not adult_cafs(council_id, adult_name).exists():
+    if child is None and not adult_cafs(council_id, adult_name, family_child).exists():
         raise Refused("Nobody of that name gave consent or is in a household on the council's CAFs.")
     young_person = is_young_person_on(child, requested_on)
     if young_person:
@@ -84,6 +93,7 @@ def subject_access_request_start(
         council_id=council_id,
         child=child,
         adult_name=" ".join(adult_name.split()) if child is None else "",
+        family_child=family_child if child is None else None,
         requested_by=requested_by.strip(),
         requested_on=requested_on,
         received_by=user,
@@ -99,8 +109,14 @@ def subject_access_decide(
     """Record the decision on a draft export: released or withheld, by whom, when and why (Settled
     question 26: release is a recorded decision by a person). A decision is made once."""
     with transaction.atomic():
-        sar = SubjectAccessRequest.objects.select_for_update(of=("self",)).select_related("child").get(pk=request.pk)
-        _refuse_unless_handler(user, child=sar.child, council_id=sar.council_id, adult_name=sar.adult_name)
+        sar = (
+            SubjectAccessRequest.objects.select_for_update(of=("self",))
+            .select_related("child", "family_child")
+            .get(pk=request.pk)
+        )
+        _refuse_unless_handler(
+            user, child=sar.child, council_id=sar.council_id, adult_name=sar.adult_name, family_child=sar.family_child
+        )
         if not sar.is_draft:
             raise Refused(f"This request was already decided: {sar.get_status_display().lower()}.")
         if status not in (SubjectAccessRequest.Status.RELEASED, SubjectAccessRequest.Status.WITHHELD):
@@ -125,18 +141,20 @@ def _log_change(user: User, sar: SubjectAccessRequest, what: str) -> None:
 
 def _adult_children(sar: SubjectAccessRequest) -> list[int]:
     return list(
-        CafChild.objects.filter(caf__in=adult_cafs(sar.council_id, sar.adult_name).values("pk")).values_list(
-            "child_id", flat=True
-        )
+        CafChild.objects.filter(
+            caf__in=adult_cafs(sar.council_id, sar.adult_name, sar.family_child).values("pk")
+        ).values_list("child_id", flat=True)
     )
 
 
-def subject_access_export(*, user: User, request: SubjectAccessRequest) -> bytes:
+def subject_access_export(*, user: User, request: SubjectAccessRequest, compress_pdfs: bool = True) -> bytes:
     """The export of everything held about the request's subject, as a zip built in memory: an index,
-    one HTML page per record, chronology.csv and access_log.csv, with other people's data marked
+    one HTML page and one PDF per record, chronology.csv and access_log.csv, with other people's data marked
     "third party — review before release". Written to the access log as an export of the record."""
     sar = request
-    _refuse_unless_handler(user, child=sar.child, council_id=sar.council_id, adult_name=sar.adult_name)
+    _refuse_unless_handler(
+        user, child=sar.child, council_id=sar.council_id, adult_name=sar.adult_name, family_child=sar.family_child
+    )
     with transaction.atomic():
         holdings = subject_access_holdings(user, sar)
         what = f"Exported the record for subject access request {sar.pk} ({sar.get_status_display().lower()})"
@@ -145,10 +163,10 @@ def subject_access_export(*, user: User, request: SubjectAccessRequest) -> bytes
         else:
             children = CafChild.objects.filter(caf_id__in=holdings.subject.caf_ids).values_list("child_id", flat=True)
             access_log_write(user=user, action=AccessLog.Action.EXPORT, what=what, child_ids=children)
-    return _zip(sar, holdings, exported_by=user)
+    return _zip(sar, holdings, exported_by=user, compress=compress_pdfs)
 
 
-def _zip(sar: SubjectAccessRequest, holdings: Holdings, *, exported_by: User) -> bytes:
+def _zip(sar: SubjectAccessRequest, holdings: Holdings, *, exported_by: User, compress: bool = True) -> bytes:
     exported_at = timezone.now()
     context = {
         "request": sar,
@@ -160,10 +178,16 @@ def _zip(sar: SubjectAccessRequest, holdings: Holdings, *, exported_by: User) ->
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("index.html", render_to_string("caf/subject_access/export_index.html", context))
+        caption = f"Subject access request {sar.pk}: {sar.subject_name}"
+        banner = render_to_string("caf/subject_access/_draft_banner.txt", context).strip()
         for document in holdings.documents:
             archive.writestr(
                 document.filename,
                 render_to_string("caf/subject_access/export_record.html", {**context, "document": document}),
+            )
+            # The same record as a PDF beside it, for people who print or post it.
+            archive.writestr(
+                document.pdf_filename, record_pdf(document, caption=caption, banner=banner, compress=compress)
             )
         archive.writestr("chronology.csv", _csv(["When", "What", "CAF", "Third party"], _chronology_rows(holdings)))
         archive.writestr(

@@ -43,7 +43,7 @@ from caf.selectors import (
     possible_duplicate_get,
     possible_duplicates_page,
 )
-from caf.selectors.retention import legal_hold_in_force
+from caf.selectors.retention import legal_hold_in_force, social_care_stages_of
 from caf.services import child_create, child_merge, household_record
 from caf.services import possible_duplicate_dismiss as possible_duplicate_dismiss_service
 from caf.services import possible_duplicate_merge as possible_duplicate_merge_service
@@ -174,6 +174,10 @@ def detail(request: AuthenticatedHttpRequest, child_id: int) -> HttpResponse:
         and not getattr(child, "break_glass_until", None),
         "is_caf_administrator": is_caf_administrator,
         "legal_hold": legal_hold_in_force(child),
+        "social_care_stages": social_care_stages_of(child),
+        "may_record_social_care_stage": child.anonymised_at is None
+        and not getattr(child, "break_glass_until", None)
+        and policies.may_record_social_care_stage(request.user, child),
     }
     return render(request, "caf/child_detail.html", context)
 

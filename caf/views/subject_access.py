@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
+from accounts.parsing import parse_id
 from caf import selectors, services
 from caf.forms_subject_access import AdultSearchForm, SubjectAccessDecisionForm, SubjectAccessStartForm
 from caf.models import Child
-from caf.selectors.subject_access import adult_cafs, adult_refuse_if_excluded, caf_administrators_only
+from caf.selectors.subject_access import adult_cafs, adult_refuse_if_excluded, caf_administrators_only, family_adults
 from caf.services.subject_access import is_young_person_on
 from core.errors import Refused
 from core.forms import posted_or_none, refusal_show
@@ -39,7 +40,8 @@ def child_requests(request: AuthenticatedHttpRequest, child_id: int) -> HttpResp
         request.user, child_id, what="Viewed the child's subject access requests"
     )
     requests = selectors.subject_access_requests_for_child(request.user, child)
-    return render(request, "caf/subject_access/child_requests.html", {"child": child, "requests": requests})
+    context = {"child": child, "requests": requests, "family_adults": family_adults(child)}
+    return render(request, "caf/subject_access/child_requests.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -56,7 +58,8 @@ def start_for_child(request: AuthenticatedHttpRequest, child_id: int) -> HttpRes
         else:
             messages.success(request, "The subject access request is recorded. Download the draft export below.")
             return redirect("caf:subject_access_detail", request_id=sar.pk)
-    return render(request, "caf/subject_access/start.html", {"form": form, "child": child, "subject": child})
+    context = {"form": form, "child": child, "subject": child, "family": None}
+    return render(request, "caf/subject_access/start.html", context)
 
 
 @require_GET
@@ -74,22 +77,35 @@ def council_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def start_for_adult(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A request about an adult: found by name across the council's consent records, or (`family`,
+    a child's id) picked from that child's family, whose records alone are then theirs."""
     name = " ".join(request.GET.get("adult", "").split())[:200]
     caf_administrators_only(request.user, "a subject access request about an adult")
+    family = None
+    if "family" in request.GET:
+        family_id = parse_id(request.GET["family"])
+        if family_id is None:
+            raise Http404("No child matches the given query.")
+        family = selectors.child_for_subject_access(
+            request.user, family_id, what="Opened a subject access request about an adult of the family"
+        )
     council_id = request.user.council_id
-    if council_id is None or not name or "\x00" in name or not adult_cafs(council_id, name).exists():
+    if council_id is None or not name or "\x00" in name or not adult_cafs(council_id, name, family).exists():
         raise Http404("Nobody of that name gave consent or is in a household on the council's CAFs.")
-    adult_refuse_if_excluded(request.user, council_id, name)
+    adult_refuse_if_excluded(request.user, council_id, name, family)
     form = SubjectAccessStartForm(posted_or_none(request), young_person=False)
     if form.is_bound and form.is_valid():
         try:
-            sar = services.subject_access_request_start(user=request.user, adult_name=name, **form.answers)
+            sar = services.subject_access_request_start(
+                user=request.user, adult_name=name, family_child=family, **form.answers
+            )
         except Refused as error:
             refusal_show(form, error)
         else:
             messages.success(request, "The subject access request is recorded. Download the draft export below.")
             return redirect("caf:subject_access_detail", request_id=sar.pk)
-    return render(request, "caf/subject_access/start.html", {"form": form, "child": None, "subject": name})
+    context = {"form": form, "child": None, "subject": name, "family": family}
+    return render(request, "caf/subject_access/start.html", context)
 
 
 @require_GET

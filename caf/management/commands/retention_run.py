@@ -1,4 +1,4 @@
-"""python manage.py retention_run [--council SLUG] [--dry-run]: what beat's monthly retention task
+"""python manage.py retention_run [--council SLUG] [--dry-run]: what beat's nightly retention task
 does (anonymise the families past their retention date, drop the access log's old months), or, with
 --dry-run, list the families that are due and change nothing. With --council, only that council's
 families, and the access log is left alone (its months hold every council's rows)."""
@@ -32,7 +32,8 @@ class Command(BaseCommand):
                 due = [family for family in retention_families(council) if family.is_due(today)]
                 self.stdout.write(f"{council.slug}: {len(due)} families due")
                 for family in due:
-                    self.stdout.write(f"  CAFs {family.caf_ids}, past {family.retention_on:%d %B %Y}")
+                    records = f"CAFs {family.caf_ids}" if family.caf_ids else f"children {family.child_ids} (no CAF)"
+                    self.stdout.write(f"  {records}, past {family.retention_on:%d %B %Y}")
             return
         for slug, count in retention_run(today=today, councils=councils).items():
             self.stdout.write(f"{slug}: {count} families anonymised.")
