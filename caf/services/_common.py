@@ -68,3 +68,12 @@ def tell_caf_administrators(council_id: int, cafs: Iterable[Caf], **notification
         if lead is not None and lead.is_active and not any(perms.excluded_among([lead], caf) for caf in cafs):
             recipients = [lead]
     return sum(notification_record(recipient=person, **notification) is not None for person in recipients)
+
+
+def manager_of(user: User, council: LocalAuthority) -> User | None:
+    """Who answers for what a person did: their agency's manager, else the council's early help lead;
+    never the person themselves (None when neither exists)."""
+    for manager in (user.agency.manager if user.agency is not None else None, council.early_help_lead):
+        if manager is not None and manager.is_active and manager.pk != user.pk:
+            return manager
+    return None

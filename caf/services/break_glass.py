@@ -23,6 +23,7 @@ from caf import policies
 from caf.access_log import access_log_write
 from caf.models import AccessLog, BreakGlass, Caf, Child, ExclusionException, GrantReason, SharingBasis
 from caf.selectors import caf_administrators
+from caf.services._common import manager_of
 from core.errors import Refused
 
 REASON_MAX = 2000
@@ -31,13 +32,7 @@ REASON_MAX = 2000
 def break_glass_reviewer(user: User, council: LocalAuthority) -> User | None:
     """Who reviews a use: the person's agency manager, else the council's early help lead (Settled
     question 24); None when neither exists (the CAF administrators then review it)."""
-    manager = user.agency.manager if user.agency is not None else None
-    if manager is not None and manager.is_active and manager.pk != user.pk:
-        return manager
-    lead = council.early_help_lead
-    if lead is not None and lead.is_active and lead.pk != user.pk:
-        return lead
-    return None
+    return manager_of(user, council)
 
 
 @transaction.atomic

@@ -13,12 +13,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Agency, LocalAuthority, Notification, User
+from accounts.models import Agency, Notification, User
 from accounts.notifications import notification_record
 from caf import permissions as perms
 from caf import policies
 from caf.models import Caf, ExclusionException, FamilyExclusion, GrantReason, SharingBasis, SharingDecision
-from caf.services._common import locked, log_change
+from caf.services._common import locked, log_change, manager_of
 from core.errors import Refused
 
 TEXT_MAX = 5000
@@ -119,17 +119,9 @@ def decision_not_to_share_record(
     return decision
 
 
-def _manager_of(user: User, council: LocalAuthority) -> User | None:
-    """The person's agency manager, else the council's early help lead; never the person."""
-    for manager in (user.agency.manager if user.agency else None, council.early_help_lead):
-        if manager is not None and manager.is_active and manager.pk != user.pk:
-            return manager
-    return None
-
-
 def _tell_manager(decision: SharingDecision) -> None:
     caf = decision.caf
-    manager = _manager_of(decision.recorded_by, caf.council)
+    manager = manager_of(decision.recorded_by, caf.council)
     if manager is None:
         return
     shared = decision.decision == SharingDecision.Decision.SHARED
