@@ -3,6 +3,7 @@ and e-mail change links wait in the notifications outbox, and a password reset t
 still says only "if the address is known, we have sent a link"."""
 
 import logging
+import time
 
 import pytest
 from django.contrib.auth.models import Group
@@ -92,8 +93,12 @@ def test_changing_an_email_with_the_mail_server_and_broker_down_is_no_error(
 
 def test_enqueueing_with_the_broker_down_logs_and_does_not_raise(broker_down, caplog):
     with caplog.at_level(logging.WARNING, logger="accounts.notifications"):
+        started = time.monotonic()
         _send_soon()
+        waited = time.monotonic() - started
     assert "Could not enqueue sending notifications" in caplog.text
+    # Settled question 30: the request gives up within a second (kombu's own retries took 6 s).
+    assert waited < 1, f"the enqueue kept the request waiting {waited:.1f} s"
 
 
 def test_a_front_door_decision_with_the_broker_down_is_committed_and_no_error(
