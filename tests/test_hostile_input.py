@@ -893,7 +893,8 @@ def test_query_strings_never_fail(people, active, child, draft_model, council_mo
         ("practitioner", reverse("thresholds:check", args=[council_model.pk]), ("indicator", "age", "partial")),
         ("council_admin", reverse("thresholds:manage_compare", args=[draft_model.pk]), ("with",)),
         ("caf_admin", reverse("referrals:social_care_return"), ("month",)),
-        ("caf_admin", reverse("referrals:council_figures"), ("from_month", "to_month", "level", "figure")),
+        ("caf_admin", reverse("referrals:council_figures"), ("from_month", "to_month", "level", "figure", "fresh")),
+        ("caf_admin", reverse("caf:sharing_decisions"), ("decision", "page")),
     ]
     value = st.one_of(st.sampled_from(QUERY_VALUES), hostile_number)
 
