@@ -67,7 +67,8 @@ def _send_soon() -> None:
         with current_app.connection_for_write(
             connect_timeout=ENQUEUE_CONNECT_TIMEOUT, transport_options=ENQUEUE_TRANSPORT_OPTIONS
         ) as connection:
-            notifications_send.apply_async(retry=False, connection=connection)
+            # Celery takes `connection` among its publishing options; its type stubs do not list it.
+            notifications_send.apply_async(retry=False, connection=connection)  # type: ignore[call-arg]
     except Exception:  # a broker that is down must never fail the request: beat sends it within a minute
         logger.warning("Could not enqueue sending notifications; the next scheduled run sends them", exc_info=True)
 
