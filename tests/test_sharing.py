@@ -97,6 +97,7 @@ def test_a_share_under_the_duty_lets_the_agency_read_the_caf_on_that_basis_and_t
     assert told.recipient == school_manager and "under the duty to share" in told.body
     assert "Jayden" not in told.body + told.title  # the e-mail names no child
     assert AccessLog.objects.filter(user=school_practitioner, caf=active, what__contains="s.16LA").exists()
+    assert not AccessLog.objects.filter(what__contains="alone at home").exists()  # the log outlives the record
     events = [event.what for event in child_chronology(school_practitioner, child)]
     assert any("shared the CAF with Neighbourhood Policing" in text and "16LA" in text for text in events)
 

@@ -84,7 +84,8 @@ def duty_to_share_record(*, user: User, caf: Caf, agency: Agency, what: str, rea
             recorded_at=decision.recorded_at,
             ended_at=until,
         )
-    log_change(user, caf, f"Shared with {agency} under the duty to share (s.16LA): {what}")
+    # The log names the share, never what was shared: the access log outlives the anonymised record.
+    log_change(user, caf, f"Shared with {agency} under the duty to share (s.16LA)")
     _tell_manager(decision)
     return decision
 
