@@ -15,7 +15,7 @@ WORKDIR /app
 # pg_dump, pg_restore and psql for `make backup` and `make restore` (config/backup.py): Debian
 # bookworm's are PostgreSQL 15's, the compose database's version.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-client-15 fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies, once, in a layer only pyproject.toml and constraints.txt invalidate: [project]

@@ -4,9 +4,9 @@ sections, answers and rows, with other people's data marked the same way (highli
 "third party — review before release").
 
 A table is written row by row as "column: value" lines rather than as a grid, so that a long answer
-(an assessment, a review's summary) never overflows a page. The text font is DejaVu Sans when the
-machine has it (settings.SUBJECT_ACCESS_PDF_FONT; the Docker image installs it), so that every name
-prints as typed; without it, fpdf2's built-in Helvetica is used and a character outside Latin-1 is
+(an assessment, a review's summary) never overflows a page. The text font is DejaVu Sans, committed
+under caf/fonts/ (settings.SUBJECT_ACCESS_PDF_FONT), so that every name prints as typed; if a
+configured font is missing, fpdf2's built-in Helvetica is used and a character outside Latin-1 is
 printed as "?" (the HTML file beside it is always exact).
 """
 

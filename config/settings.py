@@ -436,8 +436,9 @@ LOGGING = {
 
 SERVICE_NAME = env("SERVICE_NAME", "Early help case management")
 # The font of subject access PDFs (caf.subject_access_pdf): a TrueType font with a "-Bold" file beside
-# it, so that every name prints as typed; Debian's fonts-dejavu-core (the Docker image installs it).
-SUBJECT_ACCESS_PDF_FONT = env("SUBJECT_ACCESS_PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# it, so that every name prints as typed. DejaVu Sans is committed with its licence (caf/fonts/), so a
+# machine's own fonts never decide whether a family's names print.
+SUBJECT_ACCESS_PDF_FONT = env("SUBJECT_ACCESS_PDF_FONT", str(BASE_DIR / "caf" / "fonts" / "DejaVuSans.ttf"))
 OTP_TOTP_ISSUER = SERVICE_NAME  # the name authenticator apps show beside the code
 # The service's address as people reach it, for links in e-mails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")

@@ -200,18 +200,23 @@ STARTED_DEFINITION = (
 )
 
 
-def _started_by_month(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> dict[date, dict]:
-    start, end = period.bounds(_zone(council))
-    # A pick-up that starts or reopens a CAF activates it in the same transaction (referrals.services
-    # .pick_up): the pick-up is recorded within moments of the activation. A pick-up into a CAF that was
-    # already active is recorded later, and the CAF keeps its own origin.
-    picked_up_at_activation = StepDown.objects.filter(
+def _picked_up_at_activation() -> QuerySet[StepDown]:
+    """The step-down picked up into the CAF of the outer row as it became active. A pick-up that starts
+    or reopens a CAF activates it in the same transaction (referrals.services.pick_up): the pick-up is
+    recorded within moments of the activation. A pick-up into a CAF that was already active is
+    recorded later, and the CAF keeps its own origin."""
+    return StepDown.objects.filter(
         picked_up_caf_id=OuterRef("pk"),
         picked_up_at__gte=OuterRef("activated_at"),
         picked_up_at__lte=ExpressionWrapper(
             OuterRef("activated_at") + timedelta(minutes=1), output_field=DateTimeField()
         ),
     )
+
+
+def _started_by_month(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> dict[date, dict]:
+    start, end = period.bounds(_zone(council))
+    picked_up_at_activation = _picked_up_at_activation()
     rows = (
         _cafs(council, filters)
         .filter(activated_at__gte=start, activated_at__lt=end)
@@ -325,13 +330,7 @@ INITIATORS_DEFINITION = (
 
 def initiators(council: LocalAuthority, period: FiguresPeriod, filters: FiguresFilters) -> tuple[Figure, Figure]:
     start, end = period.bounds(_zone(council))
-    picked_up = StepDown.objects.filter(
-        picked_up_caf_id=OuterRef("pk"),
-        picked_up_at__gte=OuterRef("activated_at"),
-        picked_up_at__lte=ExpressionWrapper(
-            OuterRef("activated_at") + timedelta(minutes=1), output_field=DateTimeField()
-        ),
-    )
+    picked_up = _picked_up_at_activation()
     rows = list(
         _cafs(council, filters)
         .filter(activated_at__gte=start, activated_at__lt=end, previous_episode__isnull=True)
