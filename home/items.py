@@ -1,6 +1,8 @@
-"""How one record reads in a home page queue: (label, link) or (label, link, clock). The lists
-prefetch what these read (children, the people named), so a row costs no query; the clocks take
-the council's working calendar, built once per page."""
+"""How one record reads in a home page queue: (label, link) or (label, link, clock). The queue's
+query carries what these read (children's names, the people named), so a row costs no query; the
+clocks take the council's working calendar, built once per page."""
+
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +26,14 @@ def review_item(caf: Caf, *, record: bool) -> Item:
     return f"{label}: review {when} {due:%-d %B %Y}", url
 
 
-def children_of(record: Referral | StepDown) -> str:
-    # Expects the children prefetched (the referrals.selectors lists do).
+def children_of(record: Referral | StepDown | PlanAction) -> str:
+    """The children a queue's row is about: the names its query carried (caf.selectors.
+    queue_children), else the prefetched children (the referrals.selectors lists prefetch them)."""
+    carried: list[list[Any]] | None = getattr(record, "queue_children", None)
+    if carried is not None:
+        return ", ".join(name for _, name in carried)
+    if isinstance(record, PlanAction):
+        return record.caf.children_names
     return ", ".join(f"{child.first_name} {child.last_name}" for child in record.children.all())
 
 
@@ -95,15 +103,14 @@ def allocated_item(referral: Referral) -> Item:
 
 def overdue_action_item(action: PlanAction) -> Item:
     return (
-        f"{action.action} ({action.owner or 'nobody named'}) for "
-        f"{action.caf.children_names}, due {action.due_on:%-d %B %Y}",
+        f"{action.action} ({action.owner or 'nobody named'}) for {children_of(action)}, due {action.due_on:%-d %B %Y}",
         reverse("caf:plan_action", args=[action.caf_id, action.pk]),
     )
 
 
 def action_due_item(action: PlanAction) -> Item:
     return (
-        f"{action.action} for {action.caf.children_names}, due {action.due_on:%-d %B %Y}",
+        f"{action.action} for {children_of(action)}, due {action.due_on:%-d %B %Y}",
         reverse("caf:plan_action", args=[action.caf_id, action.pk]),
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db.models import Count, Model, Q, QuerySet
 from django.urls import reverse
@@ -18,7 +18,7 @@ from accounts.calendar import WorkingCalendar
 from accounts.models import Agency, Locality, Role, User
 from accounts.selectors import ROLE_CHANGES_DAYS, role_changes_recent
 from caf.access_log import access_log_write
-from caf.models import AccessLog, Caf, PlanAction, PossibleDuplicate
+from caf.models import AccessLog, Caf, CafChild, PlanAction, PossibleDuplicate
 from caf.selectors import (
     actions_due_for,
     break_glass_to_review,
@@ -31,6 +31,7 @@ from caf.selectors import (
     drafts_of,
     overdue_actions_in_plans_led_by,
     possible_duplicates_open,
+    queue_children,
     reviews_due_for,
     reviews_overdue_for,
     reviews_overdue_in_council,
@@ -53,6 +54,7 @@ from home.items import (
 )
 from referrals import policies as referral_policies
 from referrals import selectors as referral_selectors
+from referrals.models import Referral, StepDown
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -82,21 +84,29 @@ class HomeSection:
 
 def _noting(records: Iterable[T], shown: set[int]) -> Iterator[T]:
     """Each record of a queue, unchanged, noting the ids of the children it names in `shown`: the
-    home page writes one access-log row with them (Settled question 17). Reads only prefetched
-    children (CAFs, referrals and step-downs; a plan action through its CAF)."""
+    home page writes one access-log row with them (Settled question 17). Reads the ids the queue's
+    query carried (`queue_children`); a possible duplicate names its own two children."""
     for record in records:
         if isinstance(record, PossibleDuplicate):
             shown.update((record.child_a_id, record.child_b_id))
-            yield record
-            continue
-        holder = record.caf if isinstance(record, PlanAction) else record
-        shown.update(child.pk for child in holder.children.all())
+        else:
+            shown.update(child_id for child_id, _ in record.queue_children)  # type: ignore[attr-defined]
         yield record
 
 
+# Each queue's rows' children (caf.selectors.queue_children): the (row, child) pairs and their columns.
+_CHILDREN_OF: dict[type[Model], dict[str, Any]] = {
+    Caf: {"through": CafChild, "through_column": "caf_id"},
+    PlanAction: {"through": CafChild, "through_column": "caf_id", "row_column": "caf_id"},
+    Referral: {"through": Referral.children.through, "through_column": "referral_id"},
+    StepDown: {"through": StepDown.children.through, "through_column": "stepdown_id"},
+}
+
+
 class _Queues:
-    """Builds one section's queues: each its first rows in its own order and its capped count
-    (core.paging.queue_head: a count query only when there are more rows than shown)."""
+    """Builds one section's queues: each its first rows in its own order, their children's names and
+    ids, and its capped count, in one query a queue (core.paging.queue_head, caf.selectors.
+    queue_children): a home page's cost is its number of queues, not their rows."""
 
     def __init__(self, shown: set[int]) -> None:
         self.shown = shown
@@ -111,6 +121,9 @@ class _Queues:
         url: str,
         noun: str,
     ) -> WorkQueue:
+        if rows.model in _CHILDREN_OF:
+            children = queue_children(rows.model, **_CHILDREN_OF[rows.model])
+            rows = cast(QuerySet[M], rows.prefetch_related(None).annotate(queue_children=children))
         head = queue_head(rows)
         return WorkQueue(
             heading,
@@ -197,7 +210,7 @@ def _practitioner_section(user: User, shown: set[int]) -> HomeSection:
             queue(
                 "Actions due",
                 "You have no actions due in the next 14 days.",
-                actions_due_for(user, by=today + timedelta(days=14)).prefetch_related("caf__children"),
+                actions_due_for(user, by=today + timedelta(days=14)),
                 action_due_item,
                 url=f"{actions}?queue=due",
                 noun="actions due",

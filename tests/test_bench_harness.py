@@ -35,14 +35,16 @@ from home.demo import DEMO_PASSWORD
 # reads the decisions to share without consent or not to share (1) and the exceptions to the family's
 # exclusions (1).
 # Retention's social care stages: a child's page lists the stages recorded for the child (1).
+# Issue 13: a home queue's rows carry their children's names and ids (caf.selectors.queue_children),
+# so a queue with rows no longer prefetches them (one query fewer for each such queue).
 EXPECTED_QUERIES = {
-    ("Home page", "Practitioner"): 25,
+    ("Home page", "Practitioner"): 19,
     ("CAF list", "Practitioner"): 17,
     ("A CAF's page", "Practitioner"): 29,
     ("A child's page (chronology)", "Practitioner"): 37,
     ("Find a child", "Practitioner"): 19,
     ("Notifications", "Practitioner"): 10,
-    ("Home page", "CAF administrator"): 23,
+    ("Home page", "CAF administrator"): 18,
     ("CAF list", "CAF administrator"): 17,
     ("Pick-up queue (step-downs)", "CAF administrator"): 14,
     ("A CAF's page", "CAF administrator"): 31,
@@ -51,14 +53,14 @@ EXPECTED_QUERIES = {
     ("Find a child", "CAF administrator"): 17,
     ("Notifications", "CAF administrator"): 10,
     ("The council's figures, a year", "CAF administrator"): 12,
-    ("Home page", "Social care manager"): 17,
+    ("Home page", "Social care manager"): 14,
     ("Front-door queue", "Social care manager"): 14,
     ("CAF list", "Social care manager"): 17,
     ("A CAF's page", "Social care manager"): 29,
     ("A child's page (chronology)", "Social care manager"): 36,
     ("Find a child", "Social care manager"): 19,
     ("Notifications", "Social care manager"): 10,
-    ("Home page", "Social worker"): 17,
+    ("Home page", "Social worker"): 14,
     ("CAF list", "Social worker"): 17,
     ("A CAF's page", "Social worker"): 29,
     ("A child's page (chronology)", "Social worker"): 36,

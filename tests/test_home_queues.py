@@ -122,6 +122,23 @@ def test_a_practitioners_queues(
     assert draft.status == Caf.Status.DRAFT
 
 
+def test_a_queue_row_names_every_child_of_the_family_in_order_and_logs_each(
+    school_practitioner, council_model, signed_in
+):
+    from caf.models import AccessLog
+
+    # The children's names come with the queue's rows (caf.selectors.queue_children), in the order
+    # of a child's record (last name, first name), and the page's access-log row names every one.
+    younger, elder = child_of(school_practitioner, "Zoe", "Adams"), child_of(school_practitioner, "Amy", "Brown")
+    services.caf_start(user=school_practitioner, children=[elder, younger])
+
+    response = signed_in(school_practitioner).get("/")
+
+    assert [label.split(" (")[0] for label, _ in queue(response, "Your draft CAFs")] == ["Zoe Adams, Amy Brown"]
+    row = AccessLog.objects.get(user=school_practitioner, what="Viewed the home page")
+    assert row.child_ids == sorted([younger.pk, elder.pk])
+
+
 def test_a_practitioner_with_nothing_sees_the_empty_texts(school_practitioner, signed_in):
     page = signed_in(school_practitioner).get("/").content.decode()
     assert "You have no draft CAFs." in page
@@ -192,13 +209,14 @@ def test_the_home_page_runs_a_fixed_number_of_queries_whatever_the_queues_length
             action_add(caf, school_practitioner, school_practitioner, 5)
     practitioner, administrator = signed_in(school_practitioner), signed_in(caf_admin)
     # At most 10 for the page (session, user, agency, roles, unread count, the access-log row...)
-    # and 3 for each queue: its first rows, their children, and its capped count once it holds more
-    # than it shows (8 queues for a practitioner, 6 for a CAF administrator), whatever its length.
-    with django_assert_max_num_queries(10 + 8 * 3):
+    # and 2 for each queue: its first rows with their children's names (caf.selectors.queue_children),
+    # and its capped count once it holds more than it shows (8 queues for a practitioner, 7 for a CAF
+    # administrator), whatever its length.
+    with django_assert_max_num_queries(10 + 8 * 2):
         response = practitioner.get("/")
     assert len(queue(response, "Your draft CAFs")) == min(size, 20)
     assert len(queue(response, "Teams around the family you are on")) == min(size, 20)
-    with django_assert_max_num_queries(10 + 6 * 3):
+    with django_assert_max_num_queries(10 + 7 * 2):
         response = administrator.get("/")
     assert len(queue(response, "New CAFs to register")) == min(size, 20)
     assert len(queue(response, "CAFs without a lead professional")) == min(size - size // 2, 20)

@@ -236,8 +236,8 @@ def test_the_front_door_pages_run_a_fixed_number_of_queries(
     for number in range(size):
         sent(school_practitioner, child_of(school_practitioner, number))
     client = signed_in(social_care_manager)
-    # The page (session, user, agency, roles, unread count, access-log row) and 3 queries a queue.
-    with django_assert_max_num_queries(10 + 3 * 3):
+    # The page (session, user, agency, roles, unread count, access-log row) and 2 queries a queue.
+    with django_assert_max_num_queries(10 + 3 * 2):
         home = client.get("/")
     assert len(queue(home, "Step-up referrals awaiting a decision").items) == min(size, 20)
     with django_assert_max_num_queries(14):

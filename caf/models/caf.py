@@ -3,6 +3,7 @@ the assessment's entries, and the object permission tables (django-guardian, dir
 """
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -136,7 +137,11 @@ class Caf(models.Model):
 
     @property
     def children_names(self) -> str:
-        """The CAF's children in a heading or a queue ("Amy Jones, Ben Jones"); prefetch children for lists."""
+        """The CAF's children in a heading or a queue ("Amy Jones, Ben Jones"): from a home queue's
+        names (caf.selectors.queue_children) where the row has them, else prefetch children for lists."""
+        carried: list[list[Any]] | None = getattr(self, "queue_children", None)
+        if carried is not None:
+            return ", ".join(name for _, name in carried)
         return children_names(self.children.all())
 
     def review_subject_key(self, review_on: date) -> str:

@@ -99,6 +99,7 @@ from caf.selectors.queues import (
     cafs_without_lead,
     drafts_of,
     overdue_actions_in_plans_led_by,
+    queue_children,
     tafs_of,
 )
 from caf.selectors.records import caf_get_for_user, child_get_for_caf_administrator, child_get_for_user, child_may_see
@@ -227,6 +228,7 @@ __all__ = [
     "possible_duplicate_get",
     "possible_duplicates_open",
     "possible_duplicates_page",
+    "queue_children",
     "review_conflict_rows",
     "review_figures",
     "review_form_choices",

@@ -6,14 +6,15 @@ page shows the first rows (core.paging.queue_head), the CAF list and the actions
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Field, Model, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
 from caf import permissions as perms
 from caf import policies
-from caf.models import Caf, CafChild, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
+from caf.models import Caf, CafChild, Child, LeadProfessionalAssignment, PlanAction, TeamAroundFamilyMember
 
 # The CAF administrator's chase queues: the CAF active longest without the step first.
 LONGEST_WAITING = ("activated_at", "pk")
@@ -111,6 +112,26 @@ def cafs_with_lead_to_log(user: User) -> QuerySet[Caf]:
         .filter(Exists(second_member), status=Caf.Status.ACTIVE)
         .exclude(Exists(current_lead))
     ).order_by(*LONGEST_WAITING)
+
+
+def queue_children(row: type[Model], *, through: type[Model], through_column: str, row_column: str = "id") -> RawSQL:
+    """A queue's row's children as one value, `[[id, "Amy Jones"], ...]` in the children's own order:
+    for a home page's queue, instead of a prefetch (a query of its own and a queryset built per row).
+    Written as SQL because it is the same on every row and every request: the ORM's subquery took
+    longer to compile than PostgreSQL took to run it. `through` holds (row, child) pairs; the row's
+    `row_column` matches its `through_column` (a plan action's caf_id matches caf_cafchild.caf_id)."""
+    # Only table and column names from the models are put into the text; there are no values (S608).
+    sql = (
+        "COALESCE((SELECT json_agg(json_build_array(c.id, c.first_name || ' ' || c.last_name)"  # noqa: S608
+        " ORDER BY c.last_name, c.first_name, c.id)"
+        f' FROM "{through._meta.db_table}" t JOIN "{Child._meta.db_table}" c ON c.id = t.child_id'
+        f' WHERE t."{through_column}" = "{row._meta.db_table}"."{row_column}"), \'[]\'::json)'
+    )
+    return RawSQL(  # noqa: S611 (no values)
+        sql,
+        (),
+        output_field=Field(),  # PostgreSQL json: psycopg hands back the list
+    )
 
 
 def caf_detail_url(caf_id: int) -> str:
