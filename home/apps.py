@@ -7,3 +7,8 @@ class HomeConfig(AppConfig):
 
     name = "home"
     verbose_name = "Home pages and demo data"
+
+    def ready(self) -> None:
+        from home import ready
+
+        ready.connect()

@@ -52,6 +52,7 @@ from home.items import (
     role_change_item,
     step_down_item,
 )
+from home.ready import CAF_ADMINISTRATION, FRONT_DOOR, ready_section
 from referrals import policies as referral_policies
 from referrals import selectors as referral_selectors
 from referrals.models import Referral, StepDown
@@ -243,72 +244,14 @@ def _service_administrator_section(user: User) -> HomeSection:
 
 
 def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
-    queue = _Queues(shown)
-    calendar = WorkingCalendar.for_council(user.council)
-    pick_up = reverse("referrals:pick_up_queue")
+    """The council's CAF administration queues, kept ready for the council's CAF administrators
+    (home.ready: one person's are another's unless an exclusion names them)."""
+    queues, names = ready_section(CAF_ADMINISTRATION, user, partial(_caf_administrator_queues, user), exclusions=True)
+    shown.update(names)
     return HomeSection(
         role=Role.CAF_ADMINISTRATOR,
         heading="CAF administration",
-        queues=[
-            queue(
-                "New CAFs to register",
-                "There are no new CAFs to register.",
-                cafs_to_register(user),
-                _caf_item("caf:caf_register"),
-                url=_caf_list("to-register"),
-                noun="CAFs to register",
-            ),
-            queue(
-                "CAFs without a lead professional",
-                "Every active CAF has a lead professional.",
-                cafs_without_lead(user),
-                _caf_item("caf:lead_professional"),
-                url=_caf_list("without-lead"),
-                noun="CAFs without a lead professional",
-            ),
-            queue(
-                "Lead professional changes to log",
-                "There are no lead professional changes to log.",
-                cafs_with_lead_to_log(user),
-                _caf_item("caf:lead_professional"),
-                url=_caf_list("lead-to-log"),
-                noun="lead professional changes to log",
-            ),
-            queue(
-                "Reviews overdue",
-                "No reviews are overdue.",
-                reviews_overdue_in_council(user),
-                partial(review_item, record=False),
-                url=_caf_list("council-reviews-overdue"),
-                noun="overdue reviews",
-            ),
-            queue(
-                "Step-downs from social care to pick up",
-                "No family is waiting to be picked up from children's social care.",
-                referral_selectors.step_downs_to_pick_up(user),
-                lambda step_down: step_down_item(step_down, calendar),
-                url=f"{pick_up}?queue=waiting",
-                noun="step-downs to pick up",
-            ),
-            queue(
-                "Step-downs waiting for a lead professional",
-                "Every step-down picked up has a lead professional.",
-                referral_selectors.step_downs_waiting_for_lead(user),
-                lambda step_down: step_down_item(
-                    step_down, calendar, url=reverse("caf:lead_professional", args=[step_down.picked_up_caf_id])
-                ),
-                url=f"{pick_up}?queue=waiting-for-lead",
-                noun="step-downs waiting for a lead professional",
-            ),
-            queue(
-                "Possible duplicate records",
-                "There are no possible duplicate records to check.",
-                possible_duplicates_open(user),
-                possible_duplicate_item,
-                url=reverse("caf:possible_duplicates"),
-                noun="possible duplicate records",
-            ),
-        ],
+        queues=queues,
         links=[
             ("Possible duplicate records", "caf:possible_duplicates"),
             ("Subject access requests", "caf:subject_access_requests"),
@@ -321,38 +264,81 @@ def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
     )
 
 
-def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
+def _caf_administrator_queues(user: User, shown: set[int]) -> list[WorkQueue]:
     queue = _Queues(shown)
     calendar = WorkingCalendar.for_council(user.council)
+    pick_up = reverse("referrals:pick_up_queue")
+    return [
+        queue(
+            "New CAFs to register",
+            "There are no new CAFs to register.",
+            cafs_to_register(user),
+            _caf_item("caf:caf_register"),
+            url=_caf_list("to-register"),
+            noun="CAFs to register",
+        ),
+        queue(
+            "CAFs without a lead professional",
+            "Every active CAF has a lead professional.",
+            cafs_without_lead(user),
+            _caf_item("caf:lead_professional"),
+            url=_caf_list("without-lead"),
+            noun="CAFs without a lead professional",
+        ),
+        queue(
+            "Lead professional changes to log",
+            "There are no lead professional changes to log.",
+            cafs_with_lead_to_log(user),
+            _caf_item("caf:lead_professional"),
+            url=_caf_list("lead-to-log"),
+            noun="lead professional changes to log",
+        ),
+        queue(
+            "Reviews overdue",
+            "No reviews are overdue.",
+            reviews_overdue_in_council(user),
+            partial(review_item, record=False),
+            url=_caf_list("council-reviews-overdue"),
+            noun="overdue reviews",
+        ),
+        queue(
+            "Step-downs from social care to pick up",
+            "No family is waiting to be picked up from children's social care.",
+            referral_selectors.step_downs_to_pick_up(user),
+            lambda step_down: step_down_item(step_down, calendar),
+            url=f"{pick_up}?queue=waiting",
+            noun="step-downs to pick up",
+        ),
+        queue(
+            "Step-downs waiting for a lead professional",
+            "Every step-down picked up has a lead professional.",
+            referral_selectors.step_downs_waiting_for_lead(user),
+            lambda step_down: step_down_item(
+                step_down, calendar, url=reverse("caf:lead_professional", args=[step_down.picked_up_caf_id])
+            ),
+            url=f"{pick_up}?queue=waiting-for-lead",
+            noun="step-downs waiting for a lead professional",
+        ),
+        queue(
+            "Possible duplicate records",
+            "There are no possible duplicate records to check.",
+            possible_duplicates_open(user),
+            possible_duplicate_item,
+            url=reverse("caf:possible_duplicates"),
+            noun="possible duplicate records",
+        ),
+    ]
+
+
+def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
+    """The council's front-door queues, kept ready for its front-door managers (home.ready: the
+    queues apply no exclusion, so every manager's are the same)."""
+    queues, names = ready_section(FRONT_DOOR, user, partial(_social_care_manager_queues, user), exclusions=False)
+    shown.update(names)
     return HomeSection(
         role=Role.SOCIAL_CARE_MANAGER,
         heading="Children's social care decisions",
-        queues=[
-            queue(
-                "Step-up referrals awaiting a decision",
-                "There are no referrals awaiting a decision.",
-                referral_selectors.front_door_queue(user),
-                lambda referral: front_door_item(referral, calendar),
-                url=reverse("referrals:front_door"),
-                noun="referrals awaiting a decision",
-            ),
-            queue(
-                "Step-downs waiting to be picked up by early help",
-                "Every step-down has been picked up.",
-                referral_selectors.step_downs_open_from_social_care(user),
-                lambda step_down: step_down_item(step_down, calendar),
-                url=f"{reverse('referrals:pick_up_queue')}?queue=open",
-                noun="step-downs waiting for early help",
-            ),
-            queue(
-                "Decided in the last 7 days",
-                "No referral has been decided in the last 7 days.",
-                referral_selectors.referrals_decided_recently(user),
-                decided_item,
-                url=f"{reverse('referrals:referral_list')}?queue=decided",
-                noun="referrals decided in the last 7 days",
-            ),
-        ],
+        queues=queues,
         links=[
             ("The front-door queue, with filters", "referrals:front_door"),
             ("Sharing decisions: shares without consent and decisions not to share", "caf:sharing_decisions"),
@@ -361,6 +347,37 @@ def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
             ("Step-downs per month, by transfer point", "referrals:step_down_figures"),
         ],
     )
+
+
+def _social_care_manager_queues(user: User, shown: set[int]) -> list[WorkQueue]:
+    queue = _Queues(shown)
+    calendar = WorkingCalendar.for_council(user.council)
+    return [
+        queue(
+            "Step-up referrals awaiting a decision",
+            "There are no referrals awaiting a decision.",
+            referral_selectors.front_door_queue(user),
+            lambda referral: front_door_item(referral, calendar),
+            url=reverse("referrals:front_door"),
+            noun="referrals awaiting a decision",
+        ),
+        queue(
+            "Step-downs waiting to be picked up by early help",
+            "Every step-down has been picked up.",
+            referral_selectors.step_downs_open_from_social_care(user),
+            lambda step_down: step_down_item(step_down, calendar),
+            url=f"{reverse('referrals:pick_up_queue')}?queue=open",
+            noun="step-downs waiting for early help",
+        ),
+        queue(
+            "Decided in the last 7 days",
+            "No referral has been decided in the last 7 days.",
+            referral_selectors.referrals_decided_recently(user),
+            decided_item,
+            url=f"{reverse('referrals:referral_list')}?queue=decided",
+            noun="referrals decided in the last 7 days",
+        ),
+    ]
 
 
 def _social_worker_section(user: User, shown: set[int]) -> HomeSection:

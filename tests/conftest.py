@@ -31,6 +31,15 @@ def fast_password_hashing(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def home_queues_kept_afresh() -> None:
+    """Each test starts with no home queues kept from another (home.ready): a test's rows are rolled
+    back, but a web process's memory is not."""
+    from home.ready import forget_all
+
+    forget_all()
+
+
+@pytest.fixture(autouse=True)
 def figures_from_default_unless_asked(request, settings) -> None:
     """`make test` configures the figures database (a second database standing in for the read
     replica), but only the tests that ask for it (`databases=["default", "figures"]`,

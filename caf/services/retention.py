@@ -40,6 +40,7 @@ from caf.models import (
 from caf.selectors.retention import RetentionFamily, retention_families
 from core.date_bounds import SOCIAL_CARE_STAGE, out_of_bounds
 from core.errors import Refused
+from core.signals import queues_changed
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +248,7 @@ def _family_anonymise(council: LocalAuthority, family: RetentionFamily, today: d
         counts["notifications"] = _notifications(caf_ids, child_ids).update(title=PLACEHOLDER, body=PLACEHOLDER)
         counts.update(hooks.retention_anonymise(caf_ids, family.child_ids))
         Caf.objects.filter(pk__in=caf_ids).update(anonymised_at=now)
+        queues_changed.send(sender=Anonymisation, council_id=council.pk)  # names gone from the home queues
         return Anonymisation.objects.create(
             council=council,
             at=now,

@@ -1,0 +1,209 @@
+"""Home queues kept ready (issue 13): a council's CAF administrators share one set of queues, and so do
+its front-door managers; counting them for each person was most of the county's slowest pages (a
+CAF administrator's home page, seven permission-filtered queues with their counts: about 90 ms).
+
+Each web process keeps, per council and section, the section it last built and what it was built
+from (`Stamp`): the council's `QueuesVersion`, this process's own count of changes, the day and the
+minute. A page whose stamp matches is shown from what was kept; any difference builds it again.
+
+- **A change** to what the queues show (a CAF, its children, lead professional or team; a child's
+  name; a referral or step-down; a possible duplicate) raises this process's count at once and, once
+  its transaction commits, the council's version, which every other process reads with the page
+  (`queues_changed`, from the models' signals in home.apps and from the services' bulk changes
+  through core.signals.queues_changed).
+- **The clock** keeps nothing longer than the minute it was built in: the deadlines' words and the
+  "decided in the last 7 days" window move on their own.
+- **The family's exclusions** are never shared: a CAF administrator whom an exclusion in force names,
+  by name or through their agency (a CAF's or a step-down's), gets their own queues counted afresh,
+  every time. Everyone else's view of the council's queues is the same (caf.permissions.
+  excluded_from is their only difference), so one person's queues are another's.
+- **The access log** still gets one row per page with the children it names (Settled question 17).
+
+Only what the page shows is kept (labels, links, clocks, counts and the children's ids for the log),
+in the process's memory, at most two sections per council, for at most a minute.
+"""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import partial
+from typing import TypeVar, cast
+
+from django.db import connection, transaction
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+
+from accounts.models import User
+from caf.models import (
+    Caf,
+    CafChild,
+    Child,
+    FamilyExclusion,
+    LeadProfessionalAssignment,
+    PossibleDuplicate,
+    TeamAroundFamilyMember,
+)
+from core import signals
+from home.models import QueuesVersion
+from referrals.models import Referral, StepDown
+
+CAF_ADMINISTRATION = "caf_administration"
+FRONT_DOOR = "front_door"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    version: int  # the council's QueuesVersion: changes committed in any process
+    changes: int  # this process's count of the council's changes, raised before they commit
+    day: date
+    minute: datetime
+
+
+@dataclass(frozen=True)
+class _Kept:
+    stamp: Stamp
+    built: object  # the section, as home.selectors built it
+    child_ids: frozenset[int]
+
+
+_lock = threading.Lock()
+_kept: dict[tuple[str, int], _Kept] = {}
+_changes: dict[int, int] = {}
+
+
+def queues_changed(council_id: int | None) -> None:
+    """Something a council's home queues show has changed: this process builds them again from its next
+    page, and once the change commits, so does every other process."""
+    if council_id is None:
+        return
+    with _lock:
+        _changes[council_id] = _changes.get(council_id, 0) + 1
+    transaction.on_commit(partial(_version_raise, council_id))
+
+
+def _version_raise(council_id: int) -> None:
+    # On its own, after the change committed: one short statement, never inside the change.
+    table = QueuesVersion._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (council_id, version) VALUES (%s, 1)"  # noqa: S608 (the model's table)
+            f" ON CONFLICT (council_id) DO UPDATE SET version = {table}.version + 1",
+            [council_id],
+        )
+
+
+_FAMILY_EXCLUSIONS = FamilyExclusion._meta.db_table
+_STEP_DOWN_PEOPLE = StepDown.excluded_people.through._meta.db_table
+_STEP_DOWN_AGENCIES = StepDown.excluded_agencies.through._meta.db_table
+# The council's version, and whether an exclusion in force names the person or their agency: one
+# statement, written as SQL as it runs with every such page (only the models' table names are put
+# into the text; every value is a parameter).
+_VERSION_SQL = f"SELECT COALESCE((SELECT version FROM {QueuesVersion._meta.db_table} WHERE council_id = %s), 0)"  # noqa: S608
+_NAMED_SQL = (
+    f"EXISTS (SELECT 1 FROM {_FAMILY_EXCLUSIONS} WHERE lifted_at IS NULL AND (user_id = %s OR agency_id = %s))"  # noqa: S608
+    f" OR EXISTS (SELECT 1 FROM {_STEP_DOWN_PEOPLE} WHERE user_id = %s)"
+    f" OR EXISTS (SELECT 1 FROM {_STEP_DOWN_AGENCIES} WHERE agency_id = %s)"
+)
+
+
+def _version_and_named(user: User, *, exclusions: bool) -> tuple[int, bool]:
+    with connection.cursor() as cursor:
+        if exclusions:
+            cursor.execute(
+                f"{_VERSION_SQL}, {_NAMED_SQL}",
+                [user.council_id, user.pk, user.agency_id, user.pk, user.agency_id],
+            )
+            version, named = cursor.fetchone()
+        else:
+            cursor.execute(_VERSION_SQL, [user.council_id])
+            (version,), named = cursor.fetchone(), False
+    return int(version), bool(named)
+
+
+def ready_section(kind: str, user: User, build: Callable[[set[int]], T], *, exclusions: bool) -> tuple[T, set[int]]:
+    """The section `build` makes for the user (it notes the children it names in the set it is given),
+    from what this process kept for the user's council when nothing it shows has changed since, else
+    built now and kept. `exclusions`: whether the family's exclusions could make the section differ
+    between people (a CAF administrator's: yes; a front-door manager's: no, their queues apply none).
+    Returns the section and the children it names, for the page's access-log row."""
+    version, named = _version_and_named(user, exclusions=exclusions) if user.council_id else (0, True)
+    if named:  # their own view of the council: never kept, never shared
+        shown: set[int] = set()
+        return build(shown), shown
+    assert user.council_id is not None  # noqa: S101 (for the type checker: checked just above)
+    now = timezone.localtime()
+    key = (kind, user.council_id)
+    with _lock:
+        stamp = Stamp(version, _changes.get(user.council_id, 0), now.date(), now.replace(second=0, microsecond=0))
+        kept = _kept.get(key)
+    if kept is not None and kept.stamp == stamp:
+        return cast(T, kept.built), set(kept.child_ids)
+    shown = set()
+    built = build(shown)  # from the data as it is now: the stamp was read before
+    with _lock:
+        _kept[key] = _Kept(stamp, built, frozenset(shown))
+    return built, shown
+
+
+def forget_all() -> None:
+    """Drop what this process kept (the tests' fixture between tests, and the benchmark's first visit)."""
+    with _lock:
+        _kept.clear()
+
+
+# What the kept queues show, and how to find the council of a change to it -------------------------
+
+
+def _council_of(instance: Model) -> int | None:
+    council_id = getattr(instance, "council_id", None)
+    if council_id is not None or not hasattr(instance, "caf_id"):
+        return council_id
+    caf_field = type(instance).caf  # a CAF's child, lead professional or team member
+    if caf_field.is_cached(instance):
+        return instance.caf.council_id
+    return Caf.objects.filter(pk=instance.caf_id).values_list("council_id", flat=True).first()
+
+
+def _saved_or_deleted(sender: type[Model], instance: Model, **kwargs: object) -> None:
+    if kwargs.get("raw"):  # loading fixtures: nothing is shown yet
+        return
+    queues_changed(_council_of(instance))
+
+
+def _children_changed(sender: type[Model], instance: Model, action: str, **kwargs: object) -> None:
+    # A referral's or step-down's children, from either side: both the row and a child have a council.
+    if action in ("post_add", "post_remove", "post_clear"):
+        queues_changed(getattr(instance, "council_id", None))
+
+
+def _sent(sender: object, council_id: int | None = None, **kwargs: object) -> None:
+    queues_changed(council_id)
+
+
+# The models whose rows the kept queues list, label or count (the people's and agencies' names in a
+# label follow within the minute).
+SHOWN = (
+    Caf,
+    CafChild,
+    Child,
+    LeadProfessionalAssignment,
+    TeamAroundFamilyMember,
+    Referral,
+    StepDown,
+    PossibleDuplicate,
+)
+
+
+def connect() -> None:
+    """From HomeConfig.ready(): every save and delete of what the queues show, the referrals' and
+    step-downs' children, and the services' bulk changes (core.signals.queues_changed)."""
+    for model in SHOWN:
+        post_save.connect(_saved_or_deleted, sender=model, dispatch_uid=f"home-ready-save-{model.__name__}")
+        post_delete.connect(_saved_or_deleted, sender=model, dispatch_uid=f"home-ready-delete-{model.__name__}")
+    for through in (Referral.children.through, StepDown.children.through):
+        m2m_changed.connect(_children_changed, sender=through, dispatch_uid=f"home-ready-m2m-{through.__name__}")
+    signals.queues_changed.connect(_sent, dispatch_uid="home-ready-bulk")

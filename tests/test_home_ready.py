@@ -1,0 +1,184 @@
+"""Home queues kept ready (home.ready, issue 13): a council's CAF administrators share one set of
+queues, and so do its front-door managers; a change to what they show is on the next page, in this
+process at once and in every other once it commits; the family's exclusions are never shared; and
+nothing is kept past its minute or across councils."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import Role
+from caf import services
+from caf.models import AccessLog
+from home.models import QueuesVersion
+from home.ready import forget_all
+from referrals import services as rs
+from tests.factories import UserFactory
+from tests.test_home_queues import active_caf, child_of, queue
+
+REGISTER = "New CAFs to register"
+AWAITING = "Step-up referrals awaiting a decision"
+
+
+@pytest.fixture
+def second_caf_admin(early_help_hub):
+    from accounts.models import Role
+
+    return UserFactory(
+        email="dee@earlyhelp.example", full_name="Dee Okafor", agency=early_help_hub, roles=[Role.CAF_ADMINISTRATOR]
+    )
+
+
+@pytest.fixture
+def second_manager(social_care):
+    from accounts.models import Role
+
+    return UserFactory(
+        email="sam@socialcare.example", full_name="Sam Reid", agency=social_care, roles=[Role.SOCIAL_CARE_MANAGER]
+    )
+
+
+def home(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/")
+    assert response.status_code == 200
+    return response, len(queries.captured_queries)
+
+
+def labels(response, heading):
+    """Who each row of a queue is about: its label up to the CAF's reference or the step-down's point."""
+    return [label.split(" (")[0].split(":")[0] for label, *_ in queue(response, heading)]
+
+
+def test_a_councils_caf_administrators_share_one_set_of_queues(
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in
+):
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    first, counted = home(signed_in(caf_admin))
+    second, kept = home(signed_in(second_caf_admin))
+
+    assert labels(first, REGISTER) == labels(second, REGISTER) == ["Nia Ward"]
+    # The second page counts no queue: the council's version, the exclusions check and the page itself.
+    assert kept < counted - 5
+    # Each page still writes its own access-log row naming the child it showed (Settled question 17).
+    rows = AccessLog.objects.filter(what="Viewed the home page", user__in=[caf_admin, second_caf_admin])
+    assert sorted(row.child_ids for row in rows) == [[caf.children.get().pk]] * 2
+
+
+def test_a_change_through_the_services_is_on_the_next_page_and_raises_the_councils_version(
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
+):
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    assert labels(home(signed_in(caf_admin))[0], REGISTER) == ["Nia Ward"]
+    version_before = QueuesVersion.objects.filter(council=caf.council).values_list("version", flat=True).first() or 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.caf_register(user=caf_admin, caf=caf, reference="EH-2026-0001")
+
+    assert labels(home(signed_in(second_caf_admin))[0], REGISTER) == []
+    # Once the change committed, every other web process sees the council's version move.
+    assert QueuesVersion.objects.get(council=caf.council).version > version_before
+
+
+def test_a_change_another_process_committed_is_on_the_next_page(
+    school_practitioner, caf_admin, council_model, signed_in
+):
+    from caf.models import Caf
+
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    client = signed_in(caf_admin)
+    assert labels(home(client)[0], REGISTER) == ["Nia Ward"]
+    # Another process registered it: this process saw no save, only the council's version move.
+    Caf.objects.filter(pk=caf.pk).update(registered_at=timezone.now(), reference="EH-2026-0002")
+    QueuesVersion.objects.update_or_create(council=caf.council, defaults={"version": 41})
+
+    assert labels(home(client)[0], REGISTER) == []
+
+
+def test_an_administrator_the_family_excluded_gets_their_own_queues_never_the_kept_ones(
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in
+):
+    kept_from = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    active_caf(school_practitioner, child_of(school_practitioner, "Ola", "Ward"))
+    services.exclusion_record(user=caf_admin, caf=kept_from, made_by="Kelly Ward", people=[second_caf_admin])
+    assert labels(home(signed_in(caf_admin))[0], REGISTER) == ["Nia Ward", "Ola Ward"]
+
+    excluded, _ = home(signed_in(second_caf_admin))
+
+    assert labels(excluded, REGISTER) == ["Ola Ward"]
+    assert "Nia" not in excluded.content.decode()
+    assert [str(q.count) for q in excluded.context["sections"][0].queues if q.heading == REGISTER] == ["1"]
+    # And the other administrator's kept queues are still theirs, unchanged by the excluded one's page.
+    assert labels(home(signed_in(caf_admin))[0], REGISTER) == ["Nia Ward", "Ola Ward"]
+
+
+def test_an_agency_a_step_down_excludes_gets_its_own_queues(
+    child, health_visitor, health_visiting, social_care_manager, caf_admin, council_model, signed_in
+):
+    from referrals.models import StepDown
+    from tests.test_step_down_views import front_door_step_down, referral_sent
+
+    waiting = front_door_step_down(social_care_manager, referral_sent(health_visitor, [child]), health_visiting)
+    assert labels(home(signed_in(caf_admin))[0], "Step-downs from social care to pick up") == [str(child)]
+    # The family asked at the step-down that the health visitors do not see it: an administrator of
+    # that agency gets their own queues (without it), never the other administrator's kept ones.
+    StepDown.excluded_agencies.through.objects.create(stepdown=waiting, agency=health_visiting)
+    in_health = UserFactory(email="hv.admin@health.example", agency=health_visiting, roles=[Role.CAF_ADMINISTRATOR])
+
+    response, _ = home(signed_in(in_health))
+
+    assert labels(response, "Step-downs from social care to pick up") == []
+    assert labels(home(signed_in(caf_admin))[0], "Step-downs from social care to pick up") == [str(child)]
+
+
+def test_front_door_managers_share_the_queues_and_see_a_claim_at_once(
+    school_practitioner, social_care_manager, second_manager, council_model, signed_in
+):
+    referral = rs.referral_start(user=school_practitioner, children=[child_of(school_practitioner, "Nia", "Ward")])
+    referral = rs.referral_send(
+        user=school_practitioner,
+        referral=referral,
+        concern="Bruising",
+        consent=rs.CONSENT_NOT_SOUGHT,
+        override_reason="Asking would put the child at risk",
+    )
+    first, counted = home(signed_in(social_care_manager))
+    assert "not claimed" in queue(first, AWAITING)[0][0]
+    second, kept = home(signed_in(second_manager))
+    assert queue(second, AWAITING) == queue(first, AWAITING) and kept < counted
+
+    rs.referral_claim(user=social_care_manager, referral=referral)
+
+    assert "claimed by Sarah Mitchell" in queue(home(signed_in(second_manager))[0], AWAITING)[0][0]
+
+
+def test_nothing_is_kept_past_its_minute_or_shown_to_another_council(
+    school_practitioner, caf_admin, other_council_admin, council_model, signed_in
+):
+    active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    client = signed_in(caf_admin)
+    _, counted = home(client)
+    _, kept = home(client)
+    assert kept < counted
+    with time_machine.travel(timezone.now() + timedelta(minutes=1, seconds=5)):
+        _, a_minute_on = home(client)
+    assert a_minute_on == counted  # built again: a deadline's words move with the clock
+
+    elsewhere = UserFactory(
+        email="ed@elsewhere.example", agency=other_council_admin.agency, roles=[Role.CAF_ADMINISTRATOR]
+    )
+    response, _ = home(signed_in(elsewhere))
+    assert labels(response, REGISTER) == []
+    assert "Nia" not in response.content.decode()
+
+
+def test_forget_all_drops_what_was_kept(school_practitioner, caf_admin, council_model, signed_in):
+    active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    client = signed_in(caf_admin)
+    _, counted = home(client)
+    forget_all()
+    assert home(client)[1] == counted
