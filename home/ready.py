@@ -82,11 +82,12 @@ def queues_changed(council_id: int | None) -> None:
         return
     with _lock:
         _changes[council_id] = _changes.get(council_id, 0) + 1
-    transaction.on_commit(partial(_version_raise, council_id))
+    transaction.on_commit(partial(version_raise, council_id))
 
 
-def _version_raise(council_id: int) -> None:
-    # On its own, after the change committed: one short statement, never inside the change.
+def version_raise(council_id: int) -> None:
+    """Every process counts the council's queues again from its next page. Run on its own, after the
+    change committed: one short statement, never inside the change."""
     table = QueuesVersion._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -159,11 +160,12 @@ def forget_all() -> None:
 
 
 def _council_of(instance: Model) -> int | None:
-    council_id = getattr(instance, "council_id", None)
-    if council_id is not None or not hasattr(instance, "caf_id"):
+    council_id: int | None = getattr(instance, "council_id", None)
+    if council_id is not None or not isinstance(
+        instance, CafChild | LeadProfessionalAssignment | TeamAroundFamilyMember
+    ):
         return council_id
-    caf_field = type(instance).caf  # a CAF's child, lead professional or team member
-    if caf_field.is_cached(instance):
+    if type(instance).caf.is_cached(instance):  # the services pass the CAF they changed: no query
         return instance.caf.council_id
     return Caf.objects.filter(pk=instance.caf_id).values_list("council_id", flat=True).first()
 

@@ -36,7 +36,10 @@ from home.demo import DEMO_PASSWORD
 # exclusions (1).
 # Retention's social care stages: a child's page lists the stages recorded for the child (1).
 # Issue 13: a home queue's rows carry their children's names and ids (caf.selectors.queue_children),
-# so a queue with rows no longer prefetches them (one query fewer for each such queue).
+# so a queue with rows no longer prefetches them (one query fewer for each such queue). The busiest
+# people's queues are kept ready for their council (home.ready): their home page reads the council's
+# version with the exclusions naming them (1) and counts no queue; the first page after a change
+# counts them, with that read (1 more than before).
 EXPECTED_QUERIES = {
     ("Home page", "Practitioner"): 19,
     ("CAF list", "Practitioner"): 17,
@@ -44,7 +47,8 @@ EXPECTED_QUERIES = {
     ("A child's page (chronology)", "Practitioner"): 37,
     ("Find a child", "Practitioner"): 19,
     ("Notifications", "Practitioner"): 10,
-    ("Home page", "CAF administrator"): 18,
+    ("Home page", "CAF administrator"): 12,
+    ("Home page, the first after a change", "CAF administrator"): 19,
     ("CAF list", "CAF administrator"): 17,
     ("Pick-up queue (step-downs)", "CAF administrator"): 14,
     ("A CAF's page", "CAF administrator"): 31,
@@ -53,7 +57,8 @@ EXPECTED_QUERIES = {
     ("Find a child", "CAF administrator"): 17,
     ("Notifications", "CAF administrator"): 10,
     ("The council's figures, a year", "CAF administrator"): 12,
-    ("Home page", "Social care manager"): 14,
+    ("Home page", "Social care manager"): 12,
+    ("Home page, the first after a change", "Social care manager"): 15,
     ("Front-door queue", "Social care manager"): 14,
     ("CAF list", "Social care manager"): 17,
     ("A CAF's page", "Social care manager"): 29,

@@ -182,3 +182,34 @@ def test_forget_all_drops_what_was_kept(school_practitioner, caf_admin, council_
     _, counted = home(client)
     forget_all()
     assert home(client)[1] == counted
+
+
+def test_a_bulk_change_the_services_announce_is_on_the_next_page(
+    school_practitioner, caf_admin, council_model, signed_in
+):
+    from caf.models import Child
+    from core.signals import queues_changed
+
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    client = signed_in(caf_admin)
+    assert labels(home(client)[0], REGISTER) == ["Nia Ward"]
+    # The nightly anonymisation changes names by a bulk update (no model save) and says so.
+    Child.objects.filter(cafs=caf).update(first_name="Anonymised", last_name="Child")
+    queues_changed.send(sender=Child, council_id=caf.council_id)
+
+    assert labels(home(client)[0], REGISTER) == ["Anonymised Child"]
+
+
+def test_a_save_of_a_row_read_on_its_own_finds_its_council(school_practitioner, caf_admin, council_model, signed_in):
+    from caf.models import LeadProfessionalAssignment
+
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    services.lead_professional_assign(user=caf_admin, caf=caf, lead=school_practitioner)
+    client = signed_in(caf_admin)
+    assert labels(home(client)[0], "CAFs without a lead professional") == []
+    # Read without its CAF (as a job might), ended and saved: the queues' council is looked up.
+    assignment = LeadProfessionalAssignment.objects.get(caf=caf)
+    assignment.ended_at = timezone.now()
+    assignment.save(update_fields=["ended_at"])
+
+    assert labels(home(client)[0], "CAFs without a lead professional") == ["Nia Ward"]

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,6 +30,7 @@ from accounts import two_factor
 from accounts.models import User
 from home.bench.pages import PAGES_BY_ROLE, Subject
 from home.demo import DEMO_PASSWORD, DEMO_USERS
+from home.ready import version_raise
 
 BENCH_PASSWORD = "bench-caf-password"
 BASE_DIR = Path(settings.BASE_DIR)
@@ -117,7 +120,15 @@ def load_run(subjects: list[Subject], *, people: int, seconds: float) -> dict[st
                 json.dump(plan, handle)
             client = [sys.executable, "-m", "home.bench.load_client", "--base-url", base_url, "--plan", handle.name]
             client += ["--users", str(people), "--run-time", str(seconds)]
-            finished = subprocess.run(client, cwd=BASE_DIR, capture_output=True, text=True, check=True)
+            stop = threading.Event()
+            councils = sorted({subject.user.council_id for subject in subjects if subject.user.council_id})
+            changes = threading.Thread(target=_changes_meanwhile, args=(councils, stop), daemon=True)
+            changes.start()
+            try:
+                finished = subprocess.run(client, cwd=BASE_DIR, capture_output=True, text=True, check=True)
+            finally:
+                stop.set()
+                changes.join(timeout=30)
             Path(handle.name).unlink()
         finally:
             server.terminate()
@@ -128,7 +139,24 @@ def load_run(subjects: list[Subject], *, people: int, seconds: float) -> dict[st
         second_factors_delete(run_only)
     result = json.loads(finished.stdout)
     result |= {"workers": _env_int("WEB_CONCURRENCY", 2), "threads": _env_int("WEB_THREADS", 4)}
+    result["change_every_s"] = CHANGE_EVERY_S
     return result
+
+
+# A change to what the busiest people's queues show, committed every few seconds while the load runs
+# (as a service's commit raises it, home.ready): every web process counts the council's queues again
+# from its next home page. A county's day has perhaps a thousand such changes (CAFs started and
+# registered, leads and teams, referrals and step-downs), one every 30 seconds; this is six times that.
+CHANGE_EVERY_S = 5.0
+
+
+def _changes_meanwhile(council_ids: list[int], stop: threading.Event) -> None:
+    try:
+        while not stop.wait(CHANGE_EVERY_S):
+            for council_id in council_ids:
+                version_raise(council_id)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def _env_int(name: str, default: int) -> int:

@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from home.bench.pages import PAGES_BY_ROLE, Page, Subject
+from home.ready import forget_all
 
 
 @dataclass
@@ -109,6 +110,8 @@ def _measure_one(client: Client, page: Page, subject: Subject, result: PageResul
     client.get(url, secure=True)  # warm-up: caches, the session, prepared templates
     result.people += 1
     for attempt in range(repeat):
+        if page.afresh:
+            forget_all()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url, secure=True)

@@ -309,7 +309,9 @@ def _load(results: dict[str, Any]) -> list[str]:
         f" the load generator (home/bench/load_client.py) in its own process: {load['people']} simulated people"
         f" ({load['signed_in']} signed in through the sign-in form during the unmeasured warm-up), each"
         f" opening their role's pages with {load['think_s'][0]:g}-{load['think_s'][1]:g} s of thought between"
-        f" requests, for {load['run_time_s']:g} s.",
+        f" requests, for {load['run_time_s']:g} s; meanwhile a change to what the busiest people's home"
+        f" queues show was committed every {load.get('change_every_s', 0):g} s (home.ready), so each web"
+        " process counted them again from its next home page.",
         "",
         "| Requests | Requests/s | Median | p95 | Max | Errors |",
         "|---:|---:|---:|---:|---:|---:|",
