@@ -115,6 +115,9 @@ def test_the_harness_measures_every_role_and_writes_the_doc(db, tmp_path):
     assert "| referrals_referral | referral_queue | the front-door queue" in text
     assert "EXPLAIN (ANALYZE, BUFFERS)" in text and "actual time=" in text
     assert "- The council's figures, a year (CAF administrator) p95 under 500 ms (measured at tiny size" in text
+    # The busiest people's home pages beside the plainest page, for each of the two roles, with figures.
+    static_line = next(line for line in text.splitlines() if "wait no longer than for a static page" in line)
+    assert "CAF administrator's home page p95 " in static_line and "Social care manager's home page p95" in static_line
     assert json.loads((tmp_path / "tiny.json").read_text())["rows"]["caf_caf"] == results["rows"]["caf_caf"] > 0
 
 
@@ -124,8 +127,9 @@ def test_the_load_generator_signs_in_and_opens_the_pages_of_a_role(live_server, 
     practitioner = people(Role.PRACTITIONER, 1)[0]
     subject = subject_for(practitioner, Role.PRACTITIONER)
     urls = [url for page in PAGES_BY_ROLE[Role.PRACTITIONER] if (url := page.url_for(subject))]
+    names = [page.name for page in PAGES_BY_ROLE[Role.PRACTITIONER] if page.url_for(subject)]
     journeys = [
-        {"email": practitioner.email, "password": DEMO_PASSWORD, "urls": urls},
+        {"email": practitioner.email, "password": DEMO_PASSWORD, "urls": urls, "pages": names},
         {"email": practitioner.email, "password": "not-the-password", "urls": urls},
     ]
     plan = tmp_path / "plan.json"
@@ -140,6 +144,9 @@ def test_the_load_generator_signs_in_and_opens_the_pages_of_a_role(live_server, 
     assert (result["people"], result["signed_in"], result["errors"]) == (3, 2, 1), result["error_examples"]
     assert result["requests"] > 2
     assert len(urls) == len(PAGES_BY_ROLE[Role.PRACTITIONER])
+    # Each page's own figures under the load, by the name the plan gives it: every request is in one.
+    assert {row["page"] for row in result["pages"]} <= set(names)
+    assert sum(row["requests"] for row in result["pages"]) == result["requests"]
 
 
 @pytest.mark.django_db(transaction=True)

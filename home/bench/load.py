@@ -60,9 +60,20 @@ def journeys(subjects: list[Subject]) -> list[dict[str, Any]]:
     demo = {user.email for user in DEMO_USERS}
     plan = []
     for subject in subjects:
-        urls = [url for page in PAGES_BY_ROLE[subject.role] if page.in_load_run and (url := page.url_for(subject))]
+        visits = [
+            (f"{page.name} ({subject.role.label})", url)
+            for page in PAGES_BY_ROLE[subject.role]
+            if page.in_load_run and (url := page.url_for(subject))
+        ]
         password = DEMO_PASSWORD if subject.user.email in demo else BENCH_PASSWORD
-        plan.append({"email": subject.user.email, "password": password, "urls": urls})
+        plan.append(
+            {
+                "email": subject.user.email,
+                "password": password,
+                "urls": [url for _, url in visits],
+                "pages": [name for name, _ in visits],  # each page's figures under load, by name
+            }
+        )
     return plan
 
 

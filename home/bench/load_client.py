@@ -30,6 +30,7 @@ class Person:
         self.code = code  # a recovery code of the run, for a sign-in that asks for a second factor
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         self.times_ms: list[float] = []
+        self.page_times_ms: dict[str, list[float]] = {}
         self.errors: list[str] = []
 
     def get(self, path: str) -> tuple[int, str, str]:
@@ -59,14 +60,16 @@ class Person:
             response.read()
             return "/sign-in/" not in response.geturl()
 
-    def visit(self, path: str) -> None:
+    def visit(self, path: str, page: str = "") -> None:
         started = time.perf_counter()
         try:
             status, final_url, _ = self.get(path)
             problem = "" if status == 200 and "/sign-in/" not in final_url else f"{status} {final_url}"
         except (urllib.error.URLError, OSError) as error:
             problem = f"{path}: {error}"
-        self.times_ms.append((time.perf_counter() - started) * 1000)
+        elapsed = (time.perf_counter() - started) * 1000
+        self.times_ms.append(elapsed)
+        self.page_times_ms.setdefault(page or path, []).append(elapsed)
         if problem:
             self.errors.append(f"{path}: {problem}")
 
@@ -75,13 +78,33 @@ class Person:
         # Not everyone clicks at the same moment: each starts somewhere in a first thought.
         time.sleep(self.chance.uniform(0, think[1]))
         while time.monotonic() < deadline[0]:
-            self.visit(self.chance.choice(self.journey["urls"]))
+            turn = self.chance.randrange(len(self.journey["urls"]))
+            pages = self.journey.get("pages") or []
+            self.visit(self.journey["urls"][turn], pages[turn] if turn < len(pages) else "")
             time.sleep(min(self.chance.uniform(*think), max(0.0, deadline[0] - time.monotonic())))
 
 
 def percentile(values: list[float], share: int) -> float:
     ordered = sorted(values)
     return ordered[max(1, -(-share * len(ordered) // 100)) - 1] if ordered else 0.0
+
+
+def _by_page(people: list["Person"]) -> list[dict[str, object]]:
+    """Each page's requests, median and p95 under the load, the slowest p95 first."""
+    times: dict[str, list[float]] = {}
+    for person in people:
+        for page, page_times in person.page_times_ms.items():
+            times.setdefault(page, []).extend(page_times)
+    slowest_first = sorted(times.items(), key=lambda item: (-percentile(item[1], 95), item[0]))
+    return [
+        {
+            "page": page,
+            "requests": len(values),
+            "median_ms": round(percentile(values, 50), 1),
+            "p95_ms": round(percentile(values, 95), 1),
+        }
+        for page, values in slowest_first
+    ]
 
 
 def _code(journey: dict, turn: int) -> str:
@@ -136,6 +159,7 @@ def main(argv: list[str]) -> int:
         "max_ms": round(max(times, default=0.0), 1),
         "errors": len(errors) + (options.users - len(signed_in)),
         "error_examples": errors[:5],
+        "pages": _by_page(signed_in),
     }
     json.dump(result, sys.stdout)
     return 0
