@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
 from django.db.models import Model
@@ -82,7 +82,9 @@ def queues_changed(council_id: int | None) -> None:
         return
     with _lock:
         _changes[council_id] = _changes.get(council_id, 0) + 1
-    transaction.on_commit(partial(version_raise, council_id))
+    # robust: the change has committed; were the raise to fail, other processes would count the
+    # queues again within the minute anyway, and the person who made the change must not see an error.
+    transaction.on_commit(partial(version_raise, council_id), robust=True)
 
 
 def version_raise(council_id: int) -> None:
@@ -170,8 +172,11 @@ def _council_of(instance: Model) -> int | None:
     return Caf.objects.filter(pk=instance.caf_id).values_list("council_id", flat=True).first()
 
 
-def _saved_or_deleted(sender: type[Model], instance: Model, **kwargs: object) -> None:
+def _saved_or_deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     if kwargs.get("raw"):  # loading fixtures: nothing is shown yet
+        return
+    fields = kwargs.get("update_fields")
+    if fields and set(fields) <= UNSHOWN.get(sender, set()):  # the assessment's text and levels, typed often
         return
     queues_changed(_council_of(instance))
 
@@ -198,6 +203,21 @@ SHOWN = (
     StepDown,
     PossibleDuplicate,
 )
+
+
+# Fields of those rows that no kept queue reads: a save of only these changes nothing the queues show.
+# They are what a practitioner saves most (the assessment as it is written, each child's level).
+UNSHOWN: dict[type[Model], set[str]] = {
+    Caf: {
+        "views_of_child",
+        "views_of_family",
+        "assessment_version",
+        "assessment_saved_at",
+        "assessment_saved_by",
+        "assessment_submitted_at",
+    },
+    CafChild: {"extra_unmet_needs", "suggested_level", "suggestion_reasons", "level", "level_reason"},
+}
 
 
 def connect() -> None:

@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any, TypeVar, cast
 
 from django.db.models import Count, Model, Q, QuerySet
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,6 +82,28 @@ class HomeSection:
     queues: list[WorkQueue]
     links: list[tuple[str, str]] = field(default_factory=list)
     figures: list[tuple[str, int]] = field(default_factory=list)
+    queues_html: str = ""  # the queues as kept rendered (home.ready), else the page renders them
+
+
+@dataclass(frozen=True)
+class _KeptQueues:
+    """A council's queues for one role, and their HTML (home/_queues.html), rendered once when they are
+    counted: it names no user, so the council's people of that role are shown the same."""
+
+    queues: list[WorkQueue]
+    html: str
+
+
+def _kept_queues(
+    kind: str, user: User, build: Callable[[User, set[int]], list[WorkQueue]], shown: set[int], *, exclusions: bool
+) -> _KeptQueues:
+    def counted(names: set[int]) -> _KeptQueues:
+        queues = build(user, names)
+        return _KeptQueues(queues, render_to_string("home/_queues.html", {"queues": queues}))
+
+    kept, names = ready_section(kind, user, counted, exclusions=exclusions)
+    shown.update(names)
+    return kept
 
 
 def _noting(records: Iterable[T], shown: set[int]) -> Iterator[T]:
@@ -246,12 +269,12 @@ def _service_administrator_section(user: User) -> HomeSection:
 def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
     """The council's CAF administration queues, kept ready for the council's CAF administrators
     (home.ready: one person's are another's unless an exclusion names them)."""
-    queues, names = ready_section(CAF_ADMINISTRATION, user, partial(_caf_administrator_queues, user), exclusions=True)
-    shown.update(names)
+    kept = _kept_queues(CAF_ADMINISTRATION, user, _caf_administrator_queues, shown, exclusions=True)
     return HomeSection(
         role=Role.CAF_ADMINISTRATOR,
         heading="CAF administration",
-        queues=queues,
+        queues=kept.queues,
+        queues_html=kept.html,
         links=[
             ("Possible duplicate records", "caf:possible_duplicates"),
             ("Subject access requests", "caf:subject_access_requests"),
@@ -333,12 +356,12 @@ def _caf_administrator_queues(user: User, shown: set[int]) -> list[WorkQueue]:
 def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
     """The council's front-door queues, kept ready for its front-door managers (home.ready: the
     queues apply no exclusion, so every manager's are the same)."""
-    queues, names = ready_section(FRONT_DOOR, user, partial(_social_care_manager_queues, user), exclusions=False)
-    shown.update(names)
+    kept = _kept_queues(FRONT_DOOR, user, _social_care_manager_queues, shown, exclusions=False)
     return HomeSection(
         role=Role.SOCIAL_CARE_MANAGER,
         heading="Children's social care decisions",
-        queues=queues,
+        queues=kept.queues,
+        queues_html=kept.html,
         links=[
             ("The front-door queue, with filters", "referrals:front_door"),
             ("Sharing decisions: shares without consent and decisions not to share", "caf:sharing_decisions"),

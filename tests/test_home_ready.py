@@ -213,3 +213,27 @@ def test_a_save_of_a_row_read_on_its_own_finds_its_council(school_practitioner, 
     assignment.save(update_fields=["ended_at"])
 
     assert labels(home(client)[0], "CAFs without a lead professional") == ["Nia Ward"]
+
+
+def test_saving_the_assessments_text_keeps_the_queues_but_a_review_date_does_not(
+    school_practitioner, caf_admin, council_model, signed_in
+):
+    from datetime import date
+
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    services.lead_professional_assign(user=caf_admin, caf=caf, lead=school_practitioner)
+    client = signed_in(caf_admin)
+    _, counted = home(client)
+    sub_domain_id = caf.threshold_model.indicators.first().sub_domain_id
+    # The lead professional writes the assessment (saved often): nothing any queue shows.
+    services.assessment_save(user=school_practitioner, caf=caf, entries={sub_domain_id: ("Kind", "Often late")})
+    _, after_typing = home(client)
+    assert after_typing < counted
+    # A review date overdue is in the CAF administrators' queue at once: the queues are counted again.
+    caf.refresh_from_db()
+    caf.next_review_on = date(2026, 1, 5)
+    caf.save(update_fields=["next_review_on"])
+
+    response, after_the_date = home(client)
+    assert after_the_date > after_typing
+    assert labels(response, "Reviews overdue") == ["Nia Ward"]

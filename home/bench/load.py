@@ -156,9 +156,11 @@ def load_run(subjects: list[Subject], *, people: int, seconds: float) -> dict[st
 
 # A change to what the busiest people's queues show, committed every few seconds while the load runs
 # (as a service's commit raises it, home.ready): every web process counts the council's queues again
-# from its next home page. A county's day has perhaps a thousand such changes (CAFs started and
-# registered, leads and teams, referrals and step-downs), one every 30 seconds; this is six times that.
-CHANGE_EVERY_S = 5.0
+# from its next home page. A county's year at the generated size has about 500,000 such changes (25,000
+# CAFs a year, each started with its children, activated, registered, given a lead and a team of four,
+# reviewed and closed: about 15 saves; 20,000 referrals of about 5; 5,000 step-downs of about 4), one
+# every 16 seconds of a working day (250 days of 9 hours); the load run commits one every 15.
+CHANGE_EVERY_S = 15.0
 
 
 def _changes_meanwhile(council_ids: list[int], stop: threading.Event) -> None:

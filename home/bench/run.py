@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
@@ -69,3 +70,12 @@ def bench_run(
     runs = {path.stem: json.loads(path.read_text()) for path in sorted(results_dir.glob("*.json"))}
     doc.write_text(report.render(results, runs))
     return results
+
+
+def doc_rewrite(size: str, *, results_dir: Path = RESULTS_DIR, doc: Path = DOC) -> None:
+    """docs/benchmarks.md again from the kept figures of the run at `size` (and the other sizes kept
+    beside it), measuring nothing: after editing the misses by hand."""
+    runs = {path.stem: json.loads(path.read_text()) for path in sorted(results_dir.glob("*.json"))}
+    if size not in runs:
+        raise CommandError(f"No run at {size} size is kept in {results_dir}: run `make bench` on that data first.")
+    doc.write_text(report.render(runs[size], runs))
