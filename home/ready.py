@@ -11,8 +11,9 @@ minute. A page whose stamp matches is shown from what was kept; any difference b
   its transaction commits, the council's version, which every other process reads with the page
   (`queues_changed`, from the models' signals in home.apps and from the services' bulk changes
   through core.signals.queues_changed).
-- **The clock** keeps nothing longer than the minute it was built in: the deadlines' words and the
-  "decided in the last 7 days" window move on their own.
+- **The clock**: the front-door queues keep nothing longer than the minute they were built in (a
+  decision's deadline is in hours and minutes, and "decided in the last 7 days" moves on its own); the
+  CAF administrators' keep for the day (their deadlines and overdue reviews are in days).
 - **The family's exclusions** are never shared: a CAF administrator whom an exclusion in force names,
   by name or through their agency (a CAF's or a step-down's), gets their own queues counted afresh,
   every time. Everyone else's view of the council's queues is the same (caf.permissions.
@@ -20,7 +21,7 @@ minute. A page whose stamp matches is shown from what was kept; any difference b
 - **The access log** still gets one row per page with the children it names (Settled question 17).
 
 Only what the page shows is kept (labels, links, clocks, counts and the children's ids for the log),
-in the process's memory, at most two sections per council, for at most a minute.
+in the process's memory, at most two sections per council, for at most a day.
 """
 
 import threading
@@ -35,7 +36,7 @@ from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Agency, User
 from caf.models import (
     Caf,
     CafChild,
@@ -60,7 +61,7 @@ class Stamp:
     version: int  # the council's QueuesVersion: changes committed in any process
     changes: int  # this process's count of the council's changes, raised before they commit
     day: date
-    minute: datetime
+    minute: datetime | None  # None: kept for the day
 
 
 @dataclass(frozen=True)
@@ -127,11 +128,14 @@ def _version_and_named(user: User, *, exclusions: bool) -> tuple[int, bool]:
     return int(version), bool(named)
 
 
-def ready_section(kind: str, user: User, build: Callable[[set[int]], T], *, exclusions: bool) -> tuple[T, set[int]]:
+def ready_section(
+    kind: str, user: User, build: Callable[[set[int]], T], *, exclusions: bool, by_the_minute: bool
+) -> tuple[T, set[int]]:
     """The section `build` makes for the user (it notes the children it names in the set it is given),
     from what this process kept for the user's council when nothing it shows has changed since, else
     built now and kept. `exclusions`: whether the family's exclusions could make the section differ
     between people (a CAF administrator's: yes; a front-door manager's: no, their queues apply none).
+    `by_the_minute`: whether what it shows moves with the clock within a day (a deadline in hours).
     Returns the section and the children it names, for the page's access-log row."""
     version, named = _version_and_named(user, exclusions=exclusions) if user.council_id else (0, True)
     if named:  # their own view of the council: never kept, never shared
@@ -141,7 +145,8 @@ def ready_section(kind: str, user: User, build: Callable[[set[int]], T], *, excl
     now = timezone.localtime()
     key = (kind, user.council_id)
     with _lock:
-        stamp = Stamp(version, _changes.get(user.council_id, 0), now.date(), now.replace(second=0, microsecond=0))
+        minute = now.replace(second=0, microsecond=0) if by_the_minute else None
+        stamp = Stamp(version, _changes.get(user.council_id, 0), now.date(), minute)
         kept = _kept.get(key)
     if kept is not None and kept.stamp == stamp:
         return cast(T, kept.built), set(kept.child_ids)
@@ -191,9 +196,10 @@ def _sent(sender: object, council_id: int | None = None, **kwargs: object) -> No
     queues_changed(council_id)
 
 
-# The models whose rows the kept queues list, label or count (the people's and agencies' names in a
-# label follow within the minute).
-SHOWN = (
+# The models whose rows the kept queues list, label or count, and the people and agencies they name.
+SHOWN: tuple[type[Model], ...] = (
+    User,
+    Agency,
     Caf,
     CafChild,
     Child,
@@ -217,6 +223,7 @@ UNSHOWN: dict[type[Model], set[str]] = {
         "assessment_submitted_at",
     },
     CafChild: {"extra_unmet_needs", "suggested_level", "suggestion_reasons", "level", "level_reason"},
+    User: {"last_login", "password", "email", "is_staff"},  # every sign-in saves last_login
 }
 
 

@@ -95,13 +95,19 @@ class _KeptQueues:
 
 
 def _kept_queues(
-    kind: str, user: User, build: Callable[[User, set[int]], list[WorkQueue]], shown: set[int], *, exclusions: bool
+    kind: str,
+    user: User,
+    build: Callable[[User, set[int]], list[WorkQueue]],
+    shown: set[int],
+    *,
+    exclusions: bool,
+    by_the_minute: bool,
 ) -> _KeptQueues:
     def counted(names: set[int]) -> _KeptQueues:
         queues = build(user, names)
         return _KeptQueues(queues, render_to_string("home/_queues.html", {"queues": queues}))
 
-    kept, names = ready_section(kind, user, counted, exclusions=exclusions)
+    kept, names = ready_section(kind, user, counted, exclusions=exclusions, by_the_minute=by_the_minute)
     shown.update(names)
     return kept
 
@@ -269,7 +275,10 @@ def _service_administrator_section(user: User) -> HomeSection:
 def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
     """The council's CAF administration queues, kept ready for the council's CAF administrators
     (home.ready: one person's are another's unless an exclusion names them)."""
-    kept = _kept_queues(CAF_ADMINISTRATION, user, _caf_administrator_queues, shown, exclusions=True)
+    # Their deadlines and overdue reviews are in days: kept for the day.
+    kept = _kept_queues(
+        CAF_ADMINISTRATION, user, _caf_administrator_queues, shown, exclusions=True, by_the_minute=False
+    )
     return HomeSection(
         role=Role.CAF_ADMINISTRATOR,
         heading="CAF administration",
@@ -356,7 +365,8 @@ def _caf_administrator_queues(user: User, shown: set[int]) -> list[WorkQueue]:
 def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
     """The council's front-door queues, kept ready for its front-door managers (home.ready: the
     queues apply no exclusion, so every manager's are the same)."""
-    kept = _kept_queues(FRONT_DOOR, user, _social_care_manager_queues, shown, exclusions=False)
+    # A decision's deadline is in hours and minutes: kept for the minute.
+    kept = _kept_queues(FRONT_DOOR, user, _social_care_manager_queues, shown, exclusions=False, by_the_minute=True)
     return HomeSection(
         role=Role.SOCIAL_CARE_MANAGER,
         heading="Children's social care decisions",
