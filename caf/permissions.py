@@ -160,6 +160,13 @@ def excluded_from(user: User) -> Q:
     return Q(_CafCondition(_EXCLUDED_SQL, params))
 
 
+def exclusions_naming(user: User) -> QuerySet[FamilyExclusion]:
+    """The family's exclusions in force that name the user or their agency: the only rows
+    `excluded_from(user)` can match. None: the deny removes nothing from what the user's grants and
+    role give them (a CAF administrator then sees every CAF of the council)."""
+    return FamilyExclusion.objects.filter(Q(user=user) | Q(agency_id=user.agency_id), lifted_at__isnull=True)
+
+
 def excluded_among(users: Iterable[User], caf: Caf) -> set[int]:
     """The ids of those among `users` whom the family's exclusions keep from this CAF: the same rule
     as `excluded_from`, for many people at once (the reminder and deadline jobs), in one query."""

@@ -14,10 +14,11 @@ minute. A page whose stamp matches is shown from what was kept; any difference b
 - **The clock**: the front-door queues keep nothing longer than the minute they were built in (a
   decision's deadline is in hours and minutes, and "decided in the last 7 days" moves on its own); the
   CAF administrators' keep for the day (their deadlines and overdue reviews are in days).
-- **The family's exclusions** are never shared: a CAF administrator whom an exclusion in force names,
-  by name or through their agency (a CAF's or a step-down's), gets their own queues counted afresh,
-  every time. Everyone else's view of the council's queues is the same (caf.permissions.
-  excluded_from is their only difference), so one person's queues are another's.
+- **Only people whose queues are alike share them**, which home.selectors decides from the apps'
+  own rules: the role's policy (`caf.policies.is_caf_administrator`, `referrals.policies.
+  is_front_door_manager`), and for a CAF administrator no exclusion in force naming them or their
+  agency (`caf.permissions.exclusions_naming`, `referrals.selectors.step_down_exclusions_naming`; the
+  family's deny is their only difference). Anyone else gets their own queues counted every time.
 - **The access log** still gets one row per page with the children it names (Settled question 17).
 
 Only what the page shows is kept (labels, links, clocks, counts and the children's ids for the log),
@@ -41,7 +42,6 @@ from caf.models import (
     Caf,
     CafChild,
     Child,
-    FamilyExclusion,
     LeadProfessionalAssignment,
     PossibleDuplicate,
     TeamAroundFamilyMember,
@@ -100,48 +100,29 @@ def version_raise(council_id: int) -> None:
         )
 
 
-_FAMILY_EXCLUSIONS = FamilyExclusion._meta.db_table
-_STEP_DOWN_PEOPLE = StepDown.excluded_people.through._meta.db_table
-_STEP_DOWN_AGENCIES = StepDown.excluded_agencies.through._meta.db_table
-# The council's version, and whether an exclusion in force names the person or their agency: one
-# statement, written as SQL as it runs with every such page (only the models' table names are put
-# into the text; every value is a parameter).
-_VERSION_SQL = f"SELECT COALESCE((SELECT version FROM {QueuesVersion._meta.db_table} WHERE council_id = %s), 0)"  # noqa: S608
-_NAMED_SQL = (
-    f"EXISTS (SELECT 1 FROM {_FAMILY_EXCLUSIONS} WHERE lifted_at IS NULL AND (user_id = %s OR agency_id = %s))"  # noqa: S608
-    f" OR EXISTS (SELECT 1 FROM {_STEP_DOWN_PEOPLE} WHERE user_id = %s)"
-    f" OR EXISTS (SELECT 1 FROM {_STEP_DOWN_AGENCIES} WHERE agency_id = %s)"
-)
-
-
-def _version_and_named(user: User, *, exclusions: bool) -> tuple[int, bool]:
-    with connection.cursor() as cursor:
-        if exclusions:
-            cursor.execute(
-                f"{_VERSION_SQL}, {_NAMED_SQL}",
-                [user.council_id, user.pk, user.agency_id, user.pk, user.agency_id],
-            )
-            version, named = cursor.fetchone()
-        else:
-            cursor.execute(_VERSION_SQL, [user.council_id])
-            (version,), named = cursor.fetchone(), False
-    return int(version), bool(named)
+def _version(council_id: int) -> int:
+    return QueuesVersion.objects.filter(council_id=council_id).values_list("version", flat=True).first() or 0
 
 
 def ready_section(
-    kind: str, user: User, build: Callable[[set[int]], T], *, exclusions: bool, by_the_minute: bool
+    kind: str,
+    user: User,
+    build: Callable[[set[int]], T],
+    *,
+    alike: bool,
+    by_the_minute: bool,
 ) -> tuple[T, set[int]]:
     """The section `build` makes for the user (it notes the children it names in the set it is given),
     from what this process kept for the user's council when nothing it shows has changed since, else
-    built now and kept. `exclusions`: whether the family's exclusions could make the section differ
-    between people (a CAF administrator's: yes; a front-door manager's: no, their queues apply none).
-    `by_the_minute`: whether what it shows moves with the clock within a day (a deadline in hours).
-    Returns the section and the children it names, for the page's access-log row."""
-    version, named = _version_and_named(user, exclusions=exclusions) if user.council_id else (0, True)
-    if named:  # their own view of the council: never kept, never shared
+    built now and kept. `alike`: whether the user's section is the one every person of the role in the
+    council sees, which the caller decides from the apps' own rules (the role's policy, and no
+    exclusion naming them: caf.permissions.exclusions_naming); otherwise it is built for them alone,
+    never kept or shared. `by_the_minute`: whether what it shows moves with the clock within a day (a
+    deadline in hours). Returns the section and the children it names, for the page's access-log row."""
+    if not alike or user.council_id is None:  # their own view of the council: never kept, never shared
         shown: set[int] = set()
         return build(shown), shown
-    assert user.council_id is not None  # noqa: S101 (for the type checker: checked just above)
+    version = _version(user.council_id)
     now = timezone.localtime()
     key = (kind, user.council_id)
     with _lock:

@@ -18,6 +18,8 @@ from django.utils import timezone
 from accounts.calendar import WorkingCalendar
 from accounts.models import Agency, Locality, Role, User
 from accounts.selectors import ROLE_CHANGES_DAYS, role_changes_recent
+from caf import permissions as perms
+from caf import policies as caf_policies
 from caf.access_log import access_log_write
 from caf.models import AccessLog, Caf, CafChild, PlanAction, PossibleDuplicate
 from caf.selectors import (
@@ -100,14 +102,14 @@ def _kept_queues(
     build: Callable[[User, set[int]], list[WorkQueue]],
     shown: set[int],
     *,
-    exclusions: bool,
+    alike: bool,
     by_the_minute: bool,
 ) -> _KeptQueues:
     def counted(names: set[int]) -> _KeptQueues:
         queues = build(user, names)
         return _KeptQueues(queues, render_to_string("home/_queues.html", {"queues": queues}))
 
-    kept, names = ready_section(kind, user, counted, exclusions=exclusions, by_the_minute=by_the_minute)
+    kept, names = ready_section(kind, user, counted, alike=alike, by_the_minute=by_the_minute)
     shown.update(names)
     return kept
 
@@ -275,10 +277,15 @@ def _service_administrator_section(user: User) -> HomeSection:
 def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
     """The council's CAF administration queues, kept ready for the council's CAF administrators
     (home.ready: one person's are another's unless an exclusion names them)."""
-    # Their deadlines and overdue reviews are in days: kept for the day.
-    kept = _kept_queues(
-        CAF_ADMINISTRATION, user, _caf_administrator_queues, shown, exclusions=True, by_the_minute=False
+    # A council's CAF administrators see every CAF of it, less what an exclusion naming them keeps from
+    # them (Settled question 16): alike unless one does. Their deadlines are in days: kept for the day.
+    named = (
+        perms.exclusions_naming(user)
+        .values("pk")
+        .union(referral_selectors.step_down_exclusions_naming(user).values("pk"))
     )
+    alike = caf_policies.is_caf_administrator(user, user.council_id) and not named.exists()  # one query
+    kept = _kept_queues(CAF_ADMINISTRATION, user, _caf_administrator_queues, shown, alike=alike, by_the_minute=False)
     return HomeSection(
         role=Role.CAF_ADMINISTRATOR,
         heading="CAF administration",
@@ -365,8 +372,11 @@ def _caf_administrator_queues(user: User, shown: set[int]) -> list[WorkQueue]:
 def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
     """The council's front-door queues, kept ready for its front-door managers (home.ready: the
     queues apply no exclusion, so every manager's are the same)."""
+    # The front-door queues apply no exclusion: alike for the council's front-door managers, whom the
+    # referrals policy names (a manager's role given outside children's social care sees none of them).
     # A decision's deadline is in hours and minutes: kept for the minute.
-    kept = _kept_queues(FRONT_DOOR, user, _social_care_manager_queues, shown, exclusions=False, by_the_minute=True)
+    alike = referral_policies.is_front_door_manager(user, user.council_id)
+    kept = _kept_queues(FRONT_DOOR, user, _social_care_manager_queues, shown, alike=alike, by_the_minute=True)
     return HomeSection(
         role=Role.SOCIAL_CARE_MANAGER,
         heading="Children's social care decisions",

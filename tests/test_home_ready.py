@@ -256,3 +256,18 @@ def test_saving_the_assessments_text_keeps_the_queues_but_a_review_date_does_not
     response, after_the_date = home(client)
     assert after_the_date > after_typing
     assert labels(response, "Reviews overdue") == ["Nia Ward"]
+
+
+def test_a_managers_role_outside_social_care_never_gets_the_front_doors_kept_queues(
+    school_practitioner, social_care_manager, school, council_model, signed_in
+):
+    sent(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    assert len(queue(home(signed_in(social_care_manager))[0], AWAITING)) == 1
+    # The role given by mistake to someone in a school: the referrals policy does not make them a
+    # front-door manager, so their queues are their own (empty), never the kept ones.
+    misplaced = UserFactory(email="head@school.example", agency=school, roles=[Role.SOCIAL_CARE_MANAGER])
+
+    response, _ = home(signed_in(misplaced))
+
+    assert queue(response, AWAITING) == []
+    assert "Nia" not in response.content.decode()
