@@ -136,9 +136,10 @@ _CHILDREN_OF: dict[type[Model], dict[str, Any]] = {
 
 
 class _Queues:
-    """Builds one section's queues: each its first rows in its own order, their children's names and
-    ids, and its capped count, in one query a queue (core.paging.queue_head, caf.selectors.
-    queue_children): a home page's cost is its number of queues, not their rows."""
+    """Builds one section's queues: each its first rows in its own order with their children's names
+    and ids in the same query (caf.selectors.queue_children), and its capped count, a second query
+    only when it holds more than it shows (core.paging.queue_head): a home page's cost is its number
+    of queues, not their rows."""
 
     def __init__(self, shown: set[int]) -> None:
         self.shown = shown
