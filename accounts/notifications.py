@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Notification, User
+from core.enqueue import enqueue_at_once
 
 logger = logging.getLogger(__name__)
 
@@ -52,25 +53,12 @@ def notification_record(
     return notification
 
 
-# Settled question 30: an enqueue after commit gives up at once when the broker is down, on a connection
-# of its own that tries once (kombu's shared connection retries for about 6 s, with the request waiting).
-ENQUEUE_CONNECT_TIMEOUT = 0.5
-ENQUEUE_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": ENQUEUE_CONNECT_TIMEOUT}
-
-
 def _send_soon() -> None:
-    from celery import current_app
-
     from accounts.tasks import notifications_send
 
-    try:
-        with current_app.connection_for_write(
-            connect_timeout=ENQUEUE_CONNECT_TIMEOUT, transport_options=ENQUEUE_TRANSPORT_OPTIONS
-        ) as connection:
-            # Celery takes `connection` among its publishing options; its type stubs do not list it.
-            notifications_send.apply_async(retry=False, connection=connection)  # type: ignore[call-arg]
-    except Exception:  # a broker that is down must never fail the request: beat sends it within a minute
-        logger.warning("Could not enqueue sending notifications; the next scheduled run sends them", exc_info=True)
+    # Settled question 30 (core.enqueue): gives up at once when the broker is down; beat sends it
+    # within a minute.
+    enqueue_at_once(notifications_send, what="sending notifications; the next scheduled run sends them", log=logger)
 
 
 def notifications_cancel(*, subject_key: str) -> int:

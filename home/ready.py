@@ -2,18 +2,23 @@
 its front-door managers; counting them for each person was most of the county's slowest pages (a
 CAF administrator's home page, seven permission-filtered queues with their counts: about 90 ms).
 
-Each web process keeps, per council and section, the section it last built and what it was built
-from (`Stamp`): the council's `QueuesVersion`, this process's own count of changes, the day and the
-minute. A page whose stamp matches is shown from what was kept; any difference builds it again.
+What a council's queues show is counted once and kept in the database (`KeptQueues`: the queues, their
+HTML and the children they name), with the council's `QueuesVersion` it was counted at and when:
 
 - **A change** to what the queues show (a CAF, its children, lead professional or team; a child's
-  name; a referral or step-down; a possible duplicate) raises this process's count at once and, once
-  its transaction commits, the council's version, which every other process reads with the page
-  (`queues_changed`, from the models' signals in home.apps and from the services' bulk changes
-  through core.signals.queues_changed).
-- **The clock**: the front-door queues keep nothing longer than the minute they were built in (a
-  decision's deadline is in hours and minutes, and "decided in the last 7 days" moves on its own); the
-  CAF administrators' keep for the day (their deadlines and overdue reviews are in days).
+  name; a referral or step-down; a possible duplicate; a person's or agency's name) raises the
+  council's version once its transaction commits, and asks a worker to count the queues again
+  (`home.tasks.kept_queues_count`), so the people who open them find them counted. It comes from the
+  models' signals (`connect`) and from the services' bulk changes (core.signals.queues_changed).
+- **A page** reads the council's version with the kept queues' version and time (one query), and
+  shows them when they match and are of this day (the CAF administrators': their deadlines and
+  overdue reviews are in days) or of this minute (the front door's: a decision's deadline is in hours
+  and minutes, and "decided in the last 7 days" moves on its own). Otherwise it counts them itself and
+  keeps them for the rest: the worker has not finished yet, the broker is down, or the day has turned.
+  Each web process also holds the last set it read, so most pages read only the versions.
+- **Within the process that made a change**, until its transaction has committed and raised the
+  version, the queues are counted for each page and kept only in that process, under its own count of
+  changes (`Stamp`): what the table holds cannot show a change not yet committed.
 - **Only people whose queues are alike share them**, which home.selectors decides from the apps'
   own rules: the role's policy (`caf.policies.is_caf_administrator`, `referrals.policies.
   is_front_door_manager`), and for a CAF administrator no exclusion in force naming them or their
@@ -22,20 +27,20 @@ minute. A page whose stamp matches is shown from what was kept; any difference b
 - **The access log** still gets one row per page with the children it names (Settled question 17).
 
 Only what the page shows is kept (labels, links, clocks, counts and the children's ids for the log),
-in the process's memory, at most two sections per council, for at most a day.
+one row per council and role, replaced at each count.
 """
 
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from accounts.models import Agency, User
 from caf.models import (
@@ -47,17 +52,20 @@ from caf.models import (
     TeamAroundFamilyMember,
 )
 from core import signals
-from home.models import QueuesVersion
+from core.enqueue import enqueue_at_once
+from home.models import KeptQueues, QueuesVersion
 from referrals.models import Referral, StepDown
 
-CAF_ADMINISTRATION = "caf_administration"
-FRONT_DOOR = "front_door"
+CAF_ADMINISTRATION = KeptQueues.Kind.CAF_ADMINISTRATION.value
+FRONT_DOOR = KeptQueues.Kind.FRONT_DOOR.value
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Stamp:
+    """What queues kept only in this process were counted from, while a change it made is uncommitted."""
+
     version: int  # the council's QueuesVersion: changes committed in any process
     changes: int  # this process's count of the council's changes, raised before they commit
     day: date
@@ -65,32 +73,76 @@ class Stamp:
 
 
 @dataclass(frozen=True)
+class Counted:
+    """What a section's queues are kept as: plain data (JSON) and their HTML, and the children they
+    name. home.selectors makes it from the queues (`dump`) and the queues again from it (`load`)."""
+
+    queues: list[Any]
+    html: str
+
+
+@dataclass(frozen=True)
 class _Kept:
-    stamp: Stamp
-    built: object  # the section, as home.selectors built it
+    stamp: object  # a Stamp, or the kept row's (version, counted_at)
+    built: object  # the section, as home.selectors built or loaded it
     child_ids: frozenset[int]
+
+
+class _Versions(NamedTuple):
+    council: int  # the council's QueuesVersion now
+    kept: int | None  # the kept queues' version, None when none are kept
+    counted_at: datetime | None
 
 
 _lock = threading.Lock()
 _kept: dict[tuple[str, int], _Kept] = {}
-_changes: dict[int, int] = {}
+_changes: dict[int, int] = {}  # per council: the changes this process made
+_settled: dict[int, int] = {}  # per council: the last of them whose commit raised the version
 
 
 def queues_changed(council_id: int | None) -> None:
-    """Something a council's home queues show has changed: this process builds them again from its next
-    page, and once the change commits, so does every other process."""
+    """Something a council's home queues show has changed: this process counts them for its pages
+    until the change commits; then the council's version is raised and a worker counts them again,
+    once for all of a transaction's changes to the council."""
     if council_id is None:
         return
     with _lock:
-        _changes[council_id] = _changes.get(council_id, 0) + 1
-    # robust: the change has committed; were the raise to fail, other processes would count the
-    # queues again within the minute anyway, and the person who made the change must not see an error.
-    transaction.on_commit(partial(version_raise, council_id), robust=True)
+        change = _changes[council_id] = _changes.get(council_id, 0) + 1
+    db = transaction.get_connection()
+    if db.in_atomic_block:  # one step after the commit for the transaction's changes (and savepoint's)
+        savepoints = set(db.savepoint_ids)
+        for registered_in, step, _ in db.run_on_commit:  # Django's list of (savepoint ids, callback, robust)
+            if isinstance(step, _Committed) and step.council_id == council_id and registered_in == savepoints:
+                step.change = change
+                return
+    # robust: the change has committed; were the raise to fail, the next change's would do, and the
+    # person who made the change must not see an error.
+    transaction.on_commit(_Committed(council_id, change), robust=True)
+
+
+class _Committed:
+    """After a transaction that changed what a council's queues show has committed: raise the council's
+    version, note this process's changes up to `change` as committed, and ask a worker to count them."""
+
+    def __init__(self, council_id: int, change: int) -> None:
+        self.council_id = council_id
+        self.change = change
+        self.__qualname__ = "home.ready._Committed"  # Django names a failed robust callback by it
+
+    def __call__(self) -> None:
+        version_raise(self.council_id)
+        with _lock:
+            _settled[self.council_id] = max(_settled.get(self.council_id, 0), self.change)
+        from home.tasks import kept_queues_count  # the task reads home.selectors, which reads this module
+
+        enqueue_at_once(
+            kept_queues_count, self.council_id, what="counting the home queues; the next home page counts them"
+        )
 
 
 def version_raise(council_id: int) -> None:
-    """Every process counts the council's queues again from its next page. Run on its own, after the
-    change committed: one short statement, never inside the change."""
+    """The kept queues are out of date from now: one short statement, run after the change committed,
+    never inside it (no change waits on another council-wide row)."""
     table = QueuesVersion._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -100,46 +152,128 @@ def version_raise(council_id: int) -> None:
         )
 
 
-def _version(council_id: int) -> int:
-    return QueuesVersion.objects.filter(council_id=council_id).values_list("version", flat=True).first() or 0
+def _versions(kind: str, council_id: int) -> _Versions:
+    """The council's version and the kept queues' version and time, in one statement."""
+    versions, kept = QueuesVersion._meta.db_table, KeptQueues._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE((SELECT version FROM {versions} WHERE council_id = %s), 0),"  # noqa: S608 (the models' tables)
+            f" kept.version, kept.counted_at FROM (SELECT 1) one"
+            f" LEFT JOIN {kept} kept ON kept.council_id = %s AND kept.kind = %s",
+            [council_id, council_id, kind],
+        )
+        return _Versions(*cursor.fetchone())
+
+
+def _fresh(versions: _Versions, now: datetime, *, by_the_minute: bool) -> bool:
+    if versions.kept != versions.council or versions.counted_at is None:
+        return False
+    counted = timezone.localtime(versions.counted_at)
+    if by_the_minute:
+        return counted.replace(second=0, microsecond=0) == now.replace(second=0, microsecond=0)
+    return counted.date() == now.date()
+
+
+def _store(kind: str, council_id: int, version: int, counted_at: datetime, counted: Counted, shown: set[int]) -> None:
+    """Keep what was counted, unless a count begun later has been kept already (one statement)."""
+    table = KeptQueues._meta.db_table
+    values: list[Any] = [council_id, kind, version, counted_at, Jsonb(counted.queues), counted.html, sorted(shown)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (council_id, kind, version, counted_at, queues, html, child_ids)"  # noqa: S608 (the model's table)
+            " VALUES (%s, %s, %s, %s, %s, %s, %s::bigint[])"
+            " ON CONFLICT (council_id, kind) DO UPDATE SET version = EXCLUDED.version,"
+            " counted_at = EXCLUDED.counted_at, queues = EXCLUDED.queues, html = EXCLUDED.html,"
+            f" child_ids = EXCLUDED.child_ids WHERE {table}.counted_at < EXCLUDED.counted_at",
+            values,
+        )
 
 
 def ready_section(
     kind: str,
     user: User,
     build: Callable[[set[int]], T],
+    dump: Callable[[T], Counted],
+    load: Callable[[Counted], T],
     *,
     alike: bool,
     by_the_minute: bool,
 ) -> tuple[T, set[int]]:
     """The section `build` makes for the user (it notes the children it names in the set it is given),
-    from what this process kept for the user's council when nothing it shows has changed since, else
-    built now and kept. `alike`: whether the user's section is the one every person of the role in the
-    council sees, which the caller decides from the apps' own rules (the role's policy, and no
-    exclusion naming them: caf.permissions.exclusions_naming); otherwise it is built for them alone,
-    never kept or shared. `by_the_minute`: whether what it shows moves with the clock within a day (a
-    deadline in hours). Returns the section and the children it names, for the page's access-log row."""
+    from the council's kept queues when nothing they show has changed since, else counted now and kept.
+    `alike`: whether the user's section is the one every person of the role in the council sees, which
+    the caller decides from the apps' own rules (the role's policy, and no exclusion naming them:
+    caf.permissions.exclusions_naming); otherwise it is built for them alone, never kept or shared.
+    `by_the_minute`: whether what it shows moves with the clock within a day (a deadline in hours).
+    `dump` and `load` turn the section into what is kept and back. Returns the section and the children
+    it names, for the page's access-log row."""
     if not alike or user.council_id is None:  # their own view of the council: never kept, never shared
         shown: set[int] = set()
         return build(shown), shown
-    version = _version(user.council_id)
+    council_id = user.council_id
     now = timezone.localtime()
-    key = (kind, user.council_id)
+    versions = _versions(kind, council_id)
+    key = (kind, council_id)
     with _lock:
-        minute = now.replace(second=0, microsecond=0) if by_the_minute else None
-        stamp = Stamp(version, _changes.get(user.council_id, 0), now.date(), minute)
+        changes = _changes.get(council_id, 0)
+        settled = changes == _settled.get(council_id, 0)
         kept = _kept.get(key)
+    if not settled:  # a change this process made is not committed yet: never from the table
+        minute = now.replace(second=0, microsecond=0) if by_the_minute else None
+        return _in_process(key, Stamp(versions.council, changes, now.date(), minute), build, kept)
+    if _fresh(versions, now, by_the_minute=by_the_minute):
+        if kept is not None and kept.stamp == (versions.kept, versions.counted_at):
+            return cast(T, kept.built), set(kept.child_ids)
+        row = KeptQueues.objects.filter(council_id=council_id, kind=kind).first()
+        if row is not None and row.version == versions.council:
+            built = load(Counted(row.queues, row.html))
+            with _lock:
+                _kept[key] = _Kept((row.version, row.counted_at), built, frozenset(row.child_ids))
+            return built, set(row.child_ids)
+    shown = set()
+    built = build(shown)  # from the data as it is now: the version was read before
+    _store(kind, council_id, versions.council, now, dump(built), shown)
+    with _lock:
+        _kept[key] = _Kept((versions.council, now), built, frozenset(shown))
+    return built, shown
+
+
+def _in_process(
+    key: tuple[str, int], stamp: Stamp, build: Callable[[set[int]], T], kept: _Kept | None
+) -> tuple[T, set[int]]:
     if kept is not None and kept.stamp == stamp:
         return cast(T, kept.built), set(kept.child_ids)
-    shown = set()
-    built = build(shown)  # from the data as it is now: the stamp was read before
+    shown: set[int] = set()
+    built = build(shown)
     with _lock:
         _kept[key] = _Kept(stamp, built, frozenset(shown))
     return built, shown
 
 
+def count_if_stale(
+    kind: str,
+    user: User,
+    build: Callable[[set[int]], T],
+    dump: Callable[[T], Counted],
+    *,
+    by_the_minute: bool,
+) -> bool:
+    """For the worker (home.tasks): count the council's queues of this kind as `user` sees them (one
+    whom they are alike for) and keep them, unless what is kept is already up to date. Returns whether
+    it counted."""
+    council_id = cast(int, user.council_id)
+    now = timezone.localtime()
+    versions = _versions(kind, council_id)
+    if _fresh(versions, now, by_the_minute=by_the_minute):
+        return False
+    shown: set[int] = set()
+    _store(kind, council_id, versions.council, now, dump(build(shown)), shown)
+    return True
+
+
 def forget_all() -> None:
-    """Drop what this process kept (the tests' fixture between tests, and the benchmark's first visit)."""
+    """Drop what this process holds (the tests' fixture between tests, and the benchmark's first visit);
+    what the table keeps stays."""
     with _lock:
         _kept.clear()
 
@@ -174,6 +308,10 @@ def _children_changed(sender: type[Model], instance: Model, action: str, **kwarg
 
 
 def _sent(sender: object, council_id: int | None = None, **kwargs: object) -> None:
+    # A bulk change may take names out of the records (the nightly anonymisation): what was kept of the
+    # council goes in the same transaction, so no name outlives it in the table.
+    if council_id is not None:
+        KeptQueues.objects.filter(council_id=council_id).delete()
     queues_changed(council_id)
 
 

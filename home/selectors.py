@@ -25,6 +25,7 @@ from caf.models import AccessLog, Caf, CafChild, PlanAction, PossibleDuplicate
 from caf.selectors import (
     actions_due_for,
     break_glass_to_review,
+    caf_administrators,
     caf_detail_url,
     caf_queue_item,
     cafs_led_by,
@@ -55,10 +56,11 @@ from home.items import (
     role_change_item,
     step_down_item,
 )
-from home.ready import CAF_ADMINISTRATION, FRONT_DOOR, ready_section
+from home.ready import CAF_ADMINISTRATION, FRONT_DOOR, Counted, count_if_stale, ready_section
 from referrals import policies as referral_policies
 from referrals import selectors as referral_selectors
 from referrals.models import Referral, StepDown
+from referrals.selectors import Clock
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -96,22 +98,95 @@ class _KeptQueues:
     html: str
 
 
-def _kept_queues(
-    kind: str,
-    user: User,
-    build: Callable[[User, set[int]], list[WorkQueue]],
-    shown: set[int],
-    *,
-    alike: bool,
-    by_the_minute: bool,
-) -> _KeptQueues:
+def _dumped(kept: _KeptQueues) -> Counted:
+    """The queues as home.ready keeps them in the database: plain data, and their HTML."""
+    return Counted([_queue_dumped(queue) for queue in kept.queues], kept.html)
+
+
+def _queue_dumped(queue: WorkQueue) -> dict[str, Any]:
+    def item(row: Item) -> list[Any]:
+        label, url, *clock = row
+        if clock and isinstance(clock[0], Clock):
+            return [label, url, {"state": clock[0].state, "text": clock[0].text}]
+        return [label, url, None] if clock else [label, url]
+
+    count = None if queue.count is None else [queue.count.found, queue.count.cap]
+    return {
+        "heading": queue.heading,
+        "empty_text": queue.empty_text,
+        "items": [item(row) for row in queue.items],
+        "count": count,
+        "view_all_url": queue.view_all_url,
+        "view_all_text": queue.view_all_text,
+    }
+
+
+def _loaded(counted: Counted) -> _KeptQueues:
+    def item(row: list[Any]) -> Item:
+        if len(row) == 2:
+            return row[0], row[1]
+        return row[0], row[1], None if row[2] is None else Clock(**row[2])
+
+    queues = [
+        WorkQueue(
+            queue["heading"],
+            queue["empty_text"],
+            [item(row) for row in queue["items"]],
+            count=None if queue["count"] is None else CappedCount(*queue["count"]),
+            view_all_url=queue["view_all_url"],
+            view_all_text=queue["view_all_text"],
+        )
+        for queue in counted.queues
+    ]
+    return _KeptQueues(queues, counted.html)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A section kept for the council's people of one role (home.ready): who may share it, how it is
+    counted, whether its clocks move within the day, and whom the worker counts it as."""
+
+    alike: Callable[[User], bool]
+    queues: Callable[[User, set[int]], list[WorkQueue]]
+    by_the_minute: bool
+    people: Callable[[int], list[User]]
+
+
+def _counted(kind: _Kind, user: User) -> Callable[[set[int]], _KeptQueues]:
     def counted(names: set[int]) -> _KeptQueues:
-        queues = build(user, names)
+        queues = kind.queues(user, names)
         return _KeptQueues(queues, render_to_string("home/_queues.html", {"queues": queues}))
 
-    kept, names = ready_section(kind, user, counted, alike=alike, by_the_minute=by_the_minute)
+    return counted
+
+
+def _kept_queues(kind_name: str, user: User, shown: set[int]) -> _KeptQueues:
+    kind = _KINDS[kind_name]
+    kept, names = ready_section(
+        kind_name,
+        user,
+        _counted(kind, user),
+        _dumped,
+        _loaded,
+        alike=kind.alike(user),
+        by_the_minute=kind.by_the_minute,
+    )
     shown.update(names)
     return kept
+
+
+def kept_queues_count(council_id: int) -> list[str]:
+    """For the worker, once a change has committed (home.tasks): count each kept section of the council
+    that is out of date, as one of the people it is alike for (none: nobody shares it, nothing is
+    kept). Returns the sections it counted."""
+    counted = []
+    for kind_name, kind in _KINDS.items():
+        person = next((user for user in kind.people(council_id) if kind.alike(user)), None)
+        if person is not None and count_if_stale(
+            kind_name, person, _counted(kind, person), _dumped, by_the_minute=kind.by_the_minute
+        ):
+            counted.append(kind_name)
+    return counted
 
 
 def _noting(records: Iterable[T], shown: set[int]) -> Iterator[T]:
@@ -278,15 +353,7 @@ def _service_administrator_section(user: User) -> HomeSection:
 def _caf_administrator_section(user: User, shown: set[int]) -> HomeSection:
     """The council's CAF administration queues, kept ready for the council's CAF administrators
     (home.ready: one person's are another's unless an exclusion names them)."""
-    # A council's CAF administrators see every CAF of it, less what an exclusion naming them keeps from
-    # them (Settled question 16): alike unless one does. Their deadlines are in days: kept for the day.
-    named = (
-        perms.exclusions_naming(user)
-        .values("pk")
-        .union(referral_selectors.step_down_exclusions_naming(user).values("pk"))
-    )
-    alike = caf_policies.is_caf_administrator(user, user.council_id) and not named.exists()  # one query
-    kept = _kept_queues(CAF_ADMINISTRATION, user, _caf_administrator_queues, shown, alike=alike, by_the_minute=False)
+    kept = _kept_queues(CAF_ADMINISTRATION, user, shown)
     return HomeSection(
         role=Role.CAF_ADMINISTRATOR,
         heading="CAF administration",
@@ -373,11 +440,7 @@ def _caf_administrator_queues(user: User, shown: set[int]) -> list[WorkQueue]:
 def _social_care_manager_section(user: User, shown: set[int]) -> HomeSection:
     """The council's front-door queues, kept ready for its front-door managers (home.ready: the
     queues apply no exclusion, so every manager's are the same)."""
-    # The front-door queues apply no exclusion: alike for the council's front-door managers, whom the
-    # referrals policy names (a manager's role given outside children's social care sees none of them).
-    # A decision's deadline is in hours and minutes: kept for the minute.
-    alike = referral_policies.is_front_door_manager(user, user.council_id)
-    kept = _kept_queues(FRONT_DOOR, user, _social_care_manager_queues, shown, alike=alike, by_the_minute=True)
+    kept = _kept_queues(FRONT_DOOR, user, shown)
     return HomeSection(
         role=Role.SOCIAL_CARE_MANAGER,
         heading="Children's social care decisions",
@@ -500,6 +563,33 @@ def _council_administrator_section(user: User) -> HomeSection:
             ("Threshold model: versions, drafts and publishing", "thresholds:manage"),
         ],
     )
+
+
+def _caf_administrators_alike(user: User) -> bool:
+    """A council's CAF administrators see every CAF of it, less what an exclusion naming them keeps
+    from them (Settled question 16): alike unless one does (one query)."""
+    named = (
+        perms.exclusions_naming(user)
+        .values("pk")
+        .union(referral_selectors.step_down_exclusions_naming(user).values("pk"))
+    )
+    return caf_policies.is_caf_administrator(user, user.council_id) and not named.exists()
+
+
+def _front_door_managers_alike(user: User) -> bool:
+    """The front-door queues apply no exclusion: alike for the council's front-door managers, whom the
+    referrals policy names (a manager's role given outside children's social care sees none of them)."""
+    return referral_policies.is_front_door_manager(user, user.council_id)
+
+
+# The sections kept ready. The CAF administrators' deadlines and overdue reviews are in days: kept for
+# the day. A front-door decision's deadline is in hours and minutes: kept for the minute.
+_KINDS: dict[str, _Kind] = {
+    CAF_ADMINISTRATION: _Kind(_caf_administrators_alike, _caf_administrator_queues, False, caf_administrators),
+    FRONT_DOOR: _Kind(
+        _front_door_managers_alike, _social_care_manager_queues, True, referral_selectors.front_door_managers
+    ),
+}
 
 
 _SECTION_BUILDERS: dict[Role, Callable[[User, set[int]], HomeSection]] = {

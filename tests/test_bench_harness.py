@@ -39,8 +39,9 @@ from home.demo import DEMO_PASSWORD
 # Issue 13: a home queue's rows carry their children's names and ids (caf.selectors.queue_children),
 # so a queue with rows no longer prefetches them (one query fewer for each such queue). The busiest
 # people's queues are kept ready for their council (home.ready): their home page reads the council's
-# version (1), a CAF administrator's also whether an exclusion names them (1), and counts no queue;
-# the first page after a change counts them, with those reads.
+# version (1), a CAF administrator's also whether an exclusion names them (1), and counts no queue.
+# After a change a worker counts them into a table (home.ready): a web process's first page after it
+# reads them from there (1); a page that comes before the worker counts them and keeps them (1).
 EXPECTED_QUERIES = {
     ("Home page", "Practitioner"): 19,
     ("CAF list", "Practitioner"): 17,
@@ -49,7 +50,8 @@ EXPECTED_QUERIES = {
     ("Find a child", "Practitioner"): 19,
     ("Notifications", "Practitioner"): 10,
     ("Home page", "CAF administrator"): 13,
-    ("Home page, the first after a change", "CAF administrator"): 20,
+    ("Home page, the first after a change", "CAF administrator"): 14,
+    ("Home page, before the worker has counted", "CAF administrator"): 21,
     ("CAF list", "CAF administrator"): 17,
     ("Pick-up queue (step-downs)", "CAF administrator"): 14,
     ("A CAF's page", "CAF administrator"): 31,
@@ -59,7 +61,8 @@ EXPECTED_QUERIES = {
     ("Notifications", "CAF administrator"): 10,
     ("The council's figures, a year", "CAF administrator"): 12,
     ("Home page", "Social care manager"): 12,
-    ("Home page, the first after a change", "Social care manager"): 15,
+    ("Home page, the first after a change", "Social care manager"): 13,
+    ("Home page, before the worker has counted", "Social care manager"): 16,
     ("Front-door queue", "Social care manager"): 14,
     ("CAF list", "Social care manager"): 17,
     ("A CAF's page", "Social care manager"): 29,
@@ -82,8 +85,9 @@ def demo_load() -> None:
     call_command("load_demo", stdout=io.StringIO())
 
 
-def test_the_harness_measures_every_role_and_writes_the_doc(db, tmp_path):
-    demo_load()
+def test_the_harness_measures_every_role_and_writes_the_doc(db, tmp_path, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # committed, as the bench finds its data
+        demo_load()
     logged_before, sessions_before = AccessLog.objects.count(), Session.objects.count()
     doc = tmp_path / "benchmarks.md"
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Role
 from caf import services
 from caf.models import AccessLog
-from home.models import QueuesVersion
+from home.models import KeptQueues, QueuesVersion
 from home.ready import forget_all
 from referrals import services as rs
 from tests.factories import UserFactory
@@ -203,19 +203,23 @@ def test_forget_all_drops_what_was_kept(school_practitioner, caf_admin, council_
     assert home(client)[1] == counted
 
 
-def test_a_bulk_change_the_services_announce_is_on_the_next_page(
-    school_practitioner, caf_admin, council_model, signed_in
+def test_a_bulk_change_the_services_announce_is_on_the_next_page_and_empties_the_table(
+    school_practitioner, caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
 ):
     from caf.models import Child
     from core.signals import queues_changed
 
     caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
     client = signed_in(caf_admin)
+    committed(caf.council_id, django_capture_on_commit_callbacks)
     assert labels(home(client)[0], REGISTER) == ["Nia Ward"]
+    assert "Nia Ward" in KeptQueues.objects.get(council_id=caf.council_id).html
     # The nightly anonymisation changes names by a bulk update (no model save) and says so.
     Child.objects.filter(cafs=caf).update(first_name="Anonymised", last_name="Child")
     queues_changed.send(sender=Child, council_id=caf.council_id)
 
+    # What the table kept of the council, names included, went with it.
+    assert not KeptQueues.objects.filter(council_id=caf.council_id).exists()
     assert labels(home(client)[0], REGISTER) == ["Anonymised Child"]
 
 
@@ -271,3 +275,194 @@ def test_a_managers_role_outside_social_care_never_gets_the_front_doors_kept_que
 
     assert queue(response, AWAITING) == []
     assert "Nia" not in response.content.decode()
+
+
+# The queues kept in the database: counted by a worker once a change commits, read by every process ----
+
+
+def committed(council_id, capture):
+    """A change to the council's queues committed, as a service's commit does: the council's version is
+    raised and a worker asked to count them (home.ready)."""
+    from django.db import transaction
+
+    from home.ready import queues_changed
+
+    with capture(execute=True), transaction.atomic():  # a service's own transaction
+        queues_changed(council_id)
+
+
+def kept_row(council_id, kind):
+    from home.models import KeptQueues
+
+    return KeptQueues.objects.filter(council_id=council_id, kind=kind).first()
+
+
+def test_a_worker_counts_the_queues_once_a_change_commits_and_another_process_only_reads_them(
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
+):
+    from home.ready import CAF_ADMINISTRATION
+    from home.tasks import kept_queues_count
+
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    _, counting = home(signed_in(caf_admin))
+    committed(caf.council_id, django_capture_on_commit_callbacks)
+
+    assert kept_queues_count.apply(args=[caf.council_id]).get() == [CAF_ADMINISTRATION]  # no front door here
+    kept = kept_row(caf.council_id, CAF_ADMINISTRATION)
+    assert kept.version == QueuesVersion.objects.get(council=caf.council).version
+    assert kept.child_ids == [caf.children.get().pk]
+    assert kept_queues_count.apply(args=[caf.council_id]).get() == []  # up to date: safe to run twice
+
+    forget_all()  # another web process, which holds nothing
+    response, read = home(signed_in(second_caf_admin))
+
+    assert labels(response, REGISTER) == ["Nia Ward"]
+    assert read < counting - 5  # the kept queues' row, not a queue counted
+    # Its page still writes its own access-log row naming the child it showed (Settled question 17).
+    row = AccessLog.objects.filter(what="Viewed the home page", user=second_caf_admin).get()
+    assert row.child_ids == [caf.children.get().pk]
+    # The rows and counts are the same queues, loaded from what was kept.
+    assert [str(q.count) for q in response.context["sections"][0].queues if q.heading == REGISTER] == ["1"]
+
+
+def test_a_page_that_finds_the_worker_behind_counts_the_queues_and_keeps_them_for_the_rest(
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
+):
+    from caf.models import Caf
+    from home.ready import CAF_ADMINISTRATION, version_raise
+
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    committed(caf.council_id, django_capture_on_commit_callbacks)
+    _, counting = home(signed_in(caf_admin))
+    # Another process registered the CAF and raised the version; its worker has not counted yet (or the
+    # broker is down): the next page counts the queues itself, and keeps them.
+    Caf.objects.filter(pk=caf.pk).update(registered_at=timezone.now(), reference="EH-2026-0003")
+    version_raise(caf.council_id)
+
+    response, counted = home(signed_in(caf_admin))
+
+    assert labels(response, REGISTER) == []
+    assert counted >= counting
+    assert (
+        kept_row(caf.council_id, CAF_ADMINISTRATION).version == QueuesVersion.objects.get(council=caf.council).version
+    )
+    forget_all()
+    response, read = home(signed_in(second_caf_admin))
+    assert labels(response, REGISTER) == [] and read < counting - 5
+
+
+def test_the_worker_never_counts_as_an_administrator_an_exclusion_names(
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
+):
+    from home.tasks import kept_queues_count
+
+    kept_from = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    active_caf(school_practitioner, child_of(school_practitioner, "Ola", "Ward"))
+    # The first administrator the worker would pick is the one the family excluded.
+    assert caf_admin.pk < second_caf_admin.pk
+    services.exclusion_record(user=second_caf_admin, caf=kept_from, made_by="Kelly Ward", people=[caf_admin])
+    committed(kept_from.council_id, django_capture_on_commit_callbacks)
+
+    kept_queues_count.apply(args=[kept_from.council_id]).get()
+
+    forget_all()
+    shared, _ = home(signed_in(second_caf_admin))
+    assert labels(shared, REGISTER) == ["Nia Ward", "Ola Ward"]  # counted as the one no exclusion names
+    excluded, _ = home(signed_in(caf_admin))
+    assert labels(excluded, REGISTER) == ["Ola Ward"]
+    assert "Nia" not in excluded.content.decode()
+
+
+def test_the_kept_front_door_is_read_within_its_minute_and_counted_again_after_it(
+    school_practitioner,
+    social_care_manager,
+    second_manager,
+    council_model,
+    signed_in,
+    django_capture_on_commit_callbacks,
+):
+    from home.ready import FRONT_DOOR
+    from home.tasks import kept_queues_count
+
+    referral = sent(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    at = timezone.now().replace(second=1)
+    with time_machine.travel(at, tick=False):
+        _, counting = home(signed_in(social_care_manager))
+        committed(referral.council_id, django_capture_on_commit_callbacks)
+        assert FRONT_DOOR in kept_queues_count.apply(args=[referral.council_id]).get()
+        forget_all()
+        first, read = home(signed_in(second_manager))
+        assert read < counting and "Nia Ward" in queue(first, AWAITING)[0][0]
+    # A decision's deadline is in hours and minutes: the next minute's page counts it again, and keeps it.
+    with time_machine.travel(at + timedelta(minutes=1), tick=False):
+        forget_all()
+        assert home(signed_in(second_manager))[1] > read
+        assert kept_row(referral.council_id, FRONT_DOOR).counted_at == at + timedelta(minutes=1)
+        forget_all()
+        assert home(signed_in(social_care_manager))[1] == read
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_counts_the_queues_each_committed_change_asks_for(
+    school_practitioner, caf_admin, council_model, redis_url
+):
+    import time
+
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+    from home.ready import CAF_ADMINISTRATION
+
+    app.conf.broker_url = redis_url
+    try:
+        # Every save here commits at once, and each asks the broker for a count (home.ready).
+        caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                kept = kept_row(caf.council_id, CAF_ADMINISTRATION)
+                if kept and kept.version == QueuesVersion.objects.get(council=caf.council).version:
+                    break
+                time.sleep(0.2)
+    finally:
+        app.conf.broker_url = None
+    assert kept is not None, "no worker counted the council's queues"
+    assert kept.version == QueuesVersion.objects.get(council=caf.council).version
+    assert kept.child_ids == [caf.children.get().pk]
+    assert "Nia Ward" in kept.html
+
+
+def test_a_transactions_changes_raise_the_version_once_and_a_rolled_back_savepoint_none(
+    school_practitioner, council_model, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from home.ready import _Committed
+
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    child = caf.children.get()
+
+    def version():
+        return QueuesVersion.objects.filter(council=caf.council).values_list("version", flat=True).first() or 0
+
+    before = version()
+    with django_capture_on_commit_callbacks(execute=True) as steps, transaction.atomic():
+        caf.save()
+        child.first_name = "Nya"
+        child.save()
+        caf.save()
+    assert [type(step) for step in steps] == [_Committed]  # one step after the commit, one enqueue
+    assert version() == before + 1
+
+    # A change in a savepoint that is rolled back takes its step with it; the change after it has its own.
+    with django_capture_on_commit_callbacks(execute=True) as steps, transaction.atomic():
+        try:
+            with transaction.atomic():
+                child.save()
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        caf.save()
+    assert [type(step) for step in steps] == [_Committed]
+    assert version() == before + 2

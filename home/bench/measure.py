@@ -11,6 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from home.bench.pages import PAGES_BY_ROLE, Page, Subject
+from home.models import KeptQueues
 from home.ready import forget_all
 
 
@@ -112,6 +113,8 @@ def _measure_one(client: Client, page: Page, subject: Subject, result: PageResul
     for attempt in range(repeat):
         if page.afresh:
             forget_all()
+        if page.afresh == "counted":
+            KeptQueues.objects.filter(council_id=subject.user.council_id).delete()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url, secure=True)

@@ -335,8 +335,9 @@ def _load(results: dict[str, Any]) -> list[str]:
         f" ({load['signed_in']} signed in through the sign-in form during the unmeasured warm-up), each"
         f" opening their role's pages with {load['think_s'][0]:g}-{load['think_s'][1]:g} s of thought between"
         f" requests, for {load['run_time_s']:g} s; meanwhile a change to what the busiest people's home"
-        f" queues show was committed every {load.get('change_every_s', 0):g} s (home.ready), so each web"
-        " process counted them again from its next home page.",
+        f" queues show was committed every {load.get('change_every_s', 0):g} s (home.ready): a Celery worker"
+        " beside gunicorn counted them again, and each web process read them from the table at its next"
+        " home page, or counted them itself when it came before the worker.",
         "",
         "| Requests | Requests/s | Median | p95 | Max | Errors |",
         "|---:|---:|---:|---:|---:|---:|",
