@@ -16,9 +16,10 @@ HTML and the children they name), with the council's `QueuesVersion` it was coun
   and minutes, and "decided in the last 7 days" moves on its own). Otherwise it counts them itself and
   keeps them for the rest: the worker has not finished yet, the broker is down, or the day has turned.
   Each web process also holds the last set it read, so most pages read only the versions.
-- **Within the process that made a change**, until its transaction has committed and raised the
-  version, the queues are counted for each page and kept only in that process, under its own count of
-  changes (`Stamp`): what the table holds cannot show a change not yet committed.
+- **Within a transaction that has changed them** and not yet committed, the queues are counted for its
+  pages and kept only in that process, under the process's own count of changes (`Stamp`): what the
+  table holds cannot show a change not yet committed. (Every other request reads the table: a change
+  another request has not committed is not theirs to see yet.)
 - **Only people whose queues are alike share them**, which home.selectors decides from the apps'
   own rules: the role's policy (`caf.policies.is_caf_administrator`, `referrals.policies.
   is_front_door_manager`), and for a CAF administrator no exclusion in force naming them or their
@@ -97,7 +98,6 @@ class _Versions(NamedTuple):
 _lock = threading.Lock()
 _kept: dict[tuple[str, int], _Kept] = {}
 _changes: dict[int, int] = {}  # per council: the changes this process made
-_settled: dict[int, int] = {}  # per council: the last of them whose commit raised the version
 
 
 def queues_changed(council_id: int | None) -> None:
@@ -107,32 +107,43 @@ def queues_changed(council_id: int | None) -> None:
     if council_id is None:
         return
     with _lock:
-        change = _changes[council_id] = _changes.get(council_id, 0) + 1
+        _changes[council_id] = _changes.get(council_id, 0) + 1
     db = transaction.get_connection()
     if db.in_atomic_block:  # one step after the commit for the transaction's changes (and savepoint's)
         savepoints = set(db.savepoint_ids)
-        for registered_in, step, _ in db.run_on_commit:  # Django's list of (savepoint ids, callback, robust)
-            if isinstance(step, _Committed) and step.council_id == council_id and registered_in == savepoints:
-                step.change = change
-                return
+        if any(registered_in == savepoints for registered_in, _ in _steps_waiting(council_id)):
+            return
     # robust: the change has committed; were the raise to fail, the next change's would do, and the
     # person who made the change must not see an error.
-    transaction.on_commit(_Committed(council_id, change), robust=True)
+    transaction.on_commit(_Committed(council_id), robust=True)
+
+
+def _steps_waiting(council_id: int) -> list[tuple[set[int], "_Committed"]]:
+    """The steps this connection's open transaction holds for after its commit for the council, with
+    the savepoints each was registered in (Django's `run_on_commit`: savepoint ids, callback, robust;
+    a savepoint rolled back takes its own, and a rollback all of them)."""
+    db = transaction.get_connection()
+    if not db.in_atomic_block:
+        return []
+    return [
+        (registered_in, step)
+        for registered_in, step, _ in db.run_on_commit
+        if isinstance(step, _Committed) and step.council_id == council_id and not step.done
+    ]
 
 
 class _Committed:
     """After a transaction that changed what a council's queues show has committed: raise the council's
-    version, note this process's changes up to `change` as committed, and ask a worker to count them."""
+    version and ask a worker to count them."""
 
-    def __init__(self, council_id: int, change: int) -> None:
+    def __init__(self, council_id: int) -> None:
         self.council_id = council_id
-        self.change = change
+        self.done = False  # run (a test's captured callbacks stay in Django's list once run)
         self.__qualname__ = "home.ready._Committed"  # Django names a failed robust callback by it
 
     def __call__(self) -> None:
+        self.done = True
         version_raise(self.council_id)
-        with _lock:
-            _settled[self.council_id] = max(_settled.get(self.council_id, 0), self.change)
         from home.tasks import kept_queues_count  # the task reads home.selectors, which reads this module
 
         enqueue_at_once(
@@ -216,9 +227,8 @@ def ready_section(
     key = (kind, council_id)
     with _lock:
         changes = _changes.get(council_id, 0)
-        settled = changes == _settled.get(council_id, 0)
         kept = _kept.get(key)
-    if not settled:  # a change this process made is not committed yet: never from the table
+    if _steps_waiting(council_id):  # this transaction changed them and has not committed: never the table
         minute = now.replace(second=0, microsecond=0) if by_the_minute else None
         return _in_process(key, Stamp(versions.council, changes, now.date(), minute), build, kept)
     if _fresh(versions, now, by_the_minute=by_the_minute):

@@ -204,14 +204,14 @@ def test_forget_all_drops_what_was_kept(school_practitioner, caf_admin, council_
 
 
 def test_a_bulk_change_the_services_announce_is_on_the_next_page_and_empties_the_table(
-    school_practitioner, caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
+    school_practitioner, caf_admin, council_model, signed_in
 ):
     from caf.models import Child
     from core.signals import queues_changed
 
     caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
     client = signed_in(caf_admin)
-    committed(caf.council_id, django_capture_on_commit_callbacks)
+    committed(caf.council_id)
     assert labels(home(client)[0], REGISTER) == ["Nia Ward"]
     assert "Nia Ward" in KeptQueues.objects.get(council_id=caf.council_id).html
     # The nightly anonymisation changes names by a bulk update (no model save) and says so.
@@ -280,15 +280,16 @@ def test_a_managers_role_outside_social_care_never_gets_the_front_doors_kept_que
 # The queues kept in the database: counted by a worker once a change commits, read by every process ----
 
 
-def committed(council_id, capture):
-    """A change to the council's queues committed, as a service's commit does: the council's version is
-    raised and a worker asked to count them (home.ready)."""
-    from django.db import transaction
+def committed(council_id):
+    """The test's changes to the council committed, as its transaction's commit would (it never commits):
+    each step its saves left for after the commit runs, raising the council's version and asking a
+    worker to count the queues (home.ready)."""
+    from home.ready import _steps_waiting, queues_changed
 
-    from home.ready import queues_changed
-
-    with capture(execute=True), transaction.atomic():  # a service's own transaction
-        queues_changed(council_id)
+    queues_changed(council_id)
+    for _, step in _steps_waiting(council_id):
+        step()
+    assert not _steps_waiting(council_id)
 
 
 def kept_row(council_id, kind):
@@ -298,14 +299,14 @@ def kept_row(council_id, kind):
 
 
 def test_a_worker_counts_the_queues_once_a_change_commits_and_another_process_only_reads_them(
-    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in
 ):
     from home.ready import CAF_ADMINISTRATION
     from home.tasks import kept_queues_count
 
     caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
     _, counting = home(signed_in(caf_admin))
-    committed(caf.council_id, django_capture_on_commit_callbacks)
+    committed(caf.council_id)
 
     assert kept_queues_count.apply(args=[caf.council_id]).get() == [CAF_ADMINISTRATION]  # no front door here
     kept = kept_row(caf.council_id, CAF_ADMINISTRATION)
@@ -326,13 +327,13 @@ def test_a_worker_counts_the_queues_once_a_change_commits_and_another_process_on
 
 
 def test_a_page_that_finds_the_worker_behind_counts_the_queues_and_keeps_them_for_the_rest(
-    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in
 ):
     from caf.models import Caf
     from home.ready import CAF_ADMINISTRATION, version_raise
 
     caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
-    committed(caf.council_id, django_capture_on_commit_callbacks)
+    committed(caf.council_id)
     _, counting = home(signed_in(caf_admin))
     # Another process registered the CAF and raised the version; its worker has not counted yet (or the
     # broker is down): the next page counts the queues itself, and keeps them.
@@ -352,7 +353,7 @@ def test_a_page_that_finds_the_worker_behind_counts_the_queues_and_keeps_them_fo
 
 
 def test_the_worker_never_counts_as_an_administrator_an_exclusion_names(
-    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in, django_capture_on_commit_callbacks
+    school_practitioner, caf_admin, second_caf_admin, council_model, signed_in
 ):
     from home.tasks import kept_queues_count
 
@@ -361,7 +362,7 @@ def test_the_worker_never_counts_as_an_administrator_an_exclusion_names(
     # The first administrator the worker would pick is the one the family excluded.
     assert caf_admin.pk < second_caf_admin.pk
     services.exclusion_record(user=second_caf_admin, caf=kept_from, made_by="Kelly Ward", people=[caf_admin])
-    committed(kept_from.council_id, django_capture_on_commit_callbacks)
+    committed(kept_from.council_id)
 
     kept_queues_count.apply(args=[kept_from.council_id]).get()
 
@@ -379,7 +380,6 @@ def test_the_kept_front_door_is_read_within_its_minute_and_counted_again_after_i
     second_manager,
     council_model,
     signed_in,
-    django_capture_on_commit_callbacks,
 ):
     from home.ready import FRONT_DOOR
     from home.tasks import kept_queues_count
@@ -388,7 +388,7 @@ def test_the_kept_front_door_is_read_within_its_minute_and_counted_again_after_i
     at = timezone.now().replace(second=1)
     with time_machine.travel(at, tick=False):
         _, counting = home(signed_in(social_care_manager))
-        committed(referral.council_id, django_capture_on_commit_callbacks)
+        committed(referral.council_id)
         assert FRONT_DOOR in kept_queues_count.apply(args=[referral.council_id]).get()
         forget_all()
         first, read = home(signed_in(second_manager))
@@ -466,3 +466,28 @@ def test_a_transactions_changes_raise_the_version_once_and_a_rolled_back_savepoi
         caf.save()
     assert [type(step) for step in steps] == [_Committed]
     assert version() == before + 2
+
+
+def test_a_change_rolled_back_leaves_the_pages_reading_the_table(
+    school_practitioner, caf_admin, council_model, signed_in
+):
+    from django.db import transaction
+
+    from home.tasks import kept_queues_count
+
+    caf = active_caf(school_practitioner, child_of(school_practitioner, "Nia", "Ward"))
+    committed(caf.council_id)
+    kept_queues_count.apply(args=[caf.council_id]).get()
+    client = signed_in(caf_admin)
+    forget_all()
+    _, read = home(client)
+    # A request's change that failed and was rolled back: nothing changed, nothing to count again.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        caf.next_review_on = timezone.localdate()
+        caf.save(update_fields=["next_review_on"])
+        raise RuntimeError("the service refused")
+
+    forget_all()
+    response, after = home(client)
+    assert after == read
+    assert labels(response, REGISTER) == ["Nia Ward"]
