@@ -14,6 +14,7 @@ from django.db.models import Count, Model, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from accounts.calendar import WorkingCalendar
 from accounts.models import Agency, Locality, Role, User
@@ -138,7 +139,7 @@ def _loaded(counted: Counted) -> _KeptQueues:
         )
         for queue in counted.queues
     ]
-    return _KeptQueues(queues, counted.html)
+    return _KeptQueues(queues, mark_safe(counted.html))  # noqa: S308 (home/_queues.html rendered it, escaped)
 
 
 @dataclass(frozen=True)

@@ -319,6 +319,10 @@ def test_a_worker_counts_the_queues_once_a_change_commits_and_another_process_on
 
     assert labels(response, REGISTER) == ["Nia Ward"]
     assert read < counting - 5  # the kept queues' row, not a queue counted
+    # The page shows the queues as the page itself would have rendered them, not their HTML as text.
+    page = response.content.decode()
+    assert f'<h3 class="govuk-heading-s">{REGISTER}</h3>' in page and "&lt;h3" not in page
+    assert ">Nia Ward (CAF number" in page
     # Its page still writes its own access-log row naming the child it showed (Settled question 17).
     row = AccessLog.objects.filter(what="Viewed the home page", user=second_caf_admin).get()
     assert row.child_ids == [caf.children.get().pk]
